@@ -1,0 +1,211 @@
+// Package api is crmd's Zoho HTTP surface: version routing, authentication, JSON envelopes and one
+// handler file per resource family. Handlers translate HTTP to calls on the services and the store and
+// back; they hold no business rules of their own beyond request parsing.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/oauth"
+	"github.com/crmd/crmd/records"
+	"github.com/crmd/crmd/store"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Config holds the settings of the HTTP surface.
+type Config struct {
+	// MaxBodyBytes caps request bodies; larger ones get 413 (default 8 MiB).
+	MaxBodyBytes int64
+}
+
+// Server serves the Zoho API. It implements http.Handler.
+type Server struct {
+	cfg     Config
+	store   *store.Store
+	auth    *oauth.Server
+	records *records.Service
+	log     *slog.Logger
+	rt      router
+	metrics *metrics
+
+	promHandler http.Handler
+}
+
+// New builds the HTTP surface. reg receives the request metrics and is served at /metrics (nil: a
+// private registry).
+func New(cfg Config, st *store.Store, auth *oauth.Server, log *slog.Logger, reg *prometheus.Registry) *Server {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 8 << 20
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	s := &Server{cfg: cfg, store: st, auth: auth, records: records.New(st), log: log, metrics: newMetrics(reg), promHandler: newPromHandler(reg)}
+	s.routes()
+	return s
+}
+
+// versions maps the version path segment to its number ×10 (v2.1 → 21).
+var versions = map[string]int{"v2": 20, "v2.1": 21, "v3": 30, "v4": 40, "v5": 50, "v6": 60, "v7": 70, "v8": 80}
+
+// reqCtx is what a handler knows about its request beyond *http.Request.
+type reqCtx struct {
+	route   string
+	params  map[string]string
+	version int // ×10; 0 outside /crm/
+	caller  *crmd.Caller
+}
+
+// param returns a path parameter.
+func (rc *reqCtx) param(name string) string { return rc.params[name] }
+
+// statusRecorder remembers the status a handler wrote, for metrics and logs.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (sr *statusRecorder) WriteHeader(code int) {
+	if sr.status == 0 {
+		sr.status = code
+	}
+	sr.ResponseWriter.WriteHeader(code)
+}
+
+func (sr *statusRecorder) Write(b []byte) (int, error) {
+	if sr.status == 0 {
+		sr.status = 200
+	}
+	return sr.ResponseWriter.Write(b)
+}
+
+// ServeHTTP routes a request through recovery, the body limit, version checks and authentication.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	sr := &statusRecorder{ResponseWriter: w}
+	rc := &reqCtx{route: "unmatched"}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.log.Error("panic", "method", r.Method, "route", rc.route, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			if sr.status == 0 {
+				writeError(sr, crmd.ErrInternal())
+			}
+		}
+		elapsed := time.Since(start)
+		s.metrics.observe(rc.route, sr.status, elapsed)
+		// The URL path is logged, never the query or headers: tokens travel in headers and, for the
+		// token endpoint, possibly in the query string.
+		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "route", rc.route, "status", sr.status, "ms", float64(elapsed.Microseconds())/1000)
+	}()
+	if r.ContentLength > s.cfg.MaxBodyBytes {
+		writeError(sr, errTooLarge(s.cfg.MaxBodyBytes))
+		return
+	}
+	r.Body = http.MaxBytesReader(sr, r.Body, s.cfg.MaxBodyBytes)
+
+	rt, params := s.rt.match(r.URL.Path)
+	if rt == nil {
+		writeError(sr, crmd.ErrInvalidURL())
+		return
+	}
+	rc.params = params
+	method := r.Method
+	if method == http.MethodHead {
+		method = http.MethodGet
+	}
+	rh, ok := rt.methods[method]
+	if !ok {
+		rc.route = r.Method + " " + rt.pattern
+		writeError(sr, crmd.ErrInvalidMethod())
+		return
+	}
+	rc.route = method + " " + rt.pattern
+	if err := s.serve(sr, r, rc, rh); err != nil {
+		s.fail(sr, r, rc, err)
+	}
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, rc *reqCtx, rh routeHandler) error {
+	if rh.opts.crm {
+		v, ok := versions[rc.param("version")]
+		if !ok {
+			return crmd.ErrInvalidURL()
+		}
+		rc.version = v
+	}
+	if !rh.opts.public {
+		caller, err := s.auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
+		if err != nil {
+			return err
+		}
+		rc.caller = caller
+	}
+	if rh.opts.minVer > 0 && rc.version < rh.opts.minVer {
+		return crmd.E("API_NOT_SUPPORTED", "the API is not supported in this version", crmd.D{"supported_version": rh.opts.minVer / 10})
+	}
+	return rh.h(w, r, rc)
+}
+
+// fail answers a handler's error: a *crmd.Error as Zoho's error object, anything else as a logged 500.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, rc *reqCtx, err error) {
+	if e, ok := crmd.AsError(err); ok {
+		writeError(w, e)
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		// The client went away; nobody reads this answer.
+		writeError(w, crmd.E("REQUEST_CANCELLED", "the request was cancelled", nil))
+		return
+	}
+	s.log.Error("internal error", "method", r.Method, "route", rc.route, "err", err)
+	writeError(w, crmd.ErrInternal())
+}
+
+// require checks that the caller's token carries a scope that grants need.
+func (rc *reqCtx) require(need oauth.Need) error {
+	if !oauth.Permits(rc.caller.Scopes, need) {
+		return crmd.E("OAUTH_SCOPE_MISMATCH", crmd.MsgScopeMismatch, nil)
+	}
+	return nil
+}
+
+// reservedSegments are literal words of Zoho paths that are never module names.
+var reservedSegments = map[string]bool{"settings": true, "users": true, "org": true, "actions": true}
+
+// module resolves the {module} path segment for the caller's org (case-insensitively, D30), checks the
+// scope family first so that a token without any module scope learns nothing, and refuses modules that
+// do not exist in the request's API version.
+func (s *Server) module(ctx context.Context, rc *reqCtx, op string) (*crmd.Module, error) {
+	name := rc.param("module")
+	if reservedSegments[strings.ToLower(name)] {
+		return nil, crmd.ErrInvalidURL()
+	}
+	m, err := s.store.Module(ctx, rc.caller.Org.ID, name)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil || !m.APISupported || (m.MinVersion > 0 && rc.version < m.MinVersion) {
+		if !oauth.HasFamily(rc.caller.Scopes, "modules") {
+			return nil, crmd.E("OAUTH_SCOPE_MISMATCH", crmd.MsgScopeMismatch, nil)
+		}
+		return nil, crmd.ErrInvalidModule()
+	}
+	if err := rc.require(oauth.Need{Family: "modules", Resource: m.ScopeToken, Op: op}); err != nil {
+		return nil, err
+	}
+	return m, nil
+}

@@ -1,0 +1,257 @@
+// Package store is crmd's database layer: schema migrations, and one file of hand-written SQL per
+// aggregate (orgs, users, oauth, modules, records). It speaks SQL through database/sql with `?`
+// placeholders; the Dialect rewrites what differs between SQLite and PostgreSQL, so handlers and
+// services never see which database runs underneath. Storage knows nothing of Zoho's JSON.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/big"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/crmd/crmd"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations
+var migrationFS embed.FS
+
+// Dialect names the SQL dialect of a database.
+type Dialect string
+
+// The dialects crmd speaks.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Store is an open crmd database. Writes go through W, reads through R; on SQLite W has exactly one
+// connection, so writers of this process queue in Go instead of spinning on SQLITE_BUSY, while readers
+// run in parallel thanks to WAL.
+type Store struct {
+	W, R    *sql.DB
+	Dialect Dialect
+	// Now is the clock; tests may replace it.
+	Now func() time.Time
+
+	cacheOnce sync.Once
+	mods      *moduleCache
+}
+
+// Open opens (creating if needed) the database named by dsn and runs pending migrations. A dsn that is
+// a plain path or a file: URL is a SQLite database.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return nil, errors.New("PostgreSQL is not supported by this build yet; use a SQLite file path")
+	}
+	s, err := openSQLite(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openSQLite(path string) (*Store, error) {
+	path = strings.TrimPrefix(path, "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if path == "" {
+		return nil, errors.New("empty database path")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{}
+	// busy_timeout lets the CLI and a running server share the file; WAL lets readers run during writes;
+	// synchronous=NORMAL is durable across process crashes in WAL mode (only an OS crash may lose the
+	// last transactions, never corrupt the file).
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)", "cache_size(-65536)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate") // take the write lock at BEGIN: no deadlocked lock upgrades
+	dsn := "file:" + abs + "?" + q.Encode()
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	r, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	if err := w.Ping(); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open %s: %w", abs, err)
+	}
+	return &Store{W: w, R: r, Dialect: SQLite, Now: time.Now}, nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.W.Close(), s.R.Close())
+}
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.R.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// NowMS is the store clock in Unix milliseconds.
+func (s *Store) NowMS() int64 { return s.Now().UnixMilli() }
+
+// Migrate applies, in order and each in its own transaction, the embedded migrations not yet recorded
+// in schema_migrations. It is safe to run concurrently with another process doing the same.
+func (s *Store) Migrate(ctx context.Context) error {
+	dir := "migrations/" + string(s.Dialect)
+	entries, err := fs.ReadDir(migrationFS, dir)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	if _, err := s.W.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, name := range names {
+		body, err := migrationFS.ReadFile(dir + "/" + name)
+		if err != nil {
+			return err
+		}
+		err = s.Tx(ctx, func(tx *sql.Tx) error {
+			var n int
+			if err := tx.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), name).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, s.Q(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`), name, s.NowMS())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Q rewrites `?` placeholders for the store's dialect.
+func (s *Store) Q(query string) string {
+	if s.Dialect != Postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+// Tx runs fn in one write transaction: everything fn writes commits together or not at all.
+func (s *Store) Tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := s.W.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// execer is what both *sql.DB and *sql.Tx offer.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// idScale separates an org's id prefix from its sequence: id = prefix*idScale + seq. With a 7-digit
+// prefix below 9,223,372 every id has 19 digits and fits in an int64.
+const idScale = 1_000_000_000_000
+
+// AllocIDs reserves n consecutive ids in the org's sequence and returns the first. Callers inside a
+// transaction pass the tx, so a rolled-back request gives its ids back… never: ids are never reused,
+// and a rollback simply leaves a gap, as Zoho's do.
+func (s *Store) AllocIDs(ctx context.Context, tx *sql.Tx, orgID crmd.ID, n int) (crmd.ID, error) {
+	var prefix, next int64
+	err := tx.QueryRowContext(ctx, s.Q(`UPDATE orgs SET next_seq = next_seq + ? WHERE id = ? RETURNING id_prefix, next_seq`), n, int64(orgID)).Scan(&prefix, &next)
+	if err != nil {
+		return 0, fmt.Errorf("alloc ids: %w", err)
+	}
+	first := next - int64(n)
+	if first+int64(n) >= idScale {
+		return 0, errors.New("alloc ids: the org's id sequence is exhausted")
+	}
+	return crmd.ID(prefix*idScale + first), nil
+}
+
+// randomDigits returns n random decimal digits, the first non-zero.
+func randomDigits(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		d, _ := rand.Int(rand.Reader, big.NewInt(10))
+		b[i] = byte('0' + d.Int64())
+	}
+	if b[0] == '0' {
+		b[0] = '1'
+	}
+	return string(b)
+}
+
+// ErrNotFound is returned by lookups that found nothing.
+var ErrNotFound = errors.New("store: not found")
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
