@@ -78,23 +78,26 @@ func openSQLite(path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := url.Values{}
-	// busy_timeout lets the CLI and a running server share the file; WAL lets readers run during writes;
-	// synchronous=NORMAL is durable across process crashes in WAL mode (only an OS crash may lose the
-	// last transactions, never corrupt the file).
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)", "cache_size(-65536)"} {
-		q.Add("_pragma", p)
+	dsn := func(cacheKiB int) string {
+		q := url.Values{}
+		// busy_timeout lets the CLI and a running server share the file; WAL lets readers run during
+		// writes; synchronous=NORMAL is durable across process crashes in WAL mode (only an OS crash may
+		// lose the last transactions, never corrupt the file). The page cache is per connection, so it
+		// is sized per pool to keep the server's memory bounded.
+		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)", fmt.Sprintf("cache_size(-%d)", cacheKiB)} {
+			q.Add("_pragma", p)
+		}
+		q.Set("_txlock", "immediate") // take the write lock at BEGIN: no deadlocked lock upgrades
+		return "file:" + abs + "?" + q.Encode()
 	}
-	q.Set("_txlock", "immediate") // take the write lock at BEGIN: no deadlocked lock upgrades
-	dsn := "file:" + abs + "?" + q.Encode()
-	w, err := sql.Open("sqlite", dsn)
+	w, err := sql.Open("sqlite", dsn(32<<10))
 	if err != nil {
 		return nil, err
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	r, err := sql.Open("sqlite", dsn)
+	r, err := sql.Open("sqlite", dsn(8<<10))
 	if err != nil {
 		w.Close()
 		return nil, err
