@@ -1,8 +1,19 @@
 // Package records holds the rules of Zoho records: validating and coercing field values against a
-// module's fields, inserting, updating, reading, listing and soft-deleting records.
+// module's fields, inserting, updating, reading, listing and soft-deleting records, and shaping them
+// as Zoho's JSON. It knows nothing of HTTP: every operation takes the caller and the resolved module
+// (the HTTP layer has already checked the token's scope) and returns plain results, with *crmd.Error
+// for anything the client caused and any other error for internal failures.
 package records
 
-import "github.com/crmd/crmd/store"
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/store"
+)
 
 // Service implements the records API on a store.
 type Service struct {
@@ -11,3 +22,172 @@ type Service struct {
 
 // New returns a records service on st.
 func New(st *store.Store) *Service { return &Service{st: st} }
+
+// Limits of the records API (facts §11).
+const (
+	// MaxWrite is how many records one insert or update may carry.
+	MaxWrite = 100
+	// MaxDelete is how many ids one DELETE /{module}?ids= may name.
+	MaxDelete = 100
+	// MaxPerPage is the largest page; larger per_page values are clamped to it.
+	MaxPerPage = 200
+	// MaxFields is how many api names the fields parameter may list.
+	MaxFields = 50
+	// DiscreteLimit is how far page/per_page may reach (v5+); beyond it a page_token is needed.
+	DiscreteLimit = 2000
+	// TokenLimit is how far page tokens may reach (v5+).
+	TokenLimit = 100_000
+)
+
+// Approval states an insert may give in $approval_state (facts §10.4).
+var approvalStates = map[string]bool{
+	"approved": true, "approval_process_pending": true, "approval_process_rejected": true,
+	"review_process_pending": true, "review_process_rejected": true, "webform_unapproved": true,
+	"webform_invalid": true, "webform_invalid_approval": true, "webform_double_optin": true,
+	"email_parser_waiting": true, "email_parser_rejected": true, "zia_vision_validation": true,
+	"zia_vision_pending": true, "zia_vision_rejected": true, "merge_pending": true,
+}
+
+// Outcome is the result for one item of a multi-record call, in input order: a success (Err == nil)
+// with Zoho's Message and Details, or the item's error.
+type Outcome struct {
+	Message string
+	Details map[string]any
+	Err     *crmd.Error
+}
+
+// OK reports whether the item succeeded.
+func (o Outcome) OK() bool { return o.Err == nil }
+
+// Page is one page of a list: the items and Zoho's info object. An empty Data means "nothing", which
+// Zoho answers with 204 and no body.
+type Page struct {
+	Data []map[string]any
+	Info map[string]any
+}
+
+// ErrInvalidPathID is the one answer for a record id in the path that is malformed, unknown, deleted or
+// of another org or module: a caller cannot tell them apart.
+func ErrInvalidPathID() *crmd.Error {
+	return crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"resource_path_index": 1})
+}
+
+// errNotSupported answers an operation the module does not allow (a module that is not creatable,
+// editable or deletable).
+func errNotSupported() *crmd.Error {
+	return crmd.E("NOT_SUPPORTED", "the api is not supported for this module", crmd.D{"resource_path_index": 0})
+}
+
+// checkProfile answers 403 NO_PERMISSION naming the module permission the caller's profile lacks.
+func checkProfile(c *crmd.Caller, m *crmd.Module, verb string) error {
+	if !c.User.Profile.Can(verb) {
+		return crmd.ErrNoPermission(crmd.PermissionName(verb, m.APIName))
+	}
+	return nil
+}
+
+// mayTouch reports whether the caller may change or delete a record: administrators may act on every
+// record, everyone else only on the records they own.
+func mayTouch(c *crmd.Caller, r *store.Record) bool {
+	return c.User.Profile.IsAdmin() || r.OwnerID == c.User.ID
+}
+
+// userMap loads the org's users once per request, so that shaping many records needs no further
+// queries.
+func (s *Service) userMap(ctx context.Context, orgID crmd.ID) (map[crmd.ID]*crmd.User, error) {
+	us, err := s.st.Users(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[crmd.ID]*crmd.User, len(us))
+	for _, u := range us {
+		out[u.ID] = u
+	}
+	return out, nil
+}
+
+// userRef is Zoho's {"name","id"} (and "email" when withEmail) reference to a user. A user that no
+// longer exists keeps its id with empty name and email rather than failing the whole answer.
+func userRef(users map[crmd.ID]*crmd.User, id crmd.ID, withEmail bool) map[string]any {
+	ref := map[string]any{"id": id, "name": ""}
+	if withEmail {
+		ref["email"] = ""
+	}
+	if u := users[id]; u != nil {
+		ref["name"] = u.FullName()
+		if withEmail {
+			ref["email"] = u.Email
+		}
+	}
+	return ref
+}
+
+// param returns a query parameter and whether it was given a non-empty value. Empty values count as
+// absent, because some clients send every known parameter with an empty value (`per_page=&page=`).
+func param(q url.Values, name string) (string, bool) {
+	v := strings.TrimSpace(q.Get(name))
+	return v, v != ""
+}
+
+// invalidParam is the request-level INVALID_DATA error for a query parameter.
+func invalidParam(name string) *crmd.Error {
+	return crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"param_name": name})
+}
+
+// pageParams reads page (default 1, ≥ 1) and per_page (default and maximum 200; larger values are
+// clamped, as Zoho does, rather than refused).
+func pageParams(q url.Values) (page, perPage int, err *crmd.Error) {
+	page, perPage = 1, MaxPerPage
+	if v, ok := param(q, "page"); ok {
+		n, e := strconv.Atoi(v)
+		if e != nil || n < 1 {
+			return 0, 0, invalidParam("page")
+		}
+		page = n
+	}
+	if v, ok := param(q, "per_page"); ok {
+		n, e := strconv.Atoi(v)
+		if e != nil || n < 1 {
+			return 0, 0, invalidParam("per_page")
+		}
+		perPage = min(n, MaxPerPage)
+	}
+	return page, perPage, nil
+}
+
+// ParseDeleteIDs reads the ids parameter of DELETE /{module}?ids=: a comma list of at most MaxDelete
+// distinct ids, de-duplicated in first-seen order (D2). Missing or empty is REQUIRED_PARAM_MISSING, a
+// malformed id UNABLE_TO_PARSE_DATA_TYPE, too many LIMIT_EXCEEDED.
+func ParseDeleteIDs(raw string) ([]crmd.ID, *crmd.Error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil, crmd.E("REQUIRED_PARAM_MISSING", "One of the expected parameter is missing", crmd.D{"param_name": "ids"})
+	}
+	ids, ok := splitIDs(raw)
+	if !ok {
+		return nil, crmd.E("UNABLE_TO_PARSE_DATA_TYPE", crmd.MsgUnableToParse, crmd.D{"param_name": "ids"})
+	}
+	if len(ids) > MaxDelete {
+		return nil, crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": MaxDelete, "param_name": "ids"})
+	}
+	return ids, nil
+}
+
+// splitIDs parses a comma list of ids, de-duplicating in first-seen order; false on any malformed
+// element (including an empty one).
+func splitIDs(raw string) ([]crmd.ID, bool) {
+	parts := strings.Split(raw, ",")
+	seen := make(map[crmd.ID]bool, len(parts))
+	out := make([]crmd.ID, 0, len(parts))
+	for _, p := range parts {
+		id, ok := crmd.ParseID(strings.TrimSpace(p))
+		if !ok {
+			return nil, false
+		}
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out, true
+}

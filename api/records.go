@@ -1,0 +1,178 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/oauth"
+	"github.com/crmd/crmd/records"
+)
+
+// The records handlers resolve the module (which checks the token's scope for the verb), parse what
+// only HTTP knows (the body, the query, the path id) and hand everything else to the records service.
+
+// writePage answers a list: 204 with no body when empty, as Zoho does, else {"data","info"}.
+func writePage(w http.ResponseWriter, p *records.Page) {
+	if len(p.Data) == 0 {
+		writeNoContent(w)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": p.Data, "info": p.Info})
+}
+
+// writeOutcomes answers a multi-record write with one entry per item under "data": ok when every item
+// succeeded, 207 when mixed, 400 when all failed.
+func writeOutcomes(w http.ResponseWriter, outs []records.Outcome, ok int) {
+	entries := make([]entry, len(outs))
+	for i, o := range outs {
+		if o.OK() {
+			entries[i] = successEntry(o.Message, o.Details)
+		} else {
+			entries[i] = errorEntry(o.Err)
+		}
+	}
+	writeJSON(w, multiStatus(entries, ok), map[string]any{"data": entries})
+}
+
+// writeBody reads a write request's JSON object; an empty body reads as {} so that the service answers
+// its own "data is missing" error.
+func (s *Server) writeBody(r *http.Request) (map[string]any, error) {
+	body, err := s.decodeObject(r)
+	if err != nil {
+		return nil, err
+	}
+	if body == nil {
+		body = map[string]any{}
+	}
+	return body, nil
+}
+
+// listRecords serves GET /{module}.
+func (s *Server) listRecords(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	m, err := s.module(r.Context(), rc, oauth.OpRead)
+	if err != nil {
+		return err
+	}
+	p, err := s.records.List(r.Context(), rc.caller, m, rc.version, r.URL.Query())
+	if err != nil {
+		return err
+	}
+	writePage(w, p)
+	return nil
+}
+
+// getRecord serves GET /{module}/{id}.
+func (s *Server) getRecord(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	m, err := s.module(r.Context(), rc, oauth.OpRead)
+	if err != nil {
+		return err
+	}
+	rec, err := s.records.Get(r.Context(), rc.caller, m, rc.param("id"), r.URL.Query())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": []map[string]any{rec}})
+	return nil
+}
+
+// insertRecords serves POST /{module}: 201 when every record was added.
+func (s *Server) insertRecords(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	m, err := s.module(r.Context(), rc, oauth.OpCreate)
+	if err != nil {
+		return err
+	}
+	body, err := s.writeBody(r)
+	if err != nil {
+		return err
+	}
+	outs, err := s.records.Insert(r.Context(), rc.caller, m, body)
+	if err != nil {
+		return err
+	}
+	writeOutcomes(w, outs, http.StatusCreated)
+	return nil
+}
+
+// updateRecords serves PUT /{module}, each entry naming its record in "id".
+func (s *Server) updateRecords(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	return s.update(w, r, rc, "")
+}
+
+// updateRecord serves PUT /{module}/{id}.
+func (s *Server) updateRecord(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	return s.update(w, r, rc, rc.param("id"))
+}
+
+func (s *Server) update(w http.ResponseWriter, r *http.Request, rc *reqCtx, pathID string) error {
+	m, err := s.module(r.Context(), rc, oauth.OpUpdate)
+	if err != nil {
+		return err
+	}
+	if pathID != "" {
+		// A malformed path id is refused before the body is read, like an unknown one would be.
+		if _, ok := crmd.ParseID(pathID); !ok {
+			return records.ErrInvalidPathID()
+		}
+	}
+	body, err := s.writeBody(r)
+	if err != nil {
+		return err
+	}
+	outs, err := s.records.Update(r.Context(), rc.caller, m, pathID, body)
+	if err != nil {
+		return err
+	}
+	writeOutcomes(w, outs, http.StatusOK)
+	return nil
+}
+
+// deleteRecords serves DELETE /{module}?ids=…; wf_trigger is accepted and ignored (crmd runs no
+// workflows).
+func (s *Server) deleteRecords(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	m, err := s.module(r.Context(), rc, oauth.OpDelete)
+	if err != nil {
+		return err
+	}
+	ids, perr := records.ParseDeleteIDs(r.URL.Query().Get("ids"))
+	if perr != nil {
+		return perr
+	}
+	outs, err := s.records.Delete(r.Context(), rc.caller, m, ids)
+	if err != nil {
+		return err
+	}
+	writeOutcomes(w, outs, http.StatusOK)
+	return nil
+}
+
+// deleteRecord serves DELETE /{module}/{id}: the same soft delete with one id.
+func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	m, err := s.module(r.Context(), rc, oauth.OpDelete)
+	if err != nil {
+		return err
+	}
+	id, ok := crmd.ParseID(rc.param("id"))
+	if !ok {
+		return records.ErrInvalidPathID()
+	}
+	outs, err := s.records.Delete(r.Context(), rc.caller, m, []crmd.ID{id})
+	if err != nil {
+		return err
+	}
+	writeOutcomes(w, outs, http.StatusOK)
+	return nil
+}
+
+// listDeleted serves GET /{module}/deleted.
+func (s *Server) listDeleted(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	m, err := s.module(r.Context(), rc, oauth.OpRead)
+	if err != nil {
+		return err
+	}
+	p, err := s.records.ListDeleted(r.Context(), rc.caller, m, r.URL.Query())
+	if err != nil {
+		return err
+	}
+	writePage(w, p)
+	return nil
+}

@@ -1,0 +1,466 @@
+package records
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/store"
+)
+
+// draft is one validated input record before the database has been consulted: the coerced values of
+// the data fields it sets (nil clears), the owner it names and the lookups still to check.
+type draft struct {
+	idx      int
+	id       crmd.ID // update target; 0 on insert
+	set      map[string]any
+	owner    crmd.ID // 0 = not given
+	approval string  // "" = not given
+	refs     []ref
+	err      *crmd.Error // the first field error; reported after the record checks on update
+}
+
+// ref is a lookup value whose target must be a live record of the field's lookup module.
+type ref struct {
+	f  *crmd.Field
+	id crmd.ID
+}
+
+func jsonPath(idx int, key string) string { return fmt.Sprintf("$.data[%d].%s", idx, key) }
+
+// withPath adds the entry's json_path to a field error.
+func withPath(e *crmd.Error, idx int, key string) *crmd.Error {
+	e.Details["json_path"] = jsonPath(idx, key)
+	return e
+}
+
+func mandatoryMissing(idx int, f *crmd.Field) *crmd.Error {
+	return crmd.E("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, crmd.D{"api_name": f.APIName, "json_path": jsonPath(idx, f.APIName)})
+}
+
+// dataArray checks the `data` key of a write body: missing, null, or empty is MANDATORY_NOT_FOUND
+// (Zoho's answer for a body without its records, D9 by analogy); not an array INVALID_DATA; more than
+// limit entries LIMIT_EXCEEDED.
+func dataArray(body map[string]any, limit int) ([]any, *crmd.Error) {
+	raw, ok := body["data"]
+	if !ok || raw == nil {
+		return nil, crmd.E("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, crmd.D{"api_name": "data", "expected_data_type": "jsonarray"})
+	}
+	arr, ok := raw.([]any)
+	if !ok {
+		return nil, crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"api_name": "data", "json_path": "$.data", "expected_data_type": "jsonarray"})
+	}
+	if len(arr) == 0 {
+		return nil, crmd.E("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, crmd.D{"api_name": "data", "expected_data_type": "jsonarray"})
+	}
+	if len(arr) > limit {
+		return nil, crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": limit, "api_name": "data", "json_path": "$.data"})
+	}
+	return arr, nil
+}
+
+// parseEntry validates one element of `data` against the module's fields. Read-only fields, unknown
+// keys and "id" are ignored, as Zoho ignores them. On insert every mandatory field must be given; on
+// both insert and update a mandatory field may not be cleared. Fields are checked in the module's
+// field order, so the first error is deterministic.
+func parseEntry(m *crmd.Module, idx int, raw any, insert bool, loc *time.Location, users map[crmd.ID]*crmd.User) (*draft, *crmd.Error) {
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return nil, crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"json_path": fmt.Sprintf("$.data[%d]", idx), "expected_data_type": "jsonobject"})
+	}
+	d := &draft{idx: idx, set: map[string]any{}}
+	for _, f := range m.Fields {
+		if f.ReadOnly {
+			continue
+		}
+		v, given := obj[f.APIName]
+		if !given {
+			if insert && f.Mandatory {
+				return nil, mandatoryMissing(idx, f)
+			}
+			continue
+		}
+		val, err := Coerce(f, v, loc)
+		if err != nil {
+			return nil, withPath(err, idx, f.APIName)
+		}
+		if val == nil && f.Mandatory {
+			return nil, mandatoryMissing(idx, f)
+		}
+		switch f.DataType {
+		case crmd.TypeOwnerLookup, crmd.TypeUserLookup:
+			if val == nil {
+				if f.System {
+					// The owner column cannot be empty: a null Owner is a bad value, not a clear.
+					return nil, withPath(invalidValue(f), idx, f.APIName)
+				}
+				d.set[f.APIName] = nil
+				continue
+			}
+			id := val.(crmd.ID)
+			u := users[id]
+			if u == nil || u.Status != "active" {
+				return nil, withPath(invalidValue(f), idx, f.APIName)
+			}
+			if f.System {
+				d.owner = id
+				continue
+			}
+			d.set[f.APIName] = map[string]any{"id": id.String(), "name": u.FullName()}
+		case crmd.TypeLookup:
+			if val == nil {
+				d.set[f.APIName] = nil
+				continue
+			}
+			d.refs = append(d.refs, ref{f: f, id: val.(crmd.ID)})
+		default:
+			if f.System {
+				continue // a writable system column crmd does not know; nothing to store
+			}
+			d.set[f.APIName] = val
+		}
+	}
+	if insert {
+		if v, given := obj["$approval_state"]; given {
+			s, ok := v.(string)
+			if !ok || !approvalStates[s] {
+				return nil, crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"api_name": "$approval_state", "json_path": jsonPath(idx, "$approval_state")})
+			}
+			d.approval = s
+		}
+	}
+	return d, nil
+}
+
+// resolveLookups checks every lookup of the drafts against live records of its target module in the
+// org, inside tx, with one query per target module, and stores {"id","name"} for the good ones. It
+// returns the error of each draft (by position) whose lookup does not resolve.
+func (s *Service) resolveLookups(ctx context.Context, tx *sql.Tx, orgID crmd.ID, drafts []*draft) (map[int]*crmd.Error, error) {
+	byTarget := map[string][]crmd.ID{}
+	for _, d := range drafts {
+		if d == nil {
+			continue
+		}
+		for _, r := range d.refs {
+			byTarget[r.f.LookupModule] = append(byTarget[r.f.LookupModule], r.id)
+		}
+	}
+	names := map[string]map[crmd.ID]string{}
+	for target, ids := range byTarget {
+		tm, err := s.st.Module(ctx, orgID, target)
+		if err != nil {
+			return nil, err
+		}
+		if tm == nil {
+			names[target] = map[crmd.ID]string{}
+			continue
+		}
+		got, err := s.st.LiveRecordNames(ctx, tx, orgID, tm.ID, ids)
+		if err != nil {
+			return nil, err
+		}
+		names[target] = got
+	}
+	bad := map[int]*crmd.Error{}
+	for i, d := range drafts {
+		if d == nil {
+			continue
+		}
+		for _, r := range d.refs {
+			name, ok := names[r.f.LookupModule][r.id]
+			if !ok {
+				bad[i] = withPath(invalidValue(r.f), d.idx, r.f.APIName)
+				break
+			}
+			d.set[r.f.APIName] = map[string]any{"id": r.id.String(), "name": name}
+		}
+	}
+	return bad, nil
+}
+
+// applyDraft merges a draft's values into a data document and recomputes the derived values.
+func applyDraft(m *crmd.Module, data map[string]any, d *draft) {
+	for k, v := range d.set {
+		if v == nil {
+			delete(data, k)
+			continue
+		}
+		data[k] = v
+	}
+	computeFullName(m, data)
+}
+
+// Insert adds the records of a POST /{module} body ({"data":[…], "trigger":…}; keys other than data
+// are ignored). Each entry gets an Outcome in input order. All records that pass validation are written
+// in one transaction with ids from one allocation: if the transaction fails, nothing is written and
+// the error is returned. Request-level problems (no data, too many records, no permission) are
+// returned as *crmd.Error.
+func (s *Service) Insert(ctx context.Context, c *crmd.Caller, m *crmd.Module, body map[string]any) ([]Outcome, error) {
+	if !m.Creatable {
+		return nil, errNotSupported()
+	}
+	if err := checkProfile(c, m, crmd.PermCreate); err != nil {
+		return nil, err
+	}
+	arr, derr := dataArray(body, MaxWrite)
+	if derr != nil {
+		return nil, derr
+	}
+	users, err := s.userMap(ctx, c.Org.ID)
+	if err != nil {
+		return nil, err
+	}
+	loc := c.Org.Location()
+	out := make([]Outcome, len(arr))
+	drafts := make([]*draft, len(arr))
+	for i, raw := range arr {
+		d, e := parseEntry(m, i, raw, true, loc, users)
+		if e != nil {
+			out[i].Err = e
+			continue
+		}
+		drafts[i] = d
+	}
+	err = s.st.Tx(ctx, func(tx *sql.Tx) error {
+		bad, err := s.resolveLookups(ctx, tx, c.Org.ID, drafts)
+		if err != nil {
+			return err
+		}
+		var ok []int
+		for i, d := range drafts {
+			if d == nil {
+				continue
+			}
+			if e := bad[i]; e != nil {
+				out[i].Err = e
+				continue
+			}
+			ok = append(ok, i)
+		}
+		if len(ok) == 0 {
+			return nil
+		}
+		first, err := s.st.AllocIDs(ctx, tx, c.Org.ID, len(ok))
+		if err != nil {
+			return err
+		}
+		now := s.st.NowMS()
+		recs := make([]store.Record, 0, len(ok))
+		for n, i := range ok {
+			d := drafts[i]
+			data := map[string]any{}
+			applyDraft(m, data, d)
+			b, err := json.Marshal(data)
+			if err != nil {
+				return err
+			}
+			owner := d.owner
+			if owner == 0 {
+				owner = c.User.ID
+			}
+			approval := d.approval
+			if approval == "" {
+				approval = "approved"
+			}
+			recs = append(recs, store.Record{
+				ID: first + crmd.ID(n), OrgID: c.Org.ID, ModuleID: m.ID, OwnerID: owner,
+				CreatedBy: c.User.ID, ModifiedBy: c.User.ID, CreatedTime: now, ModifiedTime: now,
+				ApprovalState: approval, DisplayName: displayName(m, data), Data: b,
+			})
+		}
+		if err := s.st.InsertRecords(ctx, tx, recs); err != nil {
+			return err
+		}
+		for n, i := range ok {
+			out[i] = Outcome{Message: "record added", Details: writeDetails(&recs[n], users, loc)}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Update changes records from a PUT body. With pathID "" (PUT /{module}) every entry names its record
+// in "id"; otherwise (PUT /{module}/{id}) the body holds one entry and the record is the path's
+// (a malformed path id is ErrInvalidPathID). Only the fields an entry gives change; mandatory fields
+// need not be given but cannot be cleared. Standard users may update only the records they own. All
+// successful updates of the request commit in one transaction.
+func (s *Service) Update(ctx context.Context, c *crmd.Caller, m *crmd.Module, pathID string, body map[string]any) ([]Outcome, error) {
+	if !m.Editable {
+		return nil, errNotSupported()
+	}
+	var target crmd.ID
+	limit := MaxWrite
+	if pathID != "" {
+		id, ok := crmd.ParseID(pathID)
+		if !ok {
+			return nil, ErrInvalidPathID()
+		}
+		target, limit = id, 1
+	}
+	if err := checkProfile(c, m, crmd.PermEdit); err != nil {
+		return nil, err
+	}
+	arr, derr := dataArray(body, limit)
+	if derr != nil {
+		return nil, derr
+	}
+	users, err := s.userMap(ctx, c.Org.ID)
+	if err != nil {
+		return nil, err
+	}
+	loc := c.Org.Location()
+	out := make([]Outcome, len(arr))
+	drafts := make([]*draft, len(arr))
+	var ids []crmd.ID
+	for i, raw := range arr {
+		id := target
+		if id == 0 {
+			obj, _ := raw.(map[string]any)
+			v, given := obj["id"]
+			switch {
+			case obj == nil:
+			case !given || v == nil:
+				out[i].Err = crmd.E("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, crmd.D{"api_name": "id", "json_path": jsonPath(i, "id")})
+				continue
+			default:
+				var ok bool
+				if id, ok = refID(v); !ok || isObject(v) {
+					out[i].Err = crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"api_name": "id", "json_path": jsonPath(i, "id")})
+					continue
+				}
+			}
+		}
+		d, e := parseEntry(m, i, raw, false, loc, users)
+		if e != nil {
+			if d == nil && id == 0 {
+				out[i].Err = e // not even an object
+				continue
+			}
+			d = &draft{idx: i, err: e}
+		}
+		d.id = id
+		drafts[i] = d
+		ids = append(ids, id)
+	}
+	err = s.st.Tx(ctx, func(tx *sql.Tx) error {
+		recs, err := s.st.RecordsByID(ctx, tx, c.Org.ID, m.ID, ids)
+		if err != nil {
+			return err
+		}
+		bad, err := s.resolveLookups(ctx, tx, c.Org.ID, drafts)
+		if err != nil {
+			return err
+		}
+		now := s.st.NowMS()
+		var changed []*store.Record
+		current := map[crmd.ID]*store.Record{} // the state after earlier entries of this request
+		for i, d := range drafts {
+			if d == nil {
+				continue
+			}
+			rec := current[d.id]
+			if rec == nil {
+				rec = recs[d.id]
+			}
+			if rec == nil || rec.DeletedTime != 0 {
+				out[i].Err = crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"id": d.id})
+				continue
+			}
+			if !mayTouch(c, rec) {
+				out[i].Err = crmd.E("NO_PERMISSION", crmd.MsgPermissionDenied, crmd.D{"id": d.id})
+				continue
+			}
+			if d.err != nil {
+				out[i].Err = d.err
+				continue
+			}
+			if e := bad[i]; e != nil {
+				out[i].Err = e
+				continue
+			}
+			data, err := decodeData(rec.Data)
+			if err != nil {
+				return err
+			}
+			applyDraft(m, data, d)
+			b, err := json.Marshal(data)
+			if err != nil {
+				return err
+			}
+			next := *rec
+			next.Data = b
+			next.DisplayName = displayName(m, data)
+			next.ModifiedBy = c.User.ID
+			next.ModifiedTime = now
+			if d.owner != 0 {
+				next.OwnerID = d.owner
+			}
+			current[d.id] = &next
+			changed = append(changed, &next)
+			out[i] = Outcome{Message: "record updated", Details: writeDetails(&next, users, loc)}
+		}
+		return s.st.UpdateRecords(ctx, tx, changed)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func isObject(v any) bool {
+	_, ok := v.(map[string]any)
+	return ok
+}
+
+// Delete moves the records with the given ids (already de-duplicated) to the recycle bin: the soft
+// delete of D7/D28, in one transaction for the whole request. Per id: an unknown, foreign or already
+// deleted id is INVALID_DATA `record not deleted`; a record the caller may not touch (a Standard user
+// who does not own it) NO_PERMISSION; an unapproved record NOT_APPROVED.
+func (s *Service) Delete(ctx context.Context, c *crmd.Caller, m *crmd.Module, ids []crmd.ID) ([]Outcome, error) {
+	if !m.Deletable {
+		return nil, errNotSupported()
+	}
+	if err := checkProfile(c, m, crmd.PermDelete); err != nil {
+		return nil, err
+	}
+	out := make([]Outcome, len(ids))
+	err := s.st.Tx(ctx, func(tx *sql.Tx) error {
+		recs, err := s.st.RecordsByID(ctx, tx, c.Org.ID, m.ID, ids)
+		if err != nil {
+			return err
+		}
+		var del []crmd.ID
+		for i, id := range ids {
+			rec := recs[id]
+			switch {
+			case rec == nil || rec.DeletedTime != 0:
+				out[i].Err = crmd.E("INVALID_DATA", "record not deleted", crmd.D{"id": id})
+			case !mayTouch(c, rec):
+				out[i].Err = crmd.E("NO_PERMISSION", crmd.MsgPermissionDenied, crmd.D{"id": id})
+			case !rec.Approved():
+				out[i].Err = crmd.E("NOT_APPROVED", "cannot delete record that is not approved yet", crmd.D{"id": id})
+			default:
+				out[i] = Outcome{Message: "record deleted", Details: map[string]any{"id": id}}
+				del = append(del, id)
+			}
+		}
+		n, err := s.st.SoftDeleteRecords(ctx, tx, c.Org.ID, m.ID, del, c.User.ID, 0, s.st.NowMS())
+		if err != nil {
+			return err
+		}
+		if n != int64(len(del)) {
+			return fmt.Errorf("delete records: %d of %d rows changed", n, len(del))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
