@@ -36,8 +36,9 @@ func tooLong(f *crmd.Field) *crmd.Error {
 //
 // Lookup, owner lookup and user lookup values ({"id":"…"}, an id string or a JSON integer) come back
 // as a crmd.ID: whether the id exists is for the caller to check against the database. Datetimes are
-// re-rendered in loc (the org's time zone), the way Zoho shows them.
-func Coerce(f *crmd.Field, v any, loc *time.Location) (any, *crmd.Error) {
+// stored normalised to UTC ("2006-01-02T15:04:05Z") so that their text order is their time order —
+// view criteria compare them as text in SQL — and are shown in the org's time zone on the way out.
+func Coerce(f *crmd.Field, v any) (any, *crmd.Error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -136,10 +137,7 @@ func Coerce(f *crmd.Field, v any, loc *time.Location) (any, *crmd.Error) {
 		if err != nil {
 			return nil, invalidValue(f)
 		}
-		if loc == nil {
-			loc = time.UTC
-		}
-		return t.In(loc).Format(crmd.TimeLayout), nil
+		return t.UTC().Format(time.RFC3339), nil
 	case crmd.TypeLookup, crmd.TypeOwnerLookup, crmd.TypeUserLookup:
 		id, ok := refID(v)
 		if !ok {

@@ -18,7 +18,6 @@ import (
 func num(s string) json.Number { return json.Number(s) }
 
 func TestCoerce(t *testing.T) {
-	kolkata, _ := time.LoadLocation("Asia/Kolkata")
 	f := func(typ string, length int) *crmd.Field {
 		return &crmd.Field{APIName: "F", DataType: typ, Length: length, DecimalPlace: map[string]int{crmd.TypeCurrency: 2}[typ]}
 	}
@@ -74,8 +73,8 @@ func TestCoerce(t *testing.T) {
 		{"date", f(crmd.TypeDate, 0), "2024-02-29", "2024-02-29", nil},
 		{"date impossible", f(crmd.TypeDate, 0), "2023-02-29", nil, &bad{}},
 		{"date with time", f(crmd.TypeDate, 0), "2024-02-29T10:00:00Z", nil, &bad{}},
-		{"datetime in org zone", f(crmd.TypeDatetime, 0), "2024-05-13T08:02:33Z", "2024-05-13T13:32:33+05:30", nil},
-		{"datetime with offset", f(crmd.TypeDatetime, 0), "2024-05-13T01:02:33-07:00", "2024-05-13T13:32:33+05:30", nil},
+		{"datetime stored in UTC", f(crmd.TypeDatetime, 0), "2024-05-13T13:32:33+05:30", "2024-05-13T08:02:33Z", nil},
+		{"datetime with offset", f(crmd.TypeDatetime, 0), "2024-05-13T01:02:33-07:00", "2024-05-13T08:02:33Z", nil},
 		{"datetime without offset", f(crmd.TypeDatetime, 0), "2024-05-13T08:02:33", nil, &bad{}},
 		{"datetime date only", f(crmd.TypeDatetime, 0), "2024-05-13", nil, &bad{}},
 		{"lookup object", f(crmd.TypeLookup, 0), map[string]any{"id": "5725767000000524157"}, crmd.ID(5725767000000524157), nil},
@@ -88,7 +87,7 @@ func TestCoerce(t *testing.T) {
 		{"owner array", f(crmd.TypeOwnerLookup, 0), []any{"12"}, nil, &bad{}},
 	}
 	for _, c := range cases {
-		got, err := Coerce(c.field, c.in, kolkata)
+		got, err := Coerce(c.field, c.in)
 		if c.err == nil {
 			if err != nil {
 				t.Errorf("%s: unexpected %v %v", c.name, err, err.Details)
@@ -303,5 +302,20 @@ func TestTokenLimit(t *testing.T) {
 	res, err := e.svc.List(ctx, e.admin, leads, 80, q)
 	if err != nil || len(res.Data) != 1 || res.Info["page"] != 501 {
 		t.Errorf("token below the limit: %v %v", res, err)
+	}
+}
+
+// TestDatetimeShownInOrgZone checks that a datetime stored in UTC is shown in the org's time zone, and
+// that a value that is not a datetime passes through untouched.
+func TestDatetimeShownInOrgZone(t *testing.T) {
+	kolkata, err := time.LoadLocation("Asia/Kolkata")
+	if err != nil {
+		t.Skip("no tzdata: ", err)
+	}
+	if got := localTime("2024-05-13T08:02:33Z", kolkata); got != "2024-05-13T13:32:33+05:30" {
+		t.Fatalf("got %q", got)
+	}
+	if got := localTime("not a time", kolkata); got != "not a time" {
+		t.Fatalf("got %q", got)
 	}
 }

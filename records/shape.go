@@ -56,7 +56,11 @@ func (v *view) record(rec *store.Record) (map[string]any, error) {
 		if f.System {
 			continue
 		}
-		full[f.APIName] = data[f.APIName] // nil when never set
+		val := data[f.APIName] // nil when never set
+		if s, ok := val.(string); ok && f.DataType == crmd.TypeDatetime {
+			val = localTime(s, v.loc)
+		}
+		full[f.APIName] = val
 	}
 	full["id"] = rec.ID
 	full["Owner"] = userRef(v.users, rec.OwnerID, true)
@@ -187,4 +191,16 @@ func computeFullName(m *crmd.Module, data map[string]any) {
 		return
 	}
 	data["Full_Name"] = strings.Join(parts, " ")
+}
+
+// localTime renders a stored UTC datetime in the org's time zone, the way Zoho shows datetimes.
+func localTime(stored string, loc *time.Location) string {
+	t, err := time.Parse(time.RFC3339, stored)
+	if err != nil {
+		return stored
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format(crmd.TimeLayout)
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/store"
@@ -66,7 +65,7 @@ func dataArray(body map[string]any, limit int) ([]any, *crmd.Error) {
 // keys and "id" are ignored, as Zoho ignores them. On insert every mandatory field must be given; on
 // both insert and update a mandatory field may not be cleared. Fields are checked in the module's
 // field order, so the first error is deterministic.
-func parseEntry(m *crmd.Module, idx int, raw any, insert bool, loc *time.Location, users map[crmd.ID]*crmd.User) (*draft, *crmd.Error) {
+func parseEntry(m *crmd.Module, idx int, raw any, insert bool, users map[crmd.ID]*crmd.User) (*draft, *crmd.Error) {
 	obj, ok := raw.(map[string]any)
 	if !ok {
 		return nil, crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"json_path": fmt.Sprintf("$.data[%d]", idx), "expected_data_type": "jsonobject"})
@@ -83,7 +82,7 @@ func parseEntry(m *crmd.Module, idx int, raw any, insert bool, loc *time.Locatio
 			}
 			continue
 		}
-		val, err := Coerce(f, v, loc)
+		val, err := Coerce(f, v)
 		if err != nil {
 			return nil, withPath(err, idx, f.APIName)
 		}
@@ -217,7 +216,7 @@ func (s *Service) Insert(ctx context.Context, c *crmd.Caller, m *crmd.Module, bo
 	out := make([]Outcome, len(arr))
 	drafts := make([]*draft, len(arr))
 	for i, raw := range arr {
-		d, e := parseEntry(m, i, raw, true, loc, users)
+		d, e := parseEntry(m, i, raw, true, users)
 		if e != nil {
 			out[i].Err = e
 			continue
@@ -336,7 +335,7 @@ func (s *Service) Update(ctx context.Context, c *crmd.Caller, m *crmd.Module, pa
 				}
 			}
 		}
-		d, e := parseEntry(m, i, raw, false, loc, users)
+		d, e := parseEntry(m, i, raw, false, users)
 		if e != nil {
 			if d == nil && id == 0 {
 				out[i].Err = e // not even an object
