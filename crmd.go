@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // org time zones resolve even on machines without a zoneinfo database
 )
 
 // ID is a Zoho id: a 19-digit decimal number, always serialised as a JSON string.
