@@ -5,11 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/catalog"
@@ -353,24 +351,7 @@ func TestRecordsUpdate(t *testing.T) {
 	}
 }
 
-// TestInsertRecordsSpeed measures what the seeder relies on: at least 50,000 rows per second. A busy
-// or instrumented (-race) machine can fall below any fixed bar, so the number is only logged unless
-// CRMD_CHECK_SPEED=1 asks for the check.
-func TestInsertRecordsSpeed(t *testing.T) {
-	if testing.Short() {
-		t.Skip("speed check")
-	}
-	f := newRecFixture(t)
-	const n = 20_000
-	start := time.Now()
-	f.add(t, f.orgA, f.userA, f.leadsA, n, nil)
-	rate := float64(n) / time.Since(start).Seconds()
-	t.Logf("InsertRecords: %.0f rows/s", rate)
-	if rate < 50_000 && os.Getenv("CRMD_CHECK_SPEED") == "1" {
-		t.Errorf("InsertRecords wrote %.0f rows/s, want ≥ 50,000", rate)
-	}
-}
-
+// BenchmarkInsertRecords measures what the seeder relies on (≥ 50,000 rows/s); it prints rows/s.
 func BenchmarkInsertRecords(b *testing.B) {
 	f := newRecFixture(b)
 	b.ResetTimer()
