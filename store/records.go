@@ -285,6 +285,16 @@ type RecordQuery struct {
 	After *Cursor
 	// Offset skips rows; Limit caps them (0 = no limit).
 	Offset, Limit int
+	// Where holds further conditions that must all hold: a view's compiled criteria, a territory
+	// filter. Each is a SQL predicate over the records table (qualify columns as "records.") with
+	// `?` placeholders and its bound arguments; none is ever built from user text.
+	Where []Predicate
+}
+
+// Predicate is one SQL condition with its bound arguments.
+type Predicate struct {
+	SQL  string
+	Args []any
 }
 
 var recordSortColumns = map[string]bool{SortID: true, SortCreatedTime: true, SortModifiedTime: true, SortOwner: true, SortCreatedBy: true, SortModifiedBy: true}
@@ -322,6 +332,10 @@ func (s *Store) ListRecords(ctx context.Context, q RecordQuery) ([]*Record, erro
 	if len(q.IDs) > 0 {
 		where.WriteString(` AND id IN (` + recPlaceholders(len(q.IDs)) + `)`)
 		args = append(args, recIDArgs(q.IDs)...)
+	}
+	for _, p := range q.Where {
+		where.WriteString(` AND (` + p.SQL + `)`)
+		args = append(args, p.Args...)
 	}
 	dir := "ASC"
 	cmp := ">"
