@@ -1,0 +1,343 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/store"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// defaultSeedBatch is how many records one seed transaction inserts: large enough that the per-commit
+// cost vanishes, small enough that a server on the same database waits at most a few tens of
+// milliseconds for the write lock.
+const defaultSeedBatch = 5000
+
+var seedCmd = &command{
+	name:     "seed",
+	synopsis: "--db PATH --org ORG_ID --module Leads --count N [--seed N] [--created-span 2160h] [--batch-size 5000]",
+	summary:  "insert N realistic records into a module",
+	details: `Inserts --count realistic records into a module of an org, showing a progress bar on stderr, and prints
+{"inserted":N}. Leads get names, companies, emails derived from both, phones, lead sources and statuses,
+industries, revenues, addresses and a description (0.6–1 KiB of JSON each); other modules, custom ones
+included, get values generated from each field's data type and name, with every mandatory field filled
+(a mandatory lookup needs records in the target module: seed that first). Every value is valid for its
+field: picklist values come from the field, lengths are respected.
+
+Records are owned and created by the org's first Administrator, are approved, and have Created_Time
+spread over --created-span before now (0: all now). The data is drawn from a pseudo-random generator
+seeded with --seed, so the same seed gives the same records; 0 picks a seed and prints it on stderr.
+Each transaction inserts --batch-size records, so a running 'crmd serve' keeps answering meanwhile.`,
+	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
+		db := fs.String("db", defaultDB, "database: a SQLite file path")
+		orgFlag := fs.String("org", "", "id of the org (required)")
+		module := fs.String("module", "Leads", "api name of the module to fill")
+		count := fs.Int("count", 0, "how many records to insert (required, at least 1)")
+		seed := fs.Uint64("seed", 0, "seed of the pseudo-random data; 0 picks one")
+		span := fs.Duration("created-span", 90*24*time.Hour, "Created_Time is spread over this long before now")
+		batch := fs.Int("batch-size", defaultSeedBatch, "records per transaction")
+		return func(ctx context.Context) error {
+			if err := required(*orgFlag, "org"); err != nil {
+				return err
+			}
+			if *count < 1 {
+				return usageErrorf("--count is required and must be at least 1 (or set CRMD_COUNT)")
+			}
+			if *batch < 1 || *batch > 100000 {
+				return usageErrorf("invalid --batch-size %d: want 1 to 100000", *batch)
+			}
+			if *span < 0 {
+				return usageErrorf("invalid --created-span %s: want 0 or more", *span)
+			}
+			st, err := openExisting(ctx, *db)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			org, err := parseOrgFlag(ctx, st, *orgFlag)
+			if err != nil {
+				return err
+			}
+			s := *seed
+			if s == 0 {
+				s = uint64(time.Now().UnixNano())
+				fmt.Fprintf(m.Stderr, "crmd seed: --seed %d\n", s)
+			}
+			sd, err := newSeeder(ctx, st, org, *module, s, *span)
+			if err != nil {
+				return err
+			}
+			sd.batch = *batch
+			bar := newProgressBar(m.Stderr, int64(*count), "seeding "+sd.mod.APIName)
+			n, err := sd.run(ctx, *count, func(k int) { bar.Add(k) })
+			bar.finish()
+			if err != nil {
+				return fmt.Errorf("seed: inserted %d of %d records, then: %w", n, *count, err)
+			}
+			return writeJSON(m.Stdout, struct {
+				Inserted int `json:"inserted"`
+			}{n})
+		}
+	},
+}
+
+// seeder inserts generated records into one module of one org.
+type seeder struct {
+	st    *store.Store
+	org   *crmd.Org
+	mod   *crmd.Module
+	owner *crmd.User
+	gen   *generator
+	batch int
+	ckpt  chan struct{} // wakes the checkpoint goroutine during a run
+}
+
+// newSeeder prepares the generator for a module: it resolves the module (case-insensitively), the
+// owner (the org's first active Administrator) and the candidates of every lookup field.
+func newSeeder(ctx context.Context, st *store.Store, org *crmd.Org, module string, seed uint64, span time.Duration) (*seeder, error) {
+	mod, err := st.Module(ctx, org.ID, module)
+	if err != nil {
+		return nil, err
+	}
+	if mod == nil {
+		return nil, fmt.Errorf("org %s has no module %s", org.ID, module)
+	}
+	if !mod.Creatable {
+		return nil, fmt.Errorf("module %s does not take new records", mod.APIName)
+	}
+	owner, err := st.OrgAdmin(ctx, org.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("org %s has no active Administrator to own the records", org.ID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	g, err := newGenerator(ctx, st, org, mod, owner, seed, span)
+	if err != nil {
+		return nil, err
+	}
+	return &seeder{st: st, org: org, mod: mod, owner: owner, gen: g, batch: defaultSeedBatch}, nil
+}
+
+// seedBatch is one transaction's worth of records, with the buffer their JSON lives in.
+type seedBatch struct {
+	recs []store.Record
+	buf  []byte
+}
+
+// fill generates n records into the batch, reusing its memory.
+func (b *seedBatch) fill(s *seeder, n int) {
+	b.recs = b.recs[:0]
+	b.buf = b.buf[:0]
+	g := s.gen
+	for i := 0; i < n; i++ {
+		start := len(b.buf)
+		var display string
+		b.buf, display = g.record(b.buf)
+		created, modified := g.times()
+		b.recs = append(b.recs, store.Record{
+			OrgID: s.org.ID, ModuleID: s.mod.ID, OwnerID: s.owner.ID, CreatedBy: s.owner.ID, ModifiedBy: s.owner.ID,
+			CreatedTime: created, ModifiedTime: modified, ApprovalState: "approved", DisplayName: display,
+			Data: b.buf[start:len(b.buf):len(b.buf)],
+		})
+	}
+}
+
+// run inserts count records and reports progress after every transaction. Generation runs on its own
+// goroutine, one batch ahead of the inserts, so that both cores work. It returns how many records
+// were committed, also on error.
+func (s *seeder) run(ctx context.Context, count int, progress func(int)) (int, error) {
+	s.gen.startRun(count)
+	restore := s.tuneForBulk(ctx)
+	defer restore()
+	gctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	full := make(chan *seedBatch, 1)
+	free := make(chan *seedBatch, 2)
+	size := min(s.batch, count)
+	for i := 0; i < 2; i++ {
+		free <- &seedBatch{recs: make([]store.Record, 0, size), buf: make([]byte, 0, size*1024)}
+	}
+	go func() {
+		defer close(full)
+		for left := count; left > 0; {
+			var b *seedBatch
+			select {
+			case b = <-free:
+			case <-gctx.Done():
+				return
+			}
+			n := min(s.batch, left)
+			b.fill(s, n)
+			select {
+			case full <- b:
+			case <-gctx.Done():
+				return
+			}
+			left -= n
+		}
+	}()
+	inserted := 0
+	for b := range full {
+		err := s.st.Tx(ctx, func(tx *sql.Tx) error {
+			first, err := s.st.AllocIDs(ctx, tx, s.org.ID, len(b.recs))
+			if err != nil {
+				return err
+			}
+			for i := range b.recs {
+				b.recs[i].ID = first + crmd.ID(i)
+			}
+			return s.st.InsertRecords(ctx, tx, b.recs)
+		})
+		if err != nil {
+			cancel()
+			for range full {
+			}
+			return inserted, err
+		}
+		inserted += len(b.recs)
+		s.checkpointSoon()
+		if progress != nil {
+			progress(len(b.recs))
+		}
+		free <- b
+	}
+	if inserted < count {
+		if err := ctx.Err(); err != nil {
+			return inserted, err
+		}
+		return inserted, errors.New("seed stopped early")
+	}
+	return inserted, nil
+}
+
+// tuneForBulk adjusts the store's one write connection for a bulk load and returns the function
+// that undoes it. Two costs dominate a seed besides the inserts themselves: the statement journal
+// that every multi-row INSERT inside a transaction writes (a temporary file by default; kept in memory
+// here), and the WAL checkpoint SQLite runs after each commit on the committing connection. The
+// automatic checkpoint is turned off on the write connection and a helper goroutine runs PASSIVE
+// checkpoints on a read connection instead, on the other core, while the next batch is written. A
+// PASSIVE checkpoint never blocks writers or readers, so a server on the same database is unaffected.
+func (s *seeder) tuneForBulk(ctx context.Context) func() {
+	if s.st.Dialect != store.SQLite {
+		return func() {}
+	}
+	var autoCheckpoint int
+	if err := s.st.W.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&autoCheckpoint); err != nil {
+		return func() {}
+	}
+	s.st.W.ExecContext(ctx, `PRAGMA temp_store = MEMORY`)
+	if _, err := s.st.W.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
+		return func() {}
+	}
+	ckpt := make(chan struct{}, 1)
+	s.ckpt = ckpt
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range ckpt {
+			// Errors (SQLITE_BUSY while another process checkpoints) only delay the checkpoint.
+			s.st.R.ExecContext(context.WithoutCancel(ctx), `PRAGMA wal_checkpoint(PASSIVE)`)
+		}
+	}()
+	return func() {
+		close(ckpt)
+		<-done
+		s.ckpt = nil
+		bg := context.WithoutCancel(ctx)
+		s.st.W.ExecContext(bg, `PRAGMA wal_autocheckpoint = `+strconv.Itoa(autoCheckpoint))
+		s.st.W.ExecContext(bg, `PRAGMA temp_store = DEFAULT`)
+		s.st.R.ExecContext(bg, `PRAGMA wal_checkpoint(PASSIVE)`)
+	}
+}
+
+// checkpointSoon asks the checkpoint goroutine for a checkpoint, unless one is already pending.
+func (s *seeder) checkpointSoon() {
+	if s.ckpt == nil {
+		return
+	}
+	select {
+	case s.ckpt <- struct{}{}:
+	default:
+	}
+}
+
+// progressBar is a progress bar on a terminal, or plain progress lines when stderr is a file or pipe.
+type progressBar struct {
+	bar *progressbar.ProgressBar
+	lw  *lineWriter
+}
+
+// newProgressBar draws a bar on w when w is a terminal; otherwise the bar's frames, at most one a
+// second, become ordinary lines, so logs and CI output stay readable.
+func newProgressBar(w io.Writer, total int64, desc string) *progressBar {
+	opts := []progressbar.Option{
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("rec"),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionSetRenderBlankState(true),
+	}
+	p := &progressBar{}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		opts = append(opts, progressbar.OptionSetWriter(w), progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }))
+	} else {
+		p.lw = &lineWriter{w: w}
+		opts = append(opts, progressbar.OptionSetWriter(p.lw), progressbar.OptionThrottle(time.Second),
+			progressbar.OptionSetTheme(progressbar.ThemeASCII), progressbar.OptionSetPredictTime(false))
+	}
+	p.bar = progressbar.NewOptions64(total, opts...)
+	return p
+}
+
+// Add advances the bar.
+func (p *progressBar) Add(n int) { p.bar.Add(n) }
+
+// finish ends the bar, leaving the last frame visible.
+func (p *progressBar) finish() {
+	if !p.bar.IsFinished() {
+		p.bar.Exit() // ends the line on a terminal, also when the run stopped early
+	}
+	if p.lw != nil {
+		p.lw.flush()
+	}
+}
+
+// lineWriter turns a progress bar's carriage-return redraws into one line per frame, dropping the
+// blank frames the bar writes to erase itself.
+type lineWriter struct {
+	w   io.Writer
+	cur []byte
+}
+
+func (l *lineWriter) Write(b []byte) (int, error) {
+	for _, c := range b {
+		if c == '\r' || c == '\n' {
+			l.flush()
+			continue
+		}
+		l.cur = append(l.cur, c)
+	}
+	return len(b), nil
+}
+
+// flush writes the pending frame as a line, unless it is blank.
+func (l *lineWriter) flush() {
+	s := strings.TrimSpace(string(l.cur))
+	l.cur = l.cur[:0]
+	if s != "" {
+		fmt.Fprintln(l.w, s)
+	}
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/crmd/crmd/store"
+)
+
+// benchSeedRows is how many Leads one benchmark operation inserts: a few transactions' worth, so that
+// commits and checkpoints are part of the figure.
+const benchSeedRows = 20000
+
+// BenchmarkSeedLeads measures `crmd seed --module Leads` end to end (generation, id allocation,
+// multi-row inserts, commits) on a fresh SQLite file, and reports rows per second.
+func BenchmarkSeedLeads(b *testing.B) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	n, err := createOrg(ctx, st, "bench", "admin@bench.test")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sd, err := newSeeder(ctx, st, n.org, "Leads", 42, 90*24*time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := sd.run(ctx, benchSeedRows, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*benchSeedRows)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkGenerateLeads measures the record generator alone.
+func BenchmarkGenerateLeads(b *testing.B) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(b.TempDir(), "gen.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	n, err := createOrg(ctx, st, "bench", "admin@bench.test")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sd, err := newSeeder(ctx, st, n.org, "Leads", 42, 90*24*time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
+	batch := &seedBatch{}
+	b.ResetTimer()
+	bytes := 0
+	for i := 0; i < b.N; i++ {
+		batch.fill(sd, 1000)
+		bytes += len(batch.buf)
+	}
+	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(bytes)/float64(b.N*1000), "bytes/row")
+}

@@ -1,0 +1,269 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmd/crmd/api"
+	"github.com/crmd/crmd/oauth"
+	"github.com/crmd/crmd/store"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// bootstrapScope is what the first-start admin token may do: everything crmd serves.
+const bootstrapScope = "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.ALL,ZohoCRM.org.ALL,ZohoCRM.mass_delete.ALL,ZohoCRM.bulk.ALL"
+
+// bootstrapTTL is the lifetime of the first-start access token.
+const bootstrapTTL = 24 * time.Hour
+
+// shutdownGrace is how long in-flight requests may run on after SIGTERM.
+const shutdownGrace = 30 * time.Second
+
+// ServeConfig is everything `crmd serve` is configured with. The mass-delete settings are accepted and
+// validated here; the mass-delete job runner and the request limits read them.
+type ServeConfig struct {
+	Addr         string // listen address, host:port; port 0 picks a free port
+	DB           string // database (SQLite file path)
+	BaseURL      string // public base URL; empty derives it from the listening address
+	NoBootstrap  bool   // skip creating the default org and token on an empty database
+	MaxBodyBytes int64  // request body limit (413 beyond)
+	LogLevel     string // debug | info | warn | error
+
+	JobBatchSize         int           // records per mass-delete job batch (one transaction each)
+	JobBatchDelay        time.Duration // pause between job batches
+	MassDeleteLock       string        // org | module | view: the scope of "one cvid job at a time"
+	RecycleRetention     time.Duration // how long deleted records stay restorable
+	MaxConcurrentPerUser int           // concurrent requests per user; 0 = unlimited
+	CreditsPerDay        int           // API requests per org per 24 h; 0 = unlimited
+}
+
+// validate checks the settings and canonicalises the enumerations.
+func (c *ServeConfig) validate() error {
+	if c.MaxBodyBytes <= 0 {
+		return usageErrorf("invalid --max-body-bytes %d: want a positive number of bytes", c.MaxBodyBytes)
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	if c.JobBatchSize < 1 {
+		return usageErrorf("invalid --job-batch-size %d: want at least 1", c.JobBatchSize)
+	}
+	if c.JobBatchDelay < 0 {
+		return usageErrorf("invalid --job-batch-delay %s: want 0s or more", c.JobBatchDelay)
+	}
+	switch l := strings.ToLower(strings.TrimSpace(c.MassDeleteLock)); l {
+	case "org", "module", "view":
+		c.MassDeleteLock = l
+	default:
+		return usageErrorf("invalid --mass-delete-lock %q: want org, module or view", c.MassDeleteLock)
+	}
+	if c.RecycleRetention < time.Hour {
+		return usageErrorf("invalid --recycle-retention %s: want at least 1h", c.RecycleRetention)
+	}
+	if c.MaxConcurrentPerUser < 0 {
+		return usageErrorf("invalid --max-concurrent-per-user %d: want 0 (off) or more", c.MaxConcurrentPerUser)
+	}
+	if c.CreditsPerDay < 0 {
+		return usageErrorf("invalid --credits-per-day %d: want 0 (off) or more", c.CreditsPerDay)
+	}
+	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
+		return usageErrorf("invalid --base-url %q: want an http:// or https:// URL", c.BaseURL)
+	}
+	return nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info", "":
+		return slog.LevelInfo, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, usageErrorf("invalid --log-level %q: want debug, info, warn or error", s)
+}
+
+var serveCmd = &command{
+	name:     "serve",
+	synopsis: "[--addr 127.0.0.1:8080] [--db ./crmd.db] [--base-url http://127.0.0.1:8080] [flags]",
+	summary:  "serve the Zoho CRM API",
+	details: `Serves the Zoho CRM REST API (/crm/{v2…v8}/…), the OAuth endpoints (/oauth/v2/token, /oauth/v2/token/revoke),
+/healthz, /readyz and /metrics (Prometheus), from the database, creating and migrating it as needed.
+
+On an empty database (no org yet), unless --no-bootstrap is given, it creates the default org (name
+"crmd", admin admin@crmd.local, Zoho's standard modules, one OAuth client) and prints to stdout, once:
+the org id, the client id and secret, and an admin access token valid 24 h with its refresh token,
+with a ready-to-paste curl command. Later starts print no token: mint more with 'crmd token'.
+
+Then it prints "crmd listening on <base-url>" to stdout. Logs are JSON lines on stderr; tokens are never
+logged. SIGTERM or SIGINT stops accepting connections, lets in-flight requests finish (up to 30 s),
+closes the database and exits 0.
+
+The mass-delete settings (--job-batch-size, --job-batch-delay, --mass-delete-lock, --recycle-retention)
+are read by the mass-delete job runner; --max-concurrent-per-user and --credits-per-day by the request
+limits (429 TOO_MANY_REQUESTS).`,
+	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
+		var c ServeConfig
+		fs.StringVar(&c.Addr, "addr", defaultAddr, "address to listen on, host:port (port 0 picks a free port)")
+		fs.StringVar(&c.DB, "db", defaultDB, "database: a SQLite file path")
+		fs.StringVar(&c.BaseURL, "base-url", "", `public base URL of this server, the api_domain of tokens (default "http://" + the listening address)`)
+		fs.BoolVar(&c.NoBootstrap, "no-bootstrap", false, "on an empty database, do not create the default org nor print a token")
+		fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 8<<20, "largest request body accepted; larger ones get 413 REQUEST_ENTITY_TOO_LARGE")
+		fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+		fs.IntVar(&c.JobBatchSize, "job-batch-size", 500, "mass-delete job runner: records deleted per batch (one transaction each)")
+		fs.DurationVar(&c.JobBatchDelay, "job-batch-delay", 0, "mass-delete job runner: pause between batches, for demos and deterministic client tests")
+		fs.StringVar(&c.MassDeleteLock, "mass-delete-lock", "org", "mass-delete job runner: one scheduled or running cvid job per org, module or view")
+		fs.DurationVar(&c.RecycleRetention, "recycle-retention", 1440*time.Hour, "how long deleted records stay in the recycle bin, restorable, before they are purged")
+		fs.IntVar(&c.MaxConcurrentPerUser, "max-concurrent-per-user", 0, "request limits: concurrent API requests per user, beyond which 429 (0 = off)")
+		fs.IntVar(&c.CreditsPerDay, "credits-per-day", 0, "request limits: API requests per org per 24 hours, beyond which 429 (0 = off)")
+		return func(ctx context.Context) error {
+			if err := c.validate(); err != nil {
+				return err
+			}
+			return m.serve(ctx, c)
+		}
+	},
+}
+
+// serve runs the server until ctx is cancelled, then shuts it down gracefully.
+func (m *Main) serve(ctx context.Context, c ServeConfig) error {
+	level, _ := parseLevel(c.LogLevel)
+	logger := slog.New(slog.NewJSONHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
+
+	st, err := store.Open(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	closeStore := func() {
+		if err := st.Close(); err != nil {
+			logger.Error("closing the database", "err", err)
+		}
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		closeStore()
+		return err
+	}
+	baseURL := strings.TrimRight(c.BaseURL, "/")
+	if baseURL == "" {
+		baseURL = listenBaseURL(c.Addr, ln.Addr())
+	}
+	auth := &oauth.Server{Store: st, BaseURL: baseURL, Logger: logger}
+
+	if !c.NoBootstrap {
+		if err := m.bootstrap(ctx, st, auth, baseURL, c.DB, logger); err != nil {
+			ln.Close()
+			closeStore()
+			return err
+		}
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	handler := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes}, st, auth, logger, reg)
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("listening", "addr", ln.Addr().String(), "base_url", baseURL, "db", c.DB,
+		"job_batch_size", c.JobBatchSize, "job_batch_delay", c.JobBatchDelay.String(), "mass_delete_lock", c.MassDeleteLock,
+		"recycle_retention", c.RecycleRetention.String(), "max_concurrent_per_user", c.MaxConcurrentPerUser,
+		"credits_per_day", c.CreditsPerDay, "max_body_bytes", c.MaxBodyBytes)
+	fmt.Fprintf(m.Stdout, "crmd listening on %s\n", baseURL)
+
+	select {
+	case err := <-errc:
+		closeStore()
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing in-flight requests", "grace", shutdownGrace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		logger.Error("graceful shutdown did not finish; closing remaining connections", "err", err)
+		srv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Error("serve", "err", err)
+	}
+	closeStore()
+	logger.Info("stopped")
+	return nil
+}
+
+// listenBaseURL derives the public base URL from the --addr given and the address actually bound:
+// the port is the real one when --addr asked for port 0, and a wildcard host becomes 127.0.0.1.
+func listenBaseURL(addr string, bound net.Addr) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		host, port = "", ""
+	}
+	if tcp, ok := bound.(*net.TCPAddr); ok && (port == "" || port == "0") {
+		port = strconv.Itoa(tcp.Port)
+	}
+	switch host {
+	case "", "0.0.0.0", "::", "[::]":
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// bootstrap creates, on a database without any org, the default org and prints its admin token once.
+func (m *Main) bootstrap(ctx context.Context, st *store.Store, auth *oauth.Server, baseURL, db string, logger *slog.Logger) error {
+	n, err := st.CountOrgs(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	org, err := createOrg(ctx, st, defaultOrgName, defaultAdminEmail)
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	tr, err := auth.IssueForUser(ctx, org.clientID, org.org.ID, org.admin.ID, bootstrapScope, bootstrapTTL, true)
+	if err != nil {
+		return fmt.Errorf("bootstrap token: %w", err)
+	}
+	logger.Info("bootstrap: created the default org", "org", org.org.ID.String(), "admin", org.admin.Email)
+	printBootstrap(m.Stdout, org, tr, baseURL, db)
+	return nil
+}
+
+// printBootstrap writes the first-start notice. Tests and scripts find the token in the curl line.
+func printBootstrap(w io.Writer, n *newOrg, tr *oauth.TokenResponse, baseURL, db string) {
+	fmt.Fprintf(w, `crmd: empty database: created the default org. This is shown only once; keep what you need.
+  org id:         %s
+  admin email:    %s
+  client id:      %s
+  client secret:  %s
+  access token:   %s
+                  (user %s, valid 24 h, scopes %s)
+  refresh token:  %s
+                  (never expires; exchange it at %s/oauth/v2/token for new access tokens)
+Mint more tokens with: crmd token --db %s --org %s --email %s --scope ZohoCRM.modules.ALL
+Try it:
+curl -H "Authorization: Zoho-oauthtoken %s" "%s/crm/v8/Leads?fields=Last_Name,Company"
+`, n.org.ID, n.admin.Email, n.clientID, n.clientSecret, tr.AccessToken, n.admin.Email, bootstrapScope,
+		tr.RefreshToken, baseURL, db, n.org.ID, n.admin.Email, tr.AccessToken, baseURL)
+}
