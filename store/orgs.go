@@ -22,7 +22,14 @@ type NewOrg struct {
 	TimeZone   string
 	// Modules are the module definitions (with fields) every new org starts with.
 	Modules []*crmd.Module
+	// OnlyIfEmpty makes CreateOrg create the org only in a database that has none yet, atomically, so
+	// that two servers starting on one empty database bootstrap exactly one org; the loser gets
+	// ErrOrgsExist.
+	OnlyIfEmpty bool
 }
+
+// ErrOrgsExist is CreateOrg's answer under OnlyIfEmpty when the database already has an org.
+var ErrOrgsExist = errors.New("store: the database already has an org")
 
 // CreateOrg creates, in one transaction, an org with its two profiles (Administrator, Standard), two
 // roles, its admin user and its modules and fields. It returns the org and the admin user.
@@ -33,6 +40,15 @@ func (s *Store) CreateOrg(ctx context.Context, n NewOrg) (*crmd.Org, *crmd.User,
 	var org *crmd.Org
 	var admin *crmd.User
 	err := s.Tx(ctx, func(tx *sql.Tx) error {
+		if n.OnlyIfEmpty {
+			var count int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM orgs`).Scan(&count); err != nil {
+				return err
+			}
+			if count > 0 {
+				return ErrOrgsExist
+			}
+		}
 		prefix, err := s.freePrefix(ctx, tx)
 		if err != nil {
 			return err

@@ -82,9 +82,10 @@ func openSQLite(path string) (*Store, error) {
 		q := url.Values{}
 		// busy_timeout lets the CLI and a running server share the file; WAL lets readers run during
 		// writes; synchronous=NORMAL is durable across process crashes in WAL mode (only an OS crash may
-		// lose the last transactions, never corrupt the file). The page cache is per connection, so it
-		// is sized per pool to keep the server's memory bounded.
-		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)", fmt.Sprintf("cache_size(-%d)", cacheKiB)} {
+		// lose the last transactions, never corrupt the file). Statement journals of multi-row writes
+		// stay in memory (temp_store). The page cache is per connection, so it is sized per pool to
+		// keep the server's memory bounded.
+		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)", "temp_store(MEMORY)", fmt.Sprintf("cache_size(-%d)", cacheKiB)} {
 			q.Add("_pragma", p)
 		}
 		q.Set("_txlock", "immediate") // take the write lock at BEGIN: no deadlocked lock upgrades

@@ -84,10 +84,11 @@ type newOrg struct {
 }
 
 // createOrg creates an org with Zoho's standard modules, its admin user and its first OAuth client.
-func createOrg(ctx context.Context, st *store.Store, name, adminEmail string) (*newOrg, error) {
+// With onlyIfEmpty it creates nothing, and returns store.ErrOrgsExist, when the database has an org.
+func createOrg(ctx context.Context, st *store.Store, name, adminEmail string, onlyIfEmpty bool) (*newOrg, error) {
 	org, admin, err := st.CreateOrg(ctx, store.NewOrg{
 		Name: name, AdminEmail: adminEmail, AdminFirst: "crmd", AdminLast: "Admin", TimeZone: "UTC",
-		Modules: catalog.Standard(),
+		Modules: catalog.Standard(), OnlyIfEmpty: onlyIfEmpty,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create org: %w", err)
@@ -131,7 +132,7 @@ The client secret is shown only this once. Mint tokens for the org with 'crmd to
 				return err
 			}
 			defer st.Close()
-			n, err := createOrg(ctx, st, strings.TrimSpace(*name), *email)
+			n, err := createOrg(ctx, st, strings.TrimSpace(*name), *email, false)
 			if err != nil {
 				return err
 			}

@@ -222,10 +222,9 @@ func (s *seeder) run(ctx context.Context, count int, progress func(int)) (int, e
 }
 
 // tuneForBulk adjusts the store's one write connection for a bulk load and returns the function
-// that undoes it. Two costs dominate a seed besides the inserts themselves: the statement journal
-// that every multi-row INSERT inside a transaction writes (a temporary file by default; kept in memory
-// here), and the WAL checkpoint SQLite runs after each commit on the committing connection. The
-// automatic checkpoint is turned off on the write connection and a helper goroutine runs PASSIVE
+// that undoes it. Besides the inserts themselves, the WAL checkpoint SQLite runs after each commit on
+// the committing connection dominates a seed (statement journals already stay in memory: the store
+// sets temp_store). The automatic checkpoint is turned off on the write connection and a helper goroutine runs PASSIVE
 // checkpoints on a read connection instead, on the other core, while the next batch is written. A
 // PASSIVE checkpoint never blocks writers or readers, so a server on the same database is unaffected.
 func (s *seeder) tuneForBulk(ctx context.Context) func() {
@@ -236,7 +235,6 @@ func (s *seeder) tuneForBulk(ctx context.Context) func() {
 	if err := s.st.W.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&autoCheckpoint); err != nil {
 		return func() {}
 	}
-	s.st.W.ExecContext(ctx, `PRAGMA temp_store = MEMORY`)
 	if _, err := s.st.W.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
 		return func() {}
 	}
@@ -256,7 +254,6 @@ func (s *seeder) tuneForBulk(ctx context.Context) func() {
 		s.ckpt = nil
 		bg := context.WithoutCancel(ctx)
 		s.st.W.ExecContext(bg, `PRAGMA wal_autocheckpoint = `+strconv.Itoa(autoCheckpoint))
-		s.st.W.ExecContext(bg, `PRAGMA temp_store = DEFAULT`)
 		s.st.R.ExecContext(bg, `PRAGMA wal_checkpoint(PASSIVE)`)
 	}
 }

@@ -22,7 +22,7 @@ func BenchmarkSeedLeads(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	n, err := createOrg(ctx, st, "bench", "admin@bench.test")
+	n, err := createOrg(ctx, st, "bench", "admin@bench.test", false)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func BenchmarkGenerateLeads(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	n, err := createOrg(ctx, st, "bench", "admin@bench.test")
+	n, err := createOrg(ctx, st, "bench", "admin@bench.test", false)
 	if err != nil {
 		b.Fatal(err)
 	}

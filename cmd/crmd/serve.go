@@ -237,7 +237,10 @@ func (m *Main) bootstrap(ctx context.Context, st *store.Store, auth *oauth.Serve
 	if n > 0 {
 		return nil
 	}
-	org, err := createOrg(ctx, st, defaultOrgName, defaultAdminEmail)
+	org, err := createOrg(ctx, st, defaultOrgName, defaultAdminEmail, true)
+	if errors.Is(err, store.ErrOrgsExist) {
+		return nil // another process bootstrapped this database first
+	}
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}

@@ -1,0 +1,57 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/crmd/crmd/store"
+)
+
+// TestCreateOrgOnlyIfEmpty checks the bootstrap guard: of several stores (as several processes would
+// open) racing to create the first org of one empty database, exactly one succeeds.
+func TestCreateOrgOnlyIfEmpty(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "crmd.db")
+	const racers = 4
+	stores := make([]*store.Store, racers)
+	for i := range stores {
+		st, err := store.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		stores[i] = st
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, racers)
+	for i, st := range stores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, errs[i] = st.CreateOrg(ctx, store.NewOrg{Name: "Boot", AdminEmail: "a@boot.test", OnlyIfEmpty: true})
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			created++
+		case !errors.Is(err, store.ErrOrgsExist):
+			t.Fatalf("unexpected error: %v", err)
+		}
+	}
+	if created != 1 {
+		t.Fatalf("%d orgs created, want 1", created)
+	}
+	if n, err := stores[0].CountOrgs(ctx); err != nil || n != 1 {
+		t.Fatalf("CountOrgs = %d, %v", n, err)
+	}
+	// Without the guard a second org is fine (crmd init).
+	if _, _, err := stores[0].CreateOrg(ctx, store.NewOrg{Name: "Two", AdminEmail: "b@two.test"}); err != nil {
+		t.Fatal(err)
+	}
+}
