@@ -817,3 +817,17 @@ func TestRecordsScopes(t *testing.T) {
 		jsonEq(t, c.method+" "+c.path, body, mismatch)
 	}
 }
+
+// TestRecordsBooleanNeverEmpty checks that a checkbox left out on insert, or cleared with null, reads
+// back as false (and is stored so, for views that filter on it).
+func TestRecordsBooleanNeverEmpty(t *testing.T) {
+	e := newRecEnv(t)
+	ids := e.insert(t, "Leads", e.a.adminTok, `{"Last_Name":"Box"}`, `{"Last_Name":"Ticked","Email_Opt_Out":true}`)
+	_, body := e.do(t, "GET", "/crm/v8/Leads/"+ids[0]+"?fields=Email_Opt_Out", e.a.adminTok, "")
+	jsonEq(t, "unset checkbox", entries(t, body)[0]["Email_Opt_Out"], `false`)
+	if st, body := e.do(t, "PUT", "/crm/v8/Leads/"+ids[1], e.a.adminTok, `{"data":[{"Email_Opt_Out":null}]}`); st != 200 {
+		t.Fatalf("update: %d %v", st, body)
+	}
+	_, body = e.do(t, "GET", "/crm/v8/Leads/"+ids[1]+"?fields=Email_Opt_Out", e.a.adminTok, "")
+	jsonEq(t, "cleared checkbox", entries(t, body)[0]["Email_Opt_Out"], `false`)
+}

@@ -80,11 +80,19 @@ func parseEntry(m *crmd.Module, idx int, raw any, insert bool, users map[crmd.ID
 			if insert && f.Mandatory {
 				return nil, mandatoryMissing(idx, f)
 			}
+			if insert && f.DataType == crmd.TypeBoolean && !f.System {
+				// A Zoho checkbox is never empty: unset means false, stored so that views filtering
+				// on "equal false" see it.
+				d.set[f.APIName] = false
+			}
 			continue
 		}
 		val, err := Coerce(f, v)
 		if err != nil {
 			return nil, withPath(err, idx, f.APIName)
+		}
+		if val == nil && f.DataType == crmd.TypeBoolean {
+			val = false // clearing a checkbox unticks it
 		}
 		if val == nil && f.Mandatory {
 			return nil, mandatoryMissing(idx, f)
