@@ -224,39 +224,13 @@ api_domain is --base-url: the address clients should send API calls to. Use the 
 		ttl := fs.Duration("ttl", time.Hour, "lifetime of the access token: a Go duration of at least 1s")
 		baseURL := fs.String("base-url", defaultBaseURL, "the server's public base URL, returned as api_domain")
 		return func(ctx context.Context) error {
-			for _, r := range [][2]string{{*orgFlag, "org"}, {*email, "email"}, {*scope, "scope"}} {
-				if err := required(r[0], r[1]); err != nil {
-					return err
-				}
-			}
-			if err := checkTTL(*ttl); err != nil {
-				return err
-			}
-			if _, err := oauth.ParseScopes(*scope); err != nil {
-				return usageErrorf("invalid --scope: %v", err)
-			}
-			st, err := openExisting(ctx, *db)
+			g, err := resolveGrant(ctx, *db, *orgFlag, *email, *scope, *ttl)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			org, err := parseOrgFlag(ctx, st, *orgFlag)
-			if err != nil {
-				return err
-			}
-			u, err := userInOrg(ctx, st, org, *email)
-			if err != nil {
-				return err
-			}
-			client, err := st.FirstClient(ctx, org.ID)
-			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("org %s has no OAuth client", org.ID)
-			}
-			if err != nil {
-				return err
-			}
-			srv := &oauth.Server{Store: st, BaseURL: strings.TrimRight(*baseURL, "/")}
-			tr, err := srv.IssueForUser(ctx, client.ClientID, org.ID, u.ID, *scope, *ttl, true)
+			defer g.st.Close()
+			srv := &oauth.Server{Store: g.st, BaseURL: strings.TrimRight(*baseURL, "/")}
+			tr, err := srv.IssueForUser(ctx, g.client.ClientID, g.org.ID, g.user.ID, *scope, *ttl, true)
 			if err != nil {
 				return err
 			}
@@ -286,39 +260,13 @@ code, as the Zoho SDKs do.`,
 		scope := fs.String("scope", "", "the scopes granted, comma-separated (required)")
 		ttl := fs.Duration("ttl", oauth.DefaultCodeTTL, "lifetime of the code: a Go duration of at least 1s")
 		return func(ctx context.Context) error {
-			for _, r := range [][2]string{{*orgFlag, "org"}, {*email, "email"}, {*scope, "scope"}} {
-				if err := required(r[0], r[1]); err != nil {
-					return err
-				}
-			}
-			if err := checkTTL(*ttl); err != nil {
-				return err
-			}
-			if _, err := oauth.ParseScopes(*scope); err != nil {
-				return usageErrorf("invalid --scope: %v", err)
-			}
-			st, err := openExisting(ctx, *db)
+			g, err := resolveGrant(ctx, *db, *orgFlag, *email, *scope, *ttl)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			org, err := parseOrgFlag(ctx, st, *orgFlag)
-			if err != nil {
-				return err
-			}
-			u, err := userInOrg(ctx, st, org, *email)
-			if err != nil {
-				return err
-			}
-			client, err := st.FirstClient(ctx, org.ID)
-			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("org %s has no OAuth client", org.ID)
-			}
-			if err != nil {
-				return err
-			}
-			srv := &oauth.Server{Store: st}
-			code, err := srv.NewGrantCode(ctx, client.ClientID, org.ID, u.ID, *scope, *ttl)
+			defer g.st.Close()
+			srv := &oauth.Server{Store: g.st}
+			code, err := srv.NewGrantCode(ctx, g.client.ClientID, g.org.ID, g.user.ID, *scope, *ttl)
 			if err != nil {
 				return err
 			}
@@ -326,9 +274,60 @@ code, as the Zoho SDKs do.`,
 				Code      string `json:"code"`
 				ExpiresIn int    `json:"expires_in"`
 				ClientID  string `json:"client_id"`
-			}{code, int(*ttl / time.Second), client.ClientID})
+			}{code, int(*ttl / time.Second), g.client.ClientID})
 		}
 	},
+}
+
+// grant is what `token` and `code` mint for: a user of an org, through the org's first OAuth client.
+type grant struct {
+	st     *store.Store
+	org    *crmd.Org
+	user   *crmd.User
+	client *store.Client
+}
+
+// resolveGrant checks the flags `token` and `code` share, opens the database and finds the user and
+// the client. The caller closes g.st.
+func resolveGrant(ctx context.Context, db, orgFlag, email, scope string, ttl time.Duration) (*grant, error) {
+	for _, r := range [][2]string{{orgFlag, "org"}, {email, "email"}, {scope, "scope"}} {
+		if err := required(r[0], r[1]); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkTTL(ttl); err != nil {
+		return nil, err
+	}
+	if _, err := oauth.ParseScopes(scope); err != nil {
+		return nil, usageErrorf("invalid --scope: %v", err)
+	}
+	st, err := openExisting(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	g, err := func() (*grant, error) {
+		org, err := parseOrgFlag(ctx, st, orgFlag)
+		if err != nil {
+			return nil, err
+		}
+		u, err := userInOrg(ctx, st, org, email)
+		if err != nil {
+			return nil, err
+		}
+		client, err := st.FirstClient(ctx, org.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("org %s has no OAuth client", org.ID)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &grant{st: st, org: org, user: u, client: client}, nil
+	}()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return g, nil
 }
 
 // fieldSpecs collects repeated --field flags.
