@@ -1,0 +1,183 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/catalog"
+	"github.com/crmd/crmd/criteria"
+	"github.com/crmd/crmd/records"
+	"github.com/crmd/crmd/store"
+)
+
+// TestFieldIndexServesCriteria checks that, once EnsureFieldIndex ran for the fields of a criterion,
+// SQLite's plan for the compiled predicate searches those expression indexes instead of scanning the
+// module's records — for a text (picklist) comparison, a number, a boolean and a lookup.
+func TestFieldIndexServesCriteria(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "crmd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	org, _, err := st.CreateOrg(ctx, store.NewOrg{Name: "Idx", AdminEmail: "a@idx.test", Modules: catalog.Standard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leads, err := st.Module(ctx, org.ID, "Leads")
+	if err != nil {
+		t.Fatal(err)
+	}
+	contacts, err := st.Module(ctx, org.ID, "Contacts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		m        *crmd.Module
+		criteria string
+		index    string
+	}{
+		{leads, `{"field":{"api_name":"Lead_Source"},"comparator":"equal","value":"Web Download"}`, "rx__lead__source_lc"},
+		{leads, `{"field":{"api_name":"Lead_Status"},"comparator":"in","value":["Junk Lead","Lost Lead"]}`, "rx__lead__status_lc"},
+		{leads, `{"field":{"api_name":"Annual_Revenue"},"comparator":"greater_than","value":1000}`, "rx__annual__revenue_v"},
+		{leads, `{"field":{"api_name":"Email_Opt_Out"},"comparator":"equal","value":true}`, "rx__email__opt__out_v"},
+		{contacts, `{"field":{"api_name":"Account_Name"},"comparator":"equal","value":{"id":"123"}}`, "rx__account__name_id"},
+	}
+	for _, c := range cases {
+		dec := json.NewDecoder(strings.NewReader(c.criteria))
+		dec.UseNumber()
+		var raw any
+		if err := dec.Decode(&raw); err != nil {
+			t.Fatal(err)
+		}
+		n, err := criteria.Parse(raw, c.m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaf := n
+		if err := st.EnsureFieldIndex(ctx, leaf.Field); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.EnsureFieldIndex(ctx, leaf.Field); err != nil { // idempotent
+			t.Fatal(err)
+		}
+		pred, args := criteria.Compile(n, criteria.Target{Dialect: criteria.SQLite, Alias: "records", FieldExpr: st.FieldExpr}, criteria.Env{Now: time.Now()})
+		q := `EXPLAIN QUERY PLAN SELECT id FROM records WHERE module_id = ? AND deleted_time IS NULL AND (` + pred + `)`
+		rows, err := st.R.QueryContext(ctx, q, append([]any{int64(c.m.ID)}, args...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if !strings.Contains(strings.Join(plan, "\n"), "USING INDEX "+c.index) {
+			t.Errorf("%s: plan does not use %s:\n%s", c.criteria, c.index, strings.Join(plan, "\n"))
+		}
+	}
+}
+
+// TestFieldExprAgreesWithDefault checks, on records written by the records service, that reading
+// fields through FieldExpr (the indexable form) selects exactly what the criteria compiler's default,
+// defensive expressions select.
+func TestFieldExprAgreesWithDefault(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "crmd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	org, admin, err := st.CreateOrg(ctx, store.NewOrg{Name: "Idx", AdminEmail: "a@idx.test", Modules: catalog.Standard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leads, _ := st.Module(ctx, org.ID, "Leads")
+	caller := &crmd.Caller{Org: org, User: admin}
+	svc := records.New(st)
+	sources := []any{"Web Download", "web download", "Partner", "", nil, "Trade Show"}
+	var data []any
+	for i := 0; i < 120; i++ {
+		rec := map[string]any{"Last_Name": "L" + strconv.Itoa(i)}
+		if s := sources[i%len(sources)]; s != nil {
+			rec["Lead_Source"] = s
+		}
+		if i%4 != 0 {
+			rec["Annual_Revenue"] = json.Number(strconv.Itoa(i * 250))
+		}
+		if i%3 == 0 {
+			rec["Email_Opt_Out"] = true
+		}
+		if i%5 != 0 {
+			rec["Lead_Status"] = []string{"Junk Lead", "Contacted", "Not Qualified"}[i%3]
+		}
+		data = append(data, rec)
+		if len(data) == 100 || i == 119 {
+			out, err := svc.Insert(ctx, caller, leads, map[string]any{"data": data})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range out {
+				if !o.OK() {
+					t.Fatal(o.Err, o.Err.Details)
+				}
+			}
+			data = nil
+		}
+	}
+	crit := []string{
+		`{"field":{"api_name":"Lead_Source"},"comparator":"equal","value":"WEB download"}`,
+		`{"field":{"api_name":"Lead_Source"},"comparator":"not_equal","value":"Partner"}`,
+		`{"field":{"api_name":"Lead_Source"},"comparator":"equal","value":"${EMPTY}"}`,
+		`{"field":{"api_name":"Last_Name"},"comparator":"starts_with","value":"l1"}`,
+		`{"field":{"api_name":"Annual_Revenue"},"comparator":"between","value":[1000,9000]}`,
+		`{"field":{"api_name":"Annual_Revenue"},"comparator":"less_than","value":500}`,
+		`{"field":{"api_name":"Email_Opt_Out"},"comparator":"equal","value":false}`,
+		`{"group_operator":"or","group":[{"field":{"api_name":"Lead_Status"},"comparator":"in","value":["junk lead"]},{"field":{"api_name":"Email_Opt_Out"},"comparator":"equal","value":true}]}`,
+	}
+	ids := func(pred string, args []any) map[int64]bool {
+		rows, err := st.R.QueryContext(ctx, `SELECT id FROM records WHERE module_id = ? AND deleted_time IS NULL AND (`+pred+`)`, append([]any{int64(leads.ID)}, args...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[int64]bool{}
+		for rows.Next() {
+			var id int64
+			rows.Scan(&id)
+			out[id] = true
+		}
+		return out
+	}
+	for _, c := range crit {
+		dec := json.NewDecoder(strings.NewReader(c))
+		dec.UseNumber()
+		var raw any
+		dec.Decode(&raw)
+		n, err := criteria.Parse(raw, leads)
+		if err != nil {
+			t.Fatal(c, err)
+		}
+		env := criteria.Env{Now: time.Now()}
+		def := ids(criteria.Compile(n, criteria.Target{Dialect: criteria.SQLite, Alias: "records"}, env))
+		idx := ids(criteria.Compile(n, criteria.Target{Dialect: criteria.SQLite, Alias: "records", FieldExpr: st.FieldExpr}, env))
+		if len(def) == 0 || len(def) == 120 {
+			t.Errorf("%s: selects %d of 120: the case does not discriminate", c, len(def))
+		}
+		if !reflect.DeepEqual(def, idx) {
+			t.Errorf("%s: default selects %d records, FieldExpr %d", c, len(def), len(idx))
+		}
+	}
+}
