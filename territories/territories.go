@@ -1,0 +1,424 @@
+// Package territories is crmd's territory service: the org's territory tree (/settings/territories),
+// the assignment of territories to records (/{module}/actions/assign_territories and
+// remove_territories), and the subtree resolution other services filter records with (Subtree,
+// Filter). Like package records it knows nothing of HTTP: every operation takes the caller, returns
+// plain results, *crmd.Error for anything the client caused and any other error for internal failures.
+//
+// The tree: every org has exactly one root, the org territory (named after the org, described
+// "Organization Parent Territory", reporting to nobody), created lazily on first use so that orgs made
+// before territories existed get one too. Every other territory reports to a territory of the same org
+// through reporting_to. Cycles are impossible: a change of reporting_to that would put a territory
+// under itself or one of its descendants is refused, and writers of one org's tree are serialised.
+// The root can be neither re-parented nor deleted; a territory with children cannot be deleted except
+// through transfer_and_delete, which first moves its children (and its records) to another territory.
+//
+// Choices made where Zoho's material is silent or contradicts itself (also noted at their code):
+//   - Only Administrators may create, update or delete territories; anyone else gets 403 NO_PERMISSION
+//     {"permissions":["Crm_Implied_Manage_Territories"]}. Reading needs only the scope.
+//   - Literal messages follow Zoho's OpenAPI examples: "Territory Created Successfully", "Territory
+//     Updated Successfully", "Given Territory Removed Successfully", "Territory Transferred And Deleted
+//     Successfully", "Given Territory name already exists" / "Duplicate Territory Name Found", "Territory
+//     can't be deleted as it's having child", "Org Territory cannot be deleted", and for a cycle NOT_ALLOWED
+//     "Reporting_to id should not be the child of given territory. Chosse another territory as
+//     Reporing_to" (Zoho's spelling, kept because clients match on it).
+//   - Every module may carry territories (Zoho limits them to Accounts, Contacts, Deals and Leads); a
+//     record has at most MaxPerRecord of them.
+//   - Assigning or removing territories stamps the record modified (Modified_By, Modified_Time), so that
+//     clients that sync by modification time see the change.
+package territories
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/store"
+)
+
+// Limits of the territories API.
+const (
+	// MaxWrite is how many territories one create, update or transfer_and_delete request may carry.
+	MaxWrite = 100
+	// MaxIDs is how many ids the ids parameter of GET and DELETE /settings/territories may list.
+	MaxIDs = 100
+	// MaxPerPage is the largest page of a territory list (and its default).
+	MaxPerPage = 200
+	// MaxRecords is how many records one assign_territories or remove_territories request may name.
+	MaxRecords = 10
+	// MaxPerRecord is how many territories a record may carry, and one entry may list.
+	MaxPerRecord = 100
+	// MaxNameLength and MaxDescriptionLength bound a territory's name and description, in characters.
+	MaxNameLength        = 100
+	MaxDescriptionLength = 2000
+)
+
+// ManagePermission is the profile permission territory writes need; only Administrators hold it.
+const ManagePermission = "Crm_Implied_Manage_Territories"
+
+// Service implements the territories API on a store.
+type Service struct {
+	st *store.Store
+}
+
+// New returns a territory service on st.
+func New(st *store.Store) *Service { return &Service{st: st} }
+
+// Outcome is the result for one item of a multi-item call, in input order: a success (Err == nil) with
+// Zoho's Message and Details, or the item's error.
+type Outcome struct {
+	Message string
+	Details map[string]any
+	Err     *crmd.Error
+}
+
+// OK reports whether the item succeeded.
+func (o Outcome) OK() bool { return o.Err == nil }
+
+// Ref is Zoho's {"name","id"} reference to a user or a territory.
+type Ref struct {
+	Name string  `json:"name"`
+	ID   crmd.ID `json:"id"`
+}
+
+// Item is a territory as Zoho's JSON shows it (facts §8.2), keys in the order of Zoho's sample. The
+// rule criteria are always null: crmd runs no territory assignment rules.
+type Item struct {
+	ID                  crmd.ID `json:"id"`
+	Name                string  `json:"name"`
+	APIName             string  `json:"api_name"`
+	Description         *string `json:"description"`
+	PermissionType      string  `json:"permission_type"`
+	Manager             *Ref    `json:"manager"`
+	ReportingTo         *Ref    `json:"reporting_to"`
+	AccountRuleCriteria any     `json:"account_rule_criteria"`
+	DealRuleCriteria    any     `json:"deal_rule_criteria"`
+	LeadRuleCriteria    any     `json:"lead_rule_criteria"`
+	CreatedBy           *Ref    `json:"created_by"`
+	CreatedTime         string  `json:"created_time"`
+	ModifiedBy          *Ref    `json:"modified_by"`
+	ModifiedTime        string  `json:"modified_time"`
+}
+
+// Page is one page of a territory list: the items and Zoho's info object {per_page, count, page,
+// more_records}. An empty Territories means "nothing", which Zoho answers with 204.
+type Page struct {
+	Territories []Item
+	Info        map[string]any
+}
+
+// ---- subtree and record filter -------------------------------------------------------------------
+
+// ErrUnknownTerritory is the error for a territory id that names no territory of the caller's org (a
+// territory of another org included): INVALID_DATA "the id given seems to be invalid" {"id": …}. It is a
+// fresh value each time, so a caller may replace its Details with the path its own API reports.
+func ErrUnknownTerritory(id crmd.ID) *crmd.Error {
+	return crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"id": id})
+}
+
+// Subtree returns the territory alone, or with includeChild the territory and every descendant, all
+// resolved by one recursive query however deep and wide the tree. A territory that is not the org's is
+// ErrUnknownTerritory (the only *crmd.Error Subtree returns).
+func (s *Service) Subtree(ctx context.Context, orgID, territoryID crmd.ID, includeChild bool) ([]crmd.ID, error) {
+	if !includeChild {
+		if _, err := s.st.Territory(ctx, nil, orgID, territoryID); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, ErrUnknownTerritory(territoryID)
+			}
+			return nil, err
+		}
+		return []crmd.ID{territoryID}, nil
+	}
+	ids, err := s.st.SubtreeTerritoryIDs(ctx, nil, orgID, territoryID)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, ErrUnknownTerritory(territoryID)
+	}
+	return ids, nil
+}
+
+// Filter returns the bound predicate over the records table (for store.RecordQuery.Where) that keeps
+// the records assigned to the territory, or with includeChild to the territory or any descendant. The
+// predicate is a single SQL condition with the recursive subtree walk inlined as a subquery, so the
+// database resolves subtree and records together; no id list is held in memory. Records with no
+// territory belong to none (not to the root). A territory that is not the org's is ErrUnknownTerritory
+// (the only *crmd.Error Filter returns): GET /{module}?territory_id= maps it to {"param_name":
+// "territory_id"}, mass delete to {"api_name":"id","json_path":"$.territory.id"}.
+func (s *Service) Filter(ctx context.Context, orgID, territoryID crmd.ID, includeChild bool) (store.Predicate, error) {
+	if _, err := s.st.Territory(ctx, nil, orgID, territoryID); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return store.Predicate{}, ErrUnknownTerritory(territoryID)
+		}
+		return store.Predicate{}, err
+	}
+	return s.st.TerritoryRecordFilter(orgID, territoryID, includeChild), nil
+}
+
+// ---- reads ---------------------------------------------------------------------------------------
+
+// errInvalidPathID is the answer for a territory id in the path (segment 2 after /crm/{version}/) that
+// is malformed or names no territory of the caller's org.
+func errInvalidPathID() *crmd.Error {
+	return crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"resource_path_index": 2})
+}
+
+// param returns a query parameter and whether it was given a non-empty value.
+func param(q url.Values, name string) (string, bool) {
+	v := strings.TrimSpace(q.Get(name))
+	return v, v != ""
+}
+
+func invalidParam(name string) *crmd.Error {
+	return crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"param_name": name})
+}
+
+// pageParams reads page (default 1) and per_page (default and maximum 200; larger values are clamped).
+func pageParams(q url.Values) (page, perPage int, err *crmd.Error) {
+	page, perPage = 1, MaxPerPage
+	if v, ok := param(q, "page"); ok {
+		n, e := strconv.Atoi(v)
+		if e != nil || n < 1 {
+			return 0, 0, invalidParam("page")
+		}
+		page = n
+	}
+	if v, ok := param(q, "per_page"); ok {
+		n, e := strconv.Atoi(v)
+		if e != nil || n < 1 {
+			return 0, 0, invalidParam("per_page")
+		}
+		perPage = min(n, MaxPerPage)
+	}
+	return page, perPage, nil
+}
+
+// splitIDs parses a comma list of ids, de-duplicated in first-seen order; false on any malformed one.
+func splitIDs(raw string) ([]crmd.ID, bool) {
+	seen := map[crmd.ID]bool{}
+	var out []crmd.ID
+	for _, p := range strings.Split(raw, ",") {
+		id, ok := crmd.ParseID(strings.TrimSpace(p))
+		if !ok {
+			return nil, false
+		}
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out, true
+}
+
+// List answers GET /settings/territories: the org's territories in id order (the root first), one
+// page at a time, optionally only those named by ids (a comma list of at most MaxIDs; ids that name
+// nothing are left out). Zoho's filters and include parameters are accepted and ignored.
+func (s *Service) List(ctx context.Context, c *crmd.Caller, q url.Values) (*Page, error) {
+	page, perPage, perr := pageParams(q)
+	if perr != nil {
+		return nil, perr
+	}
+	var ids []crmd.ID
+	if v, ok := param(q, "ids"); ok {
+		var good bool
+		if ids, good = splitIDs(v); !good {
+			return nil, invalidParam("ids")
+		}
+		if len(ids) > MaxIDs {
+			return nil, crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": MaxIDs, "param_name": "ids"})
+		}
+	}
+	if _, err := s.st.EnsureRootTerritory(ctx, c.Org.ID); err != nil {
+		return nil, err
+	}
+	return s.page(ctx, c, store.TerritoryQuery{OrgID: c.Org.ID, IDs: ids}, page, perPage)
+}
+
+// Children answers GET /settings/territories/{id}/__child_territories: the direct children of the
+// territory (not deeper descendants), paged like List.
+func (s *Service) Children(ctx context.Context, c *crmd.Caller, rawID string, q url.Values) (*Page, error) {
+	t, err := s.pathTerritory(ctx, c, rawID)
+	if err != nil {
+		return nil, err
+	}
+	page, perPage, perr := pageParams(q)
+	if perr != nil {
+		return nil, perr
+	}
+	return s.page(ctx, c, store.TerritoryQuery{OrgID: c.Org.ID, Parent: t.ID}, page, perPage)
+}
+
+// Get answers GET /settings/territories/{id}.
+func (s *Service) Get(ctx context.Context, c *crmd.Caller, rawID string) (Item, error) {
+	t, err := s.pathTerritory(ctx, c, rawID)
+	if err != nil {
+		return Item{}, err
+	}
+	items, err := s.shape(ctx, c, []*store.Territory{t})
+	if err != nil {
+		return Item{}, err
+	}
+	return items[0], nil
+}
+
+// pathTerritory resolves the {id} of a /settings/territories/{id}… path.
+func (s *Service) pathTerritory(ctx context.Context, c *crmd.Caller, rawID string) (*store.Territory, error) {
+	id, ok := crmd.ParseID(rawID)
+	if !ok {
+		return nil, errInvalidPathID()
+	}
+	if _, err := s.st.EnsureRootTerritory(ctx, c.Org.ID); err != nil {
+		return nil, err
+	}
+	t, err := s.st.Territory(ctx, nil, c.Org.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errInvalidPathID()
+	}
+	return t, err
+}
+
+func (s *Service) page(ctx context.Context, c *crmd.Caller, q store.TerritoryQuery, page, perPage int) (*Page, error) {
+	q.Offset, q.Limit = (page-1)*perPage, perPage+1
+	ts, err := s.st.ListTerritories(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	more := len(ts) > perPage
+	if more {
+		ts = ts[:perPage]
+	}
+	res := &Page{Info: map[string]any{"per_page": perPage, "count": len(ts), "page": page, "more_records": more}}
+	if len(ts) == 0 {
+		return res, nil
+	}
+	if res.Territories, err = s.shape(ctx, c, ts); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// userMap loads the org's users once per request.
+func (s *Service) userMap(ctx context.Context, orgID crmd.ID) (map[crmd.ID]*crmd.User, error) {
+	us, err := s.st.Users(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[crmd.ID]*crmd.User, len(us))
+	for _, u := range us {
+		out[u.ID] = u
+	}
+	return out, nil
+}
+
+func userRef(users map[crmd.ID]*crmd.User, id crmd.ID) *Ref {
+	if id == 0 {
+		return nil
+	}
+	r := &Ref{ID: id}
+	if u := users[id]; u != nil {
+		r.Name = u.FullName()
+	}
+	return r
+}
+
+// shape renders territories as Zoho's JSON with two further queries at most, whatever their number:
+// the org's users and the parents not among ts.
+func (s *Service) shape(ctx context.Context, c *crmd.Caller, ts []*store.Territory) ([]Item, error) {
+	users, err := s.userMap(ctx, c.Org.ID)
+	if err != nil {
+		return nil, err
+	}
+	known := make(map[crmd.ID]*store.Territory, len(ts))
+	for _, t := range ts {
+		known[t.ID] = t
+	}
+	var missing []crmd.ID
+	for _, t := range ts {
+		if t.ReportingTo != 0 && known[t.ReportingTo] == nil {
+			missing = append(missing, t.ReportingTo)
+		}
+	}
+	parents, err := s.st.TerritoriesByID(ctx, nil, c.Org.ID, missing)
+	if err != nil {
+		return nil, err
+	}
+	for id, t := range parents {
+		known[id] = t
+	}
+	loc := c.Org.Location()
+	out := make([]Item, len(ts))
+	for i, t := range ts {
+		it := Item{
+			ID: t.ID, Name: t.Name, APIName: t.APIName, Description: t.Description, PermissionType: t.PermissionType,
+			Manager: userRef(users, t.ManagerID), CreatedBy: userRef(users, t.CreatedBy), ModifiedBy: userRef(users, t.ModifiedBy),
+			CreatedTime: crmd.FormatTime(t.CreatedTime, loc), ModifiedTime: crmd.FormatTime(t.ModifiedTime, loc),
+		}
+		if t.ReportingTo != 0 {
+			it.ReportingTo = &Ref{ID: t.ReportingTo}
+			if p := known[t.ReportingTo]; p != nil {
+				it.ReportingTo.Name = p.Name
+			}
+		}
+		out[i] = it
+	}
+	return out, nil
+}
+
+// ---- shared parsing ------------------------------------------------------------------------------
+
+// requireAdmin refuses territory writes to anyone but an Administrator.
+func requireAdmin(c *crmd.Caller) error {
+	if !c.User.Profile.IsAdmin() {
+		return crmd.ErrNoPermission(ManagePermission)
+	}
+	return nil
+}
+
+// itemsArray checks the array under key of a write body: missing, null or empty is MANDATORY_NOT_FOUND,
+// not an array INVALID_DATA, more than limit entries LIMIT_EXCEEDED — as records do for `data`.
+func itemsArray(body map[string]any, key string, limit int) ([]any, *crmd.Error) {
+	raw, ok := body[key]
+	if !ok || raw == nil {
+		return nil, crmd.E("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, crmd.D{"api_name": key, "expected_data_type": "jsonarray"})
+	}
+	arr, ok := raw.([]any)
+	if !ok {
+		return nil, crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"api_name": key, "json_path": "$." + key, "expected_data_type": "jsonarray"})
+	}
+	if len(arr) == 0 {
+		return nil, crmd.E("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, crmd.D{"api_name": key, "expected_data_type": "jsonarray"})
+	}
+	if len(arr) > limit {
+		return nil, crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": limit, "api_name": key, "json_path": "$." + key})
+	}
+	return arr, nil
+}
+
+// idValue reads an id given as a JSON string of digits or a JSON number.
+func idValue(v any) (crmd.ID, bool) {
+	switch x := v.(type) {
+	case string:
+		return crmd.ParseID(strings.TrimSpace(x))
+	case json.Number:
+		return crmd.ParseID(x.String())
+	}
+	return 0, false
+}
+
+// fieldErr builds an error about one key of one item, with its api_name and json_path.
+func fieldErr(code, message, apiName, path string, extra crmd.D) *crmd.Error {
+	d := crmd.D{"api_name": apiName, "json_path": path}
+	for k, v := range extra {
+		d[k] = v
+	}
+	return crmd.E(code, message, d)
+}
+
+// notObject is the error for an item of the array under key that is not a JSON object.
+func notObject(key string, i int) *crmd.Error {
+	return fieldErr("INVALID_DATA", crmd.MsgInvalidData, key, "$."+key+"["+strconv.Itoa(i)+"]", crmd.D{"expected_data_type": "jsonobject"})
+}

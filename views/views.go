@@ -1,0 +1,281 @@
+// Package views is crmd's custom view service: Zoho's system views of every module (created lazily,
+// with fixed meanings), the views users make (validated against the module, their criteria through
+// package criteria), their JSON per API version, and the resolution of a view to a bound SQL predicate
+// over the records table, which GET /{module}?cvid= and mass delete use.
+//
+// It knows nothing of HTTP: every operation takes the caller and the resolved module (the HTTP layer has
+// already checked the token's scope) and returns plain results, with *crmd.Error for anything the client
+// caused and any other error for internal failures.
+//
+// Choices made where Zoho documents nothing:
+//   - Who sees what: system views and public views are seen by everyone; a view with access_type
+//     only_to_me only by its creator and by administrators (as "other_users_views"). A view someone
+//     cannot see does not exist for them (INVALID_DATA, never NO_PERMISSION).
+//   - Anyone may create views; only the creator or an administrator may update or delete one (else
+//     NO_PERMISSION {"id"}); system views are never updated or deleted (NOT_ALLOWED {"id"}).
+//   - name: required, trimmed, 1–50 characters without control characters (too long: INVALID_DATA with
+//     maximum_length 50), unique per module case-insensitively, system view names included
+//     (DUPLICATE_DATA {"api_name":"name","json_path"}).
+//   - fields and sort_by are api names of the module's fields, given as strings or {"api_name"} objects;
+//     an unknown one is INVALID_DATA {"api_name":"fields"|"sort_by","json_path"}. Repeated fields are kept
+//     once. access_type is public or only_to_me (default only_to_me, as in Zoho's UI).
+//   - In responses, v2 shows fields and sort_by as api name strings, v2.1 and later as {"api_name","id"}
+//     objects (fields also with "_pin": false), following how criteria show fields.
+//   - A stored criteria that no longer fits the module (a field was removed) is shown as stored and
+//     selects no record: deleting by such a view must never widen to the whole module.
+package views
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/criteria"
+	"github.com/crmd/crmd/store"
+)
+
+// Service implements custom views on a store. It holds no state besides the store, so it is cheap to
+// make.
+type Service struct {
+	st *store.Store
+}
+
+// New returns a views service on st.
+func New(st *store.Store) *Service { return &Service{st: st} }
+
+// Limits of the custom views API.
+const (
+	// MaxPerCall is how many views one create or update call may carry.
+	MaxPerCall = 200
+	// MaxNameLength is the longest view name, in characters.
+	MaxNameLength = 50
+	// MaxPerPage is the largest (and default) page of the list.
+	MaxPerPage = 200
+)
+
+// Access types of user views.
+const (
+	AccessPublic   = "public"
+	AccessOnlyToMe = "only_to_me"
+)
+
+// Categories, relative to the caller.
+const (
+	CategoryPublic       = "public_views"
+	CategoryOtherUsers   = "other_users_views"
+	CategorySharedWithMe = "shared_with_me"
+	CategoryCreatedByMe  = "created_by_me"
+)
+
+// MsgInvalidCVID is Zoho's message for a cvid that names no view the caller may use.
+const MsgInvalidCVID = "the cvid given seems to be invalid"
+
+// ErrUnknownView is Lookup's answer for a view id that names no view of the module the caller may see.
+var ErrUnknownView = errors.New("views: unknown view")
+
+// ErrInvalidCVID is the error for an unknown cvid in a request body (mass delete): 400 INVALID_DATA
+// `the cvid given seems to be invalid` {"api_name":"cvid","json_path":"$.cvid"}.
+func ErrInvalidCVID() *crmd.Error {
+	return crmd.E("INVALID_DATA", MsgInvalidCVID, crmd.D{"api_name": "cvid", "json_path": "$.cvid"})
+}
+
+// EnsureSystemViews creates the module's system views in the caller's org if they are missing (see
+// store.EnsureSystemViews); every operation of the service that reads views calls it first. When it
+// creates them it also makes the indexes their criteria read data fields through (Lead_Status,
+// Email_Opt_Out).
+func (s *Service) EnsureSystemViews(ctx context.Context, orgID crmd.ID, m *crmd.Module) error {
+	n, err := s.st.EnsureSystemViews(ctx, orgID, m.ID, systemViews(m))
+	if err != nil || n == 0 {
+		return err
+	}
+	for i := range systemDefs {
+		if d := &systemDefs[i]; !d.leads || m.APIName == "Leads" {
+			if node, err := d.parse(m); err == nil {
+				if err := s.indexCriteria(ctx, node); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// indexCriteria makes sure every data field a criteria tree reads has the expression index that serves
+// it (store.EnsureFieldIndex; a no-op where the store has none). The first call for a field builds the
+// index over the whole records table, once per database.
+func (s *Service) indexCriteria(ctx context.Context, n *criteria.Node) error {
+	if n == nil {
+		return nil
+	}
+	if n.IsGroup() {
+		for _, m := range n.Members {
+			if err := s.indexCriteria(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return s.st.EnsureFieldIndex(ctx, n.Field)
+}
+
+// visible reports whether the caller may see (and use) a view.
+func visible(c *crmd.Caller, v *store.View) bool {
+	return v.IsSystem() || v.AccessType == AccessPublic || v.CreatedBy == c.User.ID || c.User.Profile.IsAdmin()
+}
+
+// category is the view's category for the caller.
+func category(c *crmd.Caller, v *store.View) string {
+	switch {
+	case v.IsSystem():
+		return CategoryPublic
+	case v.CreatedBy == c.User.ID:
+		return CategoryCreatedByMe
+	case v.AccessType == AccessPublic:
+		return CategoryPublic
+	}
+	return CategoryOtherUsers
+}
+
+// Views returns the module's views the caller may see, system views first, each group in creation
+// order. System views are created first when missing.
+func (s *Service) Views(ctx context.Context, c *crmd.Caller, m *crmd.Module) ([]*store.View, error) {
+	if err := s.EnsureSystemViews(ctx, c.Org.ID, m); err != nil {
+		return nil, err
+	}
+	all, err := s.st.ModuleViews(ctx, c.Org.ID, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, v := range all {
+		if visible(c, v) {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// Lookup returns the view with the given id if it belongs to module m of the caller's org and the caller
+// may see it, and ErrUnknownView otherwise (another org's or module's view, someone else's private view,
+// or no view at all: the caller cannot tell them apart).
+func (s *Service) Lookup(ctx context.Context, c *crmd.Caller, m *crmd.Module, id crmd.ID) (*store.View, error) {
+	v, err := s.st.View(ctx, c.Org.ID, m.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrUnknownView
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !visible(c, v) {
+		return nil, ErrUnknownView
+	}
+	return v, nil
+}
+
+// Definition is what a view selects: the records matching Criteria (nil: every record), narrowed by
+// Special.
+type Definition struct {
+	Criteria *criteria.Node
+	Special  Special
+}
+
+// Define returns the definition of a view of module m: a system view's fixed meaning, or a user view's
+// stored criteria parsed against the module's current fields. A user view whose stored criteria no longer
+// fit the module gets SpecialNothing together with the parse error.
+func Define(m *crmd.Module, v *store.View) (Definition, error) {
+	if v.IsSystem() {
+		d := defFor(v.SystemName)
+		if d == nil {
+			// A system view this build does not know (made by a newer crmd): it selects nothing rather
+			// than everything.
+			return Definition{Special: SpecialNothing}, errors.New("views: unknown system view " + v.SystemName)
+		}
+		n, err := d.parse(m)
+		if err != nil {
+			return Definition{Special: SpecialNothing}, err
+		}
+		return Definition{Criteria: n, Special: d.special}, nil
+	}
+	if len(v.Criteria) == 0 {
+		return Definition{}, nil
+	}
+	raw, err := parseJSON(v.Criteria)
+	if err != nil {
+		return Definition{Special: SpecialNothing}, err
+	}
+	n, err := criteria.Parse(raw, m)
+	if err != nil {
+		return Definition{Special: SpecialNothing}, err
+	}
+	return Definition{Criteria: n}, nil
+}
+
+// Env is the environment a view's criteria are resolved in for the caller: the store's clock, the org's
+// time zone and the caller as ${CURRENTUSER}.
+func (s *Service) Env(c *crmd.Caller) criteria.Env {
+	return criteria.Env{Now: s.st.Now(), Loc: c.Org.Location(), UserID: c.User.ID}
+}
+
+// Predicate compiles a view of module m into one bound SQL predicate over the records table (columns
+// qualified "records."), for store.RecordQuery.Where, as the caller sees it now: ${CURRENTUSER} is the
+// caller, date keywords are relative to the store's clock in the org's time zone, and Unread means unread
+// by the caller.
+func (s *Service) Predicate(c *crmd.Caller, m *crmd.Module, v *store.View) store.Predicate {
+	def, _ := Define(m, v)
+	if def.Special == SpecialNothing {
+		return store.Predicate{SQL: "1 = 0"}
+	}
+	dialect := criteria.SQLite
+	if s.st.Dialect == store.Postgres {
+		dialect = criteria.Postgres
+	}
+	// FieldExpr reads data fields the way the store's on-demand expression indexes are built.
+	sql, args := criteria.Compile(def.Criteria, criteria.Target{Dialect: dialect, Alias: "records", FieldExpr: s.st.FieldExpr}, s.Env(c))
+	if def.Special == SpecialUnread {
+		u := store.UnreadBy(c.User.ID)
+		sql = "(" + sql + ") AND (" + u.SQL + ")"
+		args = append(args, u.Args...)
+	}
+	return store.Predicate{SQL: sql, Args: args}
+}
+
+// Resolve is the one call a consumer of views needs (mass delete): it resolves cvid, a view id given as
+// decimal digits, for module m and the caller, and returns the bound SQL predicate selecting the view's
+// records (see Predicate). A malformed cvid, or one naming no view of the module the caller may see, is
+// ErrInvalidCVID (400 INVALID_DATA {"api_name":"cvid","json_path":"$.cvid"}). The caller's other
+// conditions (live, approved, territory) are for the caller to add beside it.
+func (s *Service) Resolve(ctx context.Context, c *crmd.Caller, m *crmd.Module, cvid string) (store.Predicate, error) {
+	id, ok := crmd.ParseID(cvid)
+	if !ok {
+		return store.Predicate{}, ErrInvalidCVID()
+	}
+	v, err := s.Lookup(ctx, c, m, id)
+	if errors.Is(err, ErrUnknownView) {
+		return store.Predicate{}, ErrInvalidCVID()
+	}
+	if err != nil {
+		return store.Predicate{}, err
+	}
+	return s.Predicate(c, m, v), nil
+}
+
+// renderCriteria is the view's criteria as the given API version shows them: the definition rendered by
+// criteria.Node.Render, or, for stored criteria that no longer parse, the stored JSON as it is.
+func renderCriteria(m *crmd.Module, v *store.View, version int) any {
+	def, err := Define(m, v)
+	if err == nil {
+		if def.Criteria == nil {
+			return nil
+		}
+		return def.Criteria.Render(version)
+	}
+	if v.IsSystem() || len(v.Criteria) == 0 {
+		return nil
+	}
+	var raw any
+	if json.Unmarshal(v.Criteria, &raw) != nil {
+		return nil
+	}
+	return raw
+}

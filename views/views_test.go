@@ -1,0 +1,731 @@
+package views
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/catalog"
+	"github.com/crmd/crmd/criteria"
+	"github.com/crmd/crmd/store"
+)
+
+// fixture is a store on a real SQLite file with two orgs; org A has an admin and a Standard user.
+type fixture struct {
+	st          *store.Store
+	svc         *Service
+	clock       *clock
+	orgA, orgB  *crmd.Org
+	admin, std  *crmd.User
+	adminB      *crmd.User
+	leads, accs *crmd.Module
+	leadsB      *crmd.Module
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "crmd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f := &fixture{st: st, svc: New(st), clock: &clock{t: time.Date(2024, 5, 13, 10, 0, 0, 0, time.UTC)}}
+	st.Now = f.clock.now
+	f.orgA, f.admin, err = st.CreateOrg(ctx, store.NewOrg{Name: "A", AdminEmail: "a@a.test", AdminLast: "Admin", TimeZone: "Asia/Kolkata", Modules: catalog.Standard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.std, err = st.CreateUser(ctx, f.orgA.ID, store.NewUser{Email: "s@a.test", LastName: "Std", Profile: crmd.ProfileStandard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.orgB, f.adminB, err = st.CreateOrg(ctx, store.NewOrg{Name: "B", AdminEmail: "b@b.test", AdminLast: "B", Modules: catalog.Standard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod := func(org crmd.ID, name string) *crmd.Module {
+		m, err := st.Module(ctx, org, name)
+		if err != nil || m == nil {
+			t.Fatalf("module %s: %v", name, err)
+		}
+		return m
+	}
+	f.leads, f.accs, f.leadsB = mod(f.orgA.ID, "Leads"), mod(f.orgA.ID, "Accounts"), mod(f.orgB.ID, "Leads")
+	return f
+}
+
+func (f *fixture) caller(u *crmd.User) *crmd.Caller {
+	org := f.orgA
+	if u.OrgID == f.orgB.ID {
+		org = f.orgB
+	}
+	return &crmd.Caller{Org: org, User: u}
+}
+
+// lead is a record to insert: owner, creation/modification instants and data.
+type lead struct {
+	owner   *crmd.User
+	created time.Time
+	data    string
+}
+
+func (f *fixture) insert(t *testing.T, m *crmd.Module, ls ...lead) []crmd.ID {
+	t.Helper()
+	ctx := context.Background()
+	var ids []crmd.ID
+	err := f.st.Tx(ctx, func(tx *sql.Tx) error {
+		first, err := f.st.AllocIDs(ctx, tx, m.OrgID, len(ls))
+		if err != nil {
+			return err
+		}
+		recs := make([]store.Record, len(ls))
+		for i, l := range ls {
+			ms := l.created.UnixMilli()
+			recs[i] = store.Record{ID: first + crmd.ID(i), OrgID: m.OrgID, ModuleID: m.ID, OwnerID: l.owner.ID, CreatedBy: l.owner.ID,
+				ModifiedBy: l.owner.ID, CreatedTime: ms, ModifiedTime: ms, DisplayName: fmt.Sprint(i), Data: []byte(l.data)}
+			ids = append(ids, recs[i].ID)
+		}
+		return f.st.InsertRecords(ctx, tx, recs)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// selected lists the ids a predicate selects among the module's live approved records, sorted.
+func (f *fixture) selected(t *testing.T, c *crmd.Caller, m *crmd.Module, p store.Predicate) []crmd.ID {
+	t.Helper()
+	recs, err := f.st.ListRecords(context.Background(), store.RecordQuery{OrgID: c.Org.ID, ModuleID: m.ID, Where: []store.Predicate{p}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []crmd.ID{}
+	for _, r := range recs {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+// evalSelected is the same set computed in memory: criteria.Eval for the criteria, the record_reads
+// set for Unread, nothing for SpecialNothing.
+func (f *fixture) evalSelected(t *testing.T, c *crmd.Caller, m *crmd.Module, v *store.View, read map[crmd.ID]bool) []crmd.ID {
+	t.Helper()
+	def, _ := Define(m, v)
+	recs, err := f.st.ListRecords(context.Background(), store.RecordQuery{OrgID: c.Org.ID, ModuleID: m.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []crmd.ID{}
+	if def.Special == SpecialNothing {
+		return out
+	}
+	for _, r := range recs {
+		d := json.NewDecoder(strings.NewReader(string(r.Data)))
+		d.UseNumber()
+		var data map[string]any
+		if err := d.Decode(&data); err != nil {
+			t.Fatal(err)
+		}
+		row := &criteria.Row{ID: r.ID, OwnerID: r.OwnerID, CreatedBy: r.CreatedBy, ModifiedBy: r.ModifiedBy,
+			CreatedTime: r.CreatedTime, ModifiedTime: r.ModifiedTime, Data: data}
+		if !criteria.Eval(def.Criteria, row, f.svc.Env(c)) {
+			continue
+		}
+		if def.Special == SpecialUnread && read[r.ID] {
+			continue
+		}
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+func ids(xs ...crmd.ID) []crmd.ID {
+	out := append([]crmd.ID{}, xs...)
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+func sameIDs(a, b []crmd.ID) bool {
+	return fmt.Sprint(ids(a...)) == fmt.Sprint(ids(b...))
+}
+
+func (f *fixture) system(t *testing.T, c *crmd.Caller, m *crmd.Module) map[string]*store.View {
+	t.Helper()
+	vs, err := f.svc.Views(context.Background(), c, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*store.View{}
+	for _, v := range vs {
+		if v.IsSystem() {
+			out[v.SystemName] = v
+		}
+	}
+	return out
+}
+
+// hasFieldIndex reports whether an expression index over records reads the data field.
+func (f *fixture) hasFieldIndex(t *testing.T, field string) bool {
+	t.Helper()
+	var n int
+	err := f.st.R.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records' AND sql LIKE ?`,
+		"%'$."+field+"'%").Scan(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n > 0
+}
+
+func errDetails(t *testing.T, err error) (string, string) {
+	t.Helper()
+	e, ok := crmd.AsError(err)
+	if !ok {
+		t.Fatalf("not a *crmd.Error: %v", err)
+	}
+	b, _ := json.Marshal(e.Details)
+	return e.Code, string(b)
+}
+
+func TestSystemViewsPerModule(t *testing.T) {
+	f := newFixture(t)
+	c := f.caller(f.admin)
+	leads := f.system(t, c, f.leads)
+	want := map[string]string{
+		SysAll: "All Leads", SysMine: "My Leads", SysRecentlyCreated: "Recently Created Leads",
+		SysRecentlyMod: "Recently Modified Leads", SysToday: "Today's Leads", SysUnread: "Unread Leads",
+		SysConverted: "Converted Leads", SysMyConverted: "My Converted Leads", SysJunk: "Junk Leads",
+		SysNotQualified: "Not Qualified Leads", SysOpen: "Open Leads", SysUnsubscribed: "Unsubscribed Leads",
+	}
+	if len(leads) != len(want) {
+		t.Errorf("Leads has %d system views, want %d", len(leads), len(want))
+	}
+	for sys, label := range want {
+		v := leads[sys]
+		if v == nil || v.DisplayValue != label || v.Name != label || v.Default != (sys == SysAll) || v.AccessType != AccessPublic {
+			t.Errorf("%s: %+v, want %q", sys, v, label)
+		}
+	}
+	// Creating them indexed the data fields their criteria read.
+	for _, field := range []string{"Lead_Status", "Email_Opt_Out"} {
+		if !f.hasFieldIndex(t, field) {
+			t.Errorf("no index serves %s", field)
+		}
+	}
+	accs := f.system(t, c, f.accs)
+	if len(accs) != 6 || accs[SysAll].DisplayValue != "All Accounts" || accs[SysToday].DisplayValue != "Today's Accounts" || accs[SysJunk] != nil {
+		t.Errorf("Accounts system views: %v", accs)
+	}
+	// A custom module added later gets them on first access.
+	cm, err := f.st.AddCustomModule(context.Background(), f.orgA.ID, func(name string, seq int) *crmd.Module {
+		m := catalog.NewCustomModule("Projects", name, "Project", "Projects", nil)
+		m.SequenceNumber = seq
+		return m
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proj := f.system(t, c, cm)
+	if len(proj) != 6 || proj[SysMine].DisplayValue != "My Projects" {
+		t.Errorf("custom module system views: %v", proj)
+	}
+	// Second access creates nothing new and keeps the ids.
+	again := f.system(t, c, f.leads)
+	for k, v := range leads {
+		if again[k].ID != v.ID {
+			t.Errorf("%s changed id", k)
+		}
+	}
+}
+
+func TestSystemViewMeanings(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	now := f.clock.now() // 2024-05-13 15:30 in Asia/Kolkata
+	ist, _ := time.LoadLocation("Asia/Kolkata")
+	day := func(d int) time.Time { return time.Date(2024, 5, 13+d, 12, 0, 0, 0, ist) }
+	leadIDs := f.insert(t, f.leads,
+		lead{f.admin, day(0), `{"Last_Name":"a","Lead_Status":"Junk Lead"}`},                                 // 0 today, admin
+		lead{f.std, day(0), `{"Last_Name":"b","Lead_Status":"Not Qualified"}`},                               // 1 today, std
+		lead{f.admin, day(-6), `{"Last_Name":"c","Lead_Status":"Lost Lead"}`},                                // 2 six days ago: recent
+		lead{f.std, day(-7), `{"Last_Name":"d","Lead_Status":"Contacted","Email_Opt_Out":true}`},             // 3 seven days ago: not recent
+		lead{f.admin, day(-30), `{"Last_Name":"e"}`},                                                         // 4 old, no status: open
+		lead{f.std, time.Date(2024, 5, 12, 23, 0, 0, 0, ist), `{"Last_Name":"f","Lead_Status":"junk lead"}`}, // 5 yesterday in IST
+	)
+	// Midnight in the org's zone is the day boundary: 2024-05-13 00:30 IST is today although it is still
+	// the 12th in UTC.
+	early := f.insert(t, f.leads, lead{f.std, time.Date(2024, 5, 13, 0, 30, 0, 0, ist), `{"Last_Name":"g","Email_Opt_Out":false}`})[0]
+	// Another org's lead never shows.
+	f.insert(t, f.leadsB, lead{f.adminB, day(0), `{"Last_Name":"x","Lead_Status":"Junk Lead"}`})
+
+	admin, std := f.caller(f.admin), f.caller(f.std)
+	sys := f.system(t, admin, f.leads)
+	all := append(append([]crmd.ID{}, leadIDs...), early)
+	want := map[string][]crmd.ID{
+		SysAll:             all,
+		SysMine:            {leadIDs[0], leadIDs[2], leadIDs[4]},
+		SysRecentlyCreated: {leadIDs[0], leadIDs[1], leadIDs[2], leadIDs[5], early},
+		SysRecentlyMod:     {leadIDs[0], leadIDs[1], leadIDs[2], leadIDs[5], early},
+		SysToday:           {leadIDs[0], leadIDs[1], early},
+		SysUnread:          all,
+		SysConverted:       {},
+		SysMyConverted:     {},
+		SysJunk:            {leadIDs[0], leadIDs[5]},
+		SysNotQualified:    {leadIDs[1]},
+		SysOpen:            {leadIDs[3], leadIDs[4], early},
+		SysUnsubscribed:    {leadIDs[3]},
+	}
+	for name, w := range want {
+		v := sys[name]
+		got := f.selected(t, admin, f.leads, f.svc.Predicate(admin, f.leads, v))
+		if !sameIDs(got, w) {
+			t.Errorf("%s selects %v, want %v", name, ids(got...), ids(w...))
+		}
+		if ev := f.evalSelected(t, admin, f.leads, v, nil); !sameIDs(got, ev) {
+			t.Errorf("%s: SQL %v, Eval %v", name, ids(got...), ids(ev...))
+		}
+	}
+	// My is relative to the caller.
+	if got := f.selected(t, std, f.leads, f.svc.Predicate(std, f.leads, sys[SysMine])); !sameIDs(got, []crmd.ID{leadIDs[1], leadIDs[3], leadIDs[5], early}) {
+		t.Errorf("My Leads for the standard user: %v", got)
+	}
+	// Unread: reading a record removes it for that user only.
+	if err := f.st.MarkRecordRead(ctx, f.admin.ID, leadIDs[2]); err != nil {
+		t.Fatal(err)
+	}
+	read := map[crmd.ID]bool{leadIDs[2]: true}
+	gotUnread := f.selected(t, admin, f.leads, f.svc.Predicate(admin, f.leads, sys[SysUnread]))
+	if len(gotUnread) != len(all)-1 || !sameIDs(gotUnread, f.evalSelected(t, admin, f.leads, sys[SysUnread], read)) {
+		t.Errorf("Unread after a read: %v", gotUnread)
+	}
+	if got := f.selected(t, std, f.leads, f.svc.Predicate(std, f.leads, sys[SysUnread])); len(got) != len(all) {
+		t.Errorf("another user's read leaked into Unread: %v", got)
+	}
+	// Recent views move with the store clock: a week later only the records of the last 7 days count.
+	f.clock.set(now.AddDate(0, 0, 6))
+	if got := f.selected(t, admin, f.leads, f.svc.Predicate(admin, f.leads, sys[SysRecentlyCreated])); !sameIDs(got, []crmd.ID{leadIDs[0], leadIDs[1], early}) {
+		t.Errorf("Recently Created six days later: %v", got)
+	}
+	if got := f.selected(t, admin, f.leads, f.svc.Predicate(admin, f.leads, sys[SysToday])); len(got) != 0 {
+		t.Errorf("Today's six days later: %v", got)
+	}
+}
+
+func TestUserViewsSelectWhatEvalSelects(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := f.caller(f.admin)
+	base := f.clock.now()
+	for i := 0; i < 40; i++ {
+		st := []string{"Junk Lead", "Contacted", "", "Not Qualified"}[i%4]
+		data := fmt.Sprintf(`{"Last_Name":"N%02d","Company":"Co%d","No_of_Employees":%d,"Email_Opt_Out":%v`, i, i%5, i*3, i%3 == 0)
+		if st != "" {
+			data += fmt.Sprintf(`,"Lead_Status":%q`, st)
+		}
+		owner := f.admin
+		if i%2 == 1 {
+			owner = f.std
+		}
+		f.insert(t, f.leads, lead{owner, base.Add(-time.Duration(i) * 13 * time.Hour), data + "}"})
+	}
+	crits := []string{
+		`{"field":"Company","comparator":"starts_with","value":"co1"}`,
+		`{"group_operator":"OR","group":[{"field":{"api_name":"No_of_Employees"},"comparator":"between","value":[10,40]},{"field":"Lead_Status","comparator":"equal","value":"${EMPTY}"}]}`,
+		`{"group_operator":"and","group":[{"field":"Owner","comparator":"equal","value":"${CURRENTUSER}"},{"field":"Created_Time","comparator":"greater_equal","value":"${LAST_N_DAYS:3}"}]}`,
+		`{"field":"Email_Opt_Out","comparator":"not_equal","value":true}`,
+	}
+	if f.hasFieldIndex(t, "Company") {
+		t.Fatal("Company is indexed before any view reads it")
+	}
+	var body []any
+	for i, cr := range crits {
+		body = append(body, map[string]any{"name": fmt.Sprintf("V%d", i), "criteria": decode(t, cr)})
+	}
+	outs, err := f.svc.Create(ctx, c, f.leads, map[string]any{"custom_views": body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, field := range []string{"Company", "No_of_Employees"} {
+		if !f.hasFieldIndex(t, field) {
+			t.Errorf("creating a view did not index %s", field)
+		}
+	}
+	for i, o := range outs {
+		if !o.OK() {
+			t.Fatalf("create %d: %v %v", i, o.Err, o.Err.Details)
+		}
+		v, err := f.svc.Lookup(ctx, c, f.leads, o.Details["id"].(crmd.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sqlSet := f.selected(t, c, f.leads, f.svc.Predicate(c, f.leads, v))
+		evalSet := f.evalSelected(t, c, f.leads, v, nil)
+		if !sameIDs(sqlSet, evalSet) || len(sqlSet) == 0 || len(sqlSet) == 40 {
+			t.Errorf("view %s: SQL %d records, Eval %d", crits[i], len(sqlSet), len(evalSet))
+		}
+		// Resolve gives the same predicate.
+		p, err := f.svc.Resolve(ctx, c, f.leads, v.ID.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.selected(t, c, f.leads, p); !sameIDs(got, sqlSet) {
+			t.Errorf("Resolve differs for %s", crits[i])
+		}
+	}
+}
+
+func decode(t *testing.T, s string) any {
+	t.Helper()
+	d := json.NewDecoder(strings.NewReader(s))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestResolveErrors(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	admin, std, orgB := f.caller(f.admin), f.caller(f.std), f.caller(f.adminB)
+	sysA := f.system(t, admin, f.leads)
+	sysB := f.system(t, orgB, f.leadsB)
+	outs, err := f.svc.Create(ctx, admin, f.leads, map[string]any{"custom_views": []any{
+		map[string]any{"name": "Private"},
+		map[string]any{"name": "Shared", "access_type": "public"},
+	}})
+	if err != nil || !outs[0].OK() || !outs[1].OK() {
+		t.Fatalf("create: %v %+v", err, outs)
+	}
+	private, public := outs[0].Details["id"].(crmd.ID), outs[1].Details["id"].(crmd.ID)
+	const want = `{"api_name":"cvid","json_path":"$.cvid"}`
+	for _, tc := range []struct {
+		name string
+		c    *crmd.Caller
+		m    *crmd.Module
+		cvid string
+	}{
+		{"malformed", admin, f.leads, "12ab"},
+		{"empty", admin, f.leads, ""},
+		{"unknown", admin, f.leads, "1234567890123456789"},
+		{"other module", admin, f.accs, sysA[SysAll].ID.String()},
+		{"other org", admin, f.leads, sysB[SysAll].ID.String()},
+		{"other org's caller", orgB, f.leadsB, sysA[SysAll].ID.String()},
+		{"someone else's private view", std, f.leads, private.String()},
+	} {
+		_, err := f.svc.Resolve(ctx, tc.c, tc.m, tc.cvid)
+		code, details := errDetails(t, err)
+		if code != "INVALID_DATA" || details != want || err.(*crmd.Error).Message != MsgInvalidCVID {
+			t.Errorf("%s: %s %s", tc.name, code, details)
+		}
+	}
+	// Visible ones resolve: public views for everyone, private ones for their creator and admins.
+	for _, id := range []crmd.ID{public, sysA[SysMine].ID} {
+		if _, err := f.svc.Resolve(ctx, std, f.leads, id.String()); err != nil {
+			t.Errorf("std resolving %v: %v", id, err)
+		}
+	}
+	if _, err := f.svc.Resolve(ctx, admin, f.leads, private.String()); err != nil {
+		t.Errorf("admin resolving its private view: %v", err)
+	}
+}
+
+func TestCreateValidation(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := f.caller(f.std)
+	long := strings.Repeat("é", MaxNameLength+1)
+	items := []any{
+		map[string]any{"name": "Good", "fields": []any{"Last_Name", map[string]any{"api_name": "Email"}, "Last_Name"}, "sort_by": "Last_Name", "sort_order": "DESC"},
+		map[string]any{},
+		map[string]any{"name": 5},
+		map[string]any{"name": long},
+		map[string]any{"name": "good"},
+		map[string]any{"name": "All Leads"},
+		map[string]any{"name": "Bad comparator", "criteria": decode(t, `{"field":"Email_Opt_Out","comparator":"contains","value":true}`)},
+		map[string]any{"name": "Bad field", "fields": []any{"Last_Name", "Nope"}},
+		map[string]any{"name": "Bad sort", "sort_by": "Nope"},
+		map[string]any{"name": "Bad order", "sort_order": "up"},
+		map[string]any{"name": "Bad access", "access_type": "shared"},
+		"not an object",
+		map[string]any{"name": "  Trimmed  ", "criteria": nil},
+	}
+	outs, err := f.svc.Create(ctx, c, f.leads, map[string]any{"custom_views": items})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"",
+		`MANDATORY_NOT_FOUND {"api_name":"name","json_path":"$.custom_views[1].name"}`,
+		`INVALID_DATA {"api_name":"name","expected_data_type":"string","json_path":"$.custom_views[2].name"}`,
+		`INVALID_DATA {"api_name":"name","json_path":"$.custom_views[3].name","maximum_length":50}`,
+		`DUPLICATE_DATA {"api_name":"name","json_path":"$.custom_views[4].name"}`,
+		`DUPLICATE_DATA {"api_name":"name","json_path":"$.custom_views[5].name"}`,
+		`INVALID_DATA {"api_name":"comparator","json_path":"$.custom_views[6].criteria.comparator","supported_values":["equal","not_equal"]}`,
+		`INVALID_DATA {"api_name":"fields","json_path":"$.custom_views[7].fields[1]"}`,
+		`INVALID_DATA {"api_name":"sort_by","json_path":"$.custom_views[8].sort_by"}`,
+		`INVALID_DATA {"api_name":"sort_order","json_path":"$.custom_views[9].sort_order","supported_values":["asc","desc"]}`,
+		`INVALID_DATA {"api_name":"access_type","json_path":"$.custom_views[10].access_type","supported_values":["public","only_to_me"]}`,
+		`INVALID_DATA {"expected_data_type":"jsonobject","json_path":"$.custom_views[11]"}`,
+		"",
+	}
+	for i, o := range outs {
+		got := ""
+		if !o.OK() {
+			b, _ := json.Marshal(o.Err.Details)
+			got = o.Err.Code + " " + string(b)
+		}
+		if got != want[i] {
+			t.Errorf("item %d: %s\n want %s", i, got, want[i])
+		}
+	}
+	v, err := f.svc.Lookup(ctx, c, f.leads, outs[0].Details["id"].(crmd.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(v.Fields, ",") != "Last_Name,Email" || v.SortBy != "Last_Name" || v.SortOrder != "desc" || v.AccessType != AccessOnlyToMe ||
+		v.CreatedBy != f.std.ID || v.CreatedTime != f.clock.now().UnixMilli() || v.Criteria != nil {
+		t.Errorf("created %+v", v)
+	}
+	trimmed, _ := f.svc.Lookup(ctx, c, f.leads, outs[12].Details["id"].(crmd.ID))
+	if trimmed.Name != "Trimmed" || trimmed.DisplayValue != "Trimmed" {
+		t.Errorf("trimmed name %q", trimmed.Name)
+	}
+
+	// Body-level errors.
+	tooMany := make([]any, MaxPerCall+1)
+	for i := range tooMany {
+		tooMany[i] = map[string]any{"name": fmt.Sprint(i)}
+	}
+	for _, tc := range []struct {
+		body map[string]any
+		want string
+	}{
+		{map[string]any{}, `MANDATORY_NOT_FOUND {"api_name":"custom_views","expected_data_type":"jsonarray"}`},
+		{map[string]any{"custom_views": []any{}}, `MANDATORY_NOT_FOUND {"api_name":"custom_views","expected_data_type":"jsonarray"}`},
+		{map[string]any{"custom_views": map[string]any{}}, `INVALID_DATA {"api_name":"custom_views","expected_data_type":"jsonarray","json_path":"$.custom_views"}`},
+		{map[string]any{"custom_views": tooMany}, `LIMIT_EXCEEDED {"api_name":"custom_views","json_path":"$.custom_views","limit":200}`},
+	} {
+		_, err := f.svc.Create(ctx, c, f.leads, tc.body)
+		code, d := errDetails(t, err)
+		if code+" "+d != tc.want {
+			t.Errorf("body %v: %s %s", tc.body, code, d)
+		}
+	}
+}
+
+func TestUpdateAndDeleteRules(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	admin, std := f.caller(f.admin), f.caller(f.std)
+	sys := f.system(t, admin, f.leads)
+	mk := func(c *crmd.Caller, name, access string) crmd.ID {
+		outs, err := f.svc.Create(ctx, c, f.leads, map[string]any{"custom_views": []any{map[string]any{"name": name, "access_type": access,
+			"criteria": decode(t, `{"field":"Last_Name","comparator":"equal","value":"x"}`), "sort_by": "Last_Name"}}})
+		if err != nil || !outs[0].OK() {
+			t.Fatalf("create %s: %v %+v", name, err, outs)
+		}
+		return outs[0].Details["id"].(crmd.ID)
+	}
+	adminView := mk(admin, "Admin's", AccessPublic)
+	stdView := mk(std, "Std's", AccessOnlyToMe)
+	other := mk(std, "Other", AccessOnlyToMe)
+
+	f.clock.set(f.clock.now().Add(time.Hour))
+	outs, err := f.svc.Update(ctx, std, f.leads, "", map[string]any{"custom_views": []any{
+		map[string]any{"id": stdView.String(), "name": "Renamed", "criteria": nil, "sort_by": nil},
+		map[string]any{"id": adminView.String(), "name": "Mine now"},
+		map[string]any{"id": sys[SysAll].ID.String(), "name": "x"},
+		map[string]any{"name": "no id"},
+		map[string]any{"id": "42", "name": "unknown"},
+		map[string]any{"id": stdView.String(), "name": "other"},
+		map[string]any{"id": json.Number(other.String()), "fields": []any{"Nope"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"",
+		fmt.Sprintf(`NO_PERMISSION {"id":"%s"}`, adminView),
+		fmt.Sprintf(`NOT_ALLOWED {"id":"%s"}`, sys[SysAll].ID),
+		`MANDATORY_NOT_FOUND {"api_name":"id","json_path":"$.custom_views[3].id"}`,
+		`INVALID_DATA {"api_name":"id","json_path":"$.custom_views[4].id"}`,
+		`DUPLICATE_DATA {"api_name":"name","json_path":"$.custom_views[5].name"}`,
+		`INVALID_DATA {"api_name":"fields","json_path":"$.custom_views[6].fields[0]"}`,
+	}
+	for i, o := range outs {
+		got := ""
+		if !o.OK() {
+			b, _ := json.Marshal(o.Err.Details)
+			got = o.Err.Code + " " + string(b)
+		} else if o.Message != MsgUpdated || o.Details["id"] != stdView {
+			t.Errorf("item %d: %+v", i, o)
+		}
+		if got != want[i] {
+			t.Errorf("item %d: %s\n want %s", i, got, want[i])
+		}
+	}
+	v, _ := f.svc.Lookup(ctx, std, f.leads, stdView)
+	if v.Name != "Renamed" || v.Criteria != nil || v.SortBy != "" || v.ModifiedTime != f.clock.now().UnixMilli() || v.ModifiedBy != f.std.ID || v.AccessType != AccessOnlyToMe {
+		t.Errorf("after update %+v", v)
+	}
+	// An admin may change anyone's view; the path form takes one item and checks its id.
+	outs, err = f.svc.Update(ctx, admin, f.leads, stdView.String(), map[string]any{"custom_views": []any{map[string]any{"sort_order": "asc"}}})
+	if err != nil || !outs[0].OK() {
+		t.Fatalf("admin update: %v %+v", err, outs)
+	}
+	outs, _ = f.svc.Update(ctx, admin, f.leads, stdView.String(), map[string]any{"custom_views": []any{map[string]any{"id": adminView.String()}}})
+	if outs[0].OK() || outs[0].Err.Details["json_path"] != "$.custom_views[0].id" {
+		t.Errorf("mismatched id: %+v", outs[0])
+	}
+	for _, tc := range []struct {
+		c    *crmd.Caller
+		path string
+		want string
+	}{
+		{std, "abc", `INVALID_DATA {"resource_path_index":2}`},
+		{std, sys[SysAll].ID.String() + "0", `INVALID_DATA {"resource_path_index":2}`},
+		{f.caller(f.adminB), stdView.String(), `INVALID_DATA {"resource_path_index":2}`},
+	} {
+		_, err := f.svc.Update(ctx, tc.c, f.leads, tc.path, map[string]any{"custom_views": []any{map[string]any{"name": "z"}}})
+		if tc.c.Org.ID == f.orgB.ID {
+			_, err = f.svc.Update(ctx, tc.c, f.leadsB, tc.path, map[string]any{"custom_views": []any{map[string]any{"name": "z"}}})
+		}
+		if code, d := errDetails(t, err); code+" "+d != tc.want {
+			t.Errorf("update %s: %s %s", tc.path, code, d)
+		}
+	}
+	_, err = f.svc.Update(ctx, admin, f.leads, stdView.String(), map[string]any{"custom_views": []any{map[string]any{}, map[string]any{}}})
+	if code, d := errDetails(t, err); code+" "+d != `LIMIT_EXCEEDED {"api_name":"custom_views","json_path":"$.custom_views","limit":1}` {
+		t.Errorf("two items on the path form: %s %s", code, d)
+	}
+
+	// Delete.
+	for _, tc := range []struct {
+		c    *crmd.Caller
+		id   string
+		want string
+	}{
+		{std, sys[SysMine].ID.String(), fmt.Sprintf(`NOT_ALLOWED {"id":"%s"}`, sys[SysMine].ID)},
+		{std, adminView.String(), fmt.Sprintf(`NO_PERMISSION {"id":"%s"}`, adminView)},
+		{std, "x", `INVALID_DATA {"resource_path_index":2}`},
+	} {
+		_, err := f.svc.Delete(ctx, tc.c, f.leads, tc.id)
+		if code, d := errDetails(t, err); code+" "+d != tc.want {
+			t.Errorf("delete %s: %s %s", tc.id, code, d)
+		}
+	}
+	if o, err := f.svc.Delete(ctx, admin, f.leads, other.String()); err != nil || o.Message != MsgDeleted || o.Details["id"] != other {
+		t.Fatalf("admin deletes std's view: %+v %v", o, err)
+	}
+	if _, err := f.svc.Delete(ctx, std, f.leads, other.String()); err == nil {
+		t.Error("deleted twice")
+	}
+	if o, err := f.svc.Delete(ctx, std, f.leads, stdView.String()); err != nil || !o.OK() {
+		t.Fatalf("own delete: %v", err)
+	}
+}
+
+func TestShapesPerVersion(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := f.caller(f.admin)
+	outs, err := f.svc.Create(ctx, c, f.leads, map[string]any{"custom_views": []any{map[string]any{
+		"name": "Hot", "fields": []any{"Last_Name"}, "sort_by": map[string]any{"api_name": "Created_Time"}, "sort_order": "asc",
+		"criteria": decode(t, `{"group_operator":"AND","group":[{"field":"Lead_Status","comparator":"equal","value":"Contacted"},{"field":{"api_name":"Annual_Revenue"},"comparator":"greater_than","value":1000}]}`),
+	}}})
+	if err != nil || !outs[0].OK() {
+		t.Fatalf("%v %+v", err, outs)
+	}
+	id := outs[0].Details["id"].(crmd.ID)
+	fid := func(name string) string { return f.leads.Field(name).ID.String() }
+	enc := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+	v2, err := f.svc.Get(ctx, c, f.leads, 20, id.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := enc(v2["criteria"]); got != `{"group":[{"comparator":"equal","field":"Lead_Status","value":"Contacted"},{"comparator":"greater_than","field":"Annual_Revenue","value":1000}],"group_operator":"and"}` {
+		t.Errorf("v2 criteria %s", got)
+	}
+	if enc(v2["fields"]) != `["Last_Name"]` || v2["sort_by"] != "Created_Time" || v2["shared_type"] != AccessOnlyToMe || v2["offline"] != false {
+		t.Errorf("v2 view %v", v2)
+	}
+	for _, k := range []string{"access_type", "created_by", "module", "locked"} {
+		if _, ok := v2[k]; ok {
+			t.Errorf("v2 has %s", k)
+		}
+	}
+	v21, _ := f.svc.Get(ctx, c, f.leads, 21, id.String())
+	wantCrit := fmt.Sprintf(`{"group":[{"comparator":"equal","field":{"api_name":"Lead_Status","id":"%s"},"value":"Contacted"},{"comparator":"greater_than","field":{"api_name":"Annual_Revenue","id":"%s"},"value":1000}],"group_operator":"%%s"}`,
+		fid("Lead_Status"), fid("Annual_Revenue"))
+	if got := enc(v21["criteria"]); got != fmt.Sprintf(wantCrit, "and") {
+		t.Errorf("v2.1 criteria %s", got)
+	}
+	if enc(v21["fields"]) != fmt.Sprintf(`[{"_pin":false,"api_name":"Last_Name","id":"%s"}]`, fid("Last_Name")) ||
+		enc(v21["sort_by"]) != fmt.Sprintf(`{"api_name":"Created_Time","id":"%s"}`, fid("Created_Time")) ||
+		v21["access_type"] != AccessOnlyToMe || v21["category"] != CategoryCreatedByMe ||
+		enc(v21["created_by"]) != fmt.Sprintf(`{"id":"%s","name":"Admin"}`, f.admin.ID) || v21["created_time"] != "2024-05-13T15:30:00+05:30" {
+		t.Errorf("v2.1 view %s", enc(v21))
+	}
+	if _, ok := v21["shared_type"]; ok {
+		t.Error("v2.1 has shared_type")
+	}
+	v8, _ := f.svc.Get(ctx, c, f.leads, 80, id.String())
+	if got := enc(v8["criteria"]); got != fmt.Sprintf(wantCrit, "AND") {
+		t.Errorf("v8 criteria %s", got)
+	}
+	if enc(v8["module"]) != fmt.Sprintf(`{"api_name":"Leads","id":"%s"}`, f.leads.ID) {
+		t.Errorf("v8 module %v", v8["module"])
+	}
+
+	// The list: summary keys only, system views first, default = All.
+	p, err := f.svc.List(ctx, c, f.leads, 80, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := f.system(t, c, f.leads)
+	if len(p.Views) != 13 || p.Views[0]["system_name"] != SysAll || p.Views[0]["default"] != true || p.Views[12]["id"] != id {
+		t.Fatalf("list %v", p.Views)
+	}
+	if _, ok := p.Views[12]["criteria"]; ok {
+		t.Error("list shows criteria")
+	}
+	if p.Info["default"] != sys[SysAll].ID || p.Info["count"] != 13 || p.Info["more_records"] != false || p.Info["per_page"] != 200 {
+		t.Errorf("info %v", p.Info)
+	}
+	allView := p.Views[0]
+	if allView["category"] != CategoryPublic || allView["system_defined"] != true || allView["created_by"] != nil || allView["created_time"] != nil {
+		t.Errorf("system view %v", allView)
+	}
+	// System views show their criteria where the language can say it.
+	mine, _ := f.svc.Get(ctx, c, f.leads, 80, sys[SysMine].ID.String())
+	if got := enc(mine["criteria"]); got != fmt.Sprintf(`{"comparator":"equal","field":{"api_name":"Owner","id":"%s"},"value":{"name":"${CURRENTUSER}"}}`, fid("Owner")) {
+		t.Errorf("My Leads criteria %s", got)
+	}
+	p, _ = f.svc.List(ctx, c, f.leads, 80, map[string][]string{"page": {"2"}, "per_page": {"5"}})
+	if len(p.Views) != 5 || p.Info["page"] != 2 || p.Info["more_records"] != true || p.Views[0]["system_name"] != sys[SysUnread].SystemName {
+		t.Errorf("page 2: %v %v", p.Info, p.Views[0]["system_name"])
+	}
+	if _, err := f.svc.List(ctx, c, f.leads, 80, map[string][]string{"page": {"0"}}); err == nil {
+		t.Error("page 0 accepted")
+	}
+}
