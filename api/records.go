@@ -53,7 +53,7 @@ func (s *Server) listRecords(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 	if err != nil {
 		return err
 	}
-	p, err := s.records.List(r.Context(), rc.caller, m, rc.version, r.URL.Query())
+	p, err := s.records.List(r.Context(), rc.caller, m, rc.version, r.URL.Query(), records.ListOptions{Views: s.viewFilter})
 	if err != nil {
 		return err
 	}

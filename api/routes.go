@@ -41,6 +41,9 @@ func (s *Server) routes() {
 	s.rt.handle("GET", "/crm/{version}/{module}/{id}", s.getRecord, crm)
 	s.rt.handle("PUT", "/crm/{version}/{module}/{id}", s.updateRecord, crm)
 	s.rt.handle("DELETE", "/crm/{version}/{module}/{id}", s.deleteRecord, crm)
+
+	s.viewRoutes(crm)
+	s.territoryRoutes(crm)
 }
 
 // wrap adapts a plain http.HandlerFunc to the router.

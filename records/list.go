@@ -82,7 +82,35 @@ type listParams struct {
 	desc     bool
 	approval string
 	ids      []crmd.ID
-	token    string // v5+ page_token, "" when none
+	token    string  // v5+ page_token, "" when none
+	cvid     crmd.ID // custom view, 0 when none
+	terr     crmd.ID // territory_id, 0 when none
+	subtree  bool    // include_child=true: the territory's descendants too
+}
+
+// ViewFilter is what a custom view adds to GET /{module}?cvid=: the bound predicate selecting its
+// records and the view's own sort (SortBy an api name of the module, "" for none; SortOrder "asc",
+// "desc" or "").
+type ViewFilter struct {
+	Where     store.Predicate
+	SortBy    string
+	SortOrder string
+}
+
+// ViewResolver resolves the cvid of GET /{module} for the caller (package views, wired in by the HTTP
+// layer). A cvid naming no view the caller may use must be answered with ErrInvalidCVID.
+type ViewResolver func(ctx context.Context, c *crmd.Caller, m *crmd.Module, cvid crmd.ID) (*ViewFilter, error)
+
+// ListOptions are List's optional collaborators.
+type ListOptions struct {
+	// Views resolves cvid; without it every cvid is invalid.
+	Views ViewResolver
+}
+
+// ErrInvalidCVID is the answer for a cvid parameter that is malformed or names no view the caller may
+// use.
+func ErrInvalidCVID() *crmd.Error {
+	return crmd.E("INVALID_DATA", "the cvid given seems to be invalid", crmd.D{"param_name": "cvid"})
 }
 
 // parseListParams validates the query of GET /{module} in a fixed order, so that a request with
@@ -105,6 +133,18 @@ func parseListParams(m *crmd.Module, version int, q url.Values) (*listParams, *c
 	if p.token != "" && hasPage {
 		return nil, crmd.E("AMBIGUITY_DURING_PROCESSING", "ambiguity during processing",
 			crmd.D{"ambiguity_due_to": []map[string]any{{"param_name": "page"}, {"param_name": "page_token"}}})
+	}
+	if v, ok := param(q, "cvid"); ok {
+		// A view brings its own order, so sort_by beside it is ambiguous (facts §5.2).
+		if _, sorted := param(q, "sort_by"); sorted {
+			return nil, crmd.E("AMBIGUITY_DURING_PROCESSING", "ambiguity during processing",
+				crmd.D{"ambiguity_due_to": []map[string]any{{"param_name": "cvid"}, {"param_name": "sort_by"}}})
+		}
+		id, good := crmd.ParseID(v)
+		if !good {
+			return nil, ErrInvalidCVID()
+		}
+		p.cvid = id
 	}
 	var err *crmd.Error
 	if p.page, p.perPage, err = pageParams(q); err != nil {
@@ -145,6 +185,9 @@ func parseListParams(m *crmd.Module, version int, q url.Values) (*listParams, *c
 		}
 		p.ids = ids
 	}
+	if p.terr, p.subtree, err = parseTerritoryParams(q); err != nil {
+		return nil, err
+	}
 	if version >= 50 && p.token == "" && p.page*p.perPage > DiscreteLimit {
 		return nil, crmd.E("DISCRETE_PAGINATION_LIMIT_EXCEEDED", "You can only get the first 2000 records without using page_token param",
 			crmd.D{"limit": DiscreteLimit})
@@ -165,10 +208,40 @@ func (p *listParams) bind(moduleID crmd.ID) [8]byte {
 	if p.desc {
 		order = "desc"
 	}
-	h := sha256.Sum256([]byte(strings.Join([]string{moduleID.String(), fieldsKey(p.sel), p.sort.name, order, p.approval, strings.Join(ids, ",")}, "\x00")))
+	parts := []string{moduleID.String(), fieldsKey(p.sel), p.sort.name, order, p.approval, strings.Join(ids, ",")}
+	if p.cvid != 0 {
+		parts = append(parts, "cvid="+p.cvid.String())
+	}
+	if p.terr != 0 {
+		terr := "territory=" + p.terr.String()
+		if p.subtree {
+			terr += "+children"
+		}
+		parts = append(parts, terr)
+	}
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
 	var out [8]byte
 	copy(out[:], h[:8])
 	return out
+}
+
+// applyViewSort makes a custom view's sort the list's (sort_by cannot come with cvid): the view's field
+// where the version can sort on it (v2/v2.1 any field; v3+ only Created_Time and Modified_Time, other
+// fields keep the default id order), and the view's order unless sort_order is given.
+func (p *listParams) applyViewSort(m *crmd.Module, version int, q url.Values, f *ViewFilter) {
+	if f.SortBy != "" {
+		if sp, err := parseSort(m, version, url.Values{"sort_by": {f.SortBy}}); err == nil {
+			p.sort = sp
+		}
+	}
+	if _, given := param(q, "sort_order"); !given {
+		switch f.SortOrder {
+		case "asc":
+			p.desc = false
+		case "desc":
+			p.desc = true
+		}
+	}
 }
 
 // pageToken is the state a v5+ next_page_token carries. It is binary and HMAC-signed with the org's
@@ -247,13 +320,35 @@ func sortKey(col string, r *store.Record) int64 {
 //
 // Pages are read with OFFSET up to Zoho's discrete limit; page tokens continue by keyset on the
 // sort column and id, so deep pages cost no more than the first.
-func (s *Service) List(ctx context.Context, c *crmd.Caller, m *crmd.Module, version int, q url.Values) (*Page, error) {
+//
+// With cvid the records are those of the custom view (resolved by opts' Views), in the view's order
+// where the version can sort on its field (see applyViewSort); the cvid is part of what a page token
+// is bound to.
+func (s *Service) List(ctx context.Context, c *crmd.Caller, m *crmd.Module, version int, q url.Values, opts ...ListOptions) (*Page, error) {
 	if err := checkProfile(c, m, crmd.PermView); err != nil {
 		return nil, err
 	}
 	p, perr := parseListParams(m, version, q)
 	if perr != nil {
 		return nil, perr
+	}
+	var viewWhere []store.Predicate
+	if p.cvid != 0 {
+		var resolve ViewResolver
+		for _, o := range opts {
+			if o.Views != nil {
+				resolve = o.Views
+			}
+		}
+		if resolve == nil {
+			return nil, ErrInvalidCVID()
+		}
+		f, err := resolve(ctx, c, m, p.cvid)
+		if err != nil {
+			return nil, err
+		}
+		p.applyViewSort(m, version, q, f)
+		viewWhere = append(viewWhere, f.Where)
 	}
 	bind := p.bind(m.ID)
 	now := s.st.NowMS()
@@ -269,6 +364,14 @@ func (s *Service) List(ctx context.Context, c *crmd.Caller, m *crmd.Module, vers
 	rq := store.RecordQuery{
 		OrgID: c.Org.ID, ModuleID: m.ID, Approval: p.approval, IDs: p.ids,
 		SortBy: p.sort.column, SortField: p.sort.field, Desc: p.desc,
+	}
+	rq.Where = append(rq.Where, viewWhere...)
+	if p.terr != 0 {
+		where, err := s.territoryWhere(ctx, c, p.terr, p.subtree)
+		if err != nil {
+			return nil, err
+		}
+		rq.Where = append(rq.Where, where)
 	}
 	page, offset, limit := p.page, (p.page-1)*p.perPage, p.perPage
 	if p.token != "" {
@@ -340,6 +443,9 @@ func (s *Service) List(ctx context.Context, c *crmd.Caller, m *crmd.Module, vers
 		return nil, err
 	}
 	v := &view{m: m, users: users, loc: c.Org.Location(), sel: p.sel}
+	if err := s.loadTerritories(ctx, c.Org.ID, v, recs); err != nil {
+		return nil, err
+	}
 	res.Data = make([]map[string]any, 0, len(recs))
 	for _, r := range recs {
 		obj, err := v.record(r)
@@ -352,7 +458,8 @@ func (s *Service) List(ctx context.Context, c *crmd.Caller, m *crmd.Module, vers
 }
 
 // Get answers GET /{module}/{id}: the live record as Zoho's JSON (all keys, or those named by an
-// optional `fields`). A malformed, unknown, deleted or foreign id is ErrInvalidPathID.
+// optional `fields`), and marks it read by the caller (store.MarkRecordRead). A malformed, unknown,
+// deleted or foreign id is ErrInvalidPathID.
 func (s *Service) Get(ctx context.Context, c *crmd.Caller, m *crmd.Module, rawID string, q url.Values) (map[string]any, error) {
 	if err := checkProfile(c, m, crmd.PermView); err != nil {
 		return nil, err
@@ -380,7 +487,18 @@ func (s *Service) Get(ctx context.Context, c *crmd.Caller, m *crmd.Module, rawID
 		return nil, err
 	}
 	v := &view{m: m, users: users, loc: c.Org.Location(), sel: sel}
-	return v.record(rec)
+	if err := s.loadTerritories(ctx, c.Org.ID, v, []*store.Record{rec}); err != nil {
+		return nil, err
+	}
+	obj, err := v.record(rec)
+	if err != nil {
+		return nil, err
+	}
+	// Opening a record makes it read for the caller: the Unread system views leave it out from now on.
+	if err := s.st.MarkRecordRead(ctx, c.User.ID, rec.ID); err != nil {
+		return nil, err
+	}
+	return obj, nil
 }
 
 // ListDeleted answers GET /{module}/deleted: the module's deleted records, newest deletion first, of

@@ -2,26 +2,32 @@ package records
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/store"
+	"github.com/crmd/crmd/territories"
 )
 
 // Meta keys a record carries besides its fields; `fields` may name them.
-var metaKeys = []string{"$approved", "$approval_state", "$editable"}
+var metaKeys = []string{"$approved", "$approval_state", "$editable", territoriesKey}
 
 // view is what shaping the records of one request needs: the module, the org's users (loaded once),
-// the org's time zone and the selected keys (nil = everything).
+// the org's time zone, the selected keys (nil = everything) and, when shown, the records' territories
+// (loaded for the whole page at once by loadTerritories).
 type view struct {
 	m     *crmd.Module
 	users map[crmd.ID]*crmd.User
 	loc   *time.Location
 	sel   []string
+	terrs map[crmd.ID][]store.RecordTerritory
 }
 
 // decodeData parses a record's data document, keeping numbers as json.Number so that big integers
@@ -71,6 +77,9 @@ func (v *view) record(rec *store.Record) (map[string]any, error) {
 	full["$approved"] = rec.Approved()
 	full["$approval_state"] = rec.ApprovalState
 	full["$editable"] = true
+	if v.terrs != nil {
+		full[territoriesKey] = v.territories(rec.ID)
+	}
 	if v.sel == nil {
 		return full, nil
 	}
@@ -203,4 +212,83 @@ func localTime(stored string, loc *time.Location) string {
 		loc = time.UTC
 	}
 	return t.In(loc).Format(crmd.TimeLayout)
+}
+
+// ---- territories ---------------------------------------------------------------------------------
+
+// territoriesKey is the record key listing a record's territories. Every module may carry territories
+// (Zoho limits them to Accounts, Contacts, Deals and Leads).
+const territoriesKey = "Territories"
+
+// parseTerritoryParams reads territory_id (a territory id; malformed is INVALID_DATA {"param_name":
+// "territory_id"}) and include_child (true or false, case-insensitively, default false; anything else is
+// INVALID_DATA {"param_name":"include_child"}) of GET /{module}. include_child without territory_id is
+// ignored. A territory id of 0 means none.
+func parseTerritoryParams(q url.Values) (crmd.ID, bool, *crmd.Error) {
+	raw, ok := param(q, "territory_id")
+	if !ok {
+		return 0, false, nil
+	}
+	id, good := crmd.ParseID(raw)
+	if !good {
+		return 0, false, invalidParam("territory_id")
+	}
+	sub := false
+	if v, ok := param(q, "include_child"); ok {
+		switch strings.ToLower(v) {
+		case "true":
+			sub = true
+		case "false":
+		default:
+			return 0, false, invalidParam("include_child")
+		}
+	}
+	return id, sub, nil
+}
+
+// territoryWhere is the records predicate of territory_id (with include_child, of its subtree), from the
+// territory service: one SQL condition, the subtree resolved by the database. A territory that is not
+// the caller's org's is INVALID_DATA {"param_name":"territory_id"}.
+func (s *Service) territoryWhere(ctx context.Context, c *crmd.Caller, id crmd.ID, subtree bool) (store.Predicate, error) {
+	p, err := territories.New(s.st).Filter(ctx, c.Org.ID, id, subtree)
+	if _, unknown := crmd.AsError(err); unknown {
+		return store.Predicate{}, invalidParam("territory_id")
+	}
+	return p, err
+}
+
+// loadTerritories loads, with one query for all of recs, the territories of the records when the view
+// shows them (no selection, or one naming Territories).
+func (s *Service) loadTerritories(ctx context.Context, orgID crmd.ID, v *view, recs []*store.Record) error {
+	if v.sel != nil && !slices.Contains(v.sel, territoriesKey) {
+		return nil
+	}
+	ids := make([]crmd.ID, len(recs))
+	for i, r := range recs {
+		ids[i] = r.ID
+	}
+	terrs, err := s.st.RecordTerritories(ctx, nil, orgID, ids)
+	if err != nil {
+		return err
+	}
+	v.terrs = terrs
+	return nil
+}
+
+// territories is a record's Territories value: [] when it has none, else one
+// {"id","Name","$assigned":true,"$assigned_by":{"name","id"},"$assigned_time"} per territory, in
+// assignment order (the keys of Zoho's SDK record/territory).
+func (v *view) territories(id crmd.ID) []map[string]any {
+	as := v.terrs[id]
+	out := make([]map[string]any, len(as))
+	for i, a := range as {
+		out[i] = map[string]any{
+			"id":             a.TerritoryID,
+			"Name":           a.Name,
+			"$assigned":      true,
+			"$assigned_by":   userRef(v.users, a.AssignedBy, false),
+			"$assigned_time": crmd.FormatTime(a.AssignedTime, v.loc),
+		}
+	}
+	return out
 }

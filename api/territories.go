@@ -1,0 +1,240 @@
+package api
+
+// Territories handlers: /settings/territories (the org's territory tree) and the assignment of
+// territories to records (/{module}/actions/assign_territories, remove_territories). Everything but
+// HTTP lives in package territories, whose doc lists the choices made where Zoho is silent. In short:
+//   - Scopes: ZohoCRM.settings.territories.{READ,CREATE,UPDATE,DELETE} (or ALL, or settings.ALL);
+//     transfer_and_delete needs DELETE. Assigning or removing territories needs the module's UPDATE
+//     scope, like any record update.
+//   - Only Administrators may write territories: 403 NO_PERMISSION
+//     {"permissions":["Crm_Implied_Manage_Territories"]}.
+//   - Ids in the path that name no territory of the caller's org: 400 INVALID_DATA `the id given seems
+//     to be invalid` {"resource_path_index":2}; a record id in the path of assign/remove:
+//     {"resource_path_index":1}, as records answer.
+//   - Write results are per item under "territories" (201 create / 200 otherwise when all succeeded,
+//     207 mixed, 400 all failed); assign/remove answer under "data" the same way, synchronously.
+//   - Empty lists answer 204.
+
+import (
+	"net/http"
+
+	"github.com/crmd/crmd/oauth"
+	"github.com/crmd/crmd/territories"
+)
+
+// territoryRoutes registers the territories API.
+func (s *Server) territoryRoutes(crm routeOpts) {
+	s.rt.handle("GET", "/crm/{version}/settings/territories", s.listTerritories, crm)
+	s.rt.handle("POST", "/crm/{version}/settings/territories", s.createTerritories, crm)
+	s.rt.handle("PUT", "/crm/{version}/settings/territories", s.updateTerritories, crm)
+	s.rt.handle("DELETE", "/crm/{version}/settings/territories", s.deleteTerritories, crm)
+	s.rt.handle("GET", "/crm/{version}/settings/territories/{id}", s.getTerritory, crm)
+	s.rt.handle("PUT", "/crm/{version}/settings/territories/{id}", s.updateTerritory, crm)
+	s.rt.handle("DELETE", "/crm/{version}/settings/territories/{id}", s.deleteTerritory, crm)
+	s.rt.handle("GET", "/crm/{version}/settings/territories/{id}/__child_territories", s.childTerritories, crm)
+	s.rt.handle("POST", "/crm/{version}/settings/territories/actions/transfer_and_delete", s.transferTerritories, crm)
+	s.rt.handle("POST", "/crm/{version}/settings/territories/{id}/actions/transfer_and_delete", s.transferTerritory, crm)
+
+	s.rt.handle("POST", "/crm/{version}/{module}/actions/assign_territories", s.assignTerritories, crm)
+	s.rt.handle("POST", "/crm/{version}/{module}/{id}/actions/assign_territories", s.assignTerritories, crm)
+	s.rt.handle("POST", "/crm/{version}/{module}/actions/remove_territories", s.removeTerritories, crm)
+	s.rt.handle("POST", "/crm/{version}/{module}/{id}/actions/remove_territories", s.removeTerritories, crm)
+}
+
+// territoryService is the territory service; it holds nothing but the store, so one per request is fine.
+func (s *Server) territoryService() *territories.Service { return territories.New(s.store) }
+
+// requireTerritories checks the token's territories scope for op.
+func requireTerritories(rc *reqCtx, op string) error {
+	return rc.require(oauth.Need{Family: "settings", Resource: "territories", Op: op})
+}
+
+// writeTerritoryOutcomes answers a territory write with one entry per item under key.
+func writeTerritoryOutcomes(w http.ResponseWriter, key string, outs []territories.Outcome, ok int) {
+	entries := make([]entry, len(outs))
+	for i, o := range outs {
+		if o.OK() {
+			entries[i] = successEntry(o.Message, o.Details)
+		} else {
+			entries[i] = errorEntry(o.Err)
+		}
+	}
+	writeJSON(w, multiStatus(entries, ok), map[string]any{key: entries})
+}
+
+// writeTerritoryPage answers a territory list: 204 when empty, else {"territories","info"}.
+func writeTerritoryPage(w http.ResponseWriter, p *territories.Page) {
+	if len(p.Territories) == 0 {
+		writeNoContent(w)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"territories": p.Territories, "info": p.Info})
+}
+
+// listTerritories serves GET /settings/territories.
+func (s *Server) listTerritories(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	if err := requireTerritories(rc, oauth.OpRead); err != nil {
+		return err
+	}
+	p, err := s.territoryService().List(r.Context(), rc.caller, r.URL.Query())
+	if err != nil {
+		return err
+	}
+	writeTerritoryPage(w, p)
+	return nil
+}
+
+// getTerritory serves GET /settings/territories/{id}.
+func (s *Server) getTerritory(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	if err := requireTerritories(rc, oauth.OpRead); err != nil {
+		return err
+	}
+	t, err := s.territoryService().Get(r.Context(), rc.caller, rc.param("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"territories": []territories.Item{t}})
+	return nil
+}
+
+// childTerritories serves GET /settings/territories/{id}/__child_territories: the direct children.
+func (s *Server) childTerritories(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	if err := requireTerritories(rc, oauth.OpRead); err != nil {
+		return err
+	}
+	p, err := s.territoryService().Children(r.Context(), rc.caller, rc.param("id"), r.URL.Query())
+	if err != nil {
+		return err
+	}
+	writeTerritoryPage(w, p)
+	return nil
+}
+
+// createTerritories serves POST /settings/territories: 201 when every territory was created.
+func (s *Server) createTerritories(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	if err := requireTerritories(rc, oauth.OpCreate); err != nil {
+		return err
+	}
+	body, err := s.writeBody(r)
+	if err != nil {
+		return err
+	}
+	outs, err := s.territoryService().Create(r.Context(), rc.caller, body)
+	if err != nil {
+		return err
+	}
+	writeTerritoryOutcomes(w, "territories", outs, http.StatusCreated)
+	return nil
+}
+
+// updateTerritories serves PUT /settings/territories, each item naming its territory in "id".
+func (s *Server) updateTerritories(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	return s.putTerritories(w, r, rc, "")
+}
+
+// updateTerritory serves PUT /settings/territories/{id}.
+func (s *Server) updateTerritory(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	return s.putTerritories(w, r, rc, rc.param("id"))
+}
+
+func (s *Server) putTerritories(w http.ResponseWriter, r *http.Request, rc *reqCtx, pathID string) error {
+	if err := requireTerritories(rc, oauth.OpUpdate); err != nil {
+		return err
+	}
+	body, err := s.writeBody(r)
+	if err != nil {
+		return err
+	}
+	outs, err := s.territoryService().Update(r.Context(), rc.caller, pathID, body)
+	if err != nil {
+		return err
+	}
+	writeTerritoryOutcomes(w, "territories", outs, http.StatusOK)
+	return nil
+}
+
+// deleteTerritories serves DELETE /settings/territories?ids=….
+func (s *Server) deleteTerritories(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	if err := requireTerritories(rc, oauth.OpDelete); err != nil {
+		return err
+	}
+	outs, err := s.territoryService().Delete(r.Context(), rc.caller, r.URL.Query())
+	if err != nil {
+		return err
+	}
+	writeTerritoryOutcomes(w, "territories", outs, http.StatusOK)
+	return nil
+}
+
+// deleteTerritory serves DELETE /settings/territories/{id}.
+func (s *Server) deleteTerritory(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	if err := requireTerritories(rc, oauth.OpDelete); err != nil {
+		return err
+	}
+	outs, err := s.territoryService().DeleteOne(r.Context(), rc.caller, rc.param("id"))
+	if err != nil {
+		return err
+	}
+	writeTerritoryOutcomes(w, "territories", outs, http.StatusOK)
+	return nil
+}
+
+// transferTerritories serves POST /settings/territories/actions/transfer_and_delete.
+func (s *Server) transferTerritories(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	return s.transfer(w, r, rc, "")
+}
+
+// transferTerritory serves POST /settings/territories/{id}/actions/transfer_and_delete.
+func (s *Server) transferTerritory(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	return s.transfer(w, r, rc, rc.param("id"))
+}
+
+func (s *Server) transfer(w http.ResponseWriter, r *http.Request, rc *reqCtx, pathID string) error {
+	if err := requireTerritories(rc, oauth.OpDelete); err != nil {
+		return err
+	}
+	body, err := s.writeBody(r)
+	if err != nil {
+		return err
+	}
+	outs, err := s.territoryService().TransferAndDelete(r.Context(), rc.caller, pathID, body)
+	if err != nil {
+		return err
+	}
+	writeTerritoryOutcomes(w, "territories", outs, http.StatusOK)
+	return nil
+}
+
+// assignTerritories serves POST /{module}/actions/assign_territories and
+// POST /{module}/{id}/actions/assign_territories.
+func (s *Server) assignTerritories(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	return s.recordTerritories(w, r, rc, true)
+}
+
+// removeTerritories serves POST /{module}/actions/remove_territories and
+// POST /{module}/{id}/actions/remove_territories.
+func (s *Server) removeTerritories(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	return s.recordTerritories(w, r, rc, false)
+}
+
+func (s *Server) recordTerritories(w http.ResponseWriter, r *http.Request, rc *reqCtx, assign bool) error {
+	m, err := s.module(r.Context(), rc, oauth.OpUpdate)
+	if err != nil {
+		return err
+	}
+	body, err := s.writeBody(r)
+	if err != nil {
+		return err
+	}
+	ts := s.territoryService()
+	change := ts.Remove
+	if assign {
+		change = ts.Assign
+	}
+	outs, err := change(r.Context(), rc.caller, m, rc.param("id"), body)
+	if err != nil {
+		return err
+	}
+	writeTerritoryOutcomes(w, "data", outs, http.StatusOK)
+	return nil
+}

@@ -1,0 +1,186 @@
+package api
+
+// Custom views handlers: /settings/custom_views. Reads follow each version's shape; writes (POST, PUT,
+// DELETE) are served under every version (D32). Everything but HTTP lives in package views.
+//
+// Choices made where Zoho documents nothing (see also package views):
+//   - A missing module parameter is 400 REQUIRED_PARAM_MISSING {"param_name":"module"}; an unknown one,
+//     or one the version does not have, 400 INVALID_MODULE {"param_name":"module"}.
+//   - Ids in the path that name no view the caller may see: 400 INVALID_DATA `the id given seems to be
+//     invalid` {"resource_path_index":2}.
+//   - Write results are per item under "custom_views" (201/200 all succeeded, 207 mixed, 400 all
+//     failed); DELETE answers its single entry the same way, and its refusals (system view, someone
+//     else's view) as request-level errors.
+//   - GET /{module}?cvid= with an unknown cvid: 400 INVALID_DATA `the cvid given seems to be invalid`
+//     {"param_name":"cvid"} (a query parameter, so param_name rather than mass delete's json_path).
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/oauth"
+	"github.com/crmd/crmd/records"
+	"github.com/crmd/crmd/views"
+)
+
+// viewRoutes registers the custom views API.
+func (s *Server) viewRoutes(crm routeOpts) {
+	s.rt.handle("GET", "/crm/{version}/settings/custom_views", s.listViews, crm)
+	s.rt.handle("POST", "/crm/{version}/settings/custom_views", s.createViews, crm)
+	s.rt.handle("PUT", "/crm/{version}/settings/custom_views", s.updateViews, crm)
+	s.rt.handle("GET", "/crm/{version}/settings/custom_views/{id}", s.getView, crm)
+	s.rt.handle("PUT", "/crm/{version}/settings/custom_views/{id}", s.updateView, crm)
+	s.rt.handle("DELETE", "/crm/{version}/settings/custom_views/{id}", s.deleteView, crm)
+}
+
+// viewService is the custom views service; it holds nothing but the store, so one per request is fine.
+func (s *Server) viewService() *views.Service { return views.New(s.store) }
+
+// viewModule checks the token's custom views scope for op and resolves the module query parameter.
+func (s *Server) viewModule(r *http.Request, rc *reqCtx, op string) (*crmd.Module, error) {
+	if err := rc.require(oauth.Need{Family: "settings", Resource: "custom_views", Op: op}); err != nil {
+		return nil, err
+	}
+	name := strings.TrimSpace(r.URL.Query().Get("module"))
+	if name == "" {
+		return nil, crmd.ErrParamMissing("module")
+	}
+	m, err := s.store.Module(r.Context(), rc.caller.Org.ID, name)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil || !m.APISupported || (m.MinVersion > 0 && rc.version < m.MinVersion) {
+		return nil, crmd.E("INVALID_MODULE", crmd.MsgInvalidModule, crmd.D{"param_name": "module"})
+	}
+	return m, nil
+}
+
+// writeViewOutcomes answers a views write with one entry per item under "custom_views".
+func writeViewOutcomes(w http.ResponseWriter, outs []views.Outcome, ok int) {
+	entries := make([]entry, len(outs))
+	for i, o := range outs {
+		if o.OK() {
+			entries[i] = successEntry(o.Message, o.Details)
+		} else {
+			entries[i] = errorEntry(o.Err)
+		}
+	}
+	writeJSON(w, multiStatus(entries, ok), map[string]any{"custom_views": entries})
+}
+
+// listViews serves GET /settings/custom_views?module=.
+func (s *Server) listViews(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	m, err := s.viewModule(r, rc, oauth.OpRead)
+	if err != nil {
+		return err
+	}
+	p, err := s.viewService().List(r.Context(), rc.caller, m, rc.version, r.URL.Query())
+	if err != nil {
+		return err
+	}
+	if len(p.Views) == 0 {
+		writeNoContent(w)
+		return nil
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"custom_views": p.Views, "info": p.Info})
+	return nil
+}
+
+// getView serves GET /settings/custom_views/{id}?module=.
+func (s *Server) getView(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	m, err := s.viewModule(r, rc, oauth.OpRead)
+	if err != nil {
+		return err
+	}
+	v, err := s.viewService().Get(r.Context(), rc.caller, m, rc.version, rc.param("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"custom_views": []map[string]any{v},
+		"info":         map[string]any{"translation": views.Translation},
+	})
+	return nil
+}
+
+// createViews serves POST /settings/custom_views?module=: 201 when every view was created.
+func (s *Server) createViews(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	m, err := s.viewModule(r, rc, oauth.OpCreate)
+	if err != nil {
+		return err
+	}
+	body, err := s.writeBody(r)
+	if err != nil {
+		return err
+	}
+	outs, err := s.viewService().Create(r.Context(), rc.caller, m, body)
+	if err != nil {
+		return err
+	}
+	writeViewOutcomes(w, outs, http.StatusCreated)
+	return nil
+}
+
+// updateViews serves PUT /settings/custom_views?module=, each item naming its view in "id".
+func (s *Server) updateViews(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	return s.putViews(w, r, rc, "")
+}
+
+// updateView serves PUT /settings/custom_views/{id}?module=.
+func (s *Server) updateView(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	return s.putViews(w, r, rc, rc.param("id"))
+}
+
+func (s *Server) putViews(w http.ResponseWriter, r *http.Request, rc *reqCtx, pathID string) error {
+	m, err := s.viewModule(r, rc, oauth.OpUpdate)
+	if err != nil {
+		return err
+	}
+	if pathID != "" {
+		// A malformed path id is refused before the body is read, like an unknown one would be.
+		if _, ok := crmd.ParseID(pathID); !ok {
+			return views.ErrInvalidPathID()
+		}
+	}
+	body, err := s.writeBody(r)
+	if err != nil {
+		return err
+	}
+	outs, err := s.viewService().Update(r.Context(), rc.caller, m, pathID, body)
+	if err != nil {
+		return err
+	}
+	writeViewOutcomes(w, outs, http.StatusOK)
+	return nil
+}
+
+// deleteView serves DELETE /settings/custom_views/{id}?module=.
+func (s *Server) deleteView(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	m, err := s.viewModule(r, rc, oauth.OpDelete)
+	if err != nil {
+		return err
+	}
+	out, err := s.viewService().Delete(r.Context(), rc.caller, m, rc.param("id"))
+	if err != nil {
+		return err
+	}
+	writeViewOutcomes(w, []views.Outcome{out}, http.StatusOK)
+	return nil
+}
+
+// viewFilter resolves the cvid of GET /{module} for the records service: the view's predicate for the
+// caller and its sort. A view the caller may not use is records.ErrInvalidCVID.
+func (s *Server) viewFilter(ctx context.Context, c *crmd.Caller, m *crmd.Module, cvid crmd.ID) (*records.ViewFilter, error) {
+	vs := s.viewService()
+	v, err := vs.Lookup(ctx, c, m, cvid)
+	if errors.Is(err, views.ErrUnknownView) {
+		return nil, records.ErrInvalidCVID()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &records.ViewFilter{Where: vs.Predicate(c, m, v), SortBy: v.SortBy, SortOrder: v.SortOrder}, nil
+}
