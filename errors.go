@@ -105,3 +105,14 @@ func AsError(err error) (*Error, bool) {
 	}
 	return nil, false
 }
+
+// Outcome is the result for one item of a multi-item call (insert, update, delete, views, territories),
+// in input order: a success (Err == nil) with Zoho's Message and Details, or the item's error.
+type Outcome struct {
+	Message string
+	Details map[string]any
+	Err     *Error
+}
+
+// OK reports whether the item succeeded.
+func (o Outcome) OK() bool { return o.Err == nil }

@@ -48,16 +48,8 @@ var approvalStates = map[string]bool{
 	"zia_vision_pending": true, "zia_vision_rejected": true, "merge_pending": true,
 }
 
-// Outcome is the result for one item of a multi-record call, in input order: a success (Err == nil)
-// with Zoho's Message and Details, or the item's error.
-type Outcome struct {
-	Message string
-	Details map[string]any
-	Err     *crmd.Error
-}
-
-// OK reports whether the item succeeded.
-func (o Outcome) OK() bool { return o.Err == nil }
+// Outcome is the result for one item of a multi-item call (see crmd.Outcome).
+type Outcome = crmd.Outcome
 
 // Page is one page of a list: the items and Zoho's info object. An empty Data means "nothing", which
 // Zoho answers with 204 and no body.

@@ -85,7 +85,7 @@ func openSQLite(path string) (*Store, error) {
 		// lose the last transactions, never corrupt the file). Statement journals of multi-row writes
 		// stay in memory (temp_store). The page cache is per connection, so it is sized per pool to
 		// keep the server's memory bounded.
-		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)", "temp_store(MEMORY)", fmt.Sprintf("cache_size(-%d)", cacheKiB)} {
+		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)", "temp_store(MEMORY)", "analysis_limit(1000)", fmt.Sprintf("cache_size(-%d)", cacheKiB)} {
 			q.Add("_pragma", p)
 		}
 		q.Set("_txlock", "immediate") // take the write lock at BEGIN: no deadlocked lock upgrades

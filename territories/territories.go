@@ -67,16 +67,8 @@ type Service struct {
 // New returns a territory service on st.
 func New(st *store.Store) *Service { return &Service{st: st} }
 
-// Outcome is the result for one item of a multi-item call, in input order: a success (Err == nil) with
-// Zoho's Message and Details, or the item's error.
-type Outcome struct {
-	Message string
-	Details map[string]any
-	Err     *crmd.Error
-}
-
-// OK reports whether the item succeeded.
-func (o Outcome) OK() bool { return o.Err == nil }
+// Outcome is the result for one item of a multi-item call (see crmd.Outcome).
+type Outcome = crmd.Outcome
 
 // Ref is Zoho's {"name","id"} reference to a user or a territory.
 type Ref struct {

@@ -14,16 +14,8 @@ import (
 	"github.com/crmd/crmd/store"
 )
 
-// Outcome is the result for one item of a create or update call, in input order: a success (Err ==
-// nil) with Zoho's Message and Details, or the item's error.
-type Outcome struct {
-	Message string
-	Details map[string]any
-	Err     *crmd.Error
-}
-
-// OK reports whether the item succeeded.
-func (o Outcome) OK() bool { return o.Err == nil }
+// Outcome is the result for one item of a multi-item call (see crmd.Outcome).
+type Outcome = crmd.Outcome
 
 // Success messages.
 const (
