@@ -114,10 +114,10 @@ func (s *Store) EnsureFieldIndex(ctx context.Context, f *crmd.Field) error {
 	if _, err := s.W.ExecContext(ctx, ddl); err != nil {
 		return fmt.Errorf("create index %s: %w", name, err)
 	}
-	// Statistics tell the planner how selective the new index is, so that it prefers it to the
-	// created-time or owner indexes where it should; analysis_limit keeps this to a sample.
-	if _, err := s.W.ExecContext(ctx, `ANALYZE `+name); err != nil {
-		return fmt.Errorf("analyze index %s: %w", name, err)
+	// Statistics tell the planner how selective each index is, so that it prefers the new one to the
+	// created-time index where it should; analysis_limit keeps this to a sample of each index.
+	if _, err := s.W.ExecContext(ctx, `ANALYZE records`); err != nil {
+		return fmt.Errorf("analyze records: %w", err)
 	}
 	return nil
 }

@@ -81,24 +81,12 @@ func ErrInvalidCVID() *crmd.Error {
 }
 
 // EnsureSystemViews creates the module's system views in the caller's org if they are missing (see
-// store.EnsureSystemViews); every operation of the service that reads views calls it first. When it
-// creates them it also makes the indexes their criteria read data fields through (Lead_Status,
-// Email_Opt_Out).
+// store.EnsureSystemViews); every operation of the service that reads views calls it first. The data
+// fields system views filter on (Lead_Status, Email_Opt_Out) are indexed by a migration, so that making
+// them never builds an index inside a request.
 func (s *Service) EnsureSystemViews(ctx context.Context, orgID crmd.ID, m *crmd.Module) error {
-	n, err := s.st.EnsureSystemViews(ctx, orgID, m.ID, systemViews(m))
-	if err != nil || n == 0 {
-		return err
-	}
-	for i := range systemDefs {
-		if d := &systemDefs[i]; !d.leads || m.APIName == "Leads" {
-			if node, err := d.parse(m); err == nil {
-				if err := s.indexCriteria(ctx, node); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return nil
+	_, err := s.st.EnsureSystemViews(ctx, orgID, m.ID, systemViews(m))
+	return err
 }
 
 // indexCriteria makes sure every data field a criteria tree reads has the expression index that serves
