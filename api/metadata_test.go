@@ -3,11 +3,9 @@ package api_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -16,6 +14,7 @@ import (
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/api"
 	"github.com/crmd/crmd/catalog"
+	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,7 +28,7 @@ type metaEnv struct {
 	t     *testing.T
 	ts    *httptest.Server
 	st    *store.Store
-	auth  *oauth.Server
+	acme  *crmdtest.Org
 	org   *crmd.Org
 	admin *crmd.User
 	token string
@@ -37,16 +36,12 @@ type metaEnv struct {
 
 func newMetaEnv(t *testing.T) *metaEnv {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "crmd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := crmdtest.OpenStore(t)
 	auth := &oauth.Server{Store: st, BaseURL: "http://x"}
-	e := &metaEnv{t: t, st: st, auth: auth}
-	e.org, e.admin = e.newOrg("Acme", "admin@acme.test")
-	e.token = e.tokenFor(e.org.ID, e.admin.ID, metaAllScopes)
+	e := &metaEnv{t: t, st: st}
+	e.acme = e.newOrg("Acme", "admin@acme.test")
+	e.org, e.admin = e.acme.Org, e.acme.Admin
+	e.token = e.acme.Token(t, e.admin, metaAllScopes)
 	srv := api.New(api.Config{}, st, auth, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	e.ts = httptest.NewServer(srv)
 	t.Cleanup(e.ts.Close)
@@ -54,55 +49,15 @@ func newMetaEnv(t *testing.T) *metaEnv {
 }
 
 // newOrg creates another org with the standard catalog in the same database.
-func (e *metaEnv) newOrg(name, adminEmail string) (*crmd.Org, *crmd.User) {
+func (e *metaEnv) newOrg(name, adminEmail string) *crmdtest.Org {
 	e.t.Helper()
-	org, admin, err := e.st.CreateOrg(context.Background(), store.NewOrg{Name: name, AdminEmail: adminEmail, AdminLast: "Admin", Modules: catalog.Standard()})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return org, admin
-}
-
-// tokenFor mints an access token for a user of an org through a fresh client of that org.
-func (e *metaEnv) tokenFor(orgID, userID crmd.ID, scope string) string {
-	e.t.Helper()
-	ctx := context.Background()
-	clientID, _, err := oauth.NewClient(ctx, e.st, orgID, "meta-test")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	tok, err := e.auth.IssueForUser(ctx, clientID, orgID, userID, scope, time.Hour, false)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return tok.AccessToken
+	return crmdtest.NewOrg(e.t, e.st, store.NewOrg{Name: name, AdminEmail: adminEmail, AdminLast: "Admin"})
 }
 
 // get calls path with token and decodes the JSON object answer (nil for a 204, which must be empty).
 func (e *metaEnv) get(token, path string) (int, map[string]any) {
 	e.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, e.ts.URL+path, nil)
-	req.Header.Set("Authorization", "Zoho-oauthtoken "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode == http.StatusNoContent {
-		if len(raw) != 0 {
-			e.t.Fatalf("GET %s: 204 with body %q", path, raw)
-		}
-		return 204, nil
-	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		e.t.Fatalf("GET %s: content type %q", path, ct)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		e.t.Fatalf("GET %s: not a JSON object: %q", path, raw)
-	}
-	return resp.StatusCode, m
+	return crmdtest.DoJSON(e.t, http.MethodGet, e.ts.URL+path, "", crmdtest.Auth(token))
 }
 
 // ok calls path with the admin token and requires a 200.
@@ -129,27 +84,6 @@ func (e *metaEnv) wantError(token, path string, status int, code string, details
 	}
 }
 
-// list returns the array under key as objects.
-func metaList(t *testing.T, body map[string]any, key string) []map[string]any {
-	t.Helper()
-	raw, ok := body[key].([]any)
-	if !ok {
-		t.Fatalf("no %q array in %v", key, body)
-	}
-	out := make([]map[string]any, len(raw))
-	for i, v := range raw {
-		out[i] = v.(map[string]any)
-	}
-	return out
-}
-
-// metaIsID reports whether v is an id as the SDKs need it: a string of digits.
-func metaIsID(v any) bool {
-	s, ok := v.(string)
-	_, valid := crmd.ParseID(s)
-	return ok && valid
-}
-
 func metaByName(t *testing.T, items []map[string]any, key, name string) map[string]any {
 	t.Helper()
 	for _, it := range items {
@@ -172,13 +106,13 @@ func metaKeys(m map[string]any) []string {
 
 func TestMetaModules(t *testing.T) {
 	e := newMetaEnv(t)
-	mods := metaList(t, e.ok("/crm/v8/settings/modules"), "modules")
+	mods := crmdtest.Items(t, e.ok("/crm/v8/settings/modules"), "modules")
 	if len(mods) != len(catalog.Standard()) {
 		t.Fatalf("v8 lists %d modules, want %d", len(mods), len(catalog.Standard()))
 	}
 	for _, m := range mods {
 		name, _ := m["api_name"].(string)
-		if name == "" || !metaIsID(m["id"]) {
+		if name == "" || !crmdtest.IsID(m["id"]) {
 			t.Fatalf("module without api_name or string id: %v", m)
 		}
 		if m["api_supported"] == true {
@@ -192,7 +126,7 @@ func TestMetaModules(t *testing.T) {
 		if m["recycle_bin_on_delete"] != true || m["viewable"] != true || m["status"] != "visible" {
 			t.Errorf("%s: v8 flags wrong: %v", name, m)
 		}
-		if profs := metaList(t, m, "profiles"); len(profs) != 2 || m["profile_count"] != float64(2) {
+		if profs := crmdtest.Items(t, m, "profiles"); len(profs) != 2 || m["profile_count"] != float64(2) {
 			t.Errorf("%s: profiles %v", name, m["profiles"])
 		}
 		by, _ := m["modified_by"].(map[string]any)
@@ -205,7 +139,7 @@ func TestMetaModules(t *testing.T) {
 	}
 
 	// Services__s exists from v3 on; recycle_bin_on_delete from v6 on.
-	v2 := metaList(t, e.ok("/crm/v2/settings/modules"), "modules")
+	v2 := crmdtest.Items(t, e.ok("/crm/v2/settings/modules"), "modules")
 	for _, m := range v2 {
 		if m["api_name"] == "Services__s" {
 			t.Error("Services__s listed in v2")
@@ -214,15 +148,15 @@ func TestMetaModules(t *testing.T) {
 			t.Error("recycle_bin_on_delete present in v2")
 		}
 	}
-	metaByName(t, metaList(t, e.ok("/crm/v3/settings/modules"), "modules"), "api_name", "Services__s")
+	metaByName(t, crmdtest.Items(t, e.ok("/crm/v3/settings/modules"), "modules"), "api_name", "Services__s")
 	e.wantError(e.token, "/crm/v2/settings/modules/Services__s", 400, "INVALID_MODULE", map[string]any{"resource_path_index": 2})
 
 	// One module: by api name in any case (echoed canonical), or by id.
-	one := metaList(t, e.ok("/crm/v8/settings/modules/leads"), "modules")
+	one := crmdtest.Items(t, e.ok("/crm/v8/settings/modules/leads"), "modules")
 	if len(one) != 1 || one[0]["api_name"] != "Leads" {
 		t.Fatalf("modules/leads: %v", one)
 	}
-	byID := metaList(t, e.ok("/crm/v8/settings/modules/"+one[0]["id"].(string)), "modules")
+	byID := crmdtest.Items(t, e.ok("/crm/v8/settings/modules/"+one[0]["id"].(string)), "modules")
 	if byID[0]["api_name"] != "Leads" {
 		t.Errorf("module by id: %v", byID[0]["api_name"])
 	}
@@ -236,7 +170,7 @@ func TestMetaModules(t *testing.T) {
 
 func TestMetaFields(t *testing.T) {
 	e := newMetaEnv(t)
-	mods := metaList(t, e.ok("/crm/v8/settings/modules"), "modules")
+	mods := crmdtest.Items(t, e.ok("/crm/v8/settings/modules"), "modules")
 	ids := map[string]string{}
 	for _, m := range mods {
 		ids[m["api_name"].(string)] = m["id"].(string)
@@ -247,14 +181,14 @@ func TestMetaFields(t *testing.T) {
 			continue
 		}
 		name := m["api_name"].(string)
-		fields := metaList(t, e.ok("/crm/v8/settings/fields?module="+name), "fields")
+		fields := crmdtest.Items(t, e.ok("/crm/v8/settings/fields?module="+name), "fields")
 		if len(fields) == 0 {
 			t.Fatalf("%s: no fields", name)
 		}
 		for _, f := range fields {
 			api, _ := f["api_name"].(string)
 			dt, _ := f["data_type"].(string)
-			if api == "" || dt == "" || !metaIsID(f["id"]) {
+			if api == "" || dt == "" || !crmdtest.IsID(f["id"]) {
 				t.Fatalf("%s: field without api_name, data_type or id: %v", name, f)
 			}
 			if _, ok := f["pick_list_values"].([]any); !ok {
@@ -276,7 +210,7 @@ func TestMetaFields(t *testing.T) {
 		}
 	}
 
-	leads := metaList(t, e.ok("/crm/v8/settings/fields?module=leads&type=all&include=allowed_permissions_to_update"), "fields")
+	leads := crmdtest.Items(t, e.ok("/crm/v8/settings/fields?module=leads&type=all&include=allowed_permissions_to_update"), "fields")
 	owner := metaByName(t, leads, "api_name", "Owner")
 	if owner["data_type"] != "ownerlookup" || owner["json_type"] != "jsonobject" {
 		t.Errorf("Owner: %v", owner)
@@ -286,7 +220,7 @@ func TestMetaFields(t *testing.T) {
 		t.Errorf("Last_Name: %v", last)
 	}
 	created := metaByName(t, leads, "api_name", "Created_Time")
-	if created["read_only"] != true || metaList(t, created, "profiles")[0]["permission_type"] != "read_only" {
+	if created["read_only"] != true || crmdtest.Items(t, created, "profiles")[0]["permission_type"] != "read_only" {
 		t.Errorf("Created_Time: %v", created)
 	}
 	// Picklist values are exactly the module's, "-None-" included because the catalog defines it.
@@ -298,7 +232,7 @@ func TestMetaFields(t *testing.T) {
 	}
 	status := metaByName(t, leads, "api_name", "Lead_Status")
 	var got []string
-	for _, v := range metaList(t, status, "pick_list_values") {
+	for _, v := range crmdtest.Items(t, status, "pick_list_values") {
 		if v["display_value"] != v["actual_value"] || v["type"] != "used" {
 			t.Errorf("Lead_Status value %v", v)
 		}
@@ -309,7 +243,7 @@ func TestMetaFields(t *testing.T) {
 	}
 
 	// Currency fields say how they round; other fields have an empty currency object.
-	deals := metaList(t, e.ok("/crm/v8/settings/fields?module=Deals"), "fields")
+	deals := crmdtest.Items(t, e.ok("/crm/v8/settings/fields?module=Deals"), "fields")
 	amount := metaByName(t, deals, "api_name", "Amount")
 	if cur, _ := amount["currency"].(map[string]any); amount["data_type"] != "currency" || cur["precision"] != float64(2) || amount["decimal_place"] != float64(2) {
 		t.Errorf("Deals.Amount: %v", amount)
@@ -317,7 +251,7 @@ func TestMetaFields(t *testing.T) {
 
 	// One field, by id, of the named module only.
 	id := last["id"].(string)
-	one := metaList(t, e.ok("/crm/v8/settings/fields/"+id+"?module=Leads"), "fields")
+	one := crmdtest.Items(t, e.ok("/crm/v8/settings/fields/"+id+"?module=Leads"), "fields")
 	if len(one) != 1 || one[0]["api_name"] != "Last_Name" {
 		t.Errorf("field by id: %v", one)
 	}
@@ -331,26 +265,26 @@ func TestMetaFields(t *testing.T) {
 	e.wantError(e.token, "/crm/v8/settings/fields/"+id, 400, "REQUIRED_PARAM_MISSING", map[string]any{"param_name": "module"})
 	e.wantError(e.token, "/crm/v8/settings/fields?module=Nope", 400, "INVALID_MODULE", map[string]any{"param_name": "module"})
 	e.wantError(e.token, "/crm/v2/settings/fields?module=Services__s", 400, "INVALID_MODULE", map[string]any{"param_name": "module"})
-	if len(metaList(t, e.ok("/crm/v3/settings/fields?module=Services__s"), "fields")) == 0 {
+	if len(crmdtest.Items(t, e.ok("/crm/v3/settings/fields?module=Services__s"), "fields")) == 0 {
 		t.Error("no Services__s fields in v3")
 	}
 }
 
 func TestMetaProfiles(t *testing.T) {
 	e := newMetaEnv(t)
-	profiles := metaList(t, e.ok("/crm/v8/settings/profiles"), "profiles")
+	profiles := crmdtest.Items(t, e.ok("/crm/v8/settings/profiles"), "profiles")
 	if len(profiles) != 2 {
 		t.Fatalf("profiles: %v", profiles)
 	}
 	for _, p := range profiles {
-		if !metaIsID(p["id"]) || p["type"] != "normal_profile" || p["default"] != false || p["created_time"] != nil {
+		if !crmdtest.IsID(p["id"]) || p["type"] != "normal_profile" || p["default"] != false || p["created_time"] != nil {
 			t.Errorf("profile %v", p)
 		}
 		if _, ok := p["permissions_details"]; ok {
 			t.Error("permissions_details in the list")
 		}
 	}
-	for _, p := range metaList(t, e.ok("/crm/v2/settings/profiles"), "profiles") {
+	for _, p := range crmdtest.Items(t, e.ok("/crm/v2/settings/profiles"), "profiles") {
 		if _, ok := p["type"]; ok {
 			t.Errorf("type in v2: %v", p)
 		}
@@ -358,13 +292,13 @@ func TestMetaProfiles(t *testing.T) {
 
 	perms := func(name string) map[string]map[string]any {
 		id := metaByName(t, profiles, "name", name)["id"].(string)
-		one := metaList(t, e.ok("/crm/v8/settings/profiles/"+id), "profiles")
+		one := crmdtest.Items(t, e.ok("/crm/v8/settings/profiles/"+id), "profiles")
 		if len(one) != 1 || one[0]["name"] != name {
 			t.Fatalf("profile %s: %v", name, one)
 		}
 		out := map[string]map[string]any{}
-		for _, pd := range metaList(t, one[0], "permissions_details") {
-			if !metaIsID(pd["id"]) {
+		for _, pd := range crmdtest.Items(t, one[0], "permissions_details") {
+			if !crmdtest.IsID(pd["id"]) {
 				t.Fatalf("permission id %v", pd["id"])
 			}
 			out[pd["name"].(string)] = pd
@@ -410,13 +344,10 @@ func TestMetaProfiles(t *testing.T) {
 
 func TestMetaUsers(t *testing.T) {
 	e := newMetaEnv(t)
-	bob, err := e.st.CreateUser(context.Background(), e.org.ID, store.NewUser{Email: "bob@acme.test", FirstName: "Bob", LastName: "Smith"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	bob := e.acme.AddUser(t, store.NewUser{Email: "bob@acme.test", FirstName: "Bob", LastName: "Smith"})
 
 	// What the SDK reads after each new token.
-	me := metaList(t, e.ok("/crm/v8/users?type=CurrentUser"), "users")
+	me := crmdtest.Items(t, e.ok("/crm/v8/users?type=CurrentUser"), "users")
 	if len(me) != 1 || me[0]["email"] != "admin@acme.test" {
 		t.Fatalf("CurrentUser: %v", me)
 	}
@@ -426,42 +357,42 @@ func TestMetaUsers(t *testing.T) {
 	if got := metaKeys(me[0]); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("user keys %v\nwant %v", got, want)
 	}
-	if prof, _ := me[0]["profile"].(map[string]any); prof["name"] != crmd.ProfileAdministrator || !metaIsID(prof["id"]) {
+	if prof, _ := me[0]["profile"].(map[string]any); prof["name"] != crmd.ProfileAdministrator || !crmdtest.IsID(prof["id"]) {
 		t.Errorf("profile %v", me[0]["profile"])
 	}
 	if me[0]["first_name"] != nil || me[0]["full_name"] != "Admin" || me[0]["time_zone"] != "UTC" || me[0]["confirm"] != true {
 		t.Errorf("admin user %v", me[0])
 	}
-	bobTok := e.tokenFor(e.org.ID, bob.ID, "ZohoCRM.users.READ")
+	bobTok := e.acme.Token(t, bob, "ZohoCRM.users.READ")
 	_, body := e.get(bobTok, "/crm/v8/users?type=CurrentUser")
-	if u := metaList(t, body, "users"); len(u) != 1 || u[0]["email"] != "bob@acme.test" || u[0]["full_name"] != "Bob Smith" {
+	if u := crmdtest.Items(t, body, "users"); len(u) != 1 || u[0]["email"] != "bob@acme.test" || u[0]["full_name"] != "Bob Smith" {
 		t.Fatalf("CurrentUser as bob: %v", body)
 	}
 
 	all := e.ok("/crm/v8/users")
-	if users := metaList(t, all, "users"); len(users) != 2 {
+	if users := crmdtest.Items(t, all, "users"); len(users) != 2 {
 		t.Fatalf("AllUsers: %v", users)
 	}
 	info, _ := all["info"].(map[string]any)
 	if info["count"] != float64(2) || info["page"] != float64(1) || info["per_page"] != float64(200) || info["more_records"] != false {
 		t.Errorf("info %v", info)
 	}
-	admins := metaList(t, e.ok("/crm/v8/users?type=AdminUsers"), "users")
+	admins := crmdtest.Items(t, e.ok("/crm/v8/users?type=AdminUsers"), "users")
 	if len(admins) != 1 || admins[0]["id"] != e.admin.ID.String() {
 		t.Errorf("AdminUsers: %v", admins)
 	}
-	sub := metaList(t, e.ok("/crm/v8/users?type=SubordinateRoleUsers"), "users")
+	sub := crmdtest.Items(t, e.ok("/crm/v8/users?type=SubordinateRoleUsers"), "users")
 	if len(sub) != 1 || sub[0]["id"] != bob.ID.String() {
 		t.Errorf("SubordinateRoleUsers of the CEO: %v", sub)
 	}
 
 	// Paging.
 	p1 := e.ok("/crm/v8/users?type=ActiveUsers&per_page=1")
-	if u := metaList(t, p1, "users"); len(u) != 1 || u[0]["id"] != e.admin.ID.String() || p1["info"].(map[string]any)["more_records"] != true {
+	if u := crmdtest.Items(t, p1, "users"); len(u) != 1 || u[0]["id"] != e.admin.ID.String() || p1["info"].(map[string]any)["more_records"] != true {
 		t.Errorf("page 1: %v", p1)
 	}
 	p2 := e.ok("/crm/v8/users?type=ActiveUsers&per_page=1&page=2")
-	if u := metaList(t, p2, "users"); len(u) != 1 || u[0]["id"] != bob.ID.String() || p2["info"].(map[string]any)["more_records"] != false {
+	if u := crmdtest.Items(t, p2, "users"); len(u) != 1 || u[0]["id"] != bob.ID.String() || p2["info"].(map[string]any)["more_records"] != false {
 		t.Errorf("page 2: %v", p2)
 	}
 	for _, path := range []string{"/crm/v8/users?per_page=1&page=3", "/crm/v8/users?type=DeactiveUsers", "/crm/v8/users?type=DeletedUsers"} {
@@ -469,10 +400,10 @@ func TestMetaUsers(t *testing.T) {
 			t.Errorf("%s: %d, want 204", path, st)
 		}
 	}
-	if u := metaList(t, e.ok("/crm/v8/users?per_page=500"), "users"); len(u) != 2 {
+	if u := crmdtest.Items(t, e.ok("/crm/v8/users?per_page=500"), "users"); len(u) != 2 {
 		t.Errorf("per_page=500: %d users", len(u))
 	}
-	if u := metaList(t, e.ok("/crm/v8/users?ids="+bob.ID.String()), "users"); len(u) != 1 || u[0]["email"] != "bob@acme.test" {
+	if u := crmdtest.Items(t, e.ok("/crm/v8/users?ids="+bob.ID.String()), "users"); len(u) != 1 || u[0]["email"] != "bob@acme.test" {
 		t.Errorf("ids filter: %v", u)
 	}
 
@@ -481,7 +412,7 @@ func TestMetaUsers(t *testing.T) {
 	e.wantError(e.token, "/crm/v8/users?per_page=x", 400, "UNABLE_TO_PARSE_DATA_TYPE", map[string]any{"param_name": "per_page"})
 
 	// One user.
-	one := metaList(t, e.ok("/crm/v8/users/"+bob.ID.String()), "users")
+	one := crmdtest.Items(t, e.ok("/crm/v8/users/"+bob.ID.String()), "users")
 	if len(one) != 1 || one[0]["email"] != "bob@acme.test" {
 		t.Errorf("user by id: %v", one)
 	}
@@ -494,7 +425,7 @@ func TestMetaUsers(t *testing.T) {
 
 func TestMetaOrg(t *testing.T) {
 	e := newMetaEnv(t)
-	org := metaList(t, e.ok("/crm/v8/org"), "org")
+	org := crmdtest.Items(t, e.ok("/crm/v8/org"), "org")
 	if len(org) != 1 {
 		t.Fatalf("org: %v", org)
 	}
@@ -514,12 +445,10 @@ func TestMetaOrg(t *testing.T) {
 // answer as ids that never existed.
 func TestMetaTenantIsolation(t *testing.T) {
 	e := newMetaEnv(t)
-	orgB, adminB := e.newOrg("Beta", "admin@beta.test")
-	carol, err := e.st.CreateUser(context.Background(), orgB.ID, store.NewUser{Email: "carol@beta.test", LastName: "Carol"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range metaList(t, e.ok("/crm/v8/users?type=AllUsers"), "users") {
+	beta := e.newOrg("Beta", "admin@beta.test")
+	orgB, adminB := beta.Org, beta.Admin
+	carol := beta.AddUser(t, store.NewUser{Email: "carol@beta.test", LastName: "Carol"})
+	for _, u := range crmdtest.Items(t, e.ok("/crm/v8/users?type=AllUsers"), "users") {
 		if u["id"] == adminB.ID.String() || u["id"] == carol.ID.String() || strings.HasSuffix(u["email"].(string), "@beta.test") {
 			t.Errorf("org A lists org B's user %v", u)
 		}
@@ -539,14 +468,14 @@ func TestMetaTenantIsolation(t *testing.T) {
 	}
 	e.wantError(e.token, "/crm/v8/settings/modules/"+modsB[0].ID.String(), 400, "INVALID_MODULE", map[string]any{"resource_path_index": 2})
 	e.wantError(e.token, "/crm/v8/settings/fields/"+modsB[0].Fields[0].ID.String()+"?module="+modsB[0].APIName, 400, "INVALID_DATA", map[string]any{"resource_path_index": 2})
-	if o := metaList(t, e.ok("/crm/v8/org"), "org"); o[0]["id"] != e.org.ID.String() {
+	if o := crmdtest.Items(t, e.ok("/crm/v8/org"), "org"); o[0]["id"] != e.org.ID.String() {
 		t.Errorf("org A sees org %v", o[0]["id"])
 	}
 
 	// And the other way round: org B's token sees org B only.
-	tokB := e.tokenFor(orgB.ID, carol.ID, metaAllScopes)
+	tokB := beta.Token(t, carol, metaAllScopes)
 	_, body := e.get(tokB, "/crm/v8/users")
-	users := metaList(t, body, "users")
+	users := crmdtest.Items(t, body, "users")
 	if len(users) != 2 {
 		t.Fatalf("org B users: %v", users)
 	}
@@ -556,7 +485,7 @@ func TestMetaTenantIsolation(t *testing.T) {
 		}
 	}
 	_, body = e.get(tokB, "/crm/v8/org")
-	if o := metaList(t, body, "org"); o[0]["zgid"] != orgB.ZGID {
+	if o := crmdtest.Items(t, body, "org"); o[0]["zgid"] != orgB.ZGID {
 		t.Errorf("org B sees %v", o[0])
 	}
 }
@@ -564,10 +493,10 @@ func TestMetaTenantIsolation(t *testing.T) {
 // TestMetaScopes checks that each endpoint asks for its own scope.
 func TestMetaScopes(t *testing.T) {
 	e := newMetaEnv(t)
-	modulesOnly := e.tokenFor(e.org.ID, e.admin.ID, "ZohoCRM.modules.ALL")
-	lead := metaList(t, e.ok("/crm/v8/settings/modules/Leads"), "modules")[0]
-	field := metaList(t, e.ok("/crm/v8/settings/fields?module=Leads"), "fields")[0]
-	profile := metaList(t, e.ok("/crm/v8/settings/profiles"), "profiles")[0]
+	modulesOnly := e.acme.Token(t, e.admin, "ZohoCRM.modules.ALL")
+	lead := crmdtest.Items(t, e.ok("/crm/v8/settings/modules/Leads"), "modules")[0]
+	field := crmdtest.Items(t, e.ok("/crm/v8/settings/fields?module=Leads"), "fields")[0]
+	profile := crmdtest.Items(t, e.ok("/crm/v8/settings/profiles"), "profiles")[0]
 	paths := []string{
 		"/crm/v8/settings/modules", "/crm/v8/settings/modules/Leads", "/crm/v8/settings/modules/" + lead["id"].(string),
 		"/crm/v8/settings/fields?module=Leads", "/crm/v8/settings/fields/" + field["id"].(string) + "?module=Leads",
@@ -580,7 +509,7 @@ func TestMetaScopes(t *testing.T) {
 	}
 
 	// A resource scope grants that resource only; READ is enough.
-	fieldsRead := e.tokenFor(e.org.ID, e.admin.ID, "ZohoCRM.settings.fields.READ,ZohoCRM.users.READ,ZohoCRM.org.READ")
+	fieldsRead := e.acme.Token(t, e.admin, "ZohoCRM.settings.fields.READ,ZohoCRM.users.READ,ZohoCRM.org.READ")
 	for _, p := range []string{"/crm/v8/settings/fields?module=Leads", "/crm/v8/users?type=CurrentUser", "/crm/v8/org"} {
 		if st, body := e.get(fieldsRead, p); st != 200 {
 			t.Errorf("%s: %d %v", p, st, body)

@@ -1,58 +1,33 @@
 package api
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/crmd/crmd"
-	"github.com/crmd/crmd/catalog"
+	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
 	"github.com/prometheus/client_golang/prometheus"
 )
-
-// recClock is a settable clock shared by the store and the test, so that times in answers are exact
-// and ordering by time is deterministic without sleeping.
-type recClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *recClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *recClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // recOrg is one org of the test server with an admin and a Standard user, each with a token.
 type recOrg struct {
 	org              *crmd.Org
 	admin, std       *crmd.User
 	adminTok, stdTok string
+	fx               *crmdtest.Org // mints further tokens
 }
 
 // recEnv is a records test server on a real SQLite file.
 type recEnv struct {
 	st    *store.Store
 	ts    *httptest.Server
-	auth  *oauth.Server
-	clock *recClock
+	clock *crmdtest.Clock
 	a     recOrg // the main org
 }
 
@@ -60,17 +35,10 @@ const recScope = "ZohoCRM.modules.ALL"
 
 func newRecEnv(t *testing.T) *recEnv {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "crmd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	clock := &recClock{t: time.Date(2024, 5, 13, 8, 2, 33, 0, time.UTC)}
-	st.Now = clock.now
-	e := &recEnv{st: st, clock: clock, auth: &oauth.Server{Store: st, BaseURL: "http://crmd.test"}}
+	st := crmdtest.OpenStore(t)
+	e := &recEnv{st: st, clock: crmdtest.UseClock(st, time.Date(2024, 5, 13, 8, 2, 33, 0, time.UTC))}
 	e.a = e.addOrg(t, "Acme", "Asia/Kolkata")
-	srv := New(Config{}, st, e.auth, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	srv := New(Config{}, st, &oauth.Server{Store: st, BaseURL: "http://crmd.test"}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	e.ts = httptest.NewServer(srv)
 	t.Cleanup(e.ts.Close)
 	return e
@@ -79,59 +47,15 @@ func newRecEnv(t *testing.T) *recEnv {
 // addOrg creates an org with the standard catalog, a Standard user and tokens for both users.
 func (e *recEnv) addOrg(t *testing.T, name, tz string) recOrg {
 	t.Helper()
-	ctx := context.Background()
-	dom := strings.ToLower(name) + ".test"
-	org, admin, err := e.st.CreateOrg(ctx, store.NewOrg{Name: name, AdminEmail: "boss@" + dom, AdminFirst: "Patricia", AdminLast: "Boyle",
-		TimeZone: tz, Modules: catalog.Standard()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	std, err := e.st.CreateUser(ctx, org.ID, store.NewUser{Email: "rep@" + dom, FirstName: "Sam", LastName: "Rep", Profile: crmd.ProfileStandard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clientID, _, err := oauth.NewClient(ctx, e.st, org.ID, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok := func(u *crmd.User, scope string) string {
-		r, err := e.auth.IssueForUser(ctx, clientID, org.ID, u.ID, scope, 1000*time.Hour, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.AccessToken
-	}
-	return recOrg{org: org, admin: admin, std: std, adminTok: tok(admin, recScope), stdTok: tok(std, recScope)}
+	o := crmdtest.NewTeam(t, e.st, name, tz)
+	return recOrg{org: o.Org, admin: o.Admin, std: o.Std, adminTok: o.Token(t, o.Admin, recScope), stdTok: o.Token(t, o.Std, recScope), fx: o}
 }
 
 // do sends a request with a token and decodes the JSON object answer (nil for 204, which must have no
 // body).
 func (e *recEnv) do(t *testing.T, method, path, token, body string) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(method, e.ts.URL+path, strings.NewReader(body))
-	if token != "" {
-		req.Header.Set("Authorization", "Zoho-oauthtoken "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode == http.StatusNoContent {
-		if len(raw) != 0 {
-			t.Fatalf("%s %s: 204 with body %q", method, path, raw)
-		}
-		return 204, nil
-	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		t.Fatalf("%s %s: content type %q", method, path, ct)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatalf("%s %s: not a JSON object: %q", method, path, raw)
-	}
-	return resp.StatusCode, m
+	return crmdtest.DoJSON(t, method, e.ts.URL+path, body, crmdtest.Auth(token))
 }
 
 // insert adds records through the API and returns their ids, failing unless all were added.
@@ -141,39 +65,7 @@ func (e *recEnv) insert(t *testing.T, module, token string, recs ...string) []st
 	if st != 201 {
 		t.Fatalf("insert %s: %d %v", module, st, body)
 	}
-	var ids []string
-	for _, it := range body["data"].([]any) {
-		ids = append(ids, it.(map[string]any)["details"].(map[string]any)["id"].(string))
-	}
-	return ids
-}
-
-// jsonEq compares a decoded JSON value with the JSON text want.
-func jsonEq(t *testing.T, what string, got any, want string) {
-	t.Helper()
-	var w any
-	if err := json.Unmarshal([]byte(want), &w); err != nil {
-		t.Fatalf("%s: bad want %q: %v", what, want, err)
-	}
-	gb, _ := json.Marshal(got)
-	wb, _ := json.Marshal(w)
-	if string(gb) != string(wb) {
-		t.Errorf("%s:\n got %s\nwant %s", what, gb, wb)
-	}
-}
-
-// entries returns the "data" array of a body as objects.
-func entries(t *testing.T, body map[string]any) []map[string]any {
-	t.Helper()
-	arr, ok := body["data"].([]any)
-	if !ok {
-		t.Fatalf("no data array in %v", body)
-	}
-	out := make([]map[string]any, len(arr))
-	for i, x := range arr {
-		out[i] = x.(map[string]any)
-	}
-	return out
+	return crmdtest.DetailIDs(t, body, "data")
 }
 
 func TestRecordsInsertAndGet(t *testing.T) {
@@ -185,13 +77,13 @@ func TestRecordsInsertAndGet(t *testing.T) {
 	if st != 201 {
 		t.Fatalf("insert: %d %v", st, body)
 	}
-	ent := entries(t, body)[0]
+	ent := crmdtest.Entries(t, body)[0]
 	id := ent["details"].(map[string]any)["id"].(string)
 	if len(id) != 19 {
 		t.Errorf("id %q is not 19 digits", id)
 	}
 	adminRef := fmt.Sprintf(`{"name":"Patricia Boyle","id":"%s"}`, e.a.admin.ID)
-	jsonEq(t, "insert entry", ent, fmt.Sprintf(`{"code":"SUCCESS","message":"record added","status":"success","details":{
+	crmdtest.JSONEq(t, "insert entry", ent, fmt.Sprintf(`{"code":"SUCCESS","message":"record added","status":"success","details":{
 		"id":"%s","Created_Time":"2024-05-13T13:32:33+05:30","Modified_Time":"2024-05-13T13:32:33+05:30",
 		"Created_By":%s,"Modified_By":%s,"$approval_state":"approved"}}`, id, adminRef, adminRef))
 
@@ -202,7 +94,7 @@ func TestRecordsInsertAndGet(t *testing.T) {
 	if _, ok := body["info"]; ok {
 		t.Error("single GET carries info")
 	}
-	rec := entries(t, body)[0]
+	rec := crmdtest.Entries(t, body)[0]
 	owner := fmt.Sprintf(`{"name":"Patricia Boyle","id":"%s","email":"boss@acme.test"}`, e.a.admin.ID)
 	for k, want := range map[string]string{
 		"id": `"` + id + `"`, "First_Name": `"Jason"`, "Last_Name": `"Smith"`, "Full_Name": `"Jason Smith"`,
@@ -211,7 +103,7 @@ func TestRecordsInsertAndGet(t *testing.T) {
 		"Modified_By": owner, "Created_Time": `"2024-05-13T13:32:33+05:30"`, "Modified_Time": `"2024-05-13T13:32:33+05:30"`,
 		"$approved": `true`, "$approval_state": `"approved"`, "$editable": `true`,
 	} {
-		jsonEq(t, "record."+k, rec[k], want)
+		crmdtest.JSONEq(t, "record."+k, rec[k], want)
 	}
 	if _, ok := rec["Unknown_Field"]; ok {
 		t.Error("unknown input field was stored")
@@ -222,7 +114,7 @@ func TestRecordsInsertAndGet(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("get fields: %d %v", st, body)
 	}
-	jsonEq(t, "selected", entries(t, body)[0], fmt.Sprintf(`{"id":"%s","Last_Name":"Smith","Owner":%s}`, id, owner))
+	crmdtest.JSONEq(t, "selected", crmdtest.Entries(t, body)[0], fmt.Sprintf(`{"id":"%s","Last_Name":"Smith","Owner":%s}`, id, owner))
 }
 
 func TestRecordsGetUnknownIsIndistinguishable(t *testing.T) {
@@ -249,7 +141,7 @@ func TestRecordsGetUnknownIsIndistinguishable(t *testing.T) {
 		if st != 400 {
 			t.Errorf("%s: status %d", name, st)
 		}
-		jsonEq(t, name, body, want)
+		crmdtest.JSONEq(t, name, body, want)
 	}
 }
 
@@ -305,7 +197,7 @@ func TestRecordsInsertErrors(t *testing.T) {
 		if st != c.status {
 			t.Errorf("%s: status %d, want %d (%v)", c.name, st, c.status, body)
 		}
-		jsonEq(t, c.name, body, c.want)
+		crmdtest.JSONEq(t, c.name, body, c.want)
 	}
 	// Nothing of the failed requests was written.
 	if st, _ := e.do(t, "GET", "/crm/v8/Leads?fields=Last_Name&approved=both", tok, ""); st != 204 {
@@ -324,27 +216,27 @@ func TestRecordsInsertMixedAndLookups(t *testing.T) {
 	if st != 207 {
 		t.Fatalf("mixed insert: %d %v", st, body)
 	}
-	ents := entries(t, body)
+	ents := crmdtest.Entries(t, body)
 	if ents[0]["status"] != "success" || ents[1]["code"] != "MANDATORY_NOT_FOUND" || ents[2]["status"] != "success" {
 		t.Fatalf("entries: %v", ents)
 	}
-	jsonEq(t, "approval state in details", ents[0]["details"].(map[string]any)["$approval_state"], `"approval_process_pending"`)
+	crmdtest.JSONEq(t, "approval state in details", ents[0]["details"].(map[string]any)["$approval_state"], `"approval_process_pending"`)
 	first := ents[0]["details"].(map[string]any)["id"].(string)
 	third := ents[2]["details"].(map[string]any)["id"].(string)
 
 	_, body = e.do(t, "GET", "/crm/v8/Contacts/"+first, tok, "")
-	rec := entries(t, body)[0]
-	jsonEq(t, "lookup", rec["Account_Name"], fmt.Sprintf(`{"id":"%s","name":"Zylker"}`, acc))
-	jsonEq(t, "owner", rec["Owner"], fmt.Sprintf(`{"id":"%s","name":"Sam Rep","email":"rep@acme.test"}`, e.a.std.ID))
-	jsonEq(t, "created by", rec["Created_By"], fmt.Sprintf(`{"id":"%s","name":"Patricia Boyle","email":"boss@acme.test"}`, e.a.admin.ID))
-	jsonEq(t, "$approved", rec["$approved"], `false`)
-	jsonEq(t, "$approval_state", rec["$approval_state"], `"approval_process_pending"`)
+	rec := crmdtest.Entries(t, body)[0]
+	crmdtest.JSONEq(t, "lookup", rec["Account_Name"], fmt.Sprintf(`{"id":"%s","name":"Zylker"}`, acc))
+	crmdtest.JSONEq(t, "owner", rec["Owner"], fmt.Sprintf(`{"id":"%s","name":"Sam Rep","email":"rep@acme.test"}`, e.a.std.ID))
+	crmdtest.JSONEq(t, "created by", rec["Created_By"], fmt.Sprintf(`{"id":"%s","name":"Patricia Boyle","email":"boss@acme.test"}`, e.a.admin.ID))
+	crmdtest.JSONEq(t, "$approved", rec["$approved"], `false`)
+	crmdtest.JSONEq(t, "$approval_state", rec["$approval_state"], `"approval_process_pending"`)
 
 	// Default listing shows approved records only; false only the others; both all.
 	for q, want := range map[string][]string{"": {third}, "&approved=true": {third}, "&approved=false": {first}, "&approved=both": {third, first}} {
 		_, body := e.do(t, "GET", "/crm/v8/Contacts?fields=Last_Name"+q, tok, "")
 		var got []string
-		for _, r := range entries(t, body) {
+		for _, r := range crmdtest.Entries(t, body) {
 			got = append(got, r["id"].(string))
 		}
 		if strings.Join(got, ",") != strings.Join(want, ",") {
@@ -357,19 +249,9 @@ func TestRecordsInsertMixedAndLookups(t *testing.T) {
 		t.Fatalf("delete account: %d %v", st, body)
 	}
 	st, body = e.do(t, "POST", "/crm/v8/Contacts", tok, fmt.Sprintf(`{"data":[{"Last_Name":"D","Account_Name":"%s"}]}`, acc))
-	if st != 400 || entries(t, body)[0]["code"] != "INVALID_DATA" {
+	if st != 400 || crmdtest.Entries(t, body)[0]["code"] != "INVALID_DATA" {
 		t.Errorf("lookup to deleted record: %d %v", st, body)
 	}
-}
-
-// listIDs walks the ids of a list answer.
-func listIDs(t *testing.T, body map[string]any) []string {
-	t.Helper()
-	var out []string
-	for _, r := range entries(t, body) {
-		out = append(out, r["id"].(string))
-	}
-	return out
 }
 
 func TestRecordsListVersions(t *testing.T) {
@@ -382,16 +264,16 @@ func TestRecordsListVersions(t *testing.T) {
 	if st != 400 {
 		t.Errorf("v8 without fields: %d", st)
 	}
-	jsonEq(t, "v8 without fields", body, `{"code":"REQUIRED_PARAM_MISSING","details":{"param_name":"fields"},"message":"required param is missing","status":"error"}`)
+	crmdtest.JSONEq(t, "v8 without fields", body, `{"code":"REQUIRED_PARAM_MISSING","details":{"param_name":"fields"},"message":"required param is missing","status":"error"}`)
 
 	// v8 info carries the extended keys; records carry only the selected keys.
 	st, body = e.do(t, "GET", "/crm/v8/Leads?fields=Last_Name,Email&", tok, "")
 	if st != 200 {
 		t.Fatalf("v8 list: %d %v", st, body)
 	}
-	jsonEq(t, "v8 info", body["info"], `{"call":false,"count":2,"email":false,"more_records":false,"next_page_token":null,"page":1,
+	crmdtest.JSONEq(t, "v8 info", body["info"], `{"call":false,"count":2,"email":false,"more_records":false,"next_page_token":null,"page":1,
 		"page_token_expiry":null,"per_page":200,"previous_page_token":null,"sort_by":"id","sort_order":"desc"}`)
-	jsonEq(t, "v8 record", entries(t, body)[0], fmt.Sprintf(`{"id":"%s","Last_Name":"B","Email":null}`, ids[1]))
+	crmdtest.JSONEq(t, "v8 record", crmdtest.Entries(t, body)[0], fmt.Sprintf(`{"id":"%s","Last_Name":"B","Email":null}`, ids[1]))
 
 	// v2 and v4: fields optional, whole records, short info.
 	for _, v := range []string{"v2", "v2.1", "v3", "v4"} {
@@ -399,8 +281,8 @@ func TestRecordsListVersions(t *testing.T) {
 		if st != 200 {
 			t.Fatalf("%s list: %d %v", v, st, body)
 		}
-		jsonEq(t, v+" info", body["info"], `{"count":2,"more_records":false,"page":1,"per_page":200}`)
-		rec := entries(t, body)[0]
+		crmdtest.JSONEq(t, v+" info", body["info"], `{"count":2,"more_records":false,"page":1,"per_page":200}`)
+		rec := crmdtest.Entries(t, body)[0]
 		if _, ok := rec["Modified_Time"]; !ok || rec["Full_Name"] != "B" {
 			t.Errorf("%s record is not whole: %v", v, rec)
 		}
@@ -409,14 +291,14 @@ func TestRecordsListVersions(t *testing.T) {
 	// v2 sorts on any field; v3+ only on id and the times.
 	e.insert(t, "Leads", tok, `{"Last_Name":"0first"}`)
 	_, body = e.do(t, "GET", "/crm/v2/Leads?sort_by=last_name&sort_order=asc", tok, "")
-	if got := entries(t, body)[0]["Last_Name"]; got != "0first" {
+	if got := crmdtest.Entries(t, body)[0]["Last_Name"]; got != "0first" {
 		t.Errorf("v2 sort by Last_Name: first is %v", got)
 	}
 	st, body = e.do(t, "GET", "/crm/v3/Leads?sort_by=Last_Name", tok, "")
 	if st != 400 {
 		t.Errorf("v3 sort by field: %d", st)
 	}
-	jsonEq(t, "v3 sort_by", body, `{"code":"INVALID_DATA","details":{"param_name":"sort_by","supported_values":["id","Created_Time","Modified_Time"]},"message":"invalid data","status":"error"}`)
+	crmdtest.JSONEq(t, "v3 sort_by", body, `{"code":"INVALID_DATA","details":{"param_name":"sort_by","supported_values":["id","Created_Time","Modified_Time"]},"message":"invalid data","status":"error"}`)
 }
 
 func TestRecordsListParamErrors(t *testing.T) {
@@ -453,7 +335,7 @@ func TestRecordsListParamErrors(t *testing.T) {
 		if st != 400 {
 			t.Errorf("%s: status %d", c.name, st)
 		}
-		jsonEq(t, c.name, body, c.want)
+		crmdtest.JSONEq(t, c.name, body, c.want)
 	}
 	// v2–v4 have no discrete limit and no page tokens; per_page above 200 is clamped.
 	if st, _ := e.do(t, "GET", "/crm/v2/Leads?page=50", tok, ""); st != 204 {
@@ -474,7 +356,7 @@ func TestRecordsPaging(t *testing.T) {
 			recs = append(recs, fmt.Sprintf(`{"Last_Name":"L%03d"}`, b*90+i))
 		}
 		all = append(all, e.insert(t, "Leads", tok, recs...)...)
-		e.clock.advance(time.Second)
+		e.clock.Advance(time.Second)
 	}
 	// Newest id first by default.
 	want := make([]string, len(all))
@@ -494,7 +376,7 @@ func TestRecordsPaging(t *testing.T) {
 		if info["page"] != float64(pageNo) {
 			t.Errorf("page %d: info.page %v", pageNo, info["page"])
 		}
-		got = append(got, listIDs(t, body)...)
+		got = append(got, crmdtest.IDs(t, body, "data")...)
 		if info["more_records"] != true {
 			if info["next_page_token"] != nil {
 				t.Errorf("last page has a next_page_token")
@@ -521,7 +403,7 @@ func TestRecordsPaging(t *testing.T) {
 		if st == 204 {
 			break
 		}
-		got = append(got, listIDs(t, body)...)
+		got = append(got, crmdtest.IDs(t, body, "data")...)
 		if body["info"].(map[string]any)["more_records"] != true {
 			break
 		}
@@ -553,25 +435,25 @@ func TestRecordsPaging(t *testing.T) {
 		if st != 400 {
 			t.Errorf("%s: %d", name, st)
 		}
-		jsonEq(t, name, body, c.want)
+		crmdtest.JSONEq(t, name, body, c.want)
 	}
 	// per_page may change between pages.
-	if st, body := e.do(t, "GET", "/crm/v8/Leads?fields=Last_Name&sort_by=Modified_Time&per_page=5&page_token="+next, tok, ""); st != 200 || len(entries(t, body)) != 5 {
+	if st, body := e.do(t, "GET", "/crm/v8/Leads?fields=Last_Name&sort_by=Modified_Time&per_page=5&page_token="+next, tok, ""); st != 200 || len(crmdtest.Entries(t, body)) != 5 {
 		t.Errorf("token with another per_page: %d", st)
 	}
-	e.clock.advance(25 * time.Hour)
+	e.clock.Advance(25 * time.Hour)
 	st, body = e.do(t, "GET", "/crm/v8/Leads?fields=Last_Name&sort_by=Modified_Time&page_token="+next, tok, "")
 	if st != 400 {
 		t.Errorf("expired token: %d", st)
 	}
-	jsonEq(t, "expired", body, `{"code":"EXPIRED_VALUE","details":{"api_name":"page_token","json_path":"$.query.page_token"},"message":"Page token expired","status":"error"}`)
+	crmdtest.JSONEq(t, "expired", body, `{"code":"EXPIRED_VALUE","details":{"api_name":"page_token","json_path":"$.query.page_token"},"message":"Page token expired","status":"error"}`)
 }
 
 func TestRecordsUpdate(t *testing.T) {
 	e := newRecEnv(t)
 	tok := e.a.adminTok
 	ids := e.insert(t, "Leads", tok, `{"First_Name":"Jason","Last_Name":"Smith","Company":"Zylker"}`, `{"Last_Name":"Other"}`)
-	e.clock.advance(time.Minute)
+	e.clock.Advance(time.Minute)
 	st, body := e.do(t, "PUT", "/crm/v8/Leads", tok, fmt.Sprintf(`{"data":[
 		{"id":"%s","Last_Name":"Smythe","Company":null,"Owner":{"id":"%s"}},
 		{"id":"1234567000000000001","Last_Name":"x"},
@@ -584,7 +466,7 @@ func TestRecordsUpdate(t *testing.T) {
 		t.Fatalf("bulk update: %d %v", st, body)
 	}
 	adminRef := fmt.Sprintf(`{"name":"Patricia Boyle","id":"%s"}`, e.a.admin.ID)
-	jsonEq(t, "bulk update", body, fmt.Sprintf(`{"data":[
+	crmdtest.JSONEq(t, "bulk update", body, fmt.Sprintf(`{"data":[
 		{"code":"SUCCESS","message":"record updated","status":"success","details":{"id":"%s","Created_Time":"2024-05-13T13:32:33+05:30",
 			"Modified_Time":"2024-05-13T13:33:33+05:30","Created_By":%s,"Modified_By":%s,"$approval_state":"approved"}},
 		{"code":"INVALID_DATA","details":{"id":"1234567000000000001"},"message":"the id given seems to be invalid","status":"error"},
@@ -596,14 +478,14 @@ func TestRecordsUpdate(t *testing.T) {
 	]}`, ids[0], adminRef, adminRef))
 
 	_, body = e.do(t, "GET", "/crm/v8/Leads/"+ids[0], tok, "")
-	rec := entries(t, body)[0]
-	jsonEq(t, "updated", map[string]any{"Last_Name": rec["Last_Name"], "Full_Name": rec["Full_Name"], "Company": rec["Company"],
+	rec := crmdtest.Entries(t, body)[0]
+	crmdtest.JSONEq(t, "updated", map[string]any{"Last_Name": rec["Last_Name"], "Full_Name": rec["Full_Name"], "Company": rec["Company"],
 		"First_Name": rec["First_Name"], "Owner": rec["Owner"].(map[string]any)["id"]},
 		fmt.Sprintf(`{"Last_Name":"Smythe","Full_Name":"Jason Smythe","Company":null,"First_Name":"Jason","Owner":"%s"}`, e.a.std.ID))
 
 	// PUT /{module}/{id}: the path names the record.
 	st, body = e.do(t, "PUT", "/crm/v8/Leads/"+ids[1], tok, `{"data":[{"Company":"Acme","id":"999"}]}`)
-	if st != 200 || entries(t, body)[0]["details"].(map[string]any)["id"] != ids[1] {
+	if st != 200 || crmdtest.Entries(t, body)[0]["details"].(map[string]any)["id"] != ids[1] {
 		t.Fatalf("update one: %d %v", st, body)
 	}
 	for name, c := range map[string]struct {
@@ -626,7 +508,7 @@ func TestRecordsUpdate(t *testing.T) {
 		if st != c.status {
 			t.Errorf("%s: %d", name, st)
 		}
-		jsonEq(t, name, body, c.want)
+		crmdtest.JSONEq(t, name, body, c.want)
 	}
 }
 
@@ -634,12 +516,12 @@ func TestRecordsDelete(t *testing.T) {
 	e := newRecEnv(t)
 	tok := e.a.adminTok
 	ids := e.insert(t, "Leads", tok, `{"Last_Name":"A"}`, `{"Last_Name":"B"}`, `{"Last_Name":"Pending","$approval_state":"review_process_pending"}`)
-	e.clock.advance(time.Hour)
+	e.clock.Advance(time.Hour)
 	st, body := e.do(t, "DELETE", fmt.Sprintf("/crm/v8/Leads?ids=%s,%s,1234567000000000001,%s,%s&wf_trigger=false", ids[0], ids[2], ids[0], ids[1]), tok, "")
 	if st != 207 {
 		t.Fatalf("delete: %d %v", st, body)
 	}
-	jsonEq(t, "delete", body, fmt.Sprintf(`{"data":[
+	crmdtest.JSONEq(t, "delete", body, fmt.Sprintf(`{"data":[
 		{"code":"SUCCESS","details":{"id":"%s"},"message":"record deleted","status":"success"},
 		{"code":"NOT_APPROVED","details":{"id":"%s"},"message":"cannot delete record that is not approved yet","status":"error"},
 		{"code":"INVALID_DATA","details":{"id":"1234567000000000001"},"message":"record not deleted","status":"error"},
@@ -650,7 +532,7 @@ func TestRecordsDelete(t *testing.T) {
 		t.Errorf("GET of a deleted record: %d", st)
 	}
 	_, body = e.do(t, "GET", "/crm/v8/Leads?fields=Last_Name&approved=both", tok, "")
-	if got := listIDs(t, body); len(got) != 1 || got[0] != ids[2] {
+	if got := crmdtest.IDs(t, body, "data"); len(got) != 1 || got[0] != ids[2] {
 		t.Errorf("list after delete: %v", got)
 	}
 	// … cannot be deleted or updated again …
@@ -658,7 +540,7 @@ func TestRecordsDelete(t *testing.T) {
 	if st != 400 {
 		t.Errorf("second delete: %d", st)
 	}
-	jsonEq(t, "second delete", body, fmt.Sprintf(`{"data":[{"code":"INVALID_DATA","details":{"id":"%s"},"message":"record not deleted","status":"error"}]}`, ids[0]))
+	crmdtest.JSONEq(t, "second delete", body, fmt.Sprintf(`{"data":[{"code":"INVALID_DATA","details":{"id":"%s"},"message":"record not deleted","status":"error"}]}`, ids[0]))
 	if st, _ := e.do(t, "PUT", "/crm/v8/Leads/"+ids[0], tok, `{"data":[{"Company":"x"}]}`); st != 400 {
 		t.Errorf("update of a deleted record: %d", st)
 	}
@@ -671,17 +553,17 @@ func TestRecordsDelete(t *testing.T) {
 	item := func(id, name string) string {
 		return fmt.Sprintf(`{"id":"%s","display_name":"%s","type":"recycle","deleted_by":%s,"created_by":%s,"deleted_time":"2024-05-13T14:32:33+05:30"}`, id, name, admin, admin)
 	}
-	jsonEq(t, "deleted list", body, `{"data":[`+item(ids[1], "B")+`,`+item(ids[0], "A")+`],"info":{"per_page":200,"count":2,"page":1,"more_records":false}}`)
+	crmdtest.JSONEq(t, "deleted list", body, `{"data":[`+item(ids[1], "B")+`,`+item(ids[0], "A")+`],"info":{"per_page":200,"count":2,"page":1,"more_records":false}}`)
 	if st, _ := e.do(t, "GET", "/crm/v2/Leads/deleted?type=permanent", tok, ""); st != 204 {
 		t.Errorf("no permanent deletions: %d", st)
 	}
 	_, body = e.do(t, "GET", "/crm/v8/Leads/deleted?per_page=1&page=2", tok, "")
-	jsonEq(t, "deleted page 2", body, `{"data":[`+item(ids[0], "A")+`],"info":{"per_page":1,"count":1,"page":2,"more_records":false}}`)
+	crmdtest.JSONEq(t, "deleted page 2", body, `{"data":[`+item(ids[0], "A")+`],"info":{"per_page":1,"count":1,"page":2,"more_records":false}}`)
 	st, body = e.do(t, "GET", "/crm/v8/Leads/deleted?type=gone", tok, "")
 	if st != 400 {
 		t.Errorf("bad type: %d", st)
 	}
-	jsonEq(t, "bad type", body, `{"code":"PATTERN_NOT_MATCHED","details":{"param_name":"type"},"message":"Please check whether the input values are correct","status":"error"}`)
+	crmdtest.JSONEq(t, "bad type", body, `{"code":"PATTERN_NOT_MATCHED","details":{"param_name":"type"},"message":"Please check whether the input values are correct","status":"error"}`)
 
 	// Request-level errors.
 	var many []string
@@ -704,7 +586,7 @@ func TestRecordsDelete(t *testing.T) {
 		if st != 400 {
 			t.Errorf("%s: %d", name, st)
 		}
-		jsonEq(t, name, body, c.want)
+		crmdtest.JSONEq(t, name, body, c.want)
 	}
 	// 100 distinct ids (duplicates do not count) are accepted.
 	if st, _ := e.do(t, "DELETE", "/crm/v8/Leads?ids="+strings.Join(many[:100], ",")+","+many[0], tok, ""); st != 400 {
@@ -726,13 +608,13 @@ func TestRecordsStandardUserOwnsWhatItTouches(t *testing.T) {
 	if st != 207 {
 		t.Fatalf("standard update: %d %v", st, body)
 	}
-	jsonEq(t, "standard update of another's record", entries(t, body)[0],
+	crmdtest.JSONEq(t, "standard update of another's record", crmdtest.Entries(t, body)[0],
 		fmt.Sprintf(`{"code":"NO_PERMISSION","details":{"id":"%s"},"message":"permission denied","status":"error"}`, adminRec))
 	st, body = e.do(t, "DELETE", "/crm/v8/Leads/"+adminRec, e.a.stdTok, "")
 	if st != 400 {
 		t.Errorf("standard delete of another's record: %d", st)
 	}
-	jsonEq(t, "standard delete", body, fmt.Sprintf(`{"data":[{"code":"NO_PERMISSION","details":{"id":"%s"},"message":"permission denied","status":"error"}]}`, adminRec))
+	crmdtest.JSONEq(t, "standard delete", body, fmt.Sprintf(`{"data":[{"code":"NO_PERMISSION","details":{"id":"%s"},"message":"permission denied","status":"error"}]}`, adminRec))
 	if st, body := e.do(t, "DELETE", "/crm/v8/Leads?ids="+stdRec, e.a.stdTok, ""); st != 200 {
 		t.Errorf("standard delete of its own record: %d %v", st, body)
 	}
@@ -754,19 +636,19 @@ func TestRecordsOrgsNeverMeet(t *testing.T) {
 		t.Errorf("two orgs share an id prefix: %s %s", aRec, bRec)
 	}
 	_, body := e.do(t, "GET", "/crm/v8/Leads?fields=Last_Name", b.adminTok, "")
-	if got := listIDs(t, body); len(got) != 1 || got[0] != bRec {
+	if got := crmdtest.IDs(t, body, "data"); len(got) != 1 || got[0] != bRec {
 		t.Errorf("org B lists %v", got)
 	}
 	if st, _ := e.do(t, "GET", "/crm/v8/Leads?fields=Last_Name&ids="+aRec, b.adminTok, ""); st != 204 {
 		t.Errorf("org B filtering on org A's id: %d", st)
 	}
 	st, body := e.do(t, "PUT", "/crm/v8/Leads/"+aRec, b.adminTok, `{"data":[{"Last_Name":"stolen"}]}`)
-	jsonEq(t, "foreign update", body, fmt.Sprintf(`{"data":[{"code":"INVALID_DATA","details":{"id":"%s"},"message":"the id given seems to be invalid","status":"error"}]}`, aRec))
+	crmdtest.JSONEq(t, "foreign update", body, fmt.Sprintf(`{"data":[{"code":"INVALID_DATA","details":{"id":"%s"},"message":"the id given seems to be invalid","status":"error"}]}`, aRec))
 	if st != 400 {
 		t.Errorf("foreign update: %d", st)
 	}
 	st, body = e.do(t, "DELETE", "/crm/v8/Leads?ids="+aRec, b.adminTok, "")
-	jsonEq(t, "foreign delete", body, fmt.Sprintf(`{"data":[{"code":"INVALID_DATA","details":{"id":"%s"},"message":"record not deleted","status":"error"}]}`, aRec))
+	crmdtest.JSONEq(t, "foreign delete", body, fmt.Sprintf(`{"data":[{"code":"INVALID_DATA","details":{"id":"%s"},"message":"record not deleted","status":"error"}]}`, aRec))
 	if st != 400 {
 		t.Errorf("foreign delete: %d", st)
 	}
@@ -779,23 +661,14 @@ func TestRecordsOrgsNeverMeet(t *testing.T) {
 		t.Errorf("org B's recycle bin is not empty: %d", st)
 	}
 	_, body = e.do(t, "GET", "/crm/v8/Leads/"+aRec, e.a.adminTok, "")
-	if entries(t, body)[0]["Last_Name"] != "A" {
+	if crmdtest.Entries(t, body)[0]["Last_Name"] != "A" {
 		t.Errorf("org A's record changed: %v", body)
 	}
 }
 
 func TestRecordsScopes(t *testing.T) {
 	e := newRecEnv(t)
-	ctx := context.Background()
-	clientID, _, err := oauth.NewClient(ctx, e.st, e.a.org.ID, "ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := e.auth.IssueForUser(ctx, clientID, e.a.org.ID, e.a.admin.ID, "ZohoCRM.modules.leads.READ", time.Hour, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ro := r.AccessToken
+	ro := e.a.fx.Token(t, e.a.admin, "ZohoCRM.modules.leads.READ")
 	id := e.insert(t, "Leads", e.a.adminTok, `{"Last_Name":"A"}`)[0]
 	if st, _ := e.do(t, "GET", "/crm/v8/Leads/"+id, ro, ""); st != 200 {
 		t.Errorf("read with READ scope: %d", st)
@@ -814,7 +687,7 @@ func TestRecordsScopes(t *testing.T) {
 		if st != 401 {
 			t.Errorf("%s %s: %d", c.method, c.path, st)
 		}
-		jsonEq(t, c.method+" "+c.path, body, mismatch)
+		crmdtest.JSONEq(t, c.method+" "+c.path, body, mismatch)
 	}
 }
 
@@ -824,10 +697,10 @@ func TestRecordsBooleanNeverEmpty(t *testing.T) {
 	e := newRecEnv(t)
 	ids := e.insert(t, "Leads", e.a.adminTok, `{"Last_Name":"Box"}`, `{"Last_Name":"Ticked","Email_Opt_Out":true}`)
 	_, body := e.do(t, "GET", "/crm/v8/Leads/"+ids[0]+"?fields=Email_Opt_Out", e.a.adminTok, "")
-	jsonEq(t, "unset checkbox", entries(t, body)[0]["Email_Opt_Out"], `false`)
+	crmdtest.JSONEq(t, "unset checkbox", crmdtest.Entries(t, body)[0]["Email_Opt_Out"], `false`)
 	if st, body := e.do(t, "PUT", "/crm/v8/Leads/"+ids[1], e.a.adminTok, `{"data":[{"Email_Opt_Out":null}]}`); st != 200 {
 		t.Fatalf("update: %d %v", st, body)
 	}
 	_, body = e.do(t, "GET", "/crm/v8/Leads/"+ids[1]+"?fields=Email_Opt_Out", e.a.adminTok, "")
-	jsonEq(t, "cleared checkbox", entries(t, body)[0]["Email_Opt_Out"], `false`)
+	crmdtest.JSONEq(t, "cleared checkbox", crmdtest.Entries(t, body)[0]["Email_Opt_Out"], `false`)
 }

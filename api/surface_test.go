@@ -1,19 +1,16 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/crmd/crmd"
-	"github.com/crmd/crmd/catalog"
+	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,63 +27,22 @@ type surface struct {
 
 func newSurface(t *testing.T, scope string) *surface {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "crmd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	org, admin, err := st.CreateOrg(ctx, store.NewOrg{Name: "Acme", AdminEmail: "admin@acme.test", AdminLast: "Admin", Modules: catalog.Standard()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clientID, _, err := oauth.NewClient(ctx, st, org.ID, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := crmdtest.OpenStore(t)
+	o := crmdtest.NewOrg(t, st, store.NewOrg{Name: "Acme", AdminEmail: "admin@acme.test", AdminLast: "Admin"})
 	auth := &oauth.Server{Store: st, BaseURL: "http://crmd.test"}
-	tok, err := auth.IssueForUser(ctx, clientID, org.ID, admin.ID, scope, time.Hour, false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv := New(Config{MaxBodyBytes: 1 << 10}, st, auth, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return &surface{srv: srv, ts: ts, st: st, org: org, token: tok.AccessToken}
+	return &surface{srv: srv, ts: ts, st: st, org: o.Org, token: o.Token(t, o.Admin, scope)}
 }
 
 // call sends a request and decodes the JSON answer, failing the test when the body is not JSON.
 func (s *surface) call(t *testing.T, method, path, body string, header map[string]string) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(method, s.ts.URL+path, strings.NewReader(body))
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode == http.StatusNoContent {
-		if len(raw) != 0 {
-			t.Fatalf("%s %s: 204 with a body %q", method, path, raw)
-		}
-		return 204, nil
-	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		t.Fatalf("%s %s: content type %q, body %q", method, path, ct, raw)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatalf("%s %s: body is not a JSON object: %q", method, path, raw)
-	}
-	return resp.StatusCode, m
+	return crmdtest.DoJSON(t, method, s.ts.URL+path, body, header)
 }
 
-func (s *surface) auth() map[string]string {
-	return map[string]string{"Authorization": "Zoho-oauthtoken " + s.token}
-}
+func (s *surface) auth() map[string]string { return crmdtest.Auth(s.token) }
 
 // TestSurfaceErrors is the table of cross-cutting errors: routing, versions, methods, auth, scopes,
 // body limits. Each row names the exact status, code, message and details a client sees.

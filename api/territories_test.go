@@ -1,14 +1,9 @@
 package api_test
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,7 +11,7 @@ import (
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/api"
-	"github.com/crmd/crmd/catalog"
+	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,30 +31,24 @@ type terrOrg struct {
 	org              *crmd.Org
 	admin, std       *crmd.User
 	adminTok, stdTok string
-	clientID         string
 	root             string
+	fx               *crmdtest.Org // mints further tokens
 }
 
 // terrEnv is a crmd server on a real SQLite file with two orgs, A and B.
 type terrEnv struct {
 	t    *testing.T
 	st   *store.Store
-	auth *oauth.Server
 	ts   *httptest.Server
 	a, b terrOrg
 }
 
 func newTerrEnv(t *testing.T) *terrEnv {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "crmd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	st.Now = func() time.Time { return terrNow }
-	e := &terrEnv{t: t, st: st, auth: &oauth.Server{Store: st, BaseURL: "http://crmd.test"}}
-	srv := api.New(api.Config{}, st, e.auth, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	st := crmdtest.OpenStore(t)
+	crmdtest.UseClock(st, terrNow)
+	e := &terrEnv{t: t, st: st}
+	srv := api.New(api.Config{}, st, &oauth.Server{Store: st, BaseURL: "http://crmd.test"}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	e.ts = httptest.NewServer(srv)
 	t.Cleanup(e.ts.Close)
 	e.a = e.addOrg("Acme")
@@ -69,67 +58,28 @@ func newTerrEnv(t *testing.T) *terrEnv {
 
 func (e *terrEnv) addOrg(name string) terrOrg {
 	e.t.Helper()
-	ctx := context.Background()
-	dom := strings.ToLower(name) + ".test"
-	org, admin, err := e.st.CreateOrg(ctx, store.NewOrg{Name: name, AdminEmail: "boss@" + dom, AdminFirst: "Patricia", AdminLast: "Boyle",
-		TimeZone: "Asia/Kolkata", Modules: catalog.Standard()})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	std, err := e.st.CreateUser(ctx, org.ID, store.NewUser{Email: "rep@" + dom, FirstName: "Sam", LastName: "Rep", Profile: crmd.ProfileStandard})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	clientID, _, err := oauth.NewClient(ctx, e.st, org.ID, "territory-test")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	o := terrOrg{org: org, admin: admin, std: std, clientID: clientID}
-	o.adminTok = e.token(o, admin, terrScope)
-	o.stdTok = e.token(o, std, terrScope)
+	fx := crmdtest.NewTeam(e.t, e.st, name, "Asia/Kolkata")
+	o := terrOrg{org: fx.Org, admin: fx.Admin, std: fx.Std, fx: fx}
+	o.adminTok = e.token(o, o.admin, terrScope)
+	o.stdTok = e.token(o, o.std, terrScope)
 	st, body := e.do("GET", "/crm/v8/settings/territories", o.adminTok, "")
 	if st != 200 {
 		e.t.Fatalf("list territories of %s: %d %v", name, st, body)
 	}
-	o.root = terrItems(e.t, body, "territories")[0]["id"].(string)
+	o.root = crmdtest.Items(e.t, body, "territories")[0]["id"].(string)
 	return o
 }
 
 // token mints an access token for a user of o with the given scope.
 func (e *terrEnv) token(o terrOrg, u *crmd.User, scope string) string {
 	e.t.Helper()
-	tok, err := e.auth.IssueForUser(context.Background(), o.clientID, o.org.ID, u.ID, scope, time.Hour, false)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return tok.AccessToken
+	return o.fx.Token(e.t, u, scope)
 }
 
 // do sends a request and decodes the JSON object answer (nil for a 204, which must have no body).
 func (e *terrEnv) do(method, path, token, body string) (int, map[string]any) {
 	e.t.Helper()
-	req, _ := http.NewRequest(method, e.ts.URL+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Zoho-oauthtoken "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode == http.StatusNoContent {
-		if len(raw) != 0 {
-			e.t.Fatalf("%s %s: 204 with body %q", method, path, raw)
-		}
-		return 204, nil
-	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		e.t.Fatalf("%s %s: content type %q", method, path, ct)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		e.t.Fatalf("%s %s: not a JSON object: %q", method, path, raw)
-	}
-	return resp.StatusCode, m
+	return crmdtest.DoJSON(e.t, method, e.ts.URL+path, body, crmdtest.Auth(token))
 }
 
 // want sends a request and checks the status and the whole JSON answer.
@@ -152,11 +102,7 @@ func (e *terrEnv) create(o terrOrg, items ...string) []string {
 	if st != 201 {
 		e.t.Fatalf("create territories: %d %v", st, body)
 	}
-	var ids []string
-	for _, it := range terrItems(e.t, body, "territories") {
-		ids = append(ids, it["details"].(map[string]any)["id"].(string))
-	}
-	return ids
+	return crmdtest.DetailIDs(e.t, body, "territories")
 }
 
 // child is the JSON of a create item reporting to parent.
@@ -171,11 +117,7 @@ func (e *terrEnv) insert(o terrOrg, module string, recs ...string) []string {
 	if st != 201 {
 		e.t.Fatalf("insert %s: %d %v", module, st, body)
 	}
-	var ids []string
-	for _, it := range terrItems(e.t, body, "data") {
-		ids = append(ids, it["details"].(map[string]any)["id"].(string))
-	}
-	return ids
+	return crmdtest.DetailIDs(e.t, body, "data")
 }
 
 // assign gives a record territories as o's admin, failing unless it succeeded.
@@ -192,31 +134,11 @@ func terrAssignBody(record string, terrs ...string) string {
 	return fmt.Sprintf(`{"data":[{"id":%q,"Territories":[%s]}]}`, record, strings.Join(parts, ","))
 }
 
-// terrItems returns the array under key as objects.
-func terrItems(t *testing.T, body map[string]any, key string) []map[string]any {
-	t.Helper()
-	raw, ok := body[key].([]any)
-	if !ok {
-		t.Fatalf("no %q array in %v", key, body)
-	}
-	out := make([]map[string]any, len(raw))
-	for i, v := range raw {
-		out[i] = v.(map[string]any)
-	}
-	return out
-}
-
-// terrJSONEq compares got with the JSON text want, both re-encoded canonically (sorted keys).
+// terrJSONEq is crmdtest.JSONEq that stops the test at the first difference.
 func terrJSONEq(t *testing.T, what string, got any, want string) {
 	t.Helper()
-	var w any
-	if err := json.Unmarshal([]byte(want), &w); err != nil {
-		t.Fatalf("%s: bad want %q: %v", what, want, err)
-	}
-	g, _ := json.Marshal(got)
-	wb, _ := json.Marshal(w)
-	if string(g) != string(wb) {
-		t.Fatalf("%s:\n got %s\nwant %s", what, g, wb)
+	if !crmdtest.JSONEq(t, what, got, want) {
+		t.FailNow()
 	}
 }
 
@@ -244,11 +166,7 @@ func terrIDs(t *testing.T, body map[string]any, key string) []string {
 	if body == nil {
 		return nil
 	}
-	var ids []string
-	for _, it := range terrItems(t, body, key) {
-		ids = append(ids, it["id"].(string))
-	}
-	return ids
+	return crmdtest.IDs(t, body, key)
 }
 
 func TestTerritoriesRootAndReads(t *testing.T) {
@@ -276,7 +194,7 @@ func TestTerritoriesRootAndReads(t *testing.T) {
 		"created_by":%s,"created_time":%q,"modified_by":%s,"modified_time":%q}]}`,
 		west, a.ref(a.std), a.root, a.ref(a.admin), terrStamp, a.ref(a.admin), terrStamp))
 	got := e.want("GET", "/crm/v8/settings/territories/"+north, a.adminTok, "", 200, "")
-	it := terrItems(t, got, "territories")[0]
+	it := crmdtest.Items(t, got, "territories")[0]
 	if it["api_name"] != "North_West" || it["description"] != nil || it["manager"] != nil {
 		t.Fatalf("north: %v", it)
 	}
@@ -376,9 +294,9 @@ func TestTerritoriesCreateErrors(t *testing.T) {
 	if st != 207 {
 		t.Fatalf("mixed create: %d %v", st, body)
 	}
-	ents := terrItems(t, body, "territories")
+	ents := crmdtest.Items(t, body, "territories")
 	for _, i := range []int{0, 2} {
-		if ents[i]["code"] != "SUCCESS" || ents[i]["message"] != "Territory Created Successfully" || !terrIsID(ents[i]["details"].(map[string]any)["id"]) {
+		if ents[i]["code"] != "SUCCESS" || ents[i]["message"] != "Territory Created Successfully" || !crmdtest.IsID(ents[i]["details"].(map[string]any)["id"]) {
 			t.Fatalf("entry %d: %v", i, ents[i])
 		}
 	}
@@ -398,13 +316,6 @@ func TestTerritoriesCreateErrors(t *testing.T) {
 	}
 }
 
-// terrIsID reports whether v is an id as the SDKs need it: a string of digits.
-func terrIsID(v any) bool {
-	s, ok := v.(string)
-	_, valid := crmd.ParseID(s)
-	return ok && valid
-}
-
 func TestTerritoriesUpdate(t *testing.T) {
 	e := newTerrEnv(t)
 	a := e.a
@@ -422,14 +333,14 @@ func TestTerritoriesUpdate(t *testing.T) {
 	// PUT one: rename, describe, manage, change permission.
 	e.want("PUT", path+"/"+west, a.adminTok, fmt.Sprintf(`{"territories":[{"name":"Far West","description":"d","manager":{"id":%q},"permission_type":"read_write_delete"}]}`, a.std.ID),
 		200, `{"territories":[`+ok(west)+`]}`)
-	got := terrItems(t, e.want("GET", path+"/"+west, a.adminTok, "", 200, ""), "territories")[0]
+	got := crmdtest.Items(t, e.want("GET", path+"/"+west, a.adminTok, "", 200, ""), "territories")[0]
 	if got["name"] != "Far West" || got["api_name"] != "Far_West" || got["description"] != "d" || got["permission_type"] != "read_write_delete" {
 		t.Fatalf("after update: %v", got)
 	}
 	terrJSONEq(t, "manager", got["manager"], a.ref(a.std))
 	// null clears manager and description; missing keys stay.
 	e.want("PUT", path+"/"+west, a.adminTok, `{"territories":[{"manager":null,"description":null}]}`, 200, `{"territories":[`+ok(west)+`]}`)
-	got = terrItems(t, e.want("GET", path+"/"+west, a.adminTok, "", 200, ""), "territories")[0]
+	got = crmdtest.Items(t, e.want("GET", path+"/"+west, a.adminTok, "", 200, ""), "territories")[0]
 	if got["manager"] != nil || got["description"] != nil || got["name"] != "Far West" {
 		t.Fatalf("after clearing: %v", got)
 	}
@@ -458,7 +369,7 @@ func TestTerritoriesUpdate(t *testing.T) {
 	// child would close a loop, so the second is refused and the first stays.
 	e.want("PUT", path, a.adminTok, fmt.Sprintf(`{"territories":[{"id":%q,"reporting_to":{"id":%q}},{"id":%q,"reporting_to":{"id":%q}}]}`,
 		west, east, east, chain[1]), 207, `{"territories":[`+ok(west)+`,`+cycle(1)+`]}`)
-	got = terrItems(t, e.want("GET", path+"/"+east, a.adminTok, "", 200, ""), "territories")[0]
+	got = crmdtest.Items(t, e.want("GET", path+"/"+east, a.adminTok, "", 200, ""), "territories")[0]
 	terrJSONEq(t, "east still under the root", got["reporting_to"], fmt.Sprintf(`{"name":"Acme Corp","id":%q}`, a.root))
 
 	// Per-item errors of a bulk update.
@@ -522,7 +433,7 @@ func TestTerritoriesDelete(t *testing.T) {
 	e.want("DELETE", path+"?ids="+w1+","+w2+","+w1+"&delete_previous_forecasts=true", a.adminTok, "", 200, `{"territories":[`+gone(w1)+`,`+gone(w2)+`]}`)
 	// Their record assignments went with them; the record stays with its other territory.
 	body := e.want("GET", "/crm/v8/Leads/"+leads[0]+"?fields=Territories", a.adminTok, "", 200, "")
-	terrs := terrItems(t, body, "data")[0]["Territories"].([]any)
+	terrs := crmdtest.Items(t, body, "data")[0]["Territories"].([]any)
 	if len(terrs) != 1 || terrs[0].(map[string]any)["id"] != east {
 		t.Fatalf("territories after delete: %v", terrs)
 	}
@@ -541,7 +452,7 @@ func TestTerritoriesDelete(t *testing.T) {
 	e.want("DELETE", path+"?ids="+strings.Join(many, ","), a.adminTok, "", 400, terrErr("LIMIT_EXCEEDED", "limit exceeded", `{"limit":100,"param_name":"ids"}`))
 	// The records never went anywhere.
 	body = e.want("GET", "/crm/v8/Leads?fields=Last_Name,Territories", a.adminTok, "", 200, "")
-	if got := terrItems(t, body, "data"); len(got) != 2 || len(got[0]["Territories"].([]any)) != 0 || len(got[1]["Territories"].([]any)) != 0 {
+	if got := crmdtest.Items(t, body, "data"); len(got) != 2 || len(got[0]["Territories"].([]any)) != 0 || len(got[1]["Territories"].([]any)) != 0 {
 		t.Fatalf("records after deletes: %v", got)
 	}
 }
@@ -586,7 +497,7 @@ func TestTerritoriesTransferAndDelete(t *testing.T) {
 		t.Fatalf("east's children: %v", got)
 	}
 	body = e.want("GET", "/crm/v8/Leads?fields=Territories", a.adminTok, "", 200, "")
-	for _, rec := range terrItems(t, body, "data") {
+	for _, rec := range crmdtest.Items(t, body, "data") {
 		var got []string
 		for _, tr := range rec["Territories"].([]any) {
 			got = append(got, tr.(map[string]any)["id"].(string))
@@ -670,7 +581,7 @@ func TestTerritoriesAssignAndRemove(t *testing.T) {
 	if st != 201 {
 		t.Fatalf("std insert: %d %v", st, body)
 	}
-	stdLead := terrItems(t, body, "data")[0]["details"].(map[string]any)["id"].(string)
+	stdLead := crmdtest.Items(t, body, "data")[0]["details"].(map[string]any)["id"].(string)
 
 	assign := "/crm/v8/Leads/actions/assign_territories"
 	remove := "/crm/v8/Leads/actions/remove_territories"
@@ -689,14 +600,14 @@ func TestTerritoriesAssignAndRemove(t *testing.T) {
 		return fmt.Sprintf(`{"id":%q,"Name":%q,"$assigned":true,"$assigned_by":%s,"$assigned_time":%q}`, id, name, ref, terrStamp)
 	}
 	body = e.want("GET", "/crm/v8/Leads/"+leads[0], a.adminTok, "", 200, "")
-	terrJSONEq(t, "Territories", terrItems(t, body, "data")[0]["Territories"], `[`+terrJSON(west, "West")+`,`+terrJSON(east, "East")+`]`)
+	terrJSONEq(t, "Territories", crmdtest.Items(t, body, "data")[0]["Territories"], `[`+terrJSON(west, "West")+`,`+terrJSON(east, "East")+`]`)
 	body = e.want("GET", "/crm/v8/Leads?fields=Last_Name,Territories&sort_order=asc", a.adminTok, "", 200, "")
-	recs := terrItems(t, body, "data")
+	recs := crmdtest.Items(t, body, "data")
 	terrJSONEq(t, "list Territories", []any{recs[0]["Territories"], recs[1]["Territories"], recs[2]["Territories"]},
 		`[[`+terrJSON(west, "West")+`,`+terrJSON(east, "East")+`],[`+terrJSON(a.root, "Acme")+`],[]]`)
 	// Without Territories in fields, it is not shown.
 	body = e.want("GET", "/crm/v8/Leads?fields=Last_Name", a.adminTok, "", 200, "")
-	if _, ok := terrItems(t, body, "data")[0]["Territories"]; ok {
+	if _, ok := crmdtest.Items(t, body, "data")[0]["Territories"]; ok {
 		t.Fatal("Territories shown without being asked for")
 	}
 	// Any module carries territories; the single-record path form too.
@@ -775,7 +686,7 @@ func TestTerritoriesAssignAndRemove(t *testing.T) {
 	e.want("POST", "/crm/v8/Leads/"+leads[1]+"/actions/remove_territories", a.adminTok, fmt.Sprintf(`{"data":[{"Territories":[{"id":%q}]}]}`, a.root),
 		200, `{"data":[`+removed(leads[1])+`]}`)
 	body = e.want("GET", "/crm/v8/Leads?fields=Territories&sort_order=asc", a.adminTok, "", 200, "")
-	recs = terrItems(t, body, "data")
+	recs = crmdtest.Items(t, body, "data")
 	terrJSONEq(t, "after remove", []any{recs[0]["Territories"], recs[1]["Territories"]}, `[[`+terrJSON(east, "East")+`],[]]`)
 	e.want("POST", remove, a.adminTok, fmt.Sprintf(`{"data":[{"id":%q,"Territories":[{"id":%q},{"id":%q}]}]}`, leads[0], east, east), 400,
 		`{"data":[`+terrEntry("ALREADY_USED", "duplicate territory id found", `{"api_name":"id",`+p(0, ".Territories[1].id")+`,"exists_in":{`+p(0, ".Territories[0].id")+`}}`)+`]}`)
@@ -864,7 +775,7 @@ func TestTerritoriesRecordFilter(t *testing.T) {
 	e.want("GET", "/crm/v8/Leads?fields=Last_Name&territory_id="+empty+"&include_child=true", a.adminTok, "", 204, "")
 	// Older versions filter the same way.
 	st, body := e.do("GET", "/crm/v2/Leads?territory_id="+w1+"&include_child=true", a.adminTok, "")
-	if st != 200 || len(terrItems(t, body, "data")) != 2 {
+	if st != 200 || len(crmdtest.Items(t, body, "data")) != 2 {
 		t.Fatalf("v2 filter: %d %v", st, body)
 	}
 	// Bad parameters; another org's territory is as unknown as one that never existed.
@@ -914,7 +825,7 @@ func TestTerritoriesTenantIsolation(t *testing.T) {
 		`{"data":[`+terrEntry("INVALID_DATA", "the id given seems to be invalid", `{"api_name":"id","json_path":"$.data[0].id"}`)+`]}`)
 	// Org B's tree and assignment are intact.
 	body := e.want("GET", path, b.adminTok, "", 200, "")
-	if ids := terrIDs(t, body, "territories"); !slices.Equal(ids, []string{b.root, bWest}) || terrItems(t, body, "territories")[1]["name"] != "West" {
+	if ids := terrIDs(t, body, "territories"); !slices.Equal(ids, []string{b.root, bWest}) || crmdtest.Items(t, body, "territories")[1]["name"] != "West" {
 		t.Fatalf("org B tree: %v", body)
 	}
 	body = e.want("GET", "/crm/v8/Leads?fields=Last_Name&territory_id="+bWest, b.adminTok, "", 200, "")

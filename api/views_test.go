@@ -4,21 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/api"
-	"github.com/crmd/crmd/catalog"
 	"github.com/crmd/crmd/criteria"
+	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
 	"github.com/crmd/crmd/views"
@@ -28,107 +24,53 @@ import (
 // viewScope is what the views tests' tokens carry: custom views and records.
 const viewScope = "ZohoCRM.settings.custom_views.ALL,ZohoCRM.modules.ALL"
 
-type viewClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *viewClock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *viewClock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-
 // viewOrg is one org with an admin and a Standard user and their tokens.
 type viewOrg struct {
 	org              *crmd.Org
 	admin, std       *crmd.User
 	adminTok, stdTok string
-	clientID         string
+	fx               *crmdtest.Org // mints further tokens
 }
 
 // viewEnv is a crmd server on a real SQLite file with a settable clock and two orgs.
 type viewEnv struct {
 	t     *testing.T
 	st    *store.Store
-	auth  *oauth.Server
 	ts    *httptest.Server
-	clock *viewClock
+	clock *crmdtest.Clock
 	a, b  viewOrg
 }
 
 func newViewEnv(t *testing.T) *viewEnv {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "crmd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	clock := &viewClock{t: time.Date(2024, 5, 13, 8, 2, 33, 0, time.UTC)}
-	st.Now = clock.now
-	e := &viewEnv{t: t, st: st, clock: clock, auth: &oauth.Server{Store: st, BaseURL: "http://crmd.test"}}
+	st := crmdtest.OpenStore(t)
+	e := &viewEnv{t: t, st: st, clock: crmdtest.UseClock(st, time.Date(2024, 5, 13, 8, 2, 33, 0, time.UTC))}
 	e.a = e.addOrg("Acme", "Asia/Kolkata")
 	e.b = e.addOrg("Other", "UTC")
-	e.ts = httptest.NewServer(api.New(api.Config{}, st, e.auth, slog.New(slog.DiscardHandler), prometheus.NewRegistry()))
+	auth := &oauth.Server{Store: st, BaseURL: "http://crmd.test"}
+	e.ts = httptest.NewServer(api.New(api.Config{}, st, auth, slog.New(slog.DiscardHandler), prometheus.NewRegistry()))
 	t.Cleanup(e.ts.Close)
 	return e
 }
 
 func (e *viewEnv) addOrg(name, tz string) viewOrg {
-	t := e.t
-	t.Helper()
-	ctx := context.Background()
-	dom := strings.ToLower(name) + ".test"
-	org, admin, err := e.st.CreateOrg(ctx, store.NewOrg{Name: name, AdminEmail: "boss@" + dom, AdminFirst: "Patricia", AdminLast: "Boyle",
-		TimeZone: tz, Modules: catalog.Standard()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	std, err := e.st.CreateUser(ctx, org.ID, store.NewUser{Email: "rep@" + dom, FirstName: "Sam", LastName: "Rep", Profile: crmd.ProfileStandard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clientID, _, err := oauth.NewClient(ctx, e.st, org.ID, "views-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := viewOrg{org: org, admin: admin, std: std, clientID: clientID}
-	o.adminTok = e.token(o, admin, viewScope)
-	o.stdTok = e.token(o, std, viewScope)
+	e.t.Helper()
+	fx := crmdtest.NewTeam(e.t, e.st, name, tz)
+	o := viewOrg{org: fx.Org, admin: fx.Admin, std: fx.Std, fx: fx}
+	o.adminTok = e.token(o, o.admin, viewScope)
+	o.stdTok = e.token(o, o.std, viewScope)
 	return o
 }
 
 func (e *viewEnv) token(o viewOrg, u *crmd.User, scope string) string {
 	e.t.Helper()
-	r, err := e.auth.IssueForUser(context.Background(), o.clientID, o.org.ID, u.ID, scope, 1000*time.Hour, false)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return r.AccessToken
+	return o.fx.Token(e.t, u, scope)
 }
 
 // do sends a request and decodes the JSON object answer (nil for 204, which must have no body).
 func (e *viewEnv) do(method, path, token, body string) (int, map[string]any) {
 	e.t.Helper()
-	req, _ := http.NewRequest(method, e.ts.URL+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Zoho-oauthtoken "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode == http.StatusNoContent {
-		if len(raw) != 0 {
-			e.t.Fatalf("%s %s: 204 with body %q", method, path, raw)
-		}
-		return 204, nil
-	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		e.t.Fatalf("%s %s: content type %q", method, path, ct)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		e.t.Fatalf("%s %s: not a JSON object: %q", method, path, raw)
-	}
-	return resp.StatusCode, m
+	return crmdtest.DoJSON(e.t, method, e.ts.URL+path, body, crmdtest.Auth(token))
 }
 
 // must requires a status and returns the body.
@@ -149,37 +91,16 @@ func (e *viewEnv) wantErr(method, path, token, body string, status int, code, de
 		e.t.Errorf("%s %s: got %d %v, want %d %s", method, path, st, b, status, code)
 		return
 	}
-	viewJSONEq(e.t, method+" "+path+" details", b["details"], details)
+	crmdtest.JSONEq(e.t, method+" "+path+" details", b["details"], details)
 	if len(message) > 0 && b["message"] != message[0] {
 		e.t.Errorf("%s %s: message %q, want %q", method, path, b["message"], message[0])
-	}
-}
-
-func viewJSONEq(t *testing.T, what string, got any, want string) {
-	t.Helper()
-	var w any
-	if err := json.Unmarshal([]byte(want), &w); err != nil {
-		t.Fatalf("%s: bad want %q", what, want)
-	}
-	gb, _ := json.Marshal(got)
-	wb, _ := json.Marshal(w)
-	if string(gb) != string(wb) {
-		t.Errorf("%s:\n got %s\nwant %s", what, gb, wb)
 	}
 }
 
 // viewItems returns the custom_views array of a body.
 func viewItems(t *testing.T, body map[string]any) []map[string]any {
 	t.Helper()
-	arr, ok := body["custom_views"].([]any)
-	if !ok {
-		t.Fatalf("no custom_views array in %v", body)
-	}
-	out := make([]map[string]any, len(arr))
-	for i, x := range arr {
-		out[i] = x.(map[string]any)
-	}
-	return out
+	return crmdtest.Items(t, body, "custom_views")
 }
 
 // create makes one view through the API and returns its id.
@@ -206,11 +127,7 @@ func (e *viewEnv) systemIDs(token, module string) map[string]string {
 func (e *viewEnv) insert(token, module string, recs ...string) []string {
 	e.t.Helper()
 	b := e.must(201, "POST", "/crm/v8/"+module, token, `{"data":[`+strings.Join(recs, ",")+`]}`)
-	var ids []string
-	for _, it := range b["data"].([]any) {
-		ids = append(ids, it.(map[string]any)["details"].(map[string]any)["id"].(string))
-	}
-	return ids
+	return crmdtest.DetailIDs(e.t, b, "data")
 }
 
 // listIDs lists GET /{module} (v2.1, no fields needed) with extra query and returns the ids, sorted
@@ -253,11 +170,8 @@ func TestViewsListAndGetPerVersion(t *testing.T) {
 	id := e.create(tok, "Leads", `{"name":"Hot","fields":["Last_Name","Email"],"sort_by":"Created_Time","sort_order":"desc",
 		"criteria":{"group_operator":"OR","group":[{"field":{"api_name":"Lead_Status"},"comparator":"equal","value":"Contacted"},
 		{"field":"Annual_Revenue","comparator":"greater_than","value":1000}]}}`)
-	mod := func(name string) *crmd.Module {
-		m, _ := e.st.Module(context.Background(), e.a.org.ID, name)
-		return m
-	}
-	fid := func(name string) string { return mod("Leads").Field(name).ID.String() }
+	leads := e.a.fx.Module(t, "Leads")
+	fid := func(name string) string { return leads.Field(name).ID.String() }
 
 	for _, v := range []string{"v2", "v2.1", "v8"} {
 		b := e.must(200, "GET", "/crm/"+v+"/settings/custom_views?module=leads", tok, "")
@@ -270,7 +184,7 @@ func TestViewsListAndGetPerVersion(t *testing.T) {
 		if all["system_name"] != "ALLVIEWS" || all["display_value"] != "All Leads" || all["default"] != true || info["default"] != all["id"] {
 			t.Errorf("%s: first view %v, info %v", v, all, info)
 		}
-		viewJSONEq(t, v+" translation", info["translation"], `{"public_views":"Public Views","other_users_views":"Other Users' Views","shared_with_me":"Shared With Me","created_by_me":"Created By Me"}`)
+		crmdtest.JSONEq(t, v+" translation", info["translation"], `{"public_views":"Public Views","other_users_views":"Other Users' Views","shared_with_me":"Shared With Me","created_by_me":"Created By Me"}`)
 		if info["count"] != float64(13) || info["page"] != float64(1) || info["per_page"] != float64(200) || info["more_records"] != false {
 			t.Errorf("%s: info %v", v, info)
 		}
@@ -292,7 +206,7 @@ func TestViewsListAndGetPerVersion(t *testing.T) {
 
 	one := func(v string) map[string]any {
 		b := e.must(200, "GET", "/crm/"+v+"/settings/custom_views/"+id+"?module=Leads", tok, "")
-		viewJSONEq(t, v+" info", b["info"], `{"translation":{"public_views":"Public Views","other_users_views":"Other Users' Views","shared_with_me":"Shared With Me","created_by_me":"Created By Me"}}`)
+		crmdtest.JSONEq(t, v+" info", b["info"], `{"translation":{"public_views":"Public Views","other_users_views":"Other Users' Views","shared_with_me":"Shared With Me","created_by_me":"Created By Me"}}`)
 		items := viewItems(t, b)
 		if len(items) != 1 {
 			t.Fatalf("%s: %d items", v, len(items))
@@ -300,25 +214,25 @@ func TestViewsListAndGetPerVersion(t *testing.T) {
 		return items[0]
 	}
 	v2 := one("v2")
-	viewJSONEq(t, "v2 criteria", v2["criteria"], `{"group_operator":"or","group":[{"field":"Lead_Status","comparator":"equal","value":"Contacted"},
+	crmdtest.JSONEq(t, "v2 criteria", v2["criteria"], `{"group_operator":"or","group":[{"field":"Lead_Status","comparator":"equal","value":"Contacted"},
 		{"field":"Annual_Revenue","comparator":"greater_than","value":1000}]}`)
-	viewJSONEq(t, "v2 fields", v2["fields"], `["Last_Name","Email"]`)
+	crmdtest.JSONEq(t, "v2 fields", v2["fields"], `["Last_Name","Email"]`)
 	if v2["sort_by"] != "Created_Time" || v2["sort_order"] != "desc" || v2["offline"] != false || v2["shared_type"] != "only_to_me" {
 		t.Errorf("v2 view %v", v2)
 	}
 	v21 := one("v2.1")
-	viewJSONEq(t, "v2.1 criteria", v21["criteria"], fmt.Sprintf(`{"group_operator":"or","group":[{"field":{"api_name":"Lead_Status","id":"%s"},"comparator":"equal","value":"Contacted"},
+	crmdtest.JSONEq(t, "v2.1 criteria", v21["criteria"], fmt.Sprintf(`{"group_operator":"or","group":[{"field":{"api_name":"Lead_Status","id":"%s"},"comparator":"equal","value":"Contacted"},
 		{"field":{"api_name":"Annual_Revenue","id":"%s"},"comparator":"greater_than","value":1000}]}`, fid("Lead_Status"), fid("Annual_Revenue")))
-	viewJSONEq(t, "v2.1 created_by", v21["created_by"], fmt.Sprintf(`{"name":"Patricia Boyle","id":"%s"}`, e.a.admin.ID))
+	crmdtest.JSONEq(t, "v2.1 created_by", v21["created_by"], fmt.Sprintf(`{"name":"Patricia Boyle","id":"%s"}`, e.a.admin.ID))
 	if v21["created_time"] != "2024-05-13T13:32:33+05:30" || v21["access_type"] != "only_to_me" {
 		t.Errorf("v2.1 view %v", v21)
 	}
 	v8 := one("v8")
-	viewJSONEq(t, "v8 criteria", v8["criteria"], fmt.Sprintf(`{"group_operator":"OR","group":[{"field":{"api_name":"Lead_Status","id":"%s"},"comparator":"equal","value":"Contacted"},
+	crmdtest.JSONEq(t, "v8 criteria", v8["criteria"], fmt.Sprintf(`{"group_operator":"OR","group":[{"field":{"api_name":"Lead_Status","id":"%s"},"comparator":"equal","value":"Contacted"},
 		{"field":{"api_name":"Annual_Revenue","id":"%s"},"comparator":"greater_than","value":1000}]}`, fid("Lead_Status"), fid("Annual_Revenue")))
-	viewJSONEq(t, "v8 fields", v8["fields"], fmt.Sprintf(`[{"api_name":"Last_Name","id":"%s","_pin":false},{"api_name":"Email","id":"%s","_pin":false}]`, fid("Last_Name"), fid("Email")))
-	viewJSONEq(t, "v8 sort_by", v8["sort_by"], fmt.Sprintf(`{"api_name":"Created_Time","id":"%s"}`, fid("Created_Time")))
-	viewJSONEq(t, "v8 module", v8["module"], fmt.Sprintf(`{"api_name":"Leads","id":"%s"}`, mod("Leads").ID))
+	crmdtest.JSONEq(t, "v8 fields", v8["fields"], fmt.Sprintf(`[{"api_name":"Last_Name","id":"%s","_pin":false},{"api_name":"Email","id":"%s","_pin":false}]`, fid("Last_Name"), fid("Email")))
+	crmdtest.JSONEq(t, "v8 sort_by", v8["sort_by"], fmt.Sprintf(`{"api_name":"Created_Time","id":"%s"}`, fid("Created_Time")))
+	crmdtest.JSONEq(t, "v8 module", v8["module"], fmt.Sprintf(`{"api_name":"Leads","id":"%s"}`, leads.ID))
 
 	// Paging of the list; a page past the end is 204.
 	b := e.must(200, "GET", "/crm/v8/settings/custom_views?module=Leads&per_page=10&page=2", tok, "")
@@ -349,7 +263,7 @@ func TestViewsWrites(t *testing.T) {
 	b := e.must(201, "POST", "/crm/v2/settings/custom_views?module=Leads", tok, `{"custom_views":[{"name":"Mine","access_type":"public"}]}`)
 	ent := viewItems(t, b)[0]
 	adminView := ent["details"].(map[string]any)["id"].(string)
-	viewJSONEq(t, "create entry", ent, fmt.Sprintf(`{"code":"SUCCESS","details":{"id":"%s"},"message":"custom view created successfully","status":"success"}`, adminView))
+	crmdtest.JSONEq(t, "create entry", ent, fmt.Sprintf(`{"code":"SUCCESS","details":{"id":"%s"},"message":"custom view created successfully","status":"success"}`, adminView))
 
 	// Mixed: 207 with one entry per item in order; all failed: 400 with the array.
 	st, b := e.do("POST", "/crm/v8/settings/custom_views?module=Leads", stdTok, `{"custom_views":[{"name":"Std view"},{"name":"MINE"},
@@ -359,15 +273,15 @@ func TestViewsWrites(t *testing.T) {
 	}
 	items := viewItems(t, b)
 	stdView := items[0]["details"].(map[string]any)["id"].(string)
-	viewJSONEq(t, "duplicate", items[1], `{"code":"DUPLICATE_DATA","details":{"api_name":"name","json_path":"$.custom_views[1].name"},"message":"duplicate data","status":"error"}`)
-	viewJSONEq(t, "bad comparator", items[2], `{"code":"INVALID_DATA","details":{"api_name":"comparator","json_path":"$.custom_views[2].criteria.comparator","supported_values":["equal","not_equal"]},"message":"invalid data","status":"error"}`)
+	crmdtest.JSONEq(t, "duplicate", items[1], `{"code":"DUPLICATE_DATA","details":{"api_name":"name","json_path":"$.custom_views[1].name"},"message":"duplicate data","status":"error"}`)
+	crmdtest.JSONEq(t, "bad comparator", items[2], `{"code":"INVALID_DATA","details":{"api_name":"comparator","json_path":"$.custom_views[2].criteria.comparator","supported_values":["equal","not_equal"]},"message":"invalid data","status":"error"}`)
 	st, b = e.do("POST", "/crm/v8/settings/custom_views?module=Leads", tok, `{"custom_views":[{"name":"`+strings.Repeat("x", 51)+`"},{"fields":["Nope"]}]}`)
 	if st != 400 {
 		t.Fatalf("all failed: %d %v", st, b)
 	}
 	items = viewItems(t, b)
-	viewJSONEq(t, "too long", items[0]["details"], `{"api_name":"name","json_path":"$.custom_views[0].name","maximum_length":50}`)
-	viewJSONEq(t, "no name", items[1], `{"code":"MANDATORY_NOT_FOUND","details":{"api_name":"name","json_path":"$.custom_views[1].name"},"message":"required field not found","status":"error"}`)
+	crmdtest.JSONEq(t, "too long", items[0]["details"], `{"api_name":"name","json_path":"$.custom_views[0].name","maximum_length":50}`)
+	crmdtest.JSONEq(t, "no name", items[1], `{"code":"MANDATORY_NOT_FOUND","details":{"api_name":"name","json_path":"$.custom_views[1].name"},"message":"required field not found","status":"error"}`)
 	many := make([]string, 201)
 	for i := range many {
 		many[i] = fmt.Sprintf(`{"name":"V%d"}`, i)
@@ -380,7 +294,7 @@ func TestViewsWrites(t *testing.T) {
 
 	// Update one by path, and several by body ids.
 	b = e.must(200, "PUT", "/crm/v2.1/settings/custom_views/"+stdView+"?module=Leads", stdTok, `{"custom_views":[{"name":"Renamed","sort_by":"Last_Name","sort_order":"asc"}]}`)
-	viewJSONEq(t, "update entry", viewItems(t, b)[0], fmt.Sprintf(`{"code":"SUCCESS","details":{"id":"%s"},"message":"custom view updated successfully","status":"success"}`, stdView))
+	crmdtest.JSONEq(t, "update entry", viewItems(t, b)[0], fmt.Sprintf(`{"code":"SUCCESS","details":{"id":"%s"},"message":"custom view updated successfully","status":"success"}`, stdView))
 	got := viewItems(t, e.must(200, "GET", "/crm/v8/settings/custom_views/"+stdView+"?module=Leads", stdTok, ""))[0]
 	if got["name"] != "Renamed" || got["display_value"] != "Renamed" || got["sort_order"] != "asc" {
 		t.Errorf("after update %v", got)
@@ -392,7 +306,7 @@ func TestViewsWrites(t *testing.T) {
 		t.Fatalf("mixed update: %d %v", st, b)
 	}
 	items = viewItems(t, b)
-	viewJSONEq(t, "no permission", items[1], fmt.Sprintf(`{"code":"NO_PERMISSION","details":{"id":"%s"},"message":"permission denied","status":"error"}`, adminView))
+	crmdtest.JSONEq(t, "no permission", items[1], fmt.Sprintf(`{"code":"NO_PERMISSION","details":{"id":"%s"},"message":"permission denied","status":"error"}`, adminView))
 	if items[2]["code"] != "NOT_ALLOWED" {
 		t.Errorf("system view update: %v", items[2])
 	}
@@ -402,7 +316,7 @@ func TestViewsWrites(t *testing.T) {
 	e.wantErr("DELETE", "/crm/v8/settings/custom_views/"+sys["MYVIEWS"]+"?module=Leads", tok, "", 400, "NOT_ALLOWED", fmt.Sprintf(`{"id":"%s"}`, sys["MYVIEWS"]))
 	e.wantErr("DELETE", "/crm/v8/settings/custom_views/"+adminView+"?module=Leads", stdTok, "", 403, "NO_PERMISSION", fmt.Sprintf(`{"id":"%s"}`, adminView), "permission denied")
 	b = e.must(200, "DELETE", "/crm/v2/settings/custom_views/"+stdView+"?module=Leads", stdTok, "")
-	viewJSONEq(t, "delete entry", viewItems(t, b)[0], fmt.Sprintf(`{"code":"SUCCESS","details":{"id":"%s"},"message":"custom view deleted successfully","status":"success"}`, stdView))
+	crmdtest.JSONEq(t, "delete entry", viewItems(t, b)[0], fmt.Sprintf(`{"code":"SUCCESS","details":{"id":"%s"},"message":"custom view deleted successfully","status":"success"}`, stdView))
 	e.wantErr("GET", "/crm/v8/settings/custom_views/"+stdView+"?module=Leads", stdTok, "", 400, "INVALID_DATA", `{"resource_path_index":2}`)
 	e.must(200, "DELETE", "/crm/v8/settings/custom_views/"+adminView+"?module=Leads", tok, "")
 }
@@ -461,7 +375,7 @@ func TestViewsTenantIsolation(t *testing.T) {
 		e.wantErr("PUT", "/crm/v8/settings/custom_views/"+id+"?module=Leads", e.a.adminTok, `{"custom_views":[{"name":"x"}]}`, 400, "INVALID_DATA", `{"resource_path_index":2}`)
 		e.wantErr("DELETE", "/crm/v8/settings/custom_views/"+id+"?module=Leads", e.a.adminTok, "", 400, "INVALID_DATA", `{"resource_path_index":2}`)
 		e.wantErr("GET", "/crm/v2.1/Leads?cvid="+id, e.a.adminTok, "", 400, "INVALID_DATA", `{"param_name":"cvid"}`)
-		if _, err := views.New(e.st).Resolve(context.Background(), &crmd.Caller{Org: e.a.org, User: e.a.admin}, e.leads(e.a), id); err == nil {
+		if _, err := views.New(e.st).Resolve(context.Background(), e.a.fx.Caller(e.a.admin), e.a.fx.Module(t, "Leads"), id); err == nil {
 			t.Errorf("org A resolves org B's view %s", id)
 		}
 	}
@@ -482,22 +396,14 @@ func TestViewsTenantIsolation(t *testing.T) {
 	}
 }
 
-func (e *viewEnv) leads(o viewOrg) *crmd.Module {
-	m, err := e.st.Module(context.Background(), o.org.ID, "Leads")
-	if err != nil || m == nil {
-		e.t.Fatal(err)
-	}
-	return m
-}
-
 func TestRecordsByCvid(t *testing.T) {
 	e := newViewEnv(t)
 	admin, std := e.a.adminTok, e.a.stdTok
-	base := e.clock.now()
+	base := e.clock.Now()
 	// Ten days ago, an old lead.
-	e.clock.set(base.AddDate(0, 0, -10))
+	e.clock.Set(base.AddDate(0, 0, -10))
 	old := e.insert(admin, "Leads", `{"Last_Name":"Old","Lead_Status":"Lost Lead"}`)[0]
-	e.clock.set(base)
+	e.clock.Set(base)
 	mine := e.insert(admin, "Leads", `{"Last_Name":"Zed","Lead_Status":"Junk Lead","Annual_Revenue":5000}`,
 		`{"Last_Name":"Amy","Lead_Status":"Contacted","Email_Opt_Out":true}`)
 	theirs := e.insert(std, "Leads", `{"Last_Name":"Max","Lead_Status":"Not Qualified","Annual_Revenue":100}`, `{"Last_Name":"Bob"}`)
@@ -529,20 +435,20 @@ func TestRecordsByCvid(t *testing.T) {
 	eqList(t, "unread for another user", e.listIDs(std, "cvid="+sys["UNREADVIEWS"], false), all)
 
 	// The store clock moves the recent views: eight days on, nothing is recent or today's.
-	e.clock.set(base.AddDate(0, 0, 8))
+	e.clock.Set(base.AddDate(0, 0, 8))
 	eqList(t, "RECENTLYCREATED later", e.listIDs(admin, "cvid="+sys["RECENTLYCREATED"], false), []string{})
-	e.clock.set(base.AddDate(0, 0, 6))
+	e.clock.Set(base.AddDate(0, 0, 6))
 	eqList(t, "RECENTLYCREATED six days on", e.listIDs(admin, "cvid="+sys["RECENTLYCREATED"], false), sorted(append(append([]string{}, mine...), theirs...)...))
 	eqList(t, "today six days on", e.listIDs(admin, "cvid="+sys["today"], false), []string{})
-	e.clock.set(base)
+	e.clock.Set(base)
 
 	// A user view lists exactly what criteria.Eval selects, in the view's own order.
 	crit := `{"group_operator":"or","group":[{"field":"Annual_Revenue","comparator":"greater_equal","value":1000},{"field":"Last_Name","comparator":"starts_with","value":"b"}]}`
 	cv := e.create(admin, "Leads", `{"name":"Rich or B","access_type":"public","sort_by":"Last_Name","sort_order":"asc","criteria":`+crit+`}`)
 	got := e.listIDs(admin, "cvid="+cv, true)
 	eqList(t, "user view in its order (v2.1 sorts on any field)", got, []string{theirs[1], mine[0]})
-	caller := &crmd.Caller{Org: e.a.org, User: e.a.admin}
-	m := e.leads(e.a)
+	caller := e.a.fx.Caller(e.a.admin)
+	m := e.a.fx.Module(t, "Leads")
 	var raw any
 	dec := json.NewDecoder(strings.NewReader(crit))
 	dec.UseNumber()
