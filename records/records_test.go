@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"math"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/catalog"
+	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/store"
 )
 
@@ -193,42 +193,25 @@ func TestParseDeleteIDs(t *testing.T) {
 type svcEnv struct {
 	st    *store.Store
 	svc   *Service
+	org   *crmdtest.Org
 	admin *crmd.Caller
 }
 
 func newSvcEnv(t *testing.T) *svcEnv {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "crmd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	org, admin, err := st.CreateOrg(ctx, store.NewOrg{Name: "Acme", AdminEmail: "a@acme.test", AdminLast: "Admin", Modules: catalog.Standard()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &svcEnv{st: st, svc: New(st), admin: &crmd.Caller{Org: org, User: admin}}
+	st := crmdtest.OpenStore(t)
+	o := crmdtest.NewOrg(t, st, store.NewOrg{Name: "Acme", AdminEmail: "a@acme.test", AdminLast: "Admin"})
+	return &svcEnv{st: st, svc: New(st), org: o, admin: o.Caller(o.Admin)}
 }
 
 func (e *svcEnv) module(t *testing.T, name string) *crmd.Module {
 	t.Helper()
-	m, err := e.st.Module(context.Background(), e.admin.Org.ID, name)
-	if err != nil || m == nil {
-		t.Fatalf("module %s: %v", name, err)
-	}
-	return m
+	return e.org.Module(t, name)
 }
 
 func decodeBody(t *testing.T, s string) map[string]any {
 	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return crmdtest.Decode(t, s).(map[string]any)
 }
 
 func TestModuleFlags(t *testing.T) {

@@ -4,12 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/crmd/crmd"
-	"github.com/crmd/crmd/catalog"
+	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/store"
 	"github.com/crmd/crmd/territories"
 )
@@ -24,22 +23,14 @@ type svcEnv struct {
 
 func newSvcEnv(t *testing.T) *svcEnv {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "crmd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := crmdtest.OpenStore(t)
 	e := &svcEnv{st: st, svc: territories.New(st)}
 	for i, c := range []**crmd.Caller{&e.a, &e.b} {
-		org, admin, err := st.CreateOrg(ctx, store.NewOrg{Name: fmt.Sprintf("Org%d", i), AdminEmail: fmt.Sprintf("a@%d.test", i), AdminLast: "A", Modules: catalog.Standard()})
-		if err != nil {
-			t.Fatal(err)
+		o := crmdtest.NewOrg(t, st, store.NewOrg{Name: fmt.Sprintf("Org%d", i), AdminEmail: fmt.Sprintf("a@%d.test", i), AdminLast: "A"})
+		*c = o.Caller(o.Admin)
+		if i == 0 {
+			e.leadsA = o.Module(t, "Leads")
 		}
-		*c = &crmd.Caller{Org: org, User: admin}
-	}
-	if e.leadsA, err = st.Module(ctx, e.a.Org.ID, "Leads"); err != nil || e.leadsA == nil {
-		t.Fatalf("leads: %v", err)
 	}
 	return e
 }

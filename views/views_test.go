@@ -5,16 +5,15 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/catalog"
 	"github.com/crmd/crmd/criteria"
+	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/store"
 )
 
@@ -22,7 +21,7 @@ import (
 type fixture struct {
 	st          *store.Store
 	svc         *Service
-	clock       *clock
+	clock       *crmdtest.Clock
 	orgA, orgB  *crmd.Org
 	admin, std  *crmd.User
 	adminB      *crmd.User
@@ -30,44 +29,16 @@ type fixture struct {
 	leadsB      *crmd.Module
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "crmd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	f := &fixture{st: st, svc: New(st), clock: &clock{t: time.Date(2024, 5, 13, 10, 0, 0, 0, time.UTC)}}
-	st.Now = f.clock.now
-	f.orgA, f.admin, err = st.CreateOrg(ctx, store.NewOrg{Name: "A", AdminEmail: "a@a.test", AdminLast: "Admin", TimeZone: "Asia/Kolkata", Modules: catalog.Standard()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.std, err = st.CreateUser(ctx, f.orgA.ID, store.NewUser{Email: "s@a.test", LastName: "Std", Profile: crmd.ProfileStandard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.orgB, f.adminB, err = st.CreateOrg(ctx, store.NewOrg{Name: "B", AdminEmail: "b@b.test", AdminLast: "B", Modules: catalog.Standard()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mod := func(org crmd.ID, name string) *crmd.Module {
-		m, err := st.Module(ctx, org, name)
-		if err != nil || m == nil {
-			t.Fatalf("module %s: %v", name, err)
-		}
-		return m
-	}
-	f.leads, f.accs, f.leadsB = mod(f.orgA.ID, "Leads"), mod(f.orgA.ID, "Accounts"), mod(f.orgB.ID, "Leads")
+	st := crmdtest.OpenStore(t)
+	f := &fixture{st: st, svc: New(st), clock: crmdtest.UseClock(st, time.Date(2024, 5, 13, 10, 0, 0, 0, time.UTC))}
+	a := crmdtest.NewOrg(t, st, store.NewOrg{Name: "A", AdminEmail: "a@a.test", AdminLast: "Admin", TimeZone: "Asia/Kolkata"})
+	f.orgA, f.admin = a.Org, a.Admin
+	f.std = a.AddUser(t, store.NewUser{Email: "s@a.test", LastName: "Std", Profile: crmd.ProfileStandard})
+	b := crmdtest.NewOrg(t, st, store.NewOrg{Name: "B", AdminEmail: "b@b.test", AdminLast: "B"})
+	f.orgB, f.adminB = b.Org, b.Admin
+	f.leads, f.accs, f.leadsB = a.Module(t, "Leads"), a.Module(t, "Accounts"), b.Module(t, "Leads")
 	return f
 }
 
@@ -258,7 +229,7 @@ func TestSystemViewsPerModule(t *testing.T) {
 func TestSystemViewMeanings(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	now := f.clock.now() // 2024-05-13 15:30 in Asia/Kolkata
+	now := f.clock.Now() // 2024-05-13 15:30 in Asia/Kolkata
 	ist, _ := time.LoadLocation("Asia/Kolkata")
 	day := func(d int) time.Time { return time.Date(2024, 5, 13+d, 12, 0, 0, 0, ist) }
 	leadIDs := f.insert(t, f.leads,
@@ -319,7 +290,7 @@ func TestSystemViewMeanings(t *testing.T) {
 		t.Errorf("another user's read leaked into Unread: %v", got)
 	}
 	// Recent views move with the store clock: a week later only the records of the last 7 days count.
-	f.clock.set(now.AddDate(0, 0, 6))
+	f.clock.Set(now.AddDate(0, 0, 6))
 	if got := f.selected(t, admin, f.leads, f.svc.Predicate(admin, f.leads, sys[SysRecentlyCreated])); !sameIDs(got, []crmd.ID{leadIDs[0], leadIDs[1], early}) {
 		t.Errorf("Recently Created six days later: %v", got)
 	}
@@ -332,7 +303,7 @@ func TestUserViewsSelectWhatEvalSelects(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	c := f.caller(f.admin)
-	base := f.clock.now()
+	base := f.clock.Now()
 	for i := 0; i < 40; i++ {
 		st := []string{"Junk Lead", "Contacted", "", "Not Qualified"}[i%4]
 		data := fmt.Sprintf(`{"Last_Name":"N%02d","Company":"Co%d","No_of_Employees":%d,"Email_Opt_Out":%v`, i, i%5, i*3, i%3 == 0)
@@ -356,7 +327,7 @@ func TestUserViewsSelectWhatEvalSelects(t *testing.T) {
 	}
 	var body []any
 	for i, cr := range crits {
-		body = append(body, map[string]any{"name": fmt.Sprintf("V%d", i), "criteria": decode(t, cr)})
+		body = append(body, map[string]any{"name": fmt.Sprintf("V%d", i), "criteria": crmdtest.Decode(t, cr)})
 	}
 	outs, err := f.svc.Create(ctx, c, f.leads, map[string]any{"custom_views": body})
 	if err != nil {
@@ -389,17 +360,6 @@ func TestUserViewsSelectWhatEvalSelects(t *testing.T) {
 			t.Errorf("Resolve differs for %s", crits[i])
 		}
 	}
-}
-
-func decode(t *testing.T, s string) any {
-	t.Helper()
-	d := json.NewDecoder(strings.NewReader(s))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		t.Fatal(err)
-	}
-	return v
 }
 
 func TestResolveErrors(t *testing.T) {
@@ -460,7 +420,7 @@ func TestCreateValidation(t *testing.T) {
 		map[string]any{"name": long},
 		map[string]any{"name": "good"},
 		map[string]any{"name": "All Leads"},
-		map[string]any{"name": "Bad comparator", "criteria": decode(t, `{"field":"Email_Opt_Out","comparator":"contains","value":true}`)},
+		map[string]any{"name": "Bad comparator", "criteria": crmdtest.Decode(t, `{"field":"Email_Opt_Out","comparator":"contains","value":true}`)},
 		map[string]any{"name": "Bad field", "fields": []any{"Last_Name", "Nope"}},
 		map[string]any{"name": "Bad sort", "sort_by": "Nope"},
 		map[string]any{"name": "Bad order", "sort_order": "up"},
@@ -502,7 +462,7 @@ func TestCreateValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	if strings.Join(v.Fields, ",") != "Last_Name,Email" || v.SortBy != "Last_Name" || v.SortOrder != "desc" || v.AccessType != AccessOnlyToMe ||
-		v.CreatedBy != f.std.ID || v.CreatedTime != f.clock.now().UnixMilli() || v.Criteria != nil {
+		v.CreatedBy != f.std.ID || v.CreatedTime != f.clock.Now().UnixMilli() || v.Criteria != nil {
 		t.Errorf("created %+v", v)
 	}
 	trimmed, _ := f.svc.Lookup(ctx, c, f.leads, outs[12].Details["id"].(crmd.ID))
@@ -539,7 +499,7 @@ func TestUpdateAndDeleteRules(t *testing.T) {
 	sys := f.system(t, admin, f.leads)
 	mk := func(c *crmd.Caller, name, access string) crmd.ID {
 		outs, err := f.svc.Create(ctx, c, f.leads, map[string]any{"custom_views": []any{map[string]any{"name": name, "access_type": access,
-			"criteria": decode(t, `{"field":"Last_Name","comparator":"equal","value":"x"}`), "sort_by": "Last_Name"}}})
+			"criteria": crmdtest.Decode(t, `{"field":"Last_Name","comparator":"equal","value":"x"}`), "sort_by": "Last_Name"}}})
 		if err != nil || !outs[0].OK() {
 			t.Fatalf("create %s: %v %+v", name, err, outs)
 		}
@@ -549,7 +509,7 @@ func TestUpdateAndDeleteRules(t *testing.T) {
 	stdView := mk(std, "Std's", AccessOnlyToMe)
 	other := mk(std, "Other", AccessOnlyToMe)
 
-	f.clock.set(f.clock.now().Add(time.Hour))
+	f.clock.Set(f.clock.Now().Add(time.Hour))
 	outs, err := f.svc.Update(ctx, std, f.leads, "", map[string]any{"custom_views": []any{
 		map[string]any{"id": stdView.String(), "name": "Renamed", "criteria": nil, "sort_by": nil},
 		map[string]any{"id": adminView.String(), "name": "Mine now"},
@@ -584,7 +544,7 @@ func TestUpdateAndDeleteRules(t *testing.T) {
 		}
 	}
 	v, _ := f.svc.Lookup(ctx, std, f.leads, stdView)
-	if v.Name != "Renamed" || v.Criteria != nil || v.SortBy != "" || v.ModifiedTime != f.clock.now().UnixMilli() || v.ModifiedBy != f.std.ID || v.AccessType != AccessOnlyToMe {
+	if v.Name != "Renamed" || v.Criteria != nil || v.SortBy != "" || v.ModifiedTime != f.clock.Now().UnixMilli() || v.ModifiedBy != f.std.ID || v.AccessType != AccessOnlyToMe {
 		t.Errorf("after update %+v", v)
 	}
 	// An admin may change anyone's view; the path form takes one item and checks its id.
@@ -650,7 +610,7 @@ func TestShapesPerVersion(t *testing.T) {
 	c := f.caller(f.admin)
 	outs, err := f.svc.Create(ctx, c, f.leads, map[string]any{"custom_views": []any{map[string]any{
 		"name": "Hot", "fields": []any{"Last_Name"}, "sort_by": map[string]any{"api_name": "Created_Time"}, "sort_order": "asc",
-		"criteria": decode(t, `{"group_operator":"AND","group":[{"field":"Lead_Status","comparator":"equal","value":"Contacted"},{"field":{"api_name":"Annual_Revenue"},"comparator":"greater_than","value":1000}]}`),
+		"criteria": crmdtest.Decode(t, `{"group_operator":"AND","group":[{"field":"Lead_Status","comparator":"equal","value":"Contacted"},{"field":{"api_name":"Annual_Revenue"},"comparator":"greater_than","value":1000}]}`),
 	}}})
 	if err != nil || !outs[0].OK() {
 		t.Fatalf("%v %+v", err, outs)
