@@ -135,9 +135,10 @@ func (c *compiler) positive(f *crmd.Field, k kind, cmp string, v any) string {
 	}
 	switch k {
 	case kText, kPicklist:
-		val := c.value(f, k)
-		low := c.lower(val)
-		guard := "(" + val + " IS NOT NULL AND "
+		low := c.lower(c.value(f, k))
+		// The guard tests the lowered value (NULL exactly when the value is), so that every term of
+		// the leaf reads the one expression an index holds: the index then answers alone.
+		guard := "(" + low + " IS NOT NULL AND "
 		switch cmp {
 		case Equal:
 			return guard + low + " = " + c.arg(asciiLower(v.(string)), "text") + ")"
@@ -217,6 +218,7 @@ func (c *compiler) positive(f *crmd.Field, k kind, cmp string, v any) string {
 		}
 	case kLookup:
 		val := c.value(f, k)
+		cmpVal := val
 		bind := func(e any) string {
 			id := refOf(e, c.env)
 			if columnOf(f) != "" {
@@ -224,10 +226,15 @@ func (c *compiler) positive(f *crmd.Field, k kind, cmp string, v any) string {
 			}
 			return c.arg(id.String(), "text")
 		}
-		if cmp == In {
-			return "(" + val + " IS NOT NULL AND " + val + " IN (" + c.list(list, bind) + "))"
+		if col := columnOf(f); col != "" {
+			// The guard already rules out 0 (no user); comparing the bare column lets its index serve
+			// "Owner = X" — NULLIF(owner_id, 0) = X could not use one.
+			cmpVal = c.prefix + col
 		}
-		return "(" + val + " IS NOT NULL AND " + val + " = " + bind(v) + ")"
+		if cmp == In {
+			return "(" + val + " IS NOT NULL AND " + cmpVal + " IN (" + c.list(list, bind) + "))"
+		}
+		return "(" + val + " IS NOT NULL AND " + cmpVal + " = " + bind(v) + ")"
 	}
 	panic("criteria: comparator " + cmp + " not compilable for " + f.DataType)
 }

@@ -23,11 +23,11 @@ func TestCompileShape(t *testing.T) {
 		args    []any
 	}{
 		{`{"field":"Name","comparator":"equal","value":"O'Brien"}`, SQLite,
-			"(" + name + " IS NOT NULL AND lower(" + name + ") = ?)", []any{"o'brien"}},
+			"(lower(" + name + ") IS NOT NULL AND lower(" + name + ") = ?)", []any{"o'brien"}},
 		{`{"field":"Name","comparator":"equal","value":"O'Brien"}`, Postgres,
-			"(" + pgName + " IS NOT NULL AND translate(" + pgName + ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') = CAST(? AS text))", []any{"o'brien"}},
+			"(translate(" + pgName + ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') IS NOT NULL AND translate(" + pgName + ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') = CAST(? AS text))", []any{"o'brien"}},
 		{`{"group_operator":"OR","group":[{"field":"Owner","comparator":"not_equal","value":"${CURRENTUSER}"},{"field":"Name","comparator":"equal","value":"${EMPTY}"}]}`, SQLite,
-			"((NOT (NULLIF(r.owner_id, 0) IS NOT NULL AND NULLIF(r.owner_id, 0) = ?)) OR (" + name + " IS NULL))", []any{int64(1001)}},
+			"((NOT (NULLIF(r.owner_id, 0) IS NOT NULL AND r.owner_id = ?)) OR (" + name + " IS NULL))", []any{int64(1001)}},
 		{`{"field":"Created_Time","comparator":"equal","value":"${TODAY}"}`, Postgres,
 			"(r.created_time IS NOT NULL AND r.created_time >= CAST(? AS bigint) AND r.created_time < CAST(? AS bigint))",
 			[]any{time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC).UnixMilli(), time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC).UnixMilli()}},

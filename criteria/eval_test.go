@@ -267,6 +267,6 @@ func ExampleCompile() {
 	fmt.Println(sql)
 	fmt.Println(args)
 	// Output:
-	// ((NULLIF(r.owner_id, 0) IS NOT NULL AND NULLIF(r.owner_id, 0) = ?) AND (NOT ((CASE WHEN json_type(r.data, '$.Lead_Status') = 'text' AND json_extract(r.data, '$.Lead_Status') <> '' THEN json_extract(r.data, '$.Lead_Status') END) IS NULL)))
+	// ((NULLIF(r.owner_id, 0) IS NOT NULL AND r.owner_id = ?) AND (NOT ((CASE WHEN json_type(r.data, '$.Lead_Status') = 'text' AND json_extract(r.data, '$.Lead_Status') <> '' THEN json_extract(r.data, '$.Lead_Status') END) IS NULL)))
 	// [42]
 }
