@@ -371,6 +371,9 @@ func (s *Service) List(ctx context.Context, c *crmd.Caller, m *crmd.Module, vers
 		if err != nil {
 			return nil, err
 		}
+		if len(viewWhere) > 0 {
+			where = where.Secondary(s.st.Dialect)
+		}
 		rq.Where = append(rq.Where, where)
 	}
 	page, offset, limit := p.page, (p.page-1)*p.perPage, p.perPage

@@ -115,9 +115,9 @@ func (s *Store) EnsureFieldIndex(ctx context.Context, f *crmd.Field) error {
 		return fmt.Errorf("create index %s: %w", name, err)
 	}
 	// Statistics tell the planner how selective each index is, so that it prefers the new one to the
-	// created-time index where it should; analysis_limit keeps this to a sample of each index.
-	if _, err := s.W.ExecContext(ctx, `ANALYZE records`); err != nil {
-		return fmt.Errorf("analyze records: %w", err)
+	// created-time index where it should.
+	if err := s.Optimize(ctx); err != nil {
+		return fmt.Errorf("optimize after index %s: %w", name, err)
 	}
 	return nil
 }

@@ -63,6 +63,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.Optimize(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("optimize: %w", err)
+	}
 	return s, nil
 }
 
@@ -85,7 +89,7 @@ func openSQLite(path string) (*Store, error) {
 		// lose the last transactions, never corrupt the file). Statement journals of multi-row writes
 		// stay in memory (temp_store). The page cache is per connection, so it is sized per pool to
 		// keep the server's memory bounded.
-		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)", "temp_store(MEMORY)", "analysis_limit(1000)", fmt.Sprintf("cache_size(-%d)", cacheKiB)} {
+		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)", "temp_store(MEMORY)", fmt.Sprintf("cache_size(-%d)", cacheKiB)} {
 			q.Add("_pragma", p)
 		}
 		q.Set("_txlock", "immediate") // take the write lock at BEGIN: no deadlocked lock upgrades
@@ -111,6 +115,18 @@ func openSQLite(path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", abs, err)
 	}
 	return &Store{W: w, R: r, Dialect: SQLite, Now: time.Now}, nil
+}
+
+// Optimize refreshes the planner's statistics where SQLite judges them stale or missing (sampled,
+// so it stays quick on large tables). Without statistics the planner may drive a view selection from a
+// territory subquery or the owner index instead of the selective field index; SQLite advises running
+// this after bulk changes and periodically. A no-op on other databases.
+func (s *Store) Optimize(ctx context.Context) error {
+	if s.Dialect != SQLite {
+		return nil
+	}
+	_, err := s.W.ExecContext(ctx, `PRAGMA optimize=0x10002`)
+	return err
 }
 
 // Close closes both pools.

@@ -346,7 +346,9 @@ func (s *Store) TerritoryAncestorOf(ctx context.Context, tx *sql.Tx, orgID, ance
 // the org's.
 func (s *Store) TerritoryRecordFilter(orgID, id crmd.ID, subtree bool) Predicate {
 	// The assignment rows are read from the record_territories_territory index alone: a territory's rows
-	// are all of its org, and ListRecords scopes records to the org anyway.
+	// are all of its org, and ListRecords scopes records to the org anyway. Alone, the predicate drives
+	// the query (the territory's records are fetched by id); beside a selective view, the caller marks
+	// it Secondary.
 	if !subtree {
 		return Predicate{
 			SQL:  `records.id IN (SELECT rt.record_id FROM record_territories rt WHERE rt.territory_id = ?)`,

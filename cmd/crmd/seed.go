@@ -218,6 +218,11 @@ func (s *seeder) run(ctx context.Context, count int, progress func(int)) (int, e
 		}
 		return inserted, errors.New("seed stopped early")
 	}
+	// A bulk load changes how selective the indexes are; fresh (sampled) statistics keep the planner
+	// choosing the right index for view selections.
+	if err := s.st.Optimize(ctx); err != nil {
+		return inserted, fmt.Errorf("seed: optimize: %w", err)
+	}
 	return inserted, nil
 }
 
