@@ -11,29 +11,6 @@ import (
 // The records handlers resolve the module (which checks the token's scope for the verb), parse what
 // only HTTP knows (the body, the query, the path id) and hand everything else to the records service.
 
-// writePage answers a list: 204 with no body when empty, as Zoho does, else {"data","info"}.
-func writePage(w http.ResponseWriter, p *records.Page) {
-	if len(p.Data) == 0 {
-		writeNoContent(w)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": p.Data, "info": p.Info})
-}
-
-// writeOutcomes answers a multi-record write with one entry per item under "data": ok when every item
-// succeeded, 207 when mixed, 400 when all failed.
-func writeOutcomes(w http.ResponseWriter, outs []records.Outcome, ok int) {
-	entries := make([]entry, len(outs))
-	for i, o := range outs {
-		if o.OK() {
-			entries[i] = successEntry(o.Message, o.Details)
-		} else {
-			entries[i] = errorEntry(o.Err)
-		}
-	}
-	writeJSON(w, multiStatus(entries, ok), map[string]any{"data": entries})
-}
-
 // writeBody reads a write request's JSON object; an empty body reads as {} so that the service answers
 // its own "data is missing" error.
 func (s *Server) writeBody(r *http.Request) (map[string]any, error) {
@@ -57,7 +34,7 @@ func (s *Server) listRecords(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 	if err != nil {
 		return err
 	}
-	writePage(w, p)
+	writeList(w, "data", p.Data, p.Info)
 	return nil
 }
 
@@ -89,7 +66,7 @@ func (s *Server) insertRecords(w http.ResponseWriter, r *http.Request, rc *reqCt
 	if err != nil {
 		return err
 	}
-	writeOutcomes(w, outs, http.StatusCreated)
+	writeOutcomes(w, "data", outs, http.StatusCreated)
 	return nil
 }
 
@@ -122,7 +99,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, rc *reqCtx, path
 	if err != nil {
 		return err
 	}
-	writeOutcomes(w, outs, http.StatusOK)
+	writeOutcomes(w, "data", outs, http.StatusOK)
 	return nil
 }
 
@@ -141,7 +118,7 @@ func (s *Server) deleteRecords(w http.ResponseWriter, r *http.Request, rc *reqCt
 	if err != nil {
 		return err
 	}
-	writeOutcomes(w, outs, http.StatusOK)
+	writeOutcomes(w, "data", outs, http.StatusOK)
 	return nil
 }
 
@@ -159,7 +136,7 @@ func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request, rc *reqCtx
 	if err != nil {
 		return err
 	}
-	writeOutcomes(w, outs, http.StatusOK)
+	writeOutcomes(w, "data", outs, http.StatusOK)
 	return nil
 }
 
@@ -173,6 +150,6 @@ func (s *Server) listDeleted(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 	if err != nil {
 		return err
 	}
-	writePage(w, p)
+	writeList(w, "data", p.Data, p.Info)
 	return nil
 }

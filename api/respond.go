@@ -84,6 +84,30 @@ func multiStatus(entries []entry, ok int) int {
 	}
 }
 
+// writeOutcomes answers a multi-item write (records, custom views, territories) with one entry per
+// item, in input order, under key: ok when every item succeeded, 207 when mixed, 400 when all failed.
+func writeOutcomes(w http.ResponseWriter, key string, outs []crmd.Outcome, ok int) {
+	entries := make([]entry, len(outs))
+	for i, o := range outs {
+		if o.OK() {
+			entries[i] = successEntry(o.Message, o.Details)
+		} else {
+			entries[i] = errorEntry(o.Err)
+		}
+	}
+	writeJSON(w, multiStatus(entries, ok), map[string]any{key: entries})
+}
+
+// writeList answers one page of a list: 204 with no body when it is empty, as Zoho does, else the
+// items under key beside Zoho's info object.
+func writeList[T any](w http.ResponseWriter, key string, items []T, info map[string]any) {
+	if len(items) == 0 {
+		writeNoContent(w)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{key: items, "info": info})
+}
+
 // errTooLarge is the 413 answer; limit is the body limit in bytes.
 func errTooLarge(limit int64) *crmd.Error {
 	return crmd.E("REQUEST_ENTITY_TOO_LARGE", "request body is too large", crmd.D{"limit": limit})

@@ -49,28 +49,6 @@ func requireTerritories(rc *reqCtx, op string) error {
 	return rc.require(oauth.Need{Family: "settings", Resource: "territories", Op: op})
 }
 
-// writeTerritoryOutcomes answers a territory write with one entry per item under key.
-func writeTerritoryOutcomes(w http.ResponseWriter, key string, outs []territories.Outcome, ok int) {
-	entries := make([]entry, len(outs))
-	for i, o := range outs {
-		if o.OK() {
-			entries[i] = successEntry(o.Message, o.Details)
-		} else {
-			entries[i] = errorEntry(o.Err)
-		}
-	}
-	writeJSON(w, multiStatus(entries, ok), map[string]any{key: entries})
-}
-
-// writeTerritoryPage answers a territory list: 204 when empty, else {"territories","info"}.
-func writeTerritoryPage(w http.ResponseWriter, p *territories.Page) {
-	if len(p.Territories) == 0 {
-		writeNoContent(w)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"territories": p.Territories, "info": p.Info})
-}
-
 // listTerritories serves GET /settings/territories.
 func (s *Server) listTerritories(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
 	if err := requireTerritories(rc, oauth.OpRead); err != nil {
@@ -80,7 +58,7 @@ func (s *Server) listTerritories(w http.ResponseWriter, r *http.Request, rc *req
 	if err != nil {
 		return err
 	}
-	writeTerritoryPage(w, p)
+	writeList(w, "territories", p.Territories, p.Info)
 	return nil
 }
 
@@ -106,7 +84,7 @@ func (s *Server) childTerritories(w http.ResponseWriter, r *http.Request, rc *re
 	if err != nil {
 		return err
 	}
-	writeTerritoryPage(w, p)
+	writeList(w, "territories", p.Territories, p.Info)
 	return nil
 }
 
@@ -123,7 +101,7 @@ func (s *Server) createTerritories(w http.ResponseWriter, r *http.Request, rc *r
 	if err != nil {
 		return err
 	}
-	writeTerritoryOutcomes(w, "territories", outs, http.StatusCreated)
+	writeOutcomes(w, "territories", outs, http.StatusCreated)
 	return nil
 }
 
@@ -149,7 +127,7 @@ func (s *Server) putTerritories(w http.ResponseWriter, r *http.Request, rc *reqC
 	if err != nil {
 		return err
 	}
-	writeTerritoryOutcomes(w, "territories", outs, http.StatusOK)
+	writeOutcomes(w, "territories", outs, http.StatusOK)
 	return nil
 }
 
@@ -162,7 +140,7 @@ func (s *Server) deleteTerritories(w http.ResponseWriter, r *http.Request, rc *r
 	if err != nil {
 		return err
 	}
-	writeTerritoryOutcomes(w, "territories", outs, http.StatusOK)
+	writeOutcomes(w, "territories", outs, http.StatusOK)
 	return nil
 }
 
@@ -175,7 +153,7 @@ func (s *Server) deleteTerritory(w http.ResponseWriter, r *http.Request, rc *req
 	if err != nil {
 		return err
 	}
-	writeTerritoryOutcomes(w, "territories", outs, http.StatusOK)
+	writeOutcomes(w, "territories", outs, http.StatusOK)
 	return nil
 }
 
@@ -201,7 +179,7 @@ func (s *Server) transfer(w http.ResponseWriter, r *http.Request, rc *reqCtx, pa
 	if err != nil {
 		return err
 	}
-	writeTerritoryOutcomes(w, "territories", outs, http.StatusOK)
+	writeOutcomes(w, "territories", outs, http.StatusOK)
 	return nil
 }
 
@@ -235,6 +213,6 @@ func (s *Server) recordTerritories(w http.ResponseWriter, r *http.Request, rc *r
 	if err != nil {
 		return err
 	}
-	writeTerritoryOutcomes(w, "data", outs, http.StatusOK)
+	writeOutcomes(w, "data", outs, http.StatusOK)
 	return nil
 }

@@ -58,19 +58,6 @@ func (s *Server) viewModule(r *http.Request, rc *reqCtx, op string) (*crmd.Modul
 	return m, nil
 }
 
-// writeViewOutcomes answers a views write with one entry per item under "custom_views".
-func writeViewOutcomes(w http.ResponseWriter, outs []views.Outcome, ok int) {
-	entries := make([]entry, len(outs))
-	for i, o := range outs {
-		if o.OK() {
-			entries[i] = successEntry(o.Message, o.Details)
-		} else {
-			entries[i] = errorEntry(o.Err)
-		}
-	}
-	writeJSON(w, multiStatus(entries, ok), map[string]any{"custom_views": entries})
-}
-
 // listViews serves GET /settings/custom_views?module=.
 func (s *Server) listViews(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
 	m, err := s.viewModule(r, rc, oauth.OpRead)
@@ -81,11 +68,7 @@ func (s *Server) listViews(w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 	if err != nil {
 		return err
 	}
-	if len(p.Views) == 0 {
-		writeNoContent(w)
-		return nil
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"custom_views": p.Views, "info": p.Info})
+	writeList(w, "custom_views", p.Views, p.Info)
 	return nil
 }
 
@@ -120,7 +103,7 @@ func (s *Server) createViews(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 	if err != nil {
 		return err
 	}
-	writeViewOutcomes(w, outs, http.StatusCreated)
+	writeOutcomes(w, "custom_views", outs, http.StatusCreated)
 	return nil
 }
 
@@ -153,7 +136,7 @@ func (s *Server) putViews(w http.ResponseWriter, r *http.Request, rc *reqCtx, pa
 	if err != nil {
 		return err
 	}
-	writeViewOutcomes(w, outs, http.StatusOK)
+	writeOutcomes(w, "custom_views", outs, http.StatusOK)
 	return nil
 }
 
@@ -167,7 +150,7 @@ func (s *Server) deleteView(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 	if err != nil {
 		return err
 	}
-	writeViewOutcomes(w, []views.Outcome{out}, http.StatusOK)
+	writeOutcomes(w, "custom_views", []crmd.Outcome{out}, http.StatusOK)
 	return nil
 }
 
