@@ -203,20 +203,30 @@ func (s *Server) listModules(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 		writeNoContent(w)
 		return nil
 	}
-	_, refs, err := s.metaProfileRefs(ctx, rc.caller.Org.ID)
+	out, err := s.metaModulesJSON(ctx, rc, mods)
 	if err != nil {
 		return err
 	}
+	writeJSON(w, http.StatusOK, map[string]any{"modules": out})
+	return nil
+}
+
+// metaModulesJSON shapes modules as /settings/modules shows them, with the org's profiles and its
+// founding administrator.
+func (s *Server) metaModulesJSON(ctx context.Context, rc *reqCtx, mods []*crmd.Module) ([]metaModuleJSON, error) {
+	_, refs, err := s.metaProfileRefs(ctx, rc.caller.Org.ID)
+	if err != nil {
+		return nil, err
+	}
 	admin, err := s.metaFirstAdmin(ctx, rc.caller.Org.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	out := make([]metaModuleJSON, len(mods))
 	for i, m := range mods {
 		out[i] = metaModuleOf(m, rc, refs, admin)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"modules": out})
-	return nil
+	return out, nil
 }
 
 // metaListHas reports whether a comma-separated parameter holds want (case-insensitively).
@@ -253,15 +263,11 @@ func (s *Server) getModule(w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 		// Segment 2 after /crm/{version}/ (settings=0, modules=1) is the bad one.
 		return metaErrInvalidModule(crmd.D{"resource_path_index": 2})
 	}
-	_, refs, err := s.metaProfileRefs(ctx, rc.caller.Org.ID)
+	out, err := s.metaModulesJSON(ctx, rc, []*crmd.Module{m})
 	if err != nil {
 		return err
 	}
-	admin, err := s.metaFirstAdmin(ctx, rc.caller.Org.ID)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"modules": []metaModuleJSON{metaModuleOf(m, rc, refs, admin)}})
+	writeJSON(w, http.StatusOK, map[string]any{"modules": out})
 	return nil
 }
 
@@ -744,17 +750,9 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 		return nil
 	}
 	end := min(start+perPage, len(users))
-	admin, err := s.metaFirstAdmin(ctx, org.ID)
+	out, err := s.metaUsersJSON(ctx, org, users[start:end])
 	if err != nil {
 		return err
-	}
-	modified, err := s.store.UserModifiedTimes(ctx, org.ID)
-	if err != nil {
-		return err
-	}
-	out := make([]metaUserJSON, 0, end-start)
-	for _, u := range users[start:end] {
-		out = append(out, metaUserOf(u, org, admin, modified))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"users": out,
@@ -782,16 +780,30 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, rc *reqCtx) err
 	if err != nil {
 		return err
 	}
-	admin, err := s.metaFirstAdmin(ctx, org.ID)
+	out, err := s.metaUsersJSON(ctx, org, []*crmd.User{u})
 	if err != nil {
 		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+	return nil
+}
+
+// metaUsersJSON shapes users of org as /users shows them, with the org's founding administrator and
+// the users' modification times.
+func (s *Server) metaUsersJSON(ctx context.Context, org *crmd.Org, users []*crmd.User) ([]metaUserJSON, error) {
+	admin, err := s.metaFirstAdmin(ctx, org.ID)
+	if err != nil {
+		return nil, err
 	}
 	modified, err := s.store.UserModifiedTimes(ctx, org.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"users": []metaUserJSON{metaUserOf(u, org, admin, modified)}})
-	return nil
+	out := make([]metaUserJSON, len(users))
+	for i, u := range users {
+		out[i] = metaUserOf(u, org, admin, modified)
+	}
+	return out, nil
 }
 
 // ---- org -------------------------------------------------------------------------------------------
