@@ -39,7 +39,7 @@ var systemSortColumns = map[string]string{
 // any field of the module, sorted on its stored JSON value. Names match case-insensitively and are
 // echoed canonical.
 func parseSort(m *crmd.Module, version int, q url.Values) (sortSpec, *crmd.Error) {
-	raw, ok := param(q, "sort_by")
+	raw, ok := crmd.QueryParam(q, "sort_by")
 	if !ok {
 		return sortSpec{name: "id", column: store.SortID}, nil
 	}
@@ -65,7 +65,7 @@ func parseSort(m *crmd.Module, version int, q url.Values) (sortSpec, *crmd.Error
 		}
 	}
 	if name == "" {
-		return sortSpec{}, invalidParam("sort_by")
+		return sortSpec{}, crmd.ErrInvalidParam("sort_by")
 	}
 	if col, ok := systemSortColumns[name]; ok {
 		return sortSpec{name: name, column: col}, nil
@@ -117,7 +117,7 @@ func ErrInvalidCVID() *crmd.Error {
 // several problems always gets the same answer.
 func parseListParams(m *crmd.Module, version int, q url.Values) (*listParams, *crmd.Error) {
 	p := &listParams{}
-	if raw, ok := param(q, "fields"); ok {
+	if raw, ok := crmd.QueryParam(q, "fields"); ok {
 		sel, err := parseFields(m, raw)
 		if err != nil {
 			return nil, err
@@ -126,17 +126,17 @@ func parseListParams(m *crmd.Module, version int, q url.Values) (*listParams, *c
 	} else if version >= 50 {
 		return nil, crmd.ErrParamMissing("fields")
 	}
-	_, hasPage := param(q, "page")
+	_, hasPage := crmd.QueryParam(q, "page")
 	if version >= 50 {
-		p.token, _ = param(q, "page_token")
+		p.token, _ = crmd.QueryParam(q, "page_token")
 	}
 	if p.token != "" && hasPage {
 		return nil, crmd.E("AMBIGUITY_DURING_PROCESSING", "ambiguity during processing",
 			crmd.D{"ambiguity_due_to": []map[string]any{{"param_name": "page"}, {"param_name": "page_token"}}})
 	}
-	if v, ok := param(q, "cvid"); ok {
+	if v, ok := crmd.QueryParam(q, "cvid"); ok {
 		// A view brings its own order, so sort_by beside it is ambiguous (facts §5.2).
-		if _, sorted := param(q, "sort_by"); sorted {
+		if _, sorted := crmd.QueryParam(q, "sort_by"); sorted {
 			return nil, crmd.E("AMBIGUITY_DURING_PROCESSING", "ambiguity during processing",
 				crmd.D{"ambiguity_due_to": []map[string]any{{"param_name": "cvid"}, {"param_name": "sort_by"}}})
 		}
@@ -147,24 +147,24 @@ func parseListParams(m *crmd.Module, version int, q url.Values) (*listParams, *c
 		p.cvid = id
 	}
 	var err *crmd.Error
-	if p.page, p.perPage, err = pageParams(q); err != nil {
+	if p.page, p.perPage, err = crmd.PageParams(q, MaxPerPage); err != nil {
 		return nil, err
 	}
 	if p.sort, err = parseSort(m, version, q); err != nil {
 		return nil, err
 	}
 	p.desc = true
-	if v, ok := param(q, "sort_order"); ok {
+	if v, ok := crmd.QueryParam(q, "sort_order"); ok {
 		switch strings.ToLower(v) {
 		case "asc":
 			p.desc = false
 		case "desc":
 		default:
-			return nil, invalidParam("sort_order")
+			return nil, crmd.ErrInvalidParam("sort_order")
 		}
 	}
 	p.approval = store.ApprovedOnly
-	if v, ok := param(q, "approved"); ok {
+	if v, ok := crmd.QueryParam(q, "approved"); ok {
 		switch strings.ToLower(v) {
 		case "true":
 		case "false":
@@ -172,13 +172,13 @@ func parseListParams(m *crmd.Module, version int, q url.Values) (*listParams, *c
 		case "both":
 			p.approval = store.ApprovedBoth
 		default:
-			return nil, invalidParam("approved")
+			return nil, crmd.ErrInvalidParam("approved")
 		}
 	}
-	if v, ok := param(q, "ids"); ok {
-		ids, good := splitIDs(v)
+	if v, ok := crmd.QueryParam(q, "ids"); ok {
+		ids, good := crmd.SplitIDs(v)
 		if !good {
-			return nil, invalidParam("ids")
+			return nil, crmd.ErrInvalidParam("ids")
 		}
 		if len(ids) > MaxDelete {
 			return nil, crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": MaxDelete, "param_name": "ids"})
@@ -234,7 +234,7 @@ func (p *listParams) applyViewSort(m *crmd.Module, version int, q url.Values, f 
 			p.sort = sp
 		}
 	}
-	if _, given := param(q, "sort_order"); !given {
+	if _, given := crmd.QueryParam(q, "sort_order"); !given {
 		switch f.SortOrder {
 		case "asc":
 			p.desc = false
@@ -383,7 +383,7 @@ func (s *Service) List(ctx context.Context, c *crmd.Caller, m *crmd.Module, vers
 		}
 		t, ok := decodeToken(secret, p.token)
 		if !ok {
-			return nil, invalidParam("page_token")
+			return nil, crmd.ErrInvalidParam("page_token")
 		}
 		if t.user != c.User.ID || t.module != m.ID || t.bind != bind {
 			return nil, crmd.E("TOKEN_BOUND_DATA_MISMATCH", "The page_token given seems to be invalid or input param is added or altered or deleted",
@@ -472,7 +472,7 @@ func (s *Service) Get(ctx context.Context, c *crmd.Caller, m *crmd.Module, rawID
 		return nil, ErrInvalidPathID()
 	}
 	var sel []string
-	if raw, ok := param(q, "fields"); ok {
+	if raw, ok := crmd.QueryParam(q, "fields"); ok {
 		var err *crmd.Error
 		if sel, err = parseFields(m, raw); err != nil {
 			return nil, err
@@ -512,7 +512,7 @@ func (s *Service) ListDeleted(ctx context.Context, c *crmd.Caller, m *crmd.Modul
 		return nil, err
 	}
 	typ := store.DeletedAll
-	if v, ok := param(q, "type"); ok {
+	if v, ok := crmd.QueryParam(q, "type"); ok {
 		switch v {
 		case store.DeletedAll, store.DeletedRecycle, store.DeletedPermanent:
 			typ = v
@@ -520,7 +520,7 @@ func (s *Service) ListDeleted(ctx context.Context, c *crmd.Caller, m *crmd.Modul
 			return nil, crmd.E("PATTERN_NOT_MATCHED", crmd.MsgPatternNotMatch, crmd.D{"param_name": "type"})
 		}
 	}
-	page, perPage, perr := pageParams(q)
+	page, perPage, perr := crmd.PageParams(q, MaxPerPage)
 	if perr != nil {
 		return nil, perr
 	}

@@ -7,8 +7,6 @@ package records
 
 import (
 	"context"
-	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/crmd/crmd"
@@ -114,39 +112,6 @@ func userRef(users map[crmd.ID]*crmd.User, id crmd.ID, withEmail bool) map[strin
 	return ref
 }
 
-// param returns a query parameter and whether it was given a non-empty value. Empty values count as
-// absent, because some clients send every known parameter with an empty value (`per_page=&page=`).
-func param(q url.Values, name string) (string, bool) {
-	v := strings.TrimSpace(q.Get(name))
-	return v, v != ""
-}
-
-// invalidParam is the request-level INVALID_DATA error for a query parameter.
-func invalidParam(name string) *crmd.Error {
-	return crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"param_name": name})
-}
-
-// pageParams reads page (default 1, ≥ 1) and per_page (default and maximum 200; larger values are
-// clamped, as Zoho does, rather than refused).
-func pageParams(q url.Values) (page, perPage int, err *crmd.Error) {
-	page, perPage = 1, MaxPerPage
-	if v, ok := param(q, "page"); ok {
-		n, e := strconv.Atoi(v)
-		if e != nil || n < 1 {
-			return 0, 0, invalidParam("page")
-		}
-		page = n
-	}
-	if v, ok := param(q, "per_page"); ok {
-		n, e := strconv.Atoi(v)
-		if e != nil || n < 1 {
-			return 0, 0, invalidParam("per_page")
-		}
-		perPage = min(n, MaxPerPage)
-	}
-	return page, perPage, nil
-}
-
 // ParseDeleteIDs reads the ids parameter of DELETE /{module}?ids=: a comma list of at most MaxDelete
 // distinct ids, de-duplicated in first-seen order (D2). Missing or empty is REQUIRED_PARAM_MISSING, a
 // malformed id UNABLE_TO_PARSE_DATA_TYPE, too many LIMIT_EXCEEDED.
@@ -155,7 +120,7 @@ func ParseDeleteIDs(raw string) ([]crmd.ID, *crmd.Error) {
 	if raw == "" {
 		return nil, crmd.E("REQUIRED_PARAM_MISSING", "One of the expected parameter is missing", crmd.D{"param_name": "ids"})
 	}
-	ids, ok := splitIDs(raw)
+	ids, ok := crmd.SplitIDs(raw)
 	if !ok {
 		return nil, crmd.E("UNABLE_TO_PARSE_DATA_TYPE", crmd.MsgUnableToParse, crmd.D{"param_name": "ids"})
 	}
@@ -163,23 +128,4 @@ func ParseDeleteIDs(raw string) ([]crmd.ID, *crmd.Error) {
 		return nil, crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": MaxDelete, "param_name": "ids"})
 	}
 	return ids, nil
-}
-
-// splitIDs parses a comma list of ids, de-duplicating in first-seen order; false on any malformed
-// element (including an empty one).
-func splitIDs(raw string) ([]crmd.ID, bool) {
-	parts := strings.Split(raw, ",")
-	seen := make(map[crmd.ID]bool, len(parts))
-	out := make([]crmd.ID, 0, len(parts))
-	for _, p := range parts {
-		id, ok := crmd.ParseID(strings.TrimSpace(p))
-		if !ok {
-			return nil, false
-		}
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out, true
 }

@@ -225,22 +225,22 @@ const territoriesKey = "Territories"
 // INVALID_DATA {"param_name":"include_child"}) of GET /{module}. include_child without territory_id is
 // ignored. A territory id of 0 means none.
 func parseTerritoryParams(q url.Values) (crmd.ID, bool, *crmd.Error) {
-	raw, ok := param(q, "territory_id")
+	raw, ok := crmd.QueryParam(q, "territory_id")
 	if !ok {
 		return 0, false, nil
 	}
 	id, good := crmd.ParseID(raw)
 	if !good {
-		return 0, false, invalidParam("territory_id")
+		return 0, false, crmd.ErrInvalidParam("territory_id")
 	}
 	sub := false
-	if v, ok := param(q, "include_child"); ok {
+	if v, ok := crmd.QueryParam(q, "include_child"); ok {
 		switch strings.ToLower(v) {
 		case "true":
 			sub = true
 		case "false":
 		default:
-			return 0, false, invalidParam("include_child")
+			return 0, false, crmd.ErrInvalidParam("include_child")
 		}
 	}
 	return id, sub, nil
@@ -252,7 +252,7 @@ func parseTerritoryParams(q url.Values) (crmd.ID, bool, *crmd.Error) {
 func (s *Service) territoryWhere(ctx context.Context, c *crmd.Caller, id crmd.ID, subtree bool) (store.Predicate, error) {
 	p, err := territories.New(s.st).Filter(ctx, c.Org.ID, id, subtree)
 	if _, unknown := crmd.AsError(err); unknown {
-		return store.Predicate{}, invalidParam("territory_id")
+		return store.Predicate{}, crmd.ErrInvalidParam("territory_id")
 	}
 	return p, err
 }

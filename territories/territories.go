@@ -159,66 +159,19 @@ func errInvalidPathID() *crmd.Error {
 	return crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"resource_path_index": 2})
 }
 
-// param returns a query parameter and whether it was given a non-empty value.
-func param(q url.Values, name string) (string, bool) {
-	v := strings.TrimSpace(q.Get(name))
-	return v, v != ""
-}
-
-func invalidParam(name string) *crmd.Error {
-	return crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"param_name": name})
-}
-
-// pageParams reads page (default 1) and per_page (default and maximum 200; larger values are clamped).
-func pageParams(q url.Values) (page, perPage int, err *crmd.Error) {
-	page, perPage = 1, MaxPerPage
-	if v, ok := param(q, "page"); ok {
-		n, e := strconv.Atoi(v)
-		if e != nil || n < 1 {
-			return 0, 0, invalidParam("page")
-		}
-		page = n
-	}
-	if v, ok := param(q, "per_page"); ok {
-		n, e := strconv.Atoi(v)
-		if e != nil || n < 1 {
-			return 0, 0, invalidParam("per_page")
-		}
-		perPage = min(n, MaxPerPage)
-	}
-	return page, perPage, nil
-}
-
-// splitIDs parses a comma list of ids, de-duplicated in first-seen order; false on any malformed one.
-func splitIDs(raw string) ([]crmd.ID, bool) {
-	seen := map[crmd.ID]bool{}
-	var out []crmd.ID
-	for _, p := range strings.Split(raw, ",") {
-		id, ok := crmd.ParseID(strings.TrimSpace(p))
-		if !ok {
-			return nil, false
-		}
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out, true
-}
-
 // List answers GET /settings/territories: the org's territories in id order (the root first), one
 // page at a time, optionally only those named by ids (a comma list of at most MaxIDs; ids that name
 // nothing are left out). Zoho's filters and include parameters are accepted and ignored.
 func (s *Service) List(ctx context.Context, c *crmd.Caller, q url.Values) (*Page, error) {
-	page, perPage, perr := pageParams(q)
+	page, perPage, perr := crmd.PageParams(q, MaxPerPage)
 	if perr != nil {
 		return nil, perr
 	}
 	var ids []crmd.ID
-	if v, ok := param(q, "ids"); ok {
+	if v, ok := crmd.QueryParam(q, "ids"); ok {
 		var good bool
-		if ids, good = splitIDs(v); !good {
-			return nil, invalidParam("ids")
+		if ids, good = crmd.SplitIDs(v); !good {
+			return nil, crmd.ErrInvalidParam("ids")
 		}
 		if len(ids) > MaxIDs {
 			return nil, crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": MaxIDs, "param_name": "ids"})
@@ -237,7 +190,7 @@ func (s *Service) Children(ctx context.Context, c *crmd.Caller, rawID string, q 
 	if err != nil {
 		return nil, err
 	}
-	page, perPage, perr := pageParams(q)
+	page, perPage, perr := crmd.PageParams(q, MaxPerPage)
 	if perr != nil {
 		return nil, perr
 	}

@@ -390,11 +390,11 @@ func (s *Service) Delete(ctx context.Context, c *crmd.Caller, q url.Values) ([]O
 	if err := requireAdmin(c); err != nil {
 		return nil, err
 	}
-	raw, ok := param(q, "ids")
+	raw, ok := crmd.QueryParam(q, "ids")
 	if !ok {
 		return nil, crmd.E("REQUIRED_PARAM_MISSING", "mandatory param missing", crmd.D{"param_name": "ids"})
 	}
-	ids, good := splitIDs(raw)
+	ids, good := crmd.SplitIDs(raw)
 	if !good {
 		return nil, crmd.E("UNABLE_TO_PARSE_DATA_TYPE", crmd.MsgUnableToParse, crmd.D{"param_name": "ids"})
 	}

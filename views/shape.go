@@ -3,8 +3,6 @@ package views
 import (
 	"context"
 	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/crmd/crmd"
@@ -30,31 +28,6 @@ type Page struct {
 // malformed or names no view of the module the caller may see: segment 2 after /crm/{version}/.
 func ErrInvalidPathID() *crmd.Error {
 	return crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"resource_path_index": 2})
-}
-
-func invalidParam(name string) *crmd.Error {
-	return crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"param_name": name})
-}
-
-// pageParams reads page (default 1) and per_page (default and maximum 200, larger values clamped), as
-// the other Zoho lists do; empty values count as absent.
-func pageParams(q url.Values) (page, perPage int, err *crmd.Error) {
-	page, perPage = 1, MaxPerPage
-	if v := strings.TrimSpace(q.Get("page")); v != "" {
-		n, e := strconv.Atoi(v)
-		if e != nil || n < 1 {
-			return 0, 0, invalidParam("page")
-		}
-		page = n
-	}
-	if v := strings.TrimSpace(q.Get("per_page")); v != "" {
-		n, e := strconv.Atoi(v)
-		if e != nil || n < 1 {
-			return 0, 0, invalidParam("per_page")
-		}
-		perPage = min(n, MaxPerPage)
-	}
-	return page, perPage, nil
 }
 
 // shaper renders views for one request.
@@ -178,7 +151,7 @@ func (sh *shaper) view(v *store.View, full bool) map[string]any {
 // system views first, with info {per_page, default (the cvid of the All view), count, translation, page,
 // more_records}. version is the API version ×10.
 func (s *Service) List(ctx context.Context, c *crmd.Caller, m *crmd.Module, version int, q url.Values) (*Page, error) {
-	page, perPage, perr := pageParams(q)
+	page, perPage, perr := crmd.PageParams(q, MaxPerPage)
 	if perr != nil {
 		return nil, perr
 	}

@@ -1,0 +1,62 @@
+package crmd
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Query parameters the list APIs (records, custom views, territories) read alike.
+
+// QueryParam returns a query parameter, trimmed, and whether it was given a non-empty value. Empty values
+// count as absent, because some clients send every known parameter with an empty value
+// (`per_page=&page=`).
+func QueryParam(q url.Values, name string) (string, bool) {
+	v := strings.TrimSpace(q.Get(name))
+	return v, v != ""
+}
+
+// ErrInvalidParam is the request-level INVALID_DATA error for a query parameter.
+func ErrInvalidParam(name string) *Error {
+	return E("INVALID_DATA", MsgInvalidData, D{"param_name": name})
+}
+
+// PageParams reads page (default 1, ≥ 1) and per_page (default and maximum maxPerPage; larger values are
+// clamped, as Zoho does, rather than refused). Anything else is ErrInvalidParam.
+func PageParams(q url.Values, maxPerPage int) (page, perPage int, err *Error) {
+	page, perPage = 1, maxPerPage
+	if v, ok := QueryParam(q, "page"); ok {
+		n, e := strconv.Atoi(v)
+		if e != nil || n < 1 {
+			return 0, 0, ErrInvalidParam("page")
+		}
+		page = n
+	}
+	if v, ok := QueryParam(q, "per_page"); ok {
+		n, e := strconv.Atoi(v)
+		if e != nil || n < 1 {
+			return 0, 0, ErrInvalidParam("per_page")
+		}
+		perPage = min(n, maxPerPage)
+	}
+	return page, perPage, nil
+}
+
+// SplitIDs parses a comma list of ids, de-duplicated in first-seen order; false on any malformed
+// element (an empty one included).
+func SplitIDs(raw string) ([]ID, bool) {
+	parts := strings.Split(raw, ",")
+	seen := make(map[ID]bool, len(parts))
+	out := make([]ID, 0, len(parts))
+	for _, p := range parts {
+		id, ok := ParseID(strings.TrimSpace(p))
+		if !ok {
+			return nil, false
+		}
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out, true
+}
