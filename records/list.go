@@ -441,7 +441,7 @@ func (s *Service) List(ctx context.Context, c *crmd.Caller, m *crmd.Module, vers
 	if len(recs) == 0 {
 		return res, nil
 	}
-	users, err := s.userMap(ctx, c.Org.ID)
+	users, err := s.st.UsersByID(ctx, c.Org.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -485,7 +485,7 @@ func (s *Service) Get(ctx context.Context, c *crmd.Caller, m *crmd.Module, rawID
 	if err != nil {
 		return nil, err
 	}
-	users, err := s.userMap(ctx, c.Org.ID)
+	users, err := s.st.UsersByID(ctx, c.Org.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -537,7 +537,7 @@ func (s *Service) ListDeleted(ctx context.Context, c *crmd.Caller, m *crmd.Modul
 	if len(recs) == 0 {
 		return res, nil
 	}
-	users, err := s.userMap(ctx, c.Org.ID)
+	users, err := s.st.UsersByID(ctx, c.Org.ID)
 	if err != nil {
 		return nil, err
 	}

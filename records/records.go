@@ -6,7 +6,6 @@
 package records
 
 import (
-	"context"
 	"strings"
 
 	"github.com/crmd/crmd"
@@ -80,20 +79,6 @@ func checkProfile(c *crmd.Caller, m *crmd.Module, verb string) error {
 // record, everyone else only on the records they own.
 func mayTouch(c *crmd.Caller, r *store.Record) bool {
 	return c.User.Profile.IsAdmin() || r.OwnerID == c.User.ID
-}
-
-// userMap loads the org's users once per request, so that shaping many records needs no further
-// queries.
-func (s *Service) userMap(ctx context.Context, orgID crmd.ID) (map[crmd.ID]*crmd.User, error) {
-	us, err := s.st.Users(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[crmd.ID]*crmd.User, len(us))
-	for _, u := range us {
-		out[u.ID] = u
-	}
-	return out, nil
 }
 
 // userRef is Zoho's {"name","id"} (and "email" when withEmail) reference to a user. A user that no

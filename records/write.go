@@ -216,7 +216,7 @@ func (s *Service) Insert(ctx context.Context, c *crmd.Caller, m *crmd.Module, bo
 	if derr != nil {
 		return nil, derr
 	}
-	users, err := s.userMap(ctx, c.Org.ID)
+	users, err := s.st.UsersByID(ctx, c.Org.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -317,7 +317,7 @@ func (s *Service) Update(ctx context.Context, c *crmd.Caller, m *crmd.Module, pa
 	if derr != nil {
 		return nil, derr
 	}
-	users, err := s.userMap(ctx, c.Org.ID)
+	users, err := s.st.UsersByID(ctx, c.Org.ID)
 	if err != nil {
 		return nil, err
 	}

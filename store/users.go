@@ -125,6 +125,20 @@ func (s *Store) Users(ctx context.Context, orgID crmd.ID) ([]*crmd.User, error) 
 	return out, rows.Err()
 }
 
+// UsersByID returns every user of an org keyed by id, so that a request shaping many rows reads the
+// users once.
+func (s *Store) UsersByID(ctx context.Context, orgID crmd.ID) (map[crmd.ID]*crmd.User, error) {
+	us, err := s.Users(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[crmd.ID]*crmd.User, len(us))
+	for _, u := range us {
+		out[u.ID] = u
+	}
+	return out, nil
+}
+
 // Profiles returns the org's profiles in id order.
 func (s *Store) Profiles(ctx context.Context, orgID crmd.ID) ([]crmd.Profile, error) {
 	rows, err := s.R.QueryContext(ctx, s.Q(`SELECT id, name FROM profiles WHERE org_id = ? ORDER BY id`), int64(orgID))

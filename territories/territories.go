@@ -246,19 +246,6 @@ func (s *Service) page(ctx context.Context, c *crmd.Caller, q store.TerritoryQue
 	return res, nil
 }
 
-// userMap loads the org's users once per request.
-func (s *Service) userMap(ctx context.Context, orgID crmd.ID) (map[crmd.ID]*crmd.User, error) {
-	us, err := s.st.Users(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[crmd.ID]*crmd.User, len(us))
-	for _, u := range us {
-		out[u.ID] = u
-	}
-	return out, nil
-}
-
 func userRef(users map[crmd.ID]*crmd.User, id crmd.ID) *Ref {
 	if id == 0 {
 		return nil
@@ -273,7 +260,7 @@ func userRef(users map[crmd.ID]*crmd.User, id crmd.ID) *Ref {
 // shape renders territories as Zoho's JSON with two further queries at most, whatever their number:
 // the org's users and the parents not among ts.
 func (s *Service) shape(ctx context.Context, c *crmd.Caller, ts []*store.Territory) ([]Item, error) {
-	users, err := s.userMap(ctx, c.Org.ID)
+	users, err := s.st.UsersByID(ctx, c.Org.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -162,7 +162,7 @@ func (s *Service) Create(ctx context.Context, c *crmd.Caller, body map[string]an
 	if _, err := s.st.EnsureRootTerritory(ctx, c.Org.ID); err != nil {
 		return nil, err
 	}
-	users, err := s.userMap(ctx, c.Org.ID)
+	users, err := s.st.UsersByID(ctx, c.Org.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +261,7 @@ func (s *Service) Update(ctx context.Context, c *crmd.Caller, pathID string, bod
 	if _, err := s.st.EnsureRootTerritory(ctx, c.Org.ID); err != nil {
 		return nil, err
 	}
-	users, err := s.userMap(ctx, c.Org.ID)
+	users, err := s.st.UsersByID(ctx, c.Org.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -40,13 +40,9 @@ type shaper struct {
 }
 
 func (s *Service) shaper(ctx context.Context, c *crmd.Caller, m *crmd.Module, version int) (*shaper, error) {
-	us, err := s.st.Users(ctx, c.Org.ID)
+	users, err := s.st.UsersByID(ctx, c.Org.ID)
 	if err != nil {
 		return nil, err
-	}
-	users := make(map[crmd.ID]*crmd.User, len(us))
-	for _, u := range us {
-		users[u.ID] = u
 	}
 	return &shaper{c: c, m: m, version: version, users: users, loc: c.Org.Location()}, nil
 }
