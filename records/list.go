@@ -367,12 +367,9 @@ func (s *Service) List(ctx context.Context, c *crmd.Caller, m *crmd.Module, vers
 	}
 	rq.Where = append(rq.Where, viewWhere...)
 	if p.terr != 0 {
-		where, err := s.territoryWhere(ctx, c, p.terr, p.subtree)
+		where, err := s.territoryWhere(ctx, c, p.terr, p.subtree, len(viewWhere) > 0)
 		if err != nil {
 			return nil, err
-		}
-		if len(viewWhere) > 0 {
-			where = where.Secondary(s.st.Dialect)
 		}
 		rq.Where = append(rq.Where, where)
 	}

@@ -297,18 +297,6 @@ type Predicate struct {
 	Args []any
 }
 
-// Secondary marks a membership predicate ("records.id IN (…)", such as a territory filter) so that
-// SQLite does not drive the query from it but tests it on the rows another condition found. SQLite
-// drives from such a list whatever its statistics say; beside a view on an indexed field that read every
-// record of the territory to test the view: 316 ms against 12 ms for 50,000 Leads. The unary + makes
-// the term unusable as an index key without changing its value. PostgreSQL plans this well by itself.
-func (p Predicate) Secondary(d Dialect) Predicate {
-	if d != SQLite {
-		return p
-	}
-	return Predicate{SQL: "+" + p.SQL, Args: p.Args}
-}
-
 var recordSortColumns = map[string]bool{SortID: true, SortCreatedTime: true, SortModifiedTime: true, SortOwner: true, SortCreatedBy: true, SortModifiedBy: true}
 
 // jsonValueExpr is the dialect's expression for one top-level value of the data document; the path

@@ -316,21 +316,26 @@ func TestTerritorySubtreeWide(t *testing.T) {
 				want[r] = true
 			}
 		}
-		recs, err := f.st.ListRecords(ctx, RecordQuery{OrgID: f.orgA.ID, ModuleID: f.leadsA.ID,
-			Where: []Predicate{f.st.TerritoryRecordFilter(f.orgA.ID, c.terr, c.subtree)}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[crmd.ID]bool{}
-		for _, r := range recs {
-			got[r.ID] = true
-		}
-		if len(got) != len(want) {
-			t.Fatalf("filter %s subtree=%v: got %v, want %v", c.terr, c.subtree, got, want)
-		}
-		for id := range want {
-			if !got[id] {
-				t.Fatalf("filter %s subtree=%v: %s missing", c.terr, c.subtree, id)
+		// Both SQL forms — the list that drives a query and the per-row probe — select the same records.
+		for form, pred := range map[string]Predicate{
+			"filter": f.st.TerritoryRecordFilter(f.orgA.ID, c.terr, c.subtree),
+			"probe":  f.st.TerritoryRecordProbe(f.orgA.ID, c.terr, c.subtree),
+		} {
+			recs, err := f.st.ListRecords(ctx, RecordQuery{OrgID: f.orgA.ID, ModuleID: f.leadsA.ID, Where: []Predicate{pred}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[crmd.ID]bool{}
+			for _, r := range recs {
+				got[r.ID] = true
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%s %s subtree=%v: got %v, want %v", form, c.terr, c.subtree, got, want)
+			}
+			for id := range want {
+				if !got[id] {
+					t.Fatalf("%s %s subtree=%v: %s missing", form, c.terr, c.subtree, id)
+				}
 			}
 		}
 	}

@@ -151,6 +151,16 @@ func (s *Service) Filter(ctx context.Context, orgID, territoryID crmd.ID, includ
 	return s.st.TerritoryRecordFilter(orgID, territoryID, includeChild), nil
 }
 
+// Probe is Filter in the form to combine with a selective condition, such as a view on an indexed
+// field: each candidate record is tested against the territory instead of the territory's records
+// being listed (see store.TerritoryRecordProbe). Errors as Filter.
+func (s *Service) Probe(ctx context.Context, orgID, territoryID crmd.ID, includeChild bool) (store.Predicate, error) {
+	if _, err := s.Filter(ctx, orgID, territoryID, includeChild); err != nil {
+		return store.Predicate{}, err
+	}
+	return s.st.TerritoryRecordProbe(orgID, territoryID, includeChild), nil
+}
+
 // ---- reads ---------------------------------------------------------------------------------------
 
 // errInvalidPathID is the answer for a territory id in the path (segment 2 after /crm/{version}/) that

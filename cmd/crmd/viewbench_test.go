@@ -114,6 +114,10 @@ func BenchmarkViewSelect(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	westProbe, err := tsvc.Probe(ctx, no.org.ID, west, true)
+	if err != nil {
+		b.Fatal(err)
+	}
 
 	// ids runs the selection a cvid job snapshots: live, approved records of the module matching every
 	// predicate.
@@ -179,7 +183,7 @@ func BenchmarkViewSelect(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		nIdx, idx := median(func() (int, time.Duration) { return ids(resolve(simple)) })
-		nComb, comb := median(func() (int, time.Duration) { return ids(resolve(combined), westFilter.Secondary(st.Dialect)) })
+		nComb, comb := median(func() (int, time.Duration) { return ids(resolve(combined), westProbe) })
 		nScan, scan := median(func() (int, time.Duration) { return ids(scanPred) })
 		nTerr, terr := median(func() (int, time.Duration) { return ids(westFilter) })
 		if nScan != nIdx {
