@@ -89,19 +89,6 @@ func scanRecordRow(row interface{ Scan(...any) error }) (*Record, error) {
 	return &r, nil
 }
 
-func scanRecordRows(rows *sql.Rows) ([]*Record, error) {
-	defer rows.Close()
-	var out []*Record
-	for rows.Next() {
-		r, err := scanRecordRow(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
 // placeholders returns "?, ?, …" with n marks.
 func recPlaceholders(n int) string {
 	if n <= 0 {
@@ -210,7 +197,7 @@ func (s *Store) RecordsByID(ctx context.Context, tx *sql.Tx, orgID, moduleID crm
 	if err != nil {
 		return nil, err
 	}
-	recs, err := scanRecordRows(rows)
+	recs, err := scanAll(rows, scanRecordRow)
 	if err != nil {
 		return nil, err
 	}
@@ -386,7 +373,7 @@ func (s *Store) ListRecords(ctx context.Context, q RecordQuery) ([]*Record, erro
 	if err != nil {
 		return nil, fmt.Errorf("list records: %w", err)
 	}
-	return scanRecordRows(rows)
+	return scanAll(rows, scanRecordRow)
 }
 
 // UpdateRecords writes the mutable columns (owner, modifier, modification time, approval state,
@@ -465,5 +452,5 @@ func (s *Store) ListDeletedRecords(ctx context.Context, q DeletedQuery) ([]*Reco
 	if err != nil {
 		return nil, fmt.Errorf("list deleted records: %w", err)
 	}
-	return scanRecordRows(rows)
+	return scanAll(rows, scanRecordRow)
 }

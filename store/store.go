@@ -129,6 +129,21 @@ func (s *Store) Optimize(ctx context.Context) error {
 	return err
 }
 
+// scanAll reads every row of rows with scan, one of the scanX functions that also read a single
+// *sql.Row, and closes rows.
+func scanAll[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (*T, error)) ([]*T, error) {
+	defer rows.Close()
+	var out []*T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // Close closes both pools.
 func (s *Store) Close() error {
 	return errors.Join(s.W.Close(), s.R.Close())

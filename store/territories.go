@@ -62,19 +62,6 @@ func scanTerritory(row interface{ Scan(...any) error }) (*Territory, error) {
 	return &t, nil
 }
 
-func scanTerritories(rows *sql.Rows) ([]*Territory, error) {
-	defer rows.Close()
-	var out []*Territory
-	for rows.Next() {
-		t, err := scanTerritory(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
-}
-
 func nullString(p *string) any {
 	if p == nil {
 		return nil
@@ -184,7 +171,7 @@ func (s *Store) TerritoriesByID(ctx context.Context, tx *sql.Tx, orgID crmd.ID, 
 	if err != nil {
 		return nil, err
 	}
-	ts, err := scanTerritories(rows)
+	ts, err := scanAll(rows, scanTerritory)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +214,7 @@ func (s *Store) ListTerritories(ctx context.Context, q TerritoryQuery) ([]*Terri
 	if err != nil {
 		return nil, fmt.Errorf("list territories: %w", err)
 	}
-	return scanTerritories(rows)
+	return scanAll(rows, scanTerritory)
 }
 
 // TerritoryNameTaken reports whether another territory of the org (any but except) has this name,

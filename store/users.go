@@ -113,16 +113,7 @@ func (s *Store) Users(ctx context.Context, orgID crmd.ID) ([]*crmd.User, error) 
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*crmd.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanUser)
 }
 
 // UsersByID returns every user of an org keyed by id, so that a request shaping many rows reads the

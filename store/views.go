@@ -210,16 +210,7 @@ func (s *Store) ModuleViews(ctx context.Context, orgID, moduleID crmd.ID) ([]*Vi
 	if err != nil {
 		return nil, fmt.Errorf("list views: %w", err)
 	}
-	defer rows.Close()
-	var out []*View
-	for rows.Next() {
-		v, err := scanView(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanView)
 }
 
 // View returns one view of a module of an org, or ErrNotFound: a view of another org or module is simply
