@@ -146,20 +146,58 @@ func parseItem(obj map[string]any, i int, create bool, users map[crmd.ID]*crmd.U
 	return ch, nil
 }
 
+// writeItems starts a territory write: the caller must be an administrator; with pathID (a
+// /settings/territories/{id} path) the path names the one territory the body's single item is about,
+// returned as target (0 without a path id); the body's "territories" array holds at most MaxWrite
+// items; and the org's root territory exists.
+func (s *Service) writeItems(ctx context.Context, c *crmd.Caller, pathID string, body map[string]any) (crmd.ID, []any, error) {
+	if err := requireAdmin(c); err != nil {
+		return 0, nil, err
+	}
+	limit := MaxWrite
+	var target crmd.ID
+	if pathID != "" {
+		t, err := s.pathTerritory(ctx, c, pathID)
+		if err != nil {
+			return 0, nil, err
+		}
+		target, limit = t.ID, 1
+	}
+	arr, aerr := itemsArray(body, "territories", limit)
+	if aerr != nil {
+		return 0, nil, aerr
+	}
+	if _, err := s.st.EnsureRootTerritory(ctx, c.Org.ID); err != nil {
+		return 0, nil, err
+	}
+	return target, arr, nil
+}
+
+// itemID is the territory an update or transfer_and_delete item is about: target when the path named
+// it, else the item's "id" (missing is MANDATORY_NOT_FOUND, malformed INVALID_DATA with message bad).
+func itemID(obj map[string]any, i int, target crmd.ID, bad string) (crmd.ID, *crmd.Error) {
+	if target != 0 {
+		return target, nil
+	}
+	v, given := obj["id"]
+	if !given || v == nil {
+		return 0, fieldErr("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, "id", itemPath(i, "id"), nil)
+	}
+	id, ok := idValue(v)
+	if !ok {
+		return 0, fieldErr("INVALID_DATA", bad, "id", itemPath(i, "id"), nil)
+	}
+	return id, nil
+}
+
 // Create answers POST /settings/territories: body {"territories":[…]} with at most MaxWrite items,
 // each {name, permission_type, reporting_to:{id}, manager?:{id}, description?}. One outcome per item in
 // input order; the valid ones are created together in one transaction. A name is unique per org,
 // case-insensitively, against existing territories ("Given Territory name already exists") and within
 // the request ("Duplicate Territory Name Found"), both DUPLICATE_DATA.
 func (s *Service) Create(ctx context.Context, c *crmd.Caller, body map[string]any) ([]Outcome, error) {
-	if err := requireAdmin(c); err != nil {
-		return nil, err
-	}
-	arr, aerr := itemsArray(body, "territories", MaxWrite)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if _, err := s.st.EnsureRootTerritory(ctx, c.Org.ID); err != nil {
+	_, arr, err := s.writeItems(ctx, c, "", body)
+	if err != nil {
 		return nil, err
 	}
 	users, err := s.st.UsersByID(ctx, c.Org.ID)
@@ -242,23 +280,8 @@ func (s *Service) Create(ctx context.Context, c *crmd.Caller, body map[string]an
 // territory's own subtree (else NOT_ALLOWED, Zoho's cycle message); the root cannot report to anyone
 // and no other territory can stop reporting.
 func (s *Service) Update(ctx context.Context, c *crmd.Caller, pathID string, body map[string]any) ([]Outcome, error) {
-	if err := requireAdmin(c); err != nil {
-		return nil, err
-	}
-	limit := MaxWrite
-	var target crmd.ID
-	if pathID != "" {
-		t, err := s.pathTerritory(ctx, c, pathID)
-		if err != nil {
-			return nil, err
-		}
-		target, limit = t.ID, 1
-	}
-	arr, aerr := itemsArray(body, "territories", limit)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if _, err := s.st.EnsureRootTerritory(ctx, c.Org.ID); err != nil {
+	target, arr, err := s.writeItems(ctx, c, pathID, body)
+	if err != nil {
 		return nil, err
 	}
 	users, err := s.st.UsersByID(ctx, c.Org.ID)
@@ -277,17 +300,10 @@ func (s *Service) Update(ctx context.Context, c *crmd.Caller, pathID string, bod
 			out[i].Err = notObject("territories", i)
 			continue
 		}
-		id := target
-		if id == 0 {
-			v, given := obj["id"]
-			if !given || v == nil {
-				out[i].Err = fieldErr("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, "id", itemPath(i, "id"), nil)
-				continue
-			}
-			if id, ok = idValue(v); !ok {
-				out[i].Err = fieldErr("INVALID_DATA", crmd.MsgInvalidID, "id", itemPath(i, "id"), nil)
-				continue
-			}
+		id, e := itemID(obj, i, target, crmd.MsgInvalidID)
+		if e != nil {
+			out[i].Err = e
+			continue
 		}
 		ch, e := parseItem(obj, i, false, users)
 		if e != nil {
@@ -489,23 +505,8 @@ func (s *Service) delete(ctx context.Context, c *crmd.Caller, ids []crmd.ID) ([]
 // records then simply lose it); it must name a territory of the org outside the deleted territory's
 // subtree. Items apply in order in one transaction, each seeing the ones before it.
 func (s *Service) TransferAndDelete(ctx context.Context, c *crmd.Caller, pathID string, body map[string]any) ([]Outcome, error) {
-	if err := requireAdmin(c); err != nil {
-		return nil, err
-	}
-	limit := MaxWrite
-	var target crmd.ID
-	if pathID != "" {
-		t, err := s.pathTerritory(ctx, c, pathID)
-		if err != nil {
-			return nil, err
-		}
-		target, limit = t.ID, 1
-	}
-	arr, aerr := itemsArray(body, "territories", limit)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if _, err := s.st.EnsureRootTerritory(ctx, c.Org.ID); err != nil {
+	target, arr, err := s.writeItems(ctx, c, pathID, body)
+	if err != nil {
 		return nil, err
 	}
 	type draft struct{ id, to crmd.ID }
@@ -517,18 +518,12 @@ func (s *Service) TransferAndDelete(ctx context.Context, c *crmd.Caller, pathID 
 			out[i].Err = notObject("territories", i)
 			continue
 		}
-		d := &draft{id: target}
-		if d.id == 0 {
-			v, given := obj["id"]
-			if !given || v == nil {
-				out[i].Err = fieldErr("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, "id", itemPath(i, "id"), nil)
-				continue
-			}
-			if d.id, ok = idValue(v); !ok {
-				out[i].Err = fieldErr("INVALID_DATA", MsgBadTerritoryID, "id", itemPath(i, "id"), nil)
-				continue
-			}
+		id, e := itemID(obj, i, target, MsgBadTerritoryID)
+		if e != nil {
+			out[i].Err = e
+			continue
 		}
+		d := &draft{id: id}
 		if v := obj["transfer_to_id"]; v != nil {
 			if d.to, ok = idValue(v); !ok {
 				out[i].Err = fieldErr("INVALID_DATA", MsgBadTransferTo, "transfer_to_id", itemPath(i, "transfer_to_id"), nil)
@@ -544,7 +539,7 @@ func (s *Service) TransferAndDelete(ctx context.Context, c *crmd.Caller, pathID 
 		}
 		drafts[i] = d
 	}
-	err := s.st.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.st.Tx(ctx, func(tx *sql.Tx) error {
 		if err := s.st.LockTerritories(ctx, tx, c.Org.ID); err != nil {
 			return err
 		}
