@@ -319,7 +319,7 @@ func TestTerritorySubtreeWide(t *testing.T) {
 		// Both SQL forms — the list that drives a query and the per-row probe — select the same records.
 		for form, pred := range map[string]Predicate{
 			"filter": f.st.TerritoryRecordFilter(f.orgA.ID, c.terr, c.subtree),
-			"probe":  f.st.TerritoryRecordProbe(f.orgA.ID, c.terr, c.subtree),
+			"probe":  f.st.TerritoryRecordProbe(scope),
 		} {
 			recs, err := f.st.ListRecords(ctx, RecordQuery{OrgID: f.orgA.ID, ModuleID: f.leadsA.ID, Where: []Predicate{pred}})
 			if err != nil {

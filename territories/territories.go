@@ -151,14 +151,22 @@ func (s *Service) Filter(ctx context.Context, orgID, territoryID crmd.ID, includ
 	return s.st.TerritoryRecordFilter(orgID, territoryID, includeChild), nil
 }
 
+// maxProbeTerritories bounds the territories a probe binds (SQLite takes at most 32,766 parameters).
+const maxProbeTerritories = 30_000
+
 // Probe is Filter in the form to combine with a selective condition, such as a view on an indexed
 // field: each candidate record is tested against the territory instead of the territory's records
 // being listed (see store.TerritoryRecordProbe). Errors as Filter.
 func (s *Service) Probe(ctx context.Context, orgID, territoryID crmd.ID, includeChild bool) (store.Predicate, error) {
-	if _, err := s.Filter(ctx, orgID, territoryID, includeChild); err != nil {
+	ids, err := s.Subtree(ctx, orgID, territoryID, includeChild)
+	if err != nil {
 		return store.Predicate{}, err
 	}
-	return s.st.TerritoryRecordProbe(orgID, territoryID, includeChild), nil
+	if len(ids) > maxProbeTerritories {
+		// Beyond what one statement may bind: the list form is correct, only slower beside a view.
+		return s.st.TerritoryRecordFilter(orgID, territoryID, includeChild), nil
+	}
+	return s.st.TerritoryRecordProbe(ids), nil
 }
 
 // ---- reads ---------------------------------------------------------------------------------------
