@@ -2,26 +2,22 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/crmd/crmd/store"
+	"github.com/crmd/crmd/crmdtest"
 )
 
 // benchSeedRows is how many Leads one benchmark operation inserts: a few transactions' worth, so that
 // commits and checkpoints are part of the figure.
 const benchSeedRows = 20000
 
-// BenchmarkSeedLeads measures `crmd seed --module Leads` end to end (generation, id allocation,
-// multi-row inserts, commits) on a fresh SQLite file, and reports rows per second.
-func BenchmarkSeedLeads(b *testing.B) {
+// benchSeeder is a Leads seeder (seed 42, 90 days back) for a fresh org made by createOrg, in a store
+// on a temporary SQLite file.
+func benchSeeder(b *testing.B) *seeder {
+	b.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st := crmdtest.OpenStore(b)
 	n, err := createOrg(ctx, st, "bench", "admin@bench.test", false)
 	if err != nil {
 		b.Fatal(err)
@@ -30,6 +26,14 @@ func BenchmarkSeedLeads(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return sd
+}
+
+// BenchmarkSeedLeads measures `crmd seed --module Leads` end to end (generation, id allocation,
+// multi-row inserts, commits) on a fresh SQLite file, and reports rows per second.
+func BenchmarkSeedLeads(b *testing.B) {
+	ctx := context.Background()
+	sd := benchSeeder(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -42,20 +46,7 @@ func BenchmarkSeedLeads(b *testing.B) {
 
 // BenchmarkGenerateLeads measures the record generator alone.
 func BenchmarkGenerateLeads(b *testing.B) {
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(b.TempDir(), "gen.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	n, err := createOrg(ctx, st, "bench", "admin@bench.test", false)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sd, err := newSeeder(ctx, st, n.org, "Leads", 42, 90*24*time.Hour)
-	if err != nil {
-		b.Fatal(err)
-	}
+	sd := benchSeeder(b)
 	batch := &seedBatch{}
 	b.ResetTimer()
 	bytes := 0
