@@ -60,3 +60,22 @@ func SplitIDs(raw string) ([]ID, bool) {
 	}
 	return out, true
 }
+
+// RequiredIDs reads a mandatory ids parameter: a comma list of at most limit distinct ids,
+// de-duplicated in first-seen order. Missing or empty is REQUIRED_PARAM_MISSING with the message
+// missing (Zoho words it differently from API to API), a malformed id UNABLE_TO_PARSE_DATA_TYPE, too
+// many LIMIT_EXCEEDED.
+func RequiredIDs(raw string, limit int, missing string) ([]ID, *Error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil, E("REQUIRED_PARAM_MISSING", missing, D{"param_name": "ids"})
+	}
+	ids, ok := SplitIDs(raw)
+	if !ok {
+		return nil, E("UNABLE_TO_PARSE_DATA_TYPE", MsgUnableToParse, D{"param_name": "ids"})
+	}
+	if len(ids) > limit {
+		return nil, E("LIMIT_EXCEEDED", "limit exceeded", D{"limit": limit, "param_name": "ids"})
+	}
+	return ids, nil
+}

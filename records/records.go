@@ -6,8 +6,6 @@
 package records
 
 import (
-	"strings"
-
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/store"
 )
@@ -101,16 +99,5 @@ func userRef(users map[crmd.ID]*crmd.User, id crmd.ID, withEmail bool) map[strin
 // distinct ids, de-duplicated in first-seen order (D2). Missing or empty is REQUIRED_PARAM_MISSING, a
 // malformed id UNABLE_TO_PARSE_DATA_TYPE, too many LIMIT_EXCEEDED.
 func ParseDeleteIDs(raw string) ([]crmd.ID, *crmd.Error) {
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
-		return nil, crmd.E("REQUIRED_PARAM_MISSING", "One of the expected parameter is missing", crmd.D{"param_name": "ids"})
-	}
-	ids, ok := crmd.SplitIDs(raw)
-	if !ok {
-		return nil, crmd.E("UNABLE_TO_PARSE_DATA_TYPE", crmd.MsgUnableToParse, crmd.D{"param_name": "ids"})
-	}
-	if len(ids) > MaxDelete {
-		return nil, crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": MaxDelete, "param_name": "ids"})
-	}
-	return ids, nil
+	return crmd.RequiredIDs(raw, MaxDelete, "One of the expected parameter is missing")
 }

@@ -406,16 +406,9 @@ func (s *Service) Delete(ctx context.Context, c *crmd.Caller, q url.Values) ([]O
 	if err := requireAdmin(c); err != nil {
 		return nil, err
 	}
-	raw, ok := crmd.QueryParam(q, "ids")
-	if !ok {
-		return nil, crmd.E("REQUIRED_PARAM_MISSING", "mandatory param missing", crmd.D{"param_name": "ids"})
-	}
-	ids, good := crmd.SplitIDs(raw)
-	if !good {
-		return nil, crmd.E("UNABLE_TO_PARSE_DATA_TYPE", crmd.MsgUnableToParse, crmd.D{"param_name": "ids"})
-	}
-	if len(ids) > MaxIDs {
-		return nil, crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": MaxIDs, "param_name": "ids"})
+	ids, perr := crmd.RequiredIDs(q.Get("ids"), MaxIDs, "mandatory param missing")
+	if perr != nil {
+		return nil, perr
 	}
 	return s.delete(ctx, c, ids)
 }
