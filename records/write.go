@@ -209,14 +209,7 @@ func (s *Service) Insert(ctx context.Context, c *crmd.Caller, m *crmd.Module, bo
 	if !m.Creatable {
 		return nil, errNotSupported()
 	}
-	if err := checkProfile(c, m, crmd.PermCreate); err != nil {
-		return nil, err
-	}
-	arr, derr := dataArray(body, MaxWrite)
-	if derr != nil {
-		return nil, derr
-	}
-	users, err := s.st.UsersByID(ctx, c.Org.ID)
+	arr, users, err := s.writeItems(ctx, c, m, crmd.PermCreate, body, MaxWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -292,6 +285,23 @@ func (s *Service) Insert(ctx context.Context, c *crmd.Caller, m *crmd.Module, bo
 	return out, nil
 }
 
+// writeItems is what Insert and Update check and load first: the caller's profile must allow verb on
+// m; then the body's data entries (at most limit) and the org's users by id, which entries may name.
+func (s *Service) writeItems(ctx context.Context, c *crmd.Caller, m *crmd.Module, verb string, body map[string]any, limit int) ([]any, map[crmd.ID]*crmd.User, error) {
+	if err := checkProfile(c, m, verb); err != nil {
+		return nil, nil, err
+	}
+	arr, derr := dataArray(body, limit)
+	if derr != nil {
+		return nil, nil, derr
+	}
+	users, err := s.st.UsersByID(ctx, c.Org.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return arr, users, nil
+}
+
 // Update changes records from a PUT body. With pathID "" (PUT /{module}) every entry names its record
 // in "id"; otherwise (PUT /{module}/{id}) the body holds one entry and the record is the path's
 // (a malformed path id is ErrInvalidPathID). Only the fields an entry gives change; mandatory fields
@@ -310,14 +320,7 @@ func (s *Service) Update(ctx context.Context, c *crmd.Caller, m *crmd.Module, pa
 		}
 		target, limit = id, 1
 	}
-	if err := checkProfile(c, m, crmd.PermEdit); err != nil {
-		return nil, err
-	}
-	arr, derr := dataArray(body, limit)
-	if derr != nil {
-		return nil, derr
-	}
-	users, err := s.st.UsersByID(ctx, c.Org.ID)
+	arr, users, err := s.writeItems(ctx, c, m, crmd.PermEdit, body, limit)
 	if err != nil {
 		return nil, err
 	}
