@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -11,8 +10,8 @@ import (
 	"time"
 
 	"github.com/crmd/crmd"
-	"github.com/crmd/crmd/catalog"
 	"github.com/crmd/crmd/criteria"
+	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/records"
 	"github.com/crmd/crmd/store"
 )
@@ -22,23 +21,9 @@ import (
 // module's records — for a text (picklist) comparison, a number, a boolean and a lookup.
 func TestFieldIndexServesCriteria(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "crmd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	org, _, err := st.CreateOrg(ctx, store.NewOrg{Name: "Idx", AdminEmail: "a@idx.test", Modules: catalog.Standard()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	leads, err := st.Module(ctx, org.ID, "Leads")
-	if err != nil {
-		t.Fatal(err)
-	}
-	contacts, err := st.Module(ctx, org.ID, "Contacts")
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := crmdtest.OpenStore(t)
+	org := crmdtest.NewOrg(t, st, store.NewOrg{Name: "Idx", AdminEmail: "a@idx.test"})
+	leads, contacts := org.Module(t, "Leads"), org.Module(t, "Contacts")
 	cases := []struct {
 		m        *crmd.Module
 		criteria string
@@ -51,13 +36,7 @@ func TestFieldIndexServesCriteria(t *testing.T) {
 		{contacts, `{"field":{"api_name":"Account_Name"},"comparator":"equal","value":{"id":"123"}}`, "rx__account__name_id"},
 	}
 	for _, c := range cases {
-		dec := json.NewDecoder(strings.NewReader(c.criteria))
-		dec.UseNumber()
-		var raw any
-		if err := dec.Decode(&raw); err != nil {
-			t.Fatal(err)
-		}
-		n, err := criteria.Parse(raw, c.m)
+		n, err := criteria.Parse(crmdtest.Decode(t, c.criteria), c.m)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,17 +74,10 @@ func TestFieldIndexServesCriteria(t *testing.T) {
 // defensive expressions select.
 func TestFieldExprAgreesWithDefault(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "crmd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	org, admin, err := st.CreateOrg(ctx, store.NewOrg{Name: "Idx", AdminEmail: "a@idx.test", Modules: catalog.Standard()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	leads, _ := st.Module(ctx, org.ID, "Leads")
-	caller := &crmd.Caller{Org: org, User: admin}
+	st := crmdtest.OpenStore(t)
+	org := crmdtest.NewOrg(t, st, store.NewOrg{Name: "Idx", AdminEmail: "a@idx.test"})
+	leads := org.Module(t, "Leads")
+	caller := org.Caller(org.Admin)
 	svc := records.New(st)
 	sources := []any{"Web Download", "web download", "Partner", "", nil, "Trade Show"}
 	var data []any
@@ -162,11 +134,7 @@ func TestFieldExprAgreesWithDefault(t *testing.T) {
 		return out
 	}
 	for _, c := range crit {
-		dec := json.NewDecoder(strings.NewReader(c))
-		dec.UseNumber()
-		var raw any
-		dec.Decode(&raw)
-		n, err := criteria.Parse(raw, leads)
+		n, err := criteria.Parse(crmdtest.Decode(t, c), leads)
 		if err != nil {
 			t.Fatal(c, err)
 		}
@@ -187,11 +155,7 @@ func TestFieldExprAgreesWithDefault(t *testing.T) {
 // criteria.
 func TestSystemViewIndexesMatch(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "crmd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := crmdtest.OpenStore(t)
 	for _, f := range []*crmd.Field{
 		{APIName: "Lead_Status", DataType: crmd.TypePicklist},
 		{APIName: "Email_Opt_Out", DataType: crmd.TypeBoolean},
