@@ -57,6 +57,21 @@ func parseOrgFlag(ctx context.Context, st *store.Store, value string) (*crmd.Org
 	return org, err
 }
 
+// openOrg opens the existing database dsn and finds the --org value there; the caller closes the
+// store.
+func openOrg(ctx context.Context, dsn, orgValue string) (*store.Store, *crmd.Org, error) {
+	st, err := openExisting(ctx, dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	org, err := parseOrgFlag(ctx, st, orgValue)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, org, nil
+}
+
 // userInOrg finds a user of the org by email.
 func userInOrg(ctx context.Context, st *store.Store, org *crmd.Org, email string) (*crmd.User, error) {
 	u, err := st.UserByEmail(ctx, org.ID, email)
@@ -181,15 +196,11 @@ error. The last name defaults to the part of the email before the @.`,
 			default:
 				return usageErrorf("invalid --profile %q: want Administrator or Standard", *profile)
 			}
-			st, err := openExisting(ctx, *db)
+			st, org, err := openOrg(ctx, *db, *orgFlag)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			org, err := parseOrgFlag(ctx, st, *orgFlag)
-			if err != nil {
-				return err
-			}
 			u, err := st.CreateUser(ctx, org.ID, store.NewUser{Email: addr, FirstName: strings.TrimSpace(*first),
 				LastName: strings.TrimSpace(*last), Profile: prof})
 			if errors.Is(err, store.ErrDuplicate) {
@@ -410,15 +421,11 @@ with a letter and hold letters, digits and single underscores; it may not clash 
 				taken[strings.ToLower(f.APIName)] = true
 				extra = append(extra, f)
 			}
-			st, err := openExisting(ctx, *db)
+			st, org, err := openOrg(ctx, *db, *orgFlag)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			org, err := parseOrgFlag(ctx, st, *orgFlag)
-			if err != nil {
-				return err
-			}
 			if existing, err := st.Module(ctx, org.ID, name); err != nil {
 				return err
 			} else if existing != nil {

@@ -59,15 +59,11 @@ Each transaction inserts --batch-size records, so a running 'crmd serve' keeps a
 			if *span < 0 {
 				return usageErrorf("invalid --created-span %s: want 0 or more", *span)
 			}
-			st, err := openExisting(ctx, *db)
+			st, org, err := openOrg(ctx, *db, *orgFlag)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			org, err := parseOrgFlag(ctx, st, *orgFlag)
-			if err != nil {
-				return err
-			}
 			s := *seed
 			if s == 0 {
 				s = uint64(time.Now().UnixNano())
