@@ -149,25 +149,3 @@ func TestFieldExprAgreesWithDefault(t *testing.T) {
 		}
 	}
 }
-
-// TestSystemViewIndexesMatch checks that the indexes migration 0004 creates for the fields system views
-// read are exactly the ones EnsureFieldIndex would create, so the planner matches them to compiled
-// criteria.
-func TestSystemViewIndexesMatch(t *testing.T) {
-	ctx := context.Background()
-	st := crmdtest.OpenStore(t)
-	for _, f := range []*crmd.Field{
-		{APIName: "Lead_Status", DataType: crmd.TypePicklist},
-		{APIName: "Email_Opt_Out", DataType: crmd.TypeBoolean},
-	} {
-		name, ddl := store.FieldIndexDDL(f)
-		var got string
-		if err := st.R.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`, name).Scan(&got); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		want := strings.Replace(ddl, "CREATE INDEX IF NOT EXISTS", "CREATE INDEX", 1)
-		if got != want {
-			t.Errorf("migration index %s:\n got  %s\n want %s", name, got, want)
-		}
-	}
-}
