@@ -113,8 +113,9 @@ logged. SIGTERM or SIGINT stops accepting connections, lets in-flight requests f
 closes the database and exits 0.
 
 The mass-delete settings (--job-batch-size, --job-batch-delay, --mass-delete-lock, --recycle-retention)
-are read by the mass-delete job runner; --max-concurrent-per-user and --credits-per-day by the request
-limits (429 TOO_MANY_REQUESTS).`,
+and the request limits (--max-concurrent-per-user, --credits-per-day) are accepted and checked so that
+scripts can set them already; this build has neither the mass-delete job runner nor the request limits
+that will read them, and ignores them.`,
 	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
 		var c ServeConfig
 		fs.StringVar(&c.Addr, "addr", defaultAddr, "address to listen on, host:port (port 0 picks a free port)")
