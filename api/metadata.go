@@ -25,6 +25,7 @@ import (
 	"strings"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/catalog"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
 )
@@ -332,12 +333,22 @@ type metaFieldProfile struct {
 	ID             crmd.ID `json:"id"`
 }
 
+// metaFieldLength is the field's length, never 0: the official Node SDK drops a field object whose
+// "length" is 0 (its converter treats any value with length == 0 as empty) and then crashes on the
+// hole, so fields stored before lengths were set get their type's default.
+func metaFieldLength(f *crmd.Field) int {
+	if f.Length > 0 {
+		return f.Length
+	}
+	return catalog.DefaultLength(f.DataType)
+}
+
 func metaFieldOf(f *crmd.Field, byName map[string]*crmd.Module, profiles []crmd.Profile) metaFieldJSON {
 	j := metaFieldJSON{
 		ID: f.ID, APIName: f.APIName, FieldLabel: f.Label, DisplayLabel: f.Label,
 		DataType: f.DataType, JSONType: f.JSONType(),
 		SystemMandatory: f.Mandatory, CustomField: f.Custom, ReadOnly: f.ReadOnly, FieldReadOnly: f.ReadOnly,
-		Visible: true, Length: f.Length, SequenceNumber: f.SequenceNumber,
+		Visible: true, Length: metaFieldLength(f), SequenceNumber: f.SequenceNumber,
 		CreatedSource:  "default",
 		PickListValues: []metaPickValue{},
 		Lookup:         metaEmpty{},

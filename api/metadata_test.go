@@ -194,6 +194,10 @@ func TestMetaFields(t *testing.T) {
 			if _, ok := f["pick_list_values"].([]any); !ok {
 				t.Errorf("%s.%s: pick_list_values is not an array", name, api)
 			}
+			// The Node SDK drops a field whose "length" is 0 and then crashes on the hole.
+			if l, _ := f["length"].(float64); l <= 0 {
+				t.Errorf("%s.%s: length %v, want > 0", name, api, f["length"])
+			}
 			lk, ok := f["lookup"].(map[string]any)
 			if !ok {
 				t.Fatalf("%s.%s: lookup is not an object", name, api)

@@ -219,10 +219,12 @@ func DefaultLength(dataType string) int {
 		return 18
 	case crmd.TypeDouble, crmd.TypeCurrency:
 		return 16
-	case crmd.TypePercent:
+	case crmd.TypePercent, crmd.TypeBoolean:
 		return 5
-	default: // boolean, date, datetime
-		return 0
+	case crmd.TypeDate:
+		return 20
+	default: // datetime and any other type
+		return 120
 	}
 }
 

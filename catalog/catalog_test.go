@@ -476,7 +476,7 @@ func TestParseFieldSpec(t *testing.T) {
 		{"Budget:currency", crmd.Field{APIName: "Budget", Label: "Budget", DataType: crmd.TypeCurrency,
 			Length: 16, DecimalPlace: 2, Custom: true}},
 		{"Start_Date:date", crmd.Field{APIName: "Start_Date", Label: "Start Date", DataType: crmd.TypeDate,
-			Custom: true}},
+			Length: 20, Custom: true}},
 		{"Notes_Text:textarea:Long Notes", crmd.Field{APIName: "Notes_Text", Label: "Long Notes",
 			DataType: crmd.TypeTextarea, Length: 32000, Custom: true}},
 		{" Code : TEXT : Code: A ", crmd.Field{APIName: "Code", Label: "Code: A", DataType: crmd.TypeText,
@@ -496,9 +496,9 @@ func TestParseFieldSpec(t *testing.T) {
 		{"Share:percent", crmd.Field{APIName: "Share", Label: "Share", DataType: crmd.TypePercent, Length: 5,
 			Custom: true}},
 		{"Active:boolean", crmd.Field{APIName: "Active", Label: "Active", DataType: crmd.TypeBoolean,
-			Custom: true}},
+			Length: 5, Custom: true}},
 		{"Kickoff:datetime:Kick-off", crmd.Field{APIName: "Kickoff", Label: "Kick-off",
-			DataType: crmd.TypeDatetime, Custom: true}},
+			DataType: crmd.TypeDatetime, Length: 120, Custom: true}},
 		{"Stage:picklist:Open|Won|Lost", crmd.Field{APIName: "Stage", Label: "Stage", DataType: crmd.TypePicklist,
 			Length: 120, Picklist: []string{"Open", "Won", "Lost"}, Custom: true}},
 		{"Deal_Tags:multiselectpicklist: Hot | Cold ", crmd.Field{APIName: "Deal_Tags", Label: "Deal Tags",
@@ -561,7 +561,7 @@ func TestParseFieldSpecErrors(t *testing.T) {
 func TestDefaultLength(t *testing.T) {
 	for typ, want := range map[string]int{
 		crmd.TypeText: 255, crmd.TypeTextarea: 32000, crmd.TypeEmail: 100, crmd.TypePhone: 30,
-		crmd.TypeWebsite: 255, crmd.TypeBoolean: 0,
+		crmd.TypeWebsite: 255, crmd.TypeBoolean: 5, crmd.TypeDate: 20, crmd.TypeDatetime: 120,
 	} {
 		if got := DefaultLength(typ); got != want {
 			t.Errorf("DefaultLength(%s) = %d, want %d", typ, got, want)
