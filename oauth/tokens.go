@@ -89,19 +89,30 @@ func newToken() (string, error) {
 // like Zoho's ("1000." + 30 random upper-case letters and digits), the secret is 42 random lower-case
 // hex characters; only the secret's hash is stored, so the secret is shown this once.
 func NewClient(ctx context.Context, st *store.Store, orgID crmd.ID, name string) (clientID, clientSecret string, err error) {
-	id, err := randomUpperAlnum(30)
+	c, secret, err := NewClientCredentials(name)
 	if err != nil {
 		return "", "", err
+	}
+	c.OrgID = orgID
+	if err := st.CreateClient(ctx, c); err != nil {
+		return "", "", fmt.Errorf("create oauth client: %w", err)
+	}
+	return c.ClientID, secret, nil
+}
+
+// NewClientCredentials makes the credentials of a new client without storing them: the client row to
+// store (its OrgID left for the caller) and the secret, which exists only here. store.NewOrg.Client
+// takes the row, so that an org and its first client are created in one transaction.
+func NewClientCredentials(name string) (store.Client, string, error) {
+	id, err := randomUpperAlnum(30)
+	if err != nil {
+		return store.Client{}, "", err
 	}
 	secret, err := randomHex(42)
 	if err != nil {
-		return "", "", err
+		return store.Client{}, "", err
 	}
-	clientID = "1000." + id
-	if err := st.CreateClient(ctx, store.Client{ClientID: clientID, OrgID: orgID, SecretHash: HashToken(secret), Name: name}); err != nil {
-		return "", "", fmt.Errorf("create oauth client: %w", err)
-	}
-	return clientID, secret, nil
+	return store.Client{ClientID: "1000." + id, SecretHash: HashToken(secret), Name: name}, secret, nil
 }
 
 // Server mints and checks tokens and serves the token endpoints.

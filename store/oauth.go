@@ -19,7 +19,11 @@ type Client struct {
 
 // CreateClient registers an OAuth client.
 func (s *Store) CreateClient(ctx context.Context, c Client) error {
-	_, err := s.W.ExecContext(ctx, s.Q(`INSERT INTO oauth_clients (client_id, org_id, secret_hash, name, redirect_uri, created_time) VALUES (?, ?, ?, ?, ?, ?)`),
+	return s.createClient(ctx, s.W, c)
+}
+
+func (s *Store) createClient(ctx context.Context, db execer, c Client) error {
+	_, err := db.ExecContext(ctx, s.Q(`INSERT INTO oauth_clients (client_id, org_id, secret_hash, name, redirect_uri, created_time) VALUES (?, ?, ?, ?, ?, ?)`),
 		c.ClientID, int64(c.OrgID), c.SecretHash, c.Name, c.RedirectURI, s.NowMS())
 	return err
 }

@@ -26,6 +26,9 @@ type NewOrg struct {
 	// that two servers starting on one empty database bootstrap exactly one org; the loser gets
 	// ErrOrgsExist.
 	OnlyIfEmpty bool
+	// Client, when set, is the org's first OAuth client, stored in the same transaction (its OrgID is
+	// filled in).
+	Client *Client
 }
 
 // ErrOrgsExist is CreateOrg's answer under OnlyIfEmpty when the database already has an org.
@@ -92,6 +95,11 @@ func (s *Store) CreateOrg(ctx context.Context, n NewOrg) (*crmd.Org, *crmd.User,
 			if err := s.insertModule(ctx, tx, org.ID, m); err != nil {
 				return err
 			}
+		}
+		if n.Client != nil {
+			c := *n.Client
+			c.OrgID = org.ID
+			return s.createClient(ctx, tx, c)
 		}
 		return nil
 	})

@@ -55,3 +55,30 @@ func TestCreateOrgOnlyIfEmpty(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCreateOrgWithClient checks that an org's first OAuth client is stored with the org.
+func TestCreateOrgWithClient(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "crmd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	org, _, err := st.CreateOrg(ctx, store.NewOrg{Name: "C", AdminEmail: "a@c.test",
+		Client: &store.Client{ClientID: "1000.TEST", SecretHash: "h", Name: "first"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := st.FirstClient(ctx, org.ID)
+	if err != nil || c.ClientID != "1000.TEST" || c.OrgID != org.ID || c.SecretHash != "h" {
+		t.Fatalf("FirstClient = %+v, %v", c, err)
+	}
+	// A clashing client id rolls the whole org back.
+	if _, _, err := st.CreateOrg(ctx, store.NewOrg{Name: "D", AdminEmail: "a@d.test",
+		Client: &store.Client{ClientID: "1000.TEST", SecretHash: "h"}}); err == nil {
+		t.Fatal("a duplicate client id was accepted")
+	}
+	if n, _ := st.CountOrgs(ctx); n != 1 {
+		t.Fatalf("%d orgs after a failed create, want 1", n)
+	}
+}

@@ -101,18 +101,19 @@ type newOrg struct {
 // createOrg creates an org with Zoho's standard modules, its admin user and its first OAuth client.
 // With onlyIfEmpty it creates nothing, and returns store.ErrOrgsExist, when the database has an org.
 func createOrg(ctx context.Context, st *store.Store, name, adminEmail string, onlyIfEmpty bool) (*newOrg, error) {
+	client, secret, err := oauth.NewClientCredentials("crmd")
+	if err != nil {
+		return nil, err
+	}
+	// The org, its admin, its modules and its client commit together: a failure leaves nothing behind.
 	org, admin, err := st.CreateOrg(ctx, store.NewOrg{
 		Name: name, AdminEmail: adminEmail, AdminFirst: "crmd", AdminLast: "Admin", TimeZone: "UTC",
-		Modules: catalog.Standard(), OnlyIfEmpty: onlyIfEmpty,
+		Modules: catalog.Standard(), OnlyIfEmpty: onlyIfEmpty, Client: &client,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create org: %w", err)
 	}
-	id, secret, err := oauth.NewClient(ctx, st, org.ID, "crmd")
-	if err != nil {
-		return nil, err
-	}
-	return &newOrg{org: org, admin: admin, clientID: id, clientSecret: secret}, nil
+	return &newOrg{org: org, admin: admin, clientID: client.ClientID, clientSecret: secret}, nil
 }
 
 // ttlFlag checks a --ttl value.
