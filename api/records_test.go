@@ -704,3 +704,16 @@ func TestRecordsBooleanNeverEmpty(t *testing.T) {
 	_, body = e.do(t, "GET", "/crm/v8/Leads/"+ids[1]+"?fields=Email_Opt_Out", e.a.adminTok, "")
 	crmdtest.JSONEq(t, "cleared checkbox", crmdtest.Entries(t, body)[0]["Email_Opt_Out"], `false`)
 }
+
+// TestRecordsAutonumber checks that Case_Number numbers a module's records 1, 2, 3 … across inserts,
+// as text, and that a client cannot set it.
+func TestRecordsAutonumber(t *testing.T) {
+	e := newRecEnv(t)
+	c := `{"Subject":"S","Status":"New","Case_Origin":"Web","Case_Number":"999"}`
+	ids := e.insert(t, "Cases", e.a.adminTok, c, c)
+	ids = append(ids, e.insert(t, "Cases", e.a.adminTok, c)...)
+	for i, id := range ids {
+		_, body := e.do(t, "GET", "/crm/v8/Cases/"+id+"?fields=Case_Number", e.a.adminTok, "")
+		crmdtest.JSONEq(t, "Case_Number", crmdtest.Entries(t, body)[0]["Case_Number"], fmt.Sprintf(`"%d"`, i+1))
+	}
+}

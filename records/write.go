@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/store"
@@ -248,11 +249,22 @@ func (s *Service) Insert(ctx context.Context, c *crmd.Caller, m *crmd.Module, bo
 			return err
 		}
 		now := s.st.NowMS()
+		autos := AutonumberFields(m)
+		var firstAuto int64
+		if len(autos) > 0 {
+			if firstAuto, err = s.st.NextAutonumbers(ctx, tx, m.ID, len(ok)); err != nil {
+				return err
+			}
+		}
 		recs := make([]store.Record, 0, len(ok))
 		for n, i := range ok {
 			d := drafts[i]
 			data := map[string]any{}
 			applyDraft(m, data, d)
+			for _, f := range autos {
+				// Zoho numbers records of a module 1, 2, 3 … and shows the number as text.
+				data[f.APIName] = strconv.FormatInt(firstAuto+int64(n), 10)
+			}
 			b, err := json.Marshal(data)
 			if err != nil {
 				return err
@@ -473,4 +485,16 @@ func (s *Service) Delete(ctx context.Context, c *crmd.Caller, m *crmd.Module, id
 		return nil, err
 	}
 	return out, nil
+}
+
+// AutonumberFields are the module's fields crmd numbers on insert (Case_Number, Solution_Number, …),
+// from the module's counter (store.NextAutonumbers).
+func AutonumberFields(m *crmd.Module) []*crmd.Field {
+	var out []*crmd.Field
+	for _, f := range m.Fields {
+		if f.DataType == crmd.TypeAutonumber {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -193,3 +193,14 @@ func isUniqueViolation(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "duplicate key value")
 }
+
+// NextAutonumbers reserves n consecutive autonumber values of a module inside tx and returns the
+// first. Like ids, values are never reused: a rolled-back insert leaves a gap.
+func (s *Store) NextAutonumbers(ctx context.Context, tx *sql.Tx, moduleID crmd.ID, n int) (int64, error) {
+	var last int64
+	err := tx.QueryRowContext(ctx, s.Q(`UPDATE modules SET autonumber_seq = autonumber_seq + ? WHERE id = ? RETURNING autonumber_seq`), n, int64(moduleID)).Scan(&last)
+	if err != nil {
+		return 0, fmt.Errorf("autonumbers: %w", err)
+	}
+	return last - int64(n) + 1, nil
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/records"
 	"github.com/crmd/crmd/store"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -193,6 +194,9 @@ func (s *seeder) run(ctx context.Context, count int, progress func(int)) (int, e
 			for i := range b.recs {
 				b.recs[i].ID = first + crmd.ID(i)
 			}
+			if err := s.number(ctx, tx, b.recs); err != nil {
+				return err
+			}
 			return s.st.InsertRecords(ctx, tx, b.recs)
 		})
 		if err != nil {
@@ -338,4 +342,34 @@ func (l *lineWriter) flush() {
 	if s != "" {
 		fmt.Fprintln(l.w, s)
 	}
+}
+
+// number gives the records of a module with autonumber fields (Cases, Solutions) their numbers from
+// the module's counter, as the records service does for inserts through the API.
+func (s *seeder) number(ctx context.Context, tx *sql.Tx, recs []store.Record) error {
+	autos := records.AutonumberFields(s.mod)
+	if len(autos) == 0 {
+		return nil
+	}
+	first, err := s.st.NextAutonumbers(ctx, tx, s.mod.ID, len(recs))
+	if err != nil {
+		return err
+	}
+	for i := range recs {
+		// The generated document is a JSON object: the numbers go in front of its first key.
+		var b []byte
+		b = append(b, '{')
+		for _, f := range autos {
+			b = appendJSONString(b, f.APIName)
+			b = append(b, ':')
+			b = appendJSONString(b, strconv.FormatInt(first+int64(i), 10))
+			b = append(b, ',')
+		}
+		rest := recs[i].Data[1:]
+		if len(rest) > 0 && rest[0] == '}' {
+			b = b[:len(b)-1] // no other key: drop the comma
+		}
+		recs[i].Data = append(b, rest...)
+	}
+	return nil
 }

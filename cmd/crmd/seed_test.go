@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/catalog"
+	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/records"
 	"github.com/crmd/crmd/store"
 )
@@ -63,6 +65,10 @@ func checkData(t *testing.T, m *crmd.Module, data []byte) map[string]any {
 		}
 		bad := func(why string) { t.Fatalf("%s.%s = %#v: %s", m.APIName, k, v, why) }
 		switch f.DataType {
+		case crmd.TypeAutonumber:
+			if s, ok := v.(string); !ok || !regexp.MustCompile(`^[1-9][0-9]*$`).MatchString(s) {
+				bad("want a record number")
+			}
 		case crmd.TypeText, crmd.TypeTextarea, crmd.TypePhone, crmd.TypeWebsite, crmd.TypeEmail:
 			s, ok := v.(string)
 			if !ok || s == "" {
@@ -306,5 +312,44 @@ func TestAppendJSONString(t *testing.T) {
 	}
 	if got := truncate("héllo wörld", 7); got != "héllo w" {
 		t.Errorf("truncate = %q", got)
+	}
+}
+
+// TestSeedNumbersCases checks that seeded Cases get consecutive Case_Numbers, continuing the module's
+// counter across runs.
+func TestSeedNumbersCases(t *testing.T) {
+	ctx := context.Background()
+	st := crmdtest.OpenStore(t)
+	n, err := createOrg(ctx, st, "numbers", "admin@numbers.test", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd, err := newSeeder(ctx, st, n.org, "Cases", 1, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for run := 0; run < 2; run++ {
+		if _, err := sd.run(ctx, 30, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := st.R.QueryContext(ctx, `SELECT json_extract(data, '$.Case_Number') FROM records WHERE module_id = ? ORDER BY id`, int64(sd.mod.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	want := 1
+	for rows.Next() {
+		var got string
+		if err := rows.Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != strconv.Itoa(want) {
+			t.Fatalf("case %d has Case_Number %q", want, got)
+		}
+		want++
+	}
+	if want != 61 {
+		t.Fatalf("%d cases numbered, want 60", want-1)
 	}
 }
