@@ -44,6 +44,8 @@ func (s *Server) routes() {
 
 	s.viewRoutes(crm)
 	s.territoryRoutes(crm)
+	s.massDeleteRoutes(crm)
+	s.recycleBinRoutes(crm)
 }
 
 // wrap adapts a plain http.HandlerFunc to the router.

@@ -1,0 +1,4 @@
+package api
+
+// massDeleteRoutes registers Mass Delete Records and its status.
+func (s *Server) massDeleteRoutes(crm routeOpts) {}
