@@ -1,0 +1,297 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/crmd/crmd"
+)
+
+// The recycle bin of an org is its records with deleted_time set and purged_time NULL. Restoring one
+// clears the deletion columns; purging one sets purged_time, empties its data document and display name
+// and drops its territory and read rows, keeping the bare row so that /deleted?type=permanent can list
+// it; DropPermanent finally removes such rows.
+
+// binChunk caps the ids one statement binds, well inside SQLite's and PostgreSQL's bind limits.
+const binChunk = 500
+
+// binCond selects the recycle bin of one org (bind the org id).
+const binCond = `org_id = ? AND deleted_time IS NOT NULL AND purged_time IS NULL`
+
+// Sort keys of ListBin.
+const (
+	BinSortDeletedTime = "deleted_time"
+	BinSortDisplayName = "display_name"
+	BinSortDeletedBy   = "deleted_by"
+)
+
+// BinQuery selects a page of an org's recycle bin.
+type BinQuery struct {
+	OrgID crmd.ID
+	// IDs, when not empty, restricts the page to these ids.
+	IDs []crmd.ID
+	// Where holds further conditions over the records table (a compiled filter), all of which must hold.
+	Where []Predicate
+	// SortBy is one of the BinSort* keys; empty means BinSortDeletedTime. The id breaks ties.
+	SortBy string
+	Desc   bool
+	// Offset skips rows; Limit caps them (0 = 200).
+	Offset, Limit int
+}
+
+// binOrder maps a sort key to its ORDER BY expression. deleted_by sorts by the deleting user's name,
+// as the list shows it, through a correlated subquery (a join would make the record columns
+// ambiguous); a user that no longer exists sorts as NULL.
+var binOrder = map[string]string{
+	BinSortDeletedTime: `deleted_time`,
+	BinSortDisplayName: `lower(display_name)`,
+	BinSortDeletedBy:   `(SELECT lower(u.first_name || ' ' || u.last_name) FROM users u WHERE u.id = records.deleted_by)`,
+}
+
+// binWhere builds the WHERE clause and arguments shared by ListBin and BinIDs.
+func binWhere(orgID crmd.ID, ids []crmd.ID, where []Predicate) (string, []any) {
+	var b strings.Builder
+	args := []any{int64(orgID)}
+	b.WriteString(binCond)
+	if len(ids) > 0 {
+		b.WriteString(` AND id IN (` + recPlaceholders(len(ids)) + `)`)
+		args = append(args, recIDArgs(ids)...)
+	}
+	for _, p := range where {
+		b.WriteString(` AND (` + p.SQL + `)`)
+		args = append(args, p.Args...)
+	}
+	return b.String(), args
+}
+
+// ListBin returns one page of an org's recycle bin, newest deletion first by default.
+func (s *Store) ListBin(ctx context.Context, q BinQuery) ([]*Record, error) {
+	key := q.SortBy
+	if key == "" {
+		key = BinSortDeletedTime
+	}
+	expr, ok := binOrder[key]
+	if !ok {
+		return nil, fmt.Errorf("list recycle bin: unknown sort key %q", key)
+	}
+	dir := "ASC"
+	if q.Desc {
+		dir = "DESC"
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 200
+	}
+	where, args := binWhere(q.OrgID, q.IDs, q.Where)
+	query := `SELECT ` + recordCols + ` FROM records WHERE ` + where +
+		` ORDER BY ` + expr + ` ` + dir + `, id ` + dir + ` LIMIT ? OFFSET ?`
+	args = append(args, limit, q.Offset)
+	rows, err := s.R.QueryContext(ctx, s.Q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list recycle bin: %w", err)
+	}
+	return scanAll(rows, scanRecordRow)
+}
+
+// CountBin counts an org's recycle bin, of one module when moduleID is not zero.
+func (s *Store) CountBin(ctx context.Context, orgID, moduleID crmd.ID) (int, error) {
+	query := `SELECT COUNT(*) FROM records WHERE ` + binCond
+	args := []any{int64(orgID)}
+	if moduleID != 0 {
+		query += ` AND module_id = ?`
+		args = append(args, int64(moduleID))
+	}
+	var n int
+	if err := s.R.QueryRowContext(ctx, s.Q(query), args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count recycle bin: %w", err)
+	}
+	return n, nil
+}
+
+// BinRecords returns those of ids that are in the org's recycle bin, keyed by id; with a transaction
+// it reads inside it, so that what a restore or purge decides on is what it changes.
+func (s *Store) BinRecords(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []crmd.ID) (map[crmd.ID]*Record, error) {
+	out := make(map[crmd.ID]*Record, len(ids))
+	for start := 0; start < len(ids); start += binChunk {
+		part := ids[start:min(start+binChunk, len(ids))]
+		where, args := binWhere(orgID, part, nil)
+		rows, err := s.recDB(tx).QueryContext(ctx, s.Q(`SELECT `+recordCols+` FROM records WHERE `+where), args...)
+		if err != nil {
+			return nil, fmt.Errorf("recycle bin records: %w", err)
+		}
+		recs, err := scanAll(rows, scanRecordRow)
+		if err != nil {
+			return nil, fmt.Errorf("recycle bin records: %w", err)
+		}
+		for _, r := range recs {
+			out[r.ID] = r
+		}
+	}
+	return out, nil
+}
+
+// BinIDs returns up to limit ids (in id order) of the org's recycle bin that satisfy where and, when
+// ownerID is not zero, are owned by ownerID. Batched restores and purges call it repeatedly: what they
+// processed has left the bin, so the next call returns the next batch.
+func (s *Store) BinIDs(ctx context.Context, tx *sql.Tx, orgID, ownerID crmd.ID, where []Predicate, limit int) ([]crmd.ID, error) {
+	w, args := binWhere(orgID, nil, where)
+	if ownerID != 0 {
+		w += ` AND owner_id = ?`
+		args = append(args, int64(ownerID))
+	}
+	args = append(args, limit)
+	rows, err := s.recDB(tx).QueryContext(ctx, s.Q(`SELECT id FROM records WHERE `+w+` ORDER BY id LIMIT ?`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("recycle bin ids: %w", err)
+	}
+	return scanIDs(rows)
+}
+
+// scanIDs reads a one-column result of ids and closes rows.
+func scanIDs(rows *sql.Rows) ([]crmd.ID, error) {
+	defer rows.Close()
+	var out []crmd.ID
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, crmd.ID(id))
+	}
+	return out, rows.Err()
+}
+
+// RestoreRecords brings those of ids that are in the org's recycle bin back to life inside tx: the
+// deletion columns are cleared and nothing else changes, so the record keeps its id, fields, owner,
+// times and (since their rows stayed) territories. It returns how many it restored.
+func (s *Store) RestoreRecords(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []crmd.ID) (int64, error) {
+	var n int64
+	for start := 0; start < len(ids); start += binChunk {
+		part := ids[start:min(start+binChunk, len(ids))]
+		where, args := binWhere(orgID, part, nil)
+		res, err := tx.ExecContext(ctx, s.Q(`UPDATE records SET deleted_time = NULL, deleted_by = NULL, delete_job_id = NULL
+			WHERE `+where), args...)
+		if err != nil {
+			return 0, fmt.Errorf("restore records: %w", err)
+		}
+		k, _ := res.RowsAffected()
+		n += k
+	}
+	return n, nil
+}
+
+// PurgeRecords deletes for good, inside tx, those of ids that are in the org's recycle bin: purged_time
+// is set, the data document and display name are emptied (a purged record keeps only its id, module,
+// deletion facts and creator, as /deleted?type=permanent shows it), and its territory and read rows go.
+// It returns how many it purged.
+func (s *Store) PurgeRecords(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []crmd.ID, at int64) (int64, error) {
+	var n int64
+	for start := 0; start < len(ids); start += binChunk {
+		part := ids[start:min(start+binChunk, len(ids))]
+		// Only rows that are in the bin now are purged; their territories go with them, so the ids are
+		// resolved first rather than trusting the caller's list.
+		where, args := binWhere(orgID, part, nil)
+		rows, err := tx.QueryContext(ctx, s.Q(`SELECT id FROM records WHERE `+where), args...)
+		if err != nil {
+			return 0, fmt.Errorf("purge records: %w", err)
+		}
+		inBin, err := scanIDs(rows)
+		if err != nil {
+			return 0, fmt.Errorf("purge records: %w", err)
+		}
+		k, err := s.purgeIDs(ctx, tx, orgID, inBin, at)
+		if err != nil {
+			return 0, err
+		}
+		n += k
+	}
+	return n, nil
+}
+
+// purgeIDs purges ids, all in the org's recycle bin and at most binChunk of them, inside tx.
+func (s *Store) purgeIDs(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []crmd.ID, at int64) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	in := recPlaceholders(len(ids))
+	idArgs := recIDArgs(ids)
+	res, err := tx.ExecContext(ctx, s.Q(`UPDATE records SET purged_time = ?, data = '{}', display_name = ''
+		WHERE org_id = ? AND deleted_time IS NOT NULL AND purged_time IS NULL AND id IN (`+in+`)`),
+		append([]any{at, int64(orgID)}, idArgs...)...)
+	if err != nil {
+		return 0, fmt.Errorf("purge records: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if _, err := tx.ExecContext(ctx, s.Q(`DELETE FROM record_territories WHERE org_id = ? AND record_id IN (`+in+`)`),
+		append([]any{int64(orgID)}, idArgs...)...); err != nil {
+		return 0, fmt.Errorf("purge record territories: %w", err)
+	}
+	// record_reads has no org column; record ids are unique across orgs.
+	if _, err := tx.ExecContext(ctx, s.Q(`DELETE FROM record_reads WHERE record_id IN (`+in+`)`), idArgs...); err != nil {
+		return 0, fmt.Errorf("purge record reads: %w", err)
+	}
+	return n, nil
+}
+
+// PurgeDueRecords purges, inside tx, up to limit recycle-bin records of any org deleted before before
+// (Unix ms), oldest deletion first, stamping them purged at at. It returns how many it purged; fewer
+// than limit means none is due any more. A record deleted at or after before is never touched.
+func (s *Store) PurgeDueRecords(ctx context.Context, tx *sql.Tx, before, at int64, limit int) (int, error) {
+	rows, err := tx.QueryContext(ctx, s.Q(`SELECT org_id, id FROM records
+		WHERE deleted_time IS NOT NULL AND purged_time IS NULL AND deleted_time < ?
+		ORDER BY deleted_time, id LIMIT ?`), before, limit)
+	if err != nil {
+		return 0, fmt.Errorf("due records: %w", err)
+	}
+	byOrg := map[crmd.ID][]crmd.ID{}
+	var orgs []crmd.ID
+	found := 0
+	func() {
+		defer rows.Close()
+		for rows.Next() {
+			var org, id int64
+			if err = rows.Scan(&org, &id); err != nil {
+				return
+			}
+			if _, ok := byOrg[crmd.ID(org)]; !ok {
+				orgs = append(orgs, crmd.ID(org))
+			}
+			byOrg[crmd.ID(org)] = append(byOrg[crmd.ID(org)], crmd.ID(id))
+			found++
+		}
+		err = rows.Err()
+	}()
+	if err != nil {
+		return 0, fmt.Errorf("due records: %w", err)
+	}
+	n := 0
+	for _, org := range orgs {
+		ids := byOrg[org]
+		for start := 0; start < len(ids); start += binChunk {
+			k, err := s.purgeIDs(ctx, tx, org, ids[start:min(start+binChunk, len(ids))], at)
+			if err != nil {
+				return 0, err
+			}
+			n += int(k)
+		}
+	}
+	if n != found {
+		return 0, fmt.Errorf("purge due records: %d selected, %d purged", found, n)
+	}
+	return n, nil
+}
+
+// DropPermanentRecords removes, inside tx, up to limit purged rows of any org purged before before
+// (Unix ms): their time as type=permanent in /deleted is over, and nothing else refers to them. It
+// returns how many it removed.
+func (s *Store) DropPermanentRecords(ctx context.Context, tx *sql.Tx, before int64, limit int) (int, error) {
+	res, err := tx.ExecContext(ctx, s.Q(`DELETE FROM records WHERE id IN (
+		SELECT id FROM records WHERE purged_time IS NOT NULL AND purged_time < ? ORDER BY purged_time LIMIT ?)`), before, limit)
+	if err != nil {
+		return 0, fmt.Errorf("drop permanent records: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}

@@ -1,0 +1,312 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/crmdtest"
+	"github.com/crmd/crmd/store"
+)
+
+// binFixture is a store with two orgs (A with a second user), each with the standard modules.
+type binFixture struct {
+	st     *store.Store
+	a, b   *crmdtest.Org
+	leadsA *crmd.Module
+	accA   *crmd.Module
+	leadsB *crmd.Module
+}
+
+func newBinFixture(t *testing.T) *binFixture {
+	t.Helper()
+	st := crmdtest.OpenStore(t)
+	f := &binFixture{st: st}
+	f.a = crmdtest.NewTeam(t, st, "Acme", "UTC")
+	f.b = crmdtest.NewTeam(t, st, "Beta", "UTC")
+	f.leadsA, f.accA, f.leadsB = f.a.Module(t, "Leads"), f.a.Module(t, "Accounts"), f.b.Module(t, "Leads")
+	return f
+}
+
+// add inserts live records named names into a module of an org, owned by owner, and returns their ids.
+func (f *binFixture) add(t *testing.T, o *crmdtest.Org, m *crmd.Module, owner *crmd.User, names ...string) []crmd.ID {
+	t.Helper()
+	ctx := context.Background()
+	var ids []crmd.ID
+	err := f.st.Tx(ctx, func(tx *sql.Tx) error {
+		first, err := f.st.AllocIDs(ctx, tx, o.Org.ID, len(names))
+		if err != nil {
+			return err
+		}
+		recs := make([]store.Record, len(names))
+		for i, n := range names {
+			recs[i] = store.Record{ID: first + crmd.ID(i), OrgID: o.Org.ID, ModuleID: m.ID, OwnerID: owner.ID, CreatedBy: owner.ID,
+				ModifiedBy: owner.ID, CreatedTime: 1000, ModifiedTime: 2000, DisplayName: n, Data: []byte(fmt.Sprintf(`{"Last_Name":%q}`, n))}
+			ids = append(ids, recs[i].ID)
+		}
+		return f.st.InsertRecords(ctx, tx, recs)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// del soft-deletes ids of a module as by at at (Unix ms).
+func (f *binFixture) del(t *testing.T, o *crmdtest.Org, m *crmd.Module, by *crmd.User, at int64, ids ...crmd.ID) {
+	t.Helper()
+	ctx := context.Background()
+	err := f.st.Tx(ctx, func(tx *sql.Tx) error {
+		n, err := f.st.SoftDeleteRecords(ctx, tx, o.Org.ID, m.ID, ids, by.ID, 0, at)
+		if err == nil && n != int64(len(ids)) {
+			err = fmt.Errorf("deleted %d of %d", n, len(ids))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *binFixture) tx(t *testing.T, fn func(tx *sql.Tx) error) {
+	t.Helper()
+	if err := f.st.Tx(context.Background(), fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func recIDs(recs []*store.Record) []crmd.ID {
+	var out []crmd.ID
+	for _, r := range recs {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+func TestBinListSortsPagesAndStaysInItsOrg(t *testing.T) {
+	f := newBinFixture(t)
+	ctx := context.Background()
+	ids := f.add(t, f.a, f.leadsA, f.a.Admin, "carol", "Alice", "bob")
+	acc := f.add(t, f.a, f.accA, f.a.Admin, "Dora")
+	live := f.add(t, f.a, f.leadsA, f.a.Admin, "Live")
+	other := f.add(t, f.b, f.leadsB, f.b.Admin, "Alice")
+	f.del(t, f.a, f.leadsA, f.a.Admin, 300, ids[0])
+	f.del(t, f.a, f.leadsA, f.a.Std, 100, ids[1])
+	f.del(t, f.a, f.leadsA, f.a.Admin, 200, ids[2])
+	f.del(t, f.a, f.accA, f.a.Std, 200, acc[0])
+	f.del(t, f.b, f.leadsB, f.b.Admin, 400, other[0])
+
+	list := func(q store.BinQuery) []crmd.ID {
+		t.Helper()
+		q.OrgID = f.a.Org.ID
+		recs, err := f.st.ListBin(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recIDs(recs)
+	}
+	// Newest deletion first; the id breaks the tie at 200 (acc[0] was allocated after ids[2]).
+	if got, want := list(store.BinQuery{Desc: true}), []crmd.ID{ids[0], acc[0], ids[2], ids[1]}; !slices.Equal(got, want) {
+		t.Errorf("default order %v, want %v", got, want)
+	}
+	if got, want := list(store.BinQuery{SortBy: store.BinSortDisplayName}), []crmd.ID{ids[1], ids[2], ids[0], acc[0]}; !slices.Equal(got, want) {
+		t.Errorf("by display_name %v, want %v", got, want)
+	}
+	// Patricia Boyle (admin) before Sam Rep.
+	if got, want := list(store.BinQuery{SortBy: store.BinSortDeletedBy}), []crmd.ID{ids[0], ids[2], ids[1], acc[0]}; !slices.Equal(got, want) {
+		t.Errorf("by deleted_by %v, want %v", got, want)
+	}
+	if got, want := list(store.BinQuery{Desc: true, Offset: 1, Limit: 2}), []crmd.ID{acc[0], ids[2]}; !slices.Equal(got, want) {
+		t.Errorf("page %v, want %v", got, want)
+	}
+	// ids of another org, or of live records, are not in this bin.
+	if got, want := list(store.BinQuery{IDs: []crmd.ID{ids[1], other[0], live[0]}}), []crmd.ID{ids[1]}; !slices.Equal(got, want) {
+		t.Errorf("by ids %v, want %v", got, want)
+	}
+	where := store.Predicate{SQL: "module_id = ?", Args: []any{int64(f.accA.ID)}}
+	if got, want := list(store.BinQuery{Where: []store.Predicate{where}}), []crmd.ID{acc[0]}; !slices.Equal(got, want) {
+		t.Errorf("where %v, want %v", got, want)
+	}
+
+	for _, c := range []struct {
+		org, mod crmd.ID
+		want     int
+	}{{f.a.Org.ID, 0, 4}, {f.a.Org.ID, f.leadsA.ID, 3}, {f.a.Org.ID, f.accA.ID, 1}, {f.b.Org.ID, 0, 1}, {f.b.Org.ID, f.leadsA.ID, 0}} {
+		n, err := f.st.CountBin(ctx, c.org, c.mod)
+		if err != nil || n != c.want {
+			t.Errorf("count org %v module %v = %d, %v; want %d", c.org, c.mod, n, err, c.want)
+		}
+	}
+}
+
+func TestBinRestoreBringsBackTheSameRecordWithItsTerritories(t *testing.T) {
+	f := newBinFixture(t)
+	ctx := context.Background()
+	ids := f.add(t, f.a, f.leadsA, f.a.Admin, "Ann", "Ben")
+	other := f.add(t, f.b, f.leadsB, f.b.Admin, "Xena")
+	root, err := f.st.EnsureRootTerritory(ctx, f.a.Org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.tx(t, func(tx *sql.Tx) error {
+		return f.st.AssignTerritories(ctx, tx, f.a.Org.ID, ids[0], []crmd.ID{root.ID}, f.a.Admin.ID, 50)
+	})
+	before, err := f.st.LiveRecord(ctx, f.a.Org.ID, f.leadsA.ID, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.del(t, f.a, f.leadsA, f.a.Admin, 100, ids...)
+	f.del(t, f.b, f.leadsB, f.b.Admin, 100, other...)
+
+	var n int64
+	f.tx(t, func(tx *sql.Tx) (err error) {
+		// ids[0] is restorable; the other org's record and an unknown id are not.
+		n, err = f.st.RestoreRecords(ctx, tx, f.a.Org.ID, []crmd.ID{ids[0], other[0], 42})
+		return err
+	})
+	if n != 1 {
+		t.Fatalf("restored %d, want 1", n)
+	}
+	after, err := f.st.LiveRecord(ctx, f.a.Org.ID, f.leadsA.ID, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.ID != before.ID || string(after.Data) != string(before.Data) || after.DisplayName != before.DisplayName ||
+		after.ModifiedTime != before.ModifiedTime || after.OwnerID != before.OwnerID || after.DeletedTime != 0 || after.DeletedBy != 0 || after.DeleteJobID != 0 {
+		t.Errorf("restored %+v, was %+v", after, before)
+	}
+	terr, err := f.st.RecordTerritories(ctx, nil, f.a.Org.ID, []crmd.ID{ids[0]})
+	if err != nil || len(terr[ids[0]]) != 1 || terr[ids[0]][0].TerritoryID != root.ID {
+		t.Errorf("territories after restore: %v, %v", terr, err)
+	}
+	if n, _ := f.st.CountBin(ctx, f.b.Org.ID, 0); n != 1 {
+		t.Errorf("org B's bin holds %d, want 1", n)
+	}
+}
+
+func TestBinPurgeEmptiesTheRecordAndDropsItsTerritories(t *testing.T) {
+	f := newBinFixture(t)
+	ctx := context.Background()
+	ids := f.add(t, f.a, f.leadsA, f.a.Admin, "Ann", "Ben", "Live")
+	root, err := f.st.EnsureRootTerritory(ctx, f.a.Org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.tx(t, func(tx *sql.Tx) error {
+		if err := f.st.AssignTerritories(ctx, tx, f.a.Org.ID, ids[0], []crmd.ID{root.ID}, f.a.Admin.ID, 50); err != nil {
+			return err
+		}
+		return f.st.AssignTerritories(ctx, tx, f.a.Org.ID, ids[2], []crmd.ID{root.ID}, f.a.Admin.ID, 50)
+	})
+	f.del(t, f.a, f.leadsA, f.a.Admin, 100, ids[0], ids[1])
+	var n int64
+	f.tx(t, func(tx *sql.Tx) (err error) {
+		n, err = f.st.PurgeRecords(ctx, tx, f.a.Org.ID, []crmd.ID{ids[0], ids[2]}, 500)
+		return err
+	})
+	if n != 1 {
+		t.Fatalf("purged %d, want 1 (the live record is not in the bin)", n)
+	}
+	recs, err := f.st.ListDeletedRecords(ctx, store.DeletedQuery{OrgID: f.a.Org.ID, ModuleID: f.leadsA.ID, Type: store.DeletedPermanent})
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("permanent: %v, %v", recs, err)
+	}
+	if r := recs[0]; r.ID != ids[0] || r.PurgedTime != 500 || string(r.Data) != "{}" || r.DisplayName != "" || r.DeletedTime != 100 {
+		t.Errorf("purged row %+v", r)
+	}
+	terr, err := f.st.RecordTerritories(ctx, nil, f.a.Org.ID, []crmd.ID{ids[0], ids[2]})
+	if err != nil || len(terr[ids[0]]) != 0 || len(terr[ids[2]]) != 1 {
+		t.Errorf("territories after purge: %v, %v", terr, err)
+	}
+	if n, _ := f.st.CountBin(ctx, f.a.Org.ID, 0); n != 1 {
+		t.Errorf("bin holds %d, want 1", n)
+	}
+	// A purged record cannot be restored.
+	f.tx(t, func(tx *sql.Tx) (err error) {
+		n, err = f.st.RestoreRecords(ctx, tx, f.a.Org.ID, []crmd.ID{ids[0]})
+		return err
+	})
+	if n != 0 {
+		t.Errorf("restored a purged record")
+	}
+}
+
+func TestBinPurgeDueTouchesOnlyDueRecordsInBatches(t *testing.T) {
+	f := newBinFixture(t)
+	ctx := context.Background()
+	names := make([]string, 7)
+	for i := range names {
+		names[i] = fmt.Sprint("R", i)
+	}
+	ids := f.add(t, f.a, f.leadsA, f.a.Admin, names...)
+	other := f.add(t, f.b, f.leadsB, f.b.Admin, "X", "Y")
+	f.del(t, f.a, f.leadsA, f.a.Admin, 100, ids[:5]...)
+	f.del(t, f.a, f.leadsA, f.a.Admin, 200, ids[5]) // exactly at the cut-off: not due
+	f.del(t, f.b, f.leadsB, f.b.Admin, 150, other[0])
+	f.del(t, f.b, f.leadsB, f.b.Admin, 300, other[1])
+
+	total := 0
+	for {
+		var n int
+		f.tx(t, func(tx *sql.Tx) (err error) {
+			n, err = f.st.PurgeDueRecords(ctx, tx, 200, 999, 4)
+			return err
+		})
+		total += n
+		if n < 4 {
+			break
+		}
+	}
+	if total != 6 {
+		t.Errorf("purged %d, want 6", total)
+	}
+	if n, _ := f.st.CountBin(ctx, f.a.Org.ID, 0); n != 1 {
+		t.Errorf("org A bin %d, want 1 (the record deleted at the cut-off)", n)
+	}
+	if n, _ := f.st.CountBin(ctx, f.b.Org.ID, 0); n != 1 {
+		t.Errorf("org B bin %d, want 1", n)
+	}
+	if _, err := f.st.LiveRecord(ctx, f.a.Org.ID, f.leadsA.ID, ids[6]); err != nil {
+		t.Errorf("live record: %v", err)
+	}
+
+	// Purged rows are dropped once their permanent listing time is over, and only those.
+	var dropped int
+	f.tx(t, func(tx *sql.Tx) (err error) {
+		dropped, err = f.st.DropPermanentRecords(ctx, tx, 999, 100)
+		return err
+	})
+	if dropped != 0 {
+		t.Errorf("dropped %d rows purged at the cut-off", dropped)
+	}
+	f.tx(t, func(tx *sql.Tx) (err error) {
+		dropped, err = f.st.DropPermanentRecords(ctx, tx, 1000, 100)
+		return err
+	})
+	if dropped != 6 {
+		t.Errorf("dropped %d, want 6", dropped)
+	}
+	recs, _ := f.st.ListDeletedRecords(ctx, store.DeletedQuery{OrgID: f.a.Org.ID, ModuleID: f.leadsA.ID})
+	if got, want := recIDs(recs), []crmd.ID{ids[5]}; !slices.Equal(got, want) {
+		t.Errorf("/deleted after drop: %v, want %v", got, want)
+	}
+}
+
+func TestBinIDsBatchesByOwner(t *testing.T) {
+	f := newBinFixture(t)
+	ctx := context.Background()
+	mine := f.add(t, f.a, f.leadsA, f.a.Std, "S1", "S2", "S3")
+	theirs := f.add(t, f.a, f.leadsA, f.a.Admin, "A1")
+	f.del(t, f.a, f.leadsA, f.a.Admin, 100, append(mine, theirs...)...)
+	got, err := f.st.BinIDs(ctx, nil, f.a.Org.ID, f.a.Std.ID, nil, 2)
+	if err != nil || !slices.Equal(got, mine[:2]) {
+		t.Errorf("first batch %v, %v; want %v", got, err, mine[:2])
+	}
+	got, err = f.st.BinIDs(ctx, nil, f.a.Org.ID, 0, nil, 10)
+	if err != nil || len(got) != 4 {
+		t.Errorf("all %v, %v", got, err)
+	}
+}
