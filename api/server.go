@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/massdelete"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/records"
 	"github.com/crmd/crmd/store"
@@ -24,6 +25,9 @@ import (
 type Config struct {
 	// MaxBodyBytes caps request bodies; larger ones get 413 (default 8 MiB).
 	MaxBodyBytes int64
+	// MassDelete is the mass delete service, shared with the job runner so that a new job wakes it;
+	// nil builds one with the default settings.
+	MassDelete *massdelete.Service
 }
 
 // Server serves the Zoho API. It implements http.Handler.
@@ -32,6 +36,7 @@ type Server struct {
 	store   *store.Store
 	auth    *oauth.Server
 	records *records.Service
+	massDel *massdelete.Service
 	log     *slog.Logger
 	rt      router
 	metrics *metrics
@@ -51,7 +56,10 @@ func New(cfg Config, st *store.Store, auth *oauth.Server, log *slog.Logger, reg 
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, store: st, auth: auth, records: records.New(st), log: log, metrics: newMetrics(reg), promHandler: newPromHandler(reg)}
+	if cfg.MassDelete == nil {
+		cfg.MassDelete = massdelete.New(st, massdelete.Settings{})
+	}
+	s := &Server{cfg: cfg, store: st, auth: auth, records: records.New(st), massDel: cfg.MassDelete, log: log, metrics: newMetrics(reg), promHandler: newPromHandler(reg)}
 	s.routes()
 	return s
 }

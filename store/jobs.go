@@ -1,0 +1,229 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/crmd/crmd"
+)
+
+// Mass delete job statuses, as stored. The HTTP layer decides what each API version shows (D17).
+const (
+	JobScheduled = "SCHEDULED"
+	JobRunning   = "RUNNING"
+	JobCompleted = "COMPLETED"
+	JobFailed    = "FAILED"
+)
+
+// Job is one mass delete job (a cvid mass delete): what it deletes, its counters and its lease.
+type Job struct {
+	ID           crmd.ID
+	OrgID        crmd.ID
+	ModuleID     crmd.ID
+	CVID         crmd.ID
+	TerritoryID  crmd.ID // 0 = none
+	IncludeChild bool
+	LockKey      string
+	Status       string
+	TotalCount   int64
+	DeletedCount int64
+	FailedCount  int64
+	Cursor       int64 // seq of the next snapshot item to process
+	LeaseOwner   string
+	LeaseUntil   int64 // Unix ms; 0 = no lease
+	CreatedBy    crmd.ID
+	CreatedTime  int64
+}
+
+const jobCols = `id, org_id, module_id, cvid, territory_id, include_child, lock_key, status, total_count,
+	deleted_count, failed_count, cursor_pos, lease_owner, lease_until, created_by, created_time`
+
+func scanJob(row interface{ Scan(...any) error }) (*Job, error) {
+	var j Job
+	var id, org, mod, cvid, by int64
+	var terr, until sql.NullInt64
+	var owner sql.NullString
+	var child int
+	if err := row.Scan(&id, &org, &mod, &cvid, &terr, &child, &j.LockKey, &j.Status, &j.TotalCount,
+		&j.DeletedCount, &j.FailedCount, &j.Cursor, &owner, &until, &by, &j.CreatedTime); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrNotFound
+		}
+		return nil, err
+	}
+	j.ID, j.OrgID, j.ModuleID, j.CVID, j.CreatedBy = crmd.ID(id), crmd.ID(org), crmd.ID(mod), crmd.ID(cvid), crmd.ID(by)
+	j.TerritoryID, j.IncludeChild = crmd.ID(terr.Int64), child == 1
+	j.LeaseOwner, j.LeaseUntil = owner.String, until.Int64
+	return &j, nil
+}
+
+// InsertMassDeleteJob writes a new job (status, counters and cursor as given, usually SCHEDULED and
+// zero) inside tx, unless a SCHEDULED or RUNNING job with the same lock key exists: then it writes
+// nothing and reports false. The partial unique index mass_delete_jobs_lock decides, so two racing
+// requests, in this process or another, can never both win (D5).
+func (s *Store) InsertMassDeleteJob(ctx context.Context, tx *sql.Tx, j *Job) (bool, error) {
+	res, err := tx.ExecContext(ctx, s.Q(`INSERT INTO mass_delete_jobs (id, org_id, module_id, cvid, territory_id,
+		include_child, lock_key, status, total_count, created_by, created_time)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (lock_key) WHERE status IN ('SCHEDULED', 'RUNNING') DO NOTHING`),
+		int64(j.ID), int64(j.OrgID), int64(j.ModuleID), int64(j.CVID), recNullInt(int64(j.TerritoryID)),
+		b2i(j.IncludeChild), j.LockKey, j.Status, j.TotalCount, int64(j.CreatedBy), j.CreatedTime)
+	if err != nil {
+		if isUniqueViolation(err) {
+			return false, nil
+		}
+		return false, fmt.Errorf("insert mass delete job: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// SnapshotJobItems copies, inside tx, the ids of the live records of a module of an org that satisfy
+// every predicate of where (approved or not) into the job's items, in id order with seq 0, 1, …, and
+// returns how many it copied. It copies at most limit+1 rows, so that a caller enforcing limit learns
+// that the selection is too large without copying all of it. One INSERT … SELECT: the ids never leave
+// the database.
+func (s *Store) SnapshotJobItems(ctx context.Context, tx *sql.Tx, jobID, orgID, moduleID crmd.ID, where []Predicate, limit int) (int64, error) {
+	q := `INSERT INTO mass_delete_job_items (job_id, seq, record_id)
+		SELECT CAST(? AS BIGINT), ROW_NUMBER() OVER (ORDER BY records.id) - 1, records.id FROM records
+		WHERE records.org_id = ? AND records.module_id = ? AND records.deleted_time IS NULL`
+	args := []any{int64(jobID), int64(orgID), int64(moduleID)}
+	for _, p := range where {
+		q += ` AND (` + p.SQL + `)`
+		args = append(args, p.Args...)
+	}
+	q += ` ORDER BY records.id LIMIT ?`
+	args = append(args, limit+1)
+	res, err := tx.ExecContext(ctx, s.Q(q), args...)
+	if err != nil {
+		return 0, fmt.Errorf("snapshot mass delete job: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// SetJobTotal records the size of a job's snapshot inside tx.
+func (s *Store) SetJobTotal(ctx context.Context, tx *sql.Tx, jobID crmd.ID, total int64) error {
+	_, err := tx.ExecContext(ctx, s.Q(`UPDATE mass_delete_jobs SET total_count = ? WHERE id = ?`), total, int64(jobID))
+	return err
+}
+
+// MassDeleteJob returns a job of an org, or ErrNotFound (a job of another org included).
+func (s *Store) MassDeleteJob(ctx context.Context, orgID, id crmd.ID) (*Job, error) {
+	return scanJob(s.R.QueryRowContext(ctx, s.Q(`SELECT `+jobCols+` FROM mass_delete_jobs WHERE id = ? AND org_id = ?`), int64(id), int64(orgID)))
+}
+
+// ClaimMassDeleteJob gives the oldest claimable job — SCHEDULED or RUNNING, with no lease or an expired
+// one — to owner until leaseUntil, marks it RUNNING, and returns it; nil when there is none. The
+// lease condition is repeated in the UPDATE itself, so two processes claiming at once cannot both get
+// the job.
+func (s *Store) ClaimMassDeleteJob(ctx context.Context, owner string, now, leaseUntil int64) (*Job, error) {
+	j, err := scanJob(s.W.QueryRowContext(ctx, s.Q(`UPDATE mass_delete_jobs
+		SET status = 'RUNNING', lease_owner = ?, lease_until = ?, started_time = COALESCE(started_time, ?)
+		WHERE id = (SELECT id FROM mass_delete_jobs WHERE status IN ('SCHEDULED', 'RUNNING')
+				AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT 1)
+			AND status IN ('SCHEDULED', 'RUNNING') AND (lease_until IS NULL OR lease_until < ?)
+		RETURNING `+jobCols), owner, leaseUntil, now, now, now))
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return j, err
+}
+
+// JobItems returns, inside tx, the record ids of a job's snapshot from seq from on, at most n of them, in
+// seq order.
+func (s *Store) JobItems(ctx context.Context, tx *sql.Tx, jobID crmd.ID, from int64, n int) ([]crmd.ID, error) {
+	rows, err := tx.QueryContext(ctx, s.Q(`SELECT record_id FROM mass_delete_job_items WHERE job_id = ? AND seq >= ? ORDER BY seq LIMIT ?`),
+		int64(jobID), from, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []crmd.ID
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, crmd.ID(id))
+	}
+	return out, rows.Err()
+}
+
+// JobProgress is what one batch did to a job.
+type JobProgress struct {
+	Processed, Deleted, Failed int64
+	LeaseUntil                 int64 // the renewed lease
+	Done                       bool  // the last item was processed: the job is COMPLETED
+	At                         int64 // Unix ms
+}
+
+// AdvanceMassDeleteJob adds one batch's progress to a job inside tx — cursor, counters, lease, and
+// COMPLETED with the batch that processes the last item — provided owner still holds the job at
+// cursor (a guard against a process whose lease ran out and whose job was claimed by another). It
+// reports false when the guard failed; the caller must then roll back the batch.
+func (s *Store) AdvanceMassDeleteJob(ctx context.Context, tx *sql.Tx, jobID crmd.ID, owner string, cursor int64, p JobProgress) (bool, error) {
+	status, finished, leaseOwner, leaseUntil := JobRunning, any(nil), any(owner), any(p.LeaseUntil)
+	if p.Done {
+		status, finished, leaseOwner, leaseUntil = JobCompleted, p.At, nil, nil
+	}
+	res, err := tx.ExecContext(ctx, s.Q(`UPDATE mass_delete_jobs SET cursor_pos = cursor_pos + ?,
+		deleted_count = deleted_count + ?, failed_count = failed_count + ?, status = ?, finished_time = ?,
+		lease_owner = ?, lease_until = ?
+		WHERE id = ? AND lease_owner = ? AND cursor_pos = ? AND status = 'RUNNING'`),
+		p.Processed, p.Deleted, p.Failed, status, finished, leaseOwner, leaseUntil, int64(jobID), owner, cursor)
+	if err != nil {
+		return false, fmt.Errorf("advance mass delete job: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// FailMassDeleteJob ends a job owner holds as FAILED: what was not deleted counts as failed, so that
+// Total_Count = Deleted_Count + Failed_Count still holds. reason is kept for operators.
+func (s *Store) FailMassDeleteJob(ctx context.Context, jobID crmd.ID, owner, reason string, at int64) error {
+	_, err := s.W.ExecContext(ctx, s.Q(`UPDATE mass_delete_jobs SET status = 'FAILED', failed_count = total_count - deleted_count,
+		error = ?, finished_time = ?, lease_owner = NULL, lease_until = NULL
+		WHERE id = ? AND lease_owner = ? AND status = 'RUNNING'`), reason, at, int64(jobID), owner)
+	return err
+}
+
+// ReleaseMassDeleteJob gives up owner's lease on a job that is still RUNNING (a graceful shutdown), so
+// that the next process claims it at once instead of waiting for the lease to expire.
+func (s *Store) ReleaseMassDeleteJob(ctx context.Context, jobID crmd.ID, owner string) error {
+	_, err := s.W.ExecContext(ctx, s.Q(`UPDATE mass_delete_jobs SET lease_owner = NULL, lease_until = NULL
+		WHERE id = ? AND lease_owner = ? AND status = 'RUNNING'`), int64(jobID), owner)
+	return err
+}
+
+// RecordsInTerritories returns which of ids are assigned to at least one of territoryIDs (the
+// territory guard of a mass delete by ids). With a transaction it reads inside it.
+func (s *Store) RecordsInTerritories(ctx context.Context, tx *sql.Tx, ids, territoryIDs []crmd.ID) (map[crmd.ID]bool, error) {
+	out := map[crmd.ID]bool{}
+	if len(ids) == 0 || len(territoryIDs) == 0 {
+		return out, nil
+	}
+	args := append(recIDArgs(ids), recIDArgs(territoryIDs)...)
+	rows, err := s.recDB(tx).QueryContext(ctx, s.Q(`SELECT DISTINCT record_id FROM record_territories
+		WHERE record_id IN (`+recPlaceholders(len(ids))+`) AND territory_id IN (`+recPlaceholders(len(territoryIDs))+`)`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[crmd.ID(id)] = true
+	}
+	return out, rows.Err()
+}
+
+// CountJobDeletions counts the records a job deleted (delete_job_id = job), for checks and tests.
+func (s *Store) CountJobDeletions(ctx context.Context, orgID, jobID crmd.ID) (int64, error) {
+	var n int64
+	err := s.R.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM records WHERE org_id = ? AND delete_job_id = ?`), int64(orgID), int64(jobID)).Scan(&n)
+	return n, err
+}
