@@ -1,0 +1,408 @@
+package recyclebin
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/store"
+)
+
+// Filters are Zoho's criteria shape over the four recycle-bin fields (facts §6.2). The records
+// criteria package does not fit: it compiles a module's own fields, while these are columns of the bin
+// across modules. The grammar:
+//
+//	leaf:  {"field": {"api_name": F} | F, "comparator": C, "value": V}
+//	group: {"group_operator": "and" | "or" (any case), "group": [2..25 members]}, nested ≤ 10 deep, ≤ 50 leaves
+//
+//	F = display_name   C ∈ equal not_equal in not_in contains not_contains starts_with ends_with
+//	                   V a non-empty string (an array of them for in/not_in); ASCII case is ignored
+//	F = module         C ∈ equal not_equal in not_in
+//	                   V a module api name (any case), {"api_name": …} or {"id": …}, or an array of them
+//	F = deleted_by     C ∈ equal not_equal in not_in
+//	                   V a user id (string or number) or {"id": …}, or an array of them
+//	F = deleted_time   C ∈ equal not_equal less_than less_equal greater_than greater_equal between not_between
+//	                   V an RFC 3339 datetime ([low, high] for between); a value stands for its whole second
+//
+// Negated comparators are the exact negation of their positive form. Errors are INVALID_DATA (bad
+// field, comparator, value or operator, with supported_values where there is a list),
+// MANDATORY_NOT_FOUND (a missing key) or LIMIT_EXCEEDED, each with api_name and json_path, plus
+// param_name "filters" when the filter came in the query string.
+
+// Limits on a filter tree.
+const (
+	maxGroupMembers = 25
+	maxDepth        = 10
+	maxLeaves       = 50
+	maxListValues   = 200
+)
+
+// filterFields are the fields a filter may test, in the order errors list them.
+var filterFields = []string{"display_name", "module", "deleted_by", "deleted_time"}
+
+var comparators = map[string][]string{
+	"display_name": {"equal", "not_equal", "in", "not_in", "contains", "not_contains", "starts_with", "ends_with"},
+	"module":       {"equal", "not_equal", "in", "not_in"},
+	"deleted_by":   {"equal", "not_equal", "in", "not_in"},
+	"deleted_time": {"equal", "not_equal", "less_than", "less_equal", "greater_than", "greater_equal", "between", "not_between"},
+}
+
+// negations maps each negated comparator to its positive form.
+var negations = map[string]string{"not_equal": "equal", "not_in": "in", "not_contains": "contains", "not_between": "between"}
+
+// filterParser turns a decoded filter into one SQL predicate over the records table, binding every value.
+type filterParser struct {
+	mods   []*crmd.Module
+	param  bool // the filter came in the query string: errors also name the parameter
+	leaves int
+	sql    strings.Builder
+	args   []any
+}
+
+// parseFilter compiles raw (a decoded JSON object) rooted at path ("$.filters" in a body, "$" in the
+// query string) against the org's modules.
+func parseFilter(raw any, mods []*crmd.Module, path string, param bool) (store.Predicate, error) {
+	p := &filterParser{mods: mods, param: param}
+	if err := p.node(raw, path, 1); err != nil {
+		return store.Predicate{}, err
+	}
+	return store.Predicate{SQL: p.sql.String(), Args: p.args}, nil
+}
+
+// parseFilterParam reads the URL-encoded JSON of a filters query parameter.
+func parseFilterParam(raw string, mods []*crmd.Module) (store.Predicate, error) {
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return store.Predicate{}, crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"param_name": "filters"})
+	}
+	return parseFilter(v, mods, "$", true)
+}
+
+func (p *filterParser) err(code, msg string, d crmd.D) *crmd.Error {
+	if p.param {
+		d["param_name"] = "filters"
+	}
+	return crmd.E(code, msg, d)
+}
+
+func (p *filterParser) invalid(apiName, path string) *crmd.Error {
+	return p.err("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"api_name": apiName, "json_path": path})
+}
+
+func (p *filterParser) mandatory(apiName, path string) *crmd.Error {
+	return p.err("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, crmd.D{"api_name": apiName, "json_path": path})
+}
+
+func (p *filterParser) limit(n int, apiName, path string) *crmd.Error {
+	return p.err("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": n, "api_name": apiName, "json_path": path})
+}
+
+func (p *filterParser) node(raw any, path string, depth int) error {
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return p.err("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"api_name": "filters", "json_path": path, "expected_data_type": "jsonobject"})
+	}
+	_, hasGroup := obj["group"]
+	_, hasOp := obj["group_operator"]
+	if hasGroup || hasOp {
+		return p.group(obj, path, depth)
+	}
+	return p.leaf(obj, path)
+}
+
+func (p *filterParser) group(obj map[string]any, path string, depth int) error {
+	if depth > maxDepth {
+		return p.limit(maxDepth, "group", path)
+	}
+	rawOp, ok := obj["group_operator"]
+	if !ok || rawOp == nil {
+		return p.mandatory("group_operator", path+".group_operator")
+	}
+	op, _ := rawOp.(string)
+	op = strings.ToLower(op)
+	if op != "and" && op != "or" {
+		e := p.invalid("group_operator", path+".group_operator")
+		e.Details["supported_values"] = []string{"AND", "OR"}
+		return e
+	}
+	rawMembers, ok := obj["group"]
+	if !ok || rawMembers == nil {
+		return p.mandatory("group", path+".group")
+	}
+	members, ok := rawMembers.([]any)
+	if !ok {
+		e := p.invalid("group", path+".group")
+		e.Details["expected_data_type"] = "jsonarray"
+		return e
+	}
+	if len(members) < 2 {
+		e := p.invalid("group", path+".group")
+		e.Details["minimum_length"] = 2
+		return e
+	}
+	if len(members) > maxGroupMembers {
+		return p.limit(maxGroupMembers, "group", path+".group")
+	}
+	p.sql.WriteString("(")
+	for i, m := range members {
+		if i > 0 {
+			p.sql.WriteString(" " + strings.ToUpper(op) + " ")
+		}
+		if err := p.node(m, path+".group["+strconv.Itoa(i)+"]", depth+1); err != nil {
+			return err
+		}
+	}
+	p.sql.WriteString(")")
+	return nil
+}
+
+func (p *filterParser) leaf(obj map[string]any, path string) error {
+	p.leaves++
+	if p.leaves > maxLeaves {
+		return p.limit(maxLeaves, "filters", path)
+	}
+	rawField, ok := obj["field"]
+	if !ok || rawField == nil {
+		return p.mandatory("field", path+".field")
+	}
+	field, _ := rawField.(string)
+	if m, ok := rawField.(map[string]any); ok {
+		field, _ = m["api_name"].(string)
+	}
+	if comparators[field] == nil {
+		e := p.invalid("field", path+".field")
+		e.Details["supported_values"] = filterFields
+		return e
+	}
+	rawCmp, ok := obj["comparator"]
+	if !ok || rawCmp == nil {
+		return p.mandatory("comparator", path+".comparator")
+	}
+	cmp, _ := rawCmp.(string)
+	cmp = strings.ToLower(cmp)
+	allowed := false
+	for _, c := range comparators[field] {
+		allowed = allowed || c == cmp
+	}
+	if !allowed {
+		e := p.invalid("comparator", path+".comparator")
+		e.Details["supported_values"] = comparators[field]
+		return e
+	}
+	value, ok := obj["value"]
+	if !ok || value == nil {
+		return p.mandatory("value", path+".value")
+	}
+	pos, neg := cmp, false
+	if pc, ok := negations[cmp]; ok {
+		pos, neg = pc, true
+	}
+	if neg {
+		p.sql.WriteString("NOT ")
+	}
+	p.sql.WriteString("(")
+	var err error
+	switch field {
+	case "display_name":
+		err = p.displayName(pos, value, path+".value")
+	case "module":
+		err = p.ids("module_id", pos, value, path+".value", p.moduleID)
+	case "deleted_by":
+		err = p.ids("deleted_by", pos, value, path+".value", userID)
+	case "deleted_time":
+		err = p.deletedTime(pos, value, path+".value")
+	}
+	p.sql.WriteString(")")
+	return err
+}
+
+// list returns value as a list when the comparator takes one (in; equal also takes an array, meaning
+// in), else as one element.
+func (p *filterParser) list(cmp string, value any, apiName, path string) ([]any, error) {
+	arr, isArr := value.([]any)
+	switch {
+	case cmp == "in" && !isArr:
+		e := p.invalid(apiName, path)
+		e.Details["expected_data_type"] = "jsonarray"
+		return nil, e
+	case isArr && cmp != "in" && cmp != "equal":
+		return nil, p.invalid(apiName, path)
+	case !isArr:
+		return []any{value}, nil
+	case len(arr) == 0:
+		return nil, p.invalid(apiName, path)
+	case len(arr) > maxListValues:
+		return nil, p.limit(maxListValues, apiName, path)
+	}
+	return arr, nil
+}
+
+// asciiLower lower-cases A–Z only, as SQLite's lower() does, so that the Go side and SQL agree.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// likeEscape escapes LIKE's wildcards and the escape character itself, so that contains, starts_with
+// and ends_with take their value literally.
+func likeEscape(s string) string {
+	r := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+	return r.Replace(s)
+}
+
+func (p *filterParser) displayName(cmp string, value any, path string) error {
+	vals, err := p.list(cmp, value, "display_name", path)
+	if err != nil {
+		return err
+	}
+	strs := make([]string, len(vals))
+	for i, v := range vals {
+		s, ok := v.(string)
+		if !ok || s == "" || len(s) > 2000 {
+			e := p.invalid("display_name", path)
+			e.Details["expected_data_type"] = "string"
+			return e
+		}
+		strs[i] = asciiLower(s)
+	}
+	switch cmp {
+	case "equal", "in":
+		p.sql.WriteString("lower(display_name) IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(strs)), ", ") + ")")
+		for _, s := range strs {
+			p.args = append(p.args, s)
+		}
+	default:
+		pattern := likeEscape(strs[0])
+		switch cmp {
+		case "contains":
+			pattern = "%" + pattern + "%"
+		case "starts_with":
+			pattern += "%"
+		case "ends_with":
+			pattern = "%" + pattern
+		}
+		p.sql.WriteString("lower(display_name) LIKE ? ESCAPE '!'")
+		p.args = append(p.args, pattern)
+	}
+	return nil
+}
+
+// ids writes column IN (…) for the ids resolve finds in value.
+func (p *filterParser) ids(column, cmp string, value any, path string, resolve func(any) (crmd.ID, bool)) error {
+	apiName := map[string]string{"module_id": "module", "deleted_by": "deleted_by"}[column]
+	vals, err := p.list(cmp, value, apiName, path)
+	if err != nil {
+		return err
+	}
+	p.sql.WriteString(column + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ") + ")")
+	for _, v := range vals {
+		id, ok := resolve(v)
+		if !ok {
+			return p.invalid(apiName, path)
+		}
+		p.args = append(p.args, int64(id))
+	}
+	return nil
+}
+
+// moduleID resolves a module given by api name (any case), {"api_name"} or {"id"} among the org's
+// api-supported modules.
+func (p *filterParser) moduleID(v any) (crmd.ID, bool) {
+	name, _ := v.(string)
+	var id crmd.ID
+	if obj, ok := v.(map[string]any); ok {
+		name, _ = obj["api_name"].(string)
+		if name == "" {
+			id, _ = userID(obj)
+		}
+	}
+	for _, m := range p.mods {
+		if !m.APISupported {
+			continue
+		}
+		if (name != "" && strings.EqualFold(m.APIName, name)) || (id != 0 && m.ID == id) {
+			return m.ID, true
+		}
+	}
+	return 0, false
+}
+
+// userID reads an id given as a string, a JSON number or {"id": …}.
+func userID(v any) (crmd.ID, bool) {
+	switch x := v.(type) {
+	case string:
+		return crmd.ParseID(x)
+	case json.Number:
+		return crmd.ParseID(x.String())
+	case map[string]any:
+		if inner, ok := x["id"]; ok {
+			if _, nested := inner.(map[string]any); !nested {
+				return userID(inner)
+			}
+		}
+	}
+	return 0, false
+}
+
+// deletedTime writes a comparison of deleted_time (Unix ms) with the second(s) value names.
+func (p *filterParser) deletedTime(cmp string, value any, path string) error {
+	bad := func() error {
+		e := p.invalid("deleted_time", path)
+		e.Details["expected_data_type"] = "datetime"
+		return e
+	}
+	second := func(v any) (lo, hi int64, ok bool) {
+		s, _ := v.(string)
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return 0, 0, false
+		}
+		lo = t.Truncate(time.Second).UnixMilli()
+		return lo, lo + 1000, true
+	}
+	if cmp == "between" {
+		arr, ok := value.([]any)
+		if !ok || len(arr) != 2 {
+			return bad()
+		}
+		lo, _, ok1 := second(arr[0])
+		_, hi, ok2 := second(arr[1])
+		if !ok1 || !ok2 {
+			return bad()
+		}
+		p.sql.WriteString("deleted_time >= ? AND deleted_time < ?")
+		p.args = append(p.args, lo, hi)
+		return nil
+	}
+	lo, hi, ok := second(value)
+	if !ok {
+		return bad()
+	}
+	switch cmp {
+	case "equal":
+		p.sql.WriteString("deleted_time >= ? AND deleted_time < ?")
+		p.args = append(p.args, lo, hi)
+	case "less_than":
+		p.sql.WriteString("deleted_time < ?")
+		p.args = append(p.args, lo)
+	case "less_equal":
+		p.sql.WriteString("deleted_time < ?")
+		p.args = append(p.args, hi)
+	case "greater_than":
+		p.sql.WriteString("deleted_time >= ?")
+		p.args = append(p.args, hi)
+	case "greater_equal":
+		p.sql.WriteString("deleted_time >= ?")
+		p.args = append(p.args, lo)
+	}
+	return nil
+}
