@@ -491,3 +491,13 @@ func TestMassDeleteStatusErrors(t *testing.T) {
 		e.want("GET", p+"?job_id="+job, e.b.adminTok, "", status, unknown)
 	}
 }
+
+func TestMassDeleteEditionGate(t *testing.T) {
+	e := newMDEnv(t, massdelete.Settings{EditionGate: true})
+	ls := e.leads(e.a, "Acme", 1)
+	for _, v := range []string{"v2", "v8"} {
+		e.want("POST", "/crm/"+v+"/Leads/actions/mass_delete", e.a.adminTok, `{"cvid":"`+e.view(e.a, "Acme "+v, "Acme")+`"}`, 400,
+			mdErr("FEATURE_NOT_SUPPORTED", "Scheduled Mass Operation feature is not available in your edition", `{}`))
+	}
+	e.want("POST", "/crm/v8/Leads/actions/mass_delete", e.a.adminTok, idsBody(ls[0]), 200, mdData(mdEntry("SUCCESS", mdDeleted, ls[0])))
+}
