@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/crmd/crmd/api"
+	"github.com/crmd/crmd/massdelete"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,8 +30,8 @@ const bootstrapTTL = 24 * time.Hour
 // shutdownGrace is how long in-flight requests may run on after SIGTERM.
 const shutdownGrace = 30 * time.Second
 
-// ServeConfig is everything `crmd serve` is configured with. The mass-delete settings are accepted and
-// validated here; the mass-delete job runner and the request limits read them.
+// ServeConfig is everything `crmd serve` is configured with. The mass-delete settings are read by the
+// mass delete service and its job runner; the request limits are accepted and validated, not yet read.
 type ServeConfig struct {
 	Addr         string // listen address, host:port; port 0 picks a free port
 	DB           string // database (SQLite file path)
@@ -39,12 +40,15 @@ type ServeConfig struct {
 	MaxBodyBytes int64  // request body limit (413 beyond)
 	LogLevel     string // debug | info | warn | error
 
-	JobBatchSize         int           // records per mass-delete job batch (one transaction each)
-	JobBatchDelay        time.Duration // pause between job batches
-	MassDeleteLock       string        // org | module | view: the scope of "one cvid job at a time"
-	RecycleRetention     time.Duration // how long deleted records stay restorable
-	MaxConcurrentPerUser int           // concurrent requests per user; 0 = unlimited
-	CreditsPerDay        int           // API requests per org per 24 h; 0 = unlimited
+	JobBatchSize          int           // records per mass-delete job batch (one transaction each)
+	JobBatchDelay         time.Duration // pause between job batches
+	MassDeleteLock        string        // org | module | view: the scope of "one cvid job at a time"
+	MassDeleteIDLimit     int           // most distinct ids one mass delete by ids may name
+	MassDeleteViewLimit   int           // most records one mass delete by cvid may select
+	MassDeleteEditionGate bool          // refuse mass delete by cvid as editions without scheduled mass operations do
+	RecycleRetention      time.Duration // how long deleted records stay restorable
+	MaxConcurrentPerUser  int           // concurrent requests per user; 0 = unlimited
+	CreditsPerDay         int           // API requests per org per 24 h; 0 = unlimited
 }
 
 // validate checks the settings and canonicalises the enumerations.
@@ -66,6 +70,12 @@ func (c *ServeConfig) validate() error {
 		c.MassDeleteLock = l
 	default:
 		return usageErrorf("invalid --mass-delete-lock %q: want org, module or view", c.MassDeleteLock)
+	}
+	if c.MassDeleteIDLimit < 1 {
+		return usageErrorf("invalid --mass-delete-id-limit %d: want at least 1", c.MassDeleteIDLimit)
+	}
+	if c.MassDeleteViewLimit < 1 {
+		return usageErrorf("invalid --mass-delete-view-limit %d: want at least 1", c.MassDeleteViewLimit)
 	}
 	if c.RecycleRetention < time.Hour {
 		return usageErrorf("invalid --recycle-retention %s: want at least 1h", c.RecycleRetention)
@@ -112,10 +122,15 @@ Then it prints "crmd listening on <base-url>" to stdout. Logs are JSON lines on 
 logged. SIGTERM or SIGINT stops accepting connections, lets in-flight requests finish (up to 30 s),
 closes the database and exits 0.
 
-The mass-delete settings (--job-batch-size, --job-batch-delay, --mass-delete-lock, --recycle-retention)
-and the request limits (--max-concurrent-per-user, --credits-per-day) are accepted and checked so that
-scripts can set them already; this build has neither the mass-delete job runner nor the request limits
-that will read them, and ignores them.`,
+Mass delete: a call by ids deletes at most --mass-delete-id-limit records at once; a call by cvid
+schedules a job for at most --mass-delete-view-limit records (refused altogether with
+--mass-delete-edition-gate, as Zoho does in editions without scheduled mass operations), and only one
+job runs at a time per org, module or view (--mass-delete-lock). The server runs jobs in batches of
+--job-batch-size records, one transaction each, pausing --job-batch-delay between batches; on SIGTERM
+it finishes the batch in progress and a later start resumes the job where it stopped.
+
+--recycle-retention and the request limits (--max-concurrent-per-user, --credits-per-day) are accepted
+and checked so that scripts can set them already; this build does not read them yet.`,
 	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
 		var c ServeConfig
 		fs.StringVar(&c.Addr, "addr", defaultAddr, "address to listen on, host:port (port 0 picks a free port)")
@@ -127,6 +142,9 @@ that will read them, and ignores them.`,
 		fs.IntVar(&c.JobBatchSize, "job-batch-size", 500, "mass-delete job runner: records deleted per batch (one transaction each)")
 		fs.DurationVar(&c.JobBatchDelay, "job-batch-delay", 0, "mass-delete job runner: pause between batches, for demos and deterministic client tests")
 		fs.StringVar(&c.MassDeleteLock, "mass-delete-lock", "org", "mass-delete job runner: one scheduled or running cvid job per org, module or view")
+		fs.IntVar(&c.MassDeleteIDLimit, "mass-delete-id-limit", massdelete.DefaultIDLimit, "mass delete: most distinct ids one call may name (LIMIT_EXCEEDED beyond)")
+		fs.IntVar(&c.MassDeleteViewLimit, "mass-delete-view-limit", massdelete.DefaultViewLimit, "mass delete: most records one cvid call may select (LIMIT_EXCEEDED beyond)")
+		fs.BoolVar(&c.MassDeleteEditionGate, "mass-delete-edition-gate", false, "mass delete: refuse cvid calls with FEATURE_NOT_SUPPORTED, as Zoho editions without scheduled mass operations do")
 		fs.DurationVar(&c.RecycleRetention, "recycle-retention", 1440*time.Hour, "how long deleted records stay in the recycle bin, restorable, before they are purged")
 		fs.IntVar(&c.MaxConcurrentPerUser, "max-concurrent-per-user", 0, "request limits: concurrent API requests per user, beyond which 429 (0 = off)")
 		fs.IntVar(&c.CreditsPerDay, "credits-per-day", 0, "request limits: API requests per org per 24 hours, beyond which 429 (0 = off)")
@@ -174,7 +192,22 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	handler := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes}, st, auth, logger, reg)
+	massDel := massdelete.New(st, massdelete.Settings{
+		IDLimit: c.MassDeleteIDLimit, ViewLimit: c.MassDeleteViewLimit, EditionGate: c.MassDeleteEditionGate, Lock: c.MassDeleteLock,
+	})
+	handler := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes, MassDelete: massDel}, st, auth, logger, reg)
+	// A lease outlives several batch pauses, so that a slow demo job is not taken over by another
+	// process while this one merely waits.
+	runner := massdelete.NewRunner(massDel, massdelete.RunnerConfig{
+		BatchSize: c.JobBatchSize, BatchDelay: c.JobBatchDelay, Lease: max(massdelete.DefaultLease, 3*c.JobBatchDelay),
+	}, logger)
+	runCtx, stopRunner := context.WithCancel(context.Background())
+	defer stopRunner()
+	runnerDone := make(chan struct{})
+	go func() {
+		defer close(runnerDone)
+		runner.Run(runCtx)
+	}()
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -187,17 +220,22 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 	go func() { errc <- srv.Serve(ln) }()
 	logger.Info("listening", "addr", ln.Addr().String(), "base_url", baseURL, "db", c.DB,
 		"job_batch_size", c.JobBatchSize, "job_batch_delay", c.JobBatchDelay.String(), "mass_delete_lock", c.MassDeleteLock,
+		"mass_delete_id_limit", c.MassDeleteIDLimit, "mass_delete_view_limit", c.MassDeleteViewLimit, "mass_delete_edition_gate", c.MassDeleteEditionGate,
 		"recycle_retention", c.RecycleRetention.String(), "max_concurrent_per_user", c.MaxConcurrentPerUser,
 		"credits_per_day", c.CreditsPerDay, "max_body_bytes", c.MaxBodyBytes)
 	fmt.Fprintf(m.Stdout, "crmd listening on %s\n", baseURL)
 
 	select {
 	case err := <-errc:
+		stopRunner()
+		<-runnerDone
 		closeStore()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down: finishing in-flight requests", "grace", shutdownGrace.String())
+	logger.Info("shutting down: finishing in-flight requests and the current job batch", "grace", shutdownGrace.String())
+	// The runner finishes its batch while the HTTP server drains; both end before the store closes.
+	stopRunner()
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
@@ -207,6 +245,7 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		logger.Error("serve", "err", err)
 	}
+	<-runnerDone
 	closeStore()
 	logger.Info("stopped")
 	return nil
