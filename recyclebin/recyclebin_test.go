@@ -3,6 +3,8 @@ package recyclebin_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"log/slog"
 	"net/url"
 	"slices"
 	"testing"
@@ -131,7 +133,7 @@ func TestRestoreBringsBackTheSameRecord(t *testing.T) {
 
 func mustJSON(t *testing.T, v any) string {
 	t.Helper()
-	b, err := jsonMarshal(v)
+	b, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +337,7 @@ func TestPurgerRunStopsWithItsContext(t *testing.T) {
 	e.clock.Advance(61 * 24 * time.Hour)
 	ctx, cancel := context.WithCancel(e.ctx)
 	done := make(chan struct{})
-	p := recyclebin.NewPurger(e.st, 0, nil)
+	p := recyclebin.NewPurger(e.st, 0, slog.New(slog.DiscardHandler))
 	go func() { p.Run(ctx); close(done) }()
 	// Run purges once at start; cancelling then ends it.
 	cancel()
