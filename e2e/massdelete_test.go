@@ -1,0 +1,330 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/store"
+)
+
+// mdScene is a server with seeded Leads and a view on their most common source.
+type mdScene struct {
+	h        *Harness
+	all      []string        // every lead, sorted
+	selected map[string]bool // the leads the view selects
+	cvid     string
+}
+
+// newMDScene seeds n Leads into h's org and creates the view.
+func newMDScene(t *testing.T, h *Harness, n int) *mdScene {
+	t.Helper()
+	h.CLIJSON("seed", "--org", h.OrgID, "--module", "Leads", "--count", fmt.Sprint(n), "--seed", "11")
+	s := &mdScene{h: h, selected: map[string]bool{}}
+	source := map[string]string{}
+	for _, r := range s.list(t, "fields=Lead_Source") {
+		src, _ := r["Lead_Source"].(string)
+		source[r["id"].(string)] = src
+		s.all = append(s.all, r["id"].(string))
+	}
+	sort.Strings(s.all)
+	count := map[string]int{}
+	for _, src := range source {
+		count[src]++
+	}
+	best := ""
+	for src, c := range count {
+		if src != "" && c > count[best] {
+			best = src
+		}
+	}
+	for id, src := range source {
+		if src == best {
+			s.selected[id] = true
+		}
+	}
+	status, body, raw := h.Do("POST", "/crm/v8/settings/custom_views?module=Leads", map[string]any{"custom_views": []any{map[string]any{
+		"name": "Doomed", "criteria": map[string]any{"field": map[string]any{"api_name": "Lead_Source"}, "comparator": "equal", "value": best}}}}, h.Token)
+	if status != http.StatusCreated {
+		t.Fatalf("create view: %d %s", status, raw)
+	}
+	s.cvid = body["custom_views"].([]any)[0].(map[string]any)["details"].(map[string]any)["id"].(string)
+	if len(s.selected) < 100 || len(s.selected) == n {
+		t.Fatalf("the view selects %d of %d leads; the test needs a proper subset of at least 100", len(s.selected), n)
+	}
+	return s
+}
+
+// list pages through GET /crm/v8/Leads?query and returns the records.
+func (s *mdScene) list(t *testing.T, query string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for page := 1; ; page++ {
+		status, body, raw := s.h.Do("GET", fmt.Sprintf("/crm/v8/Leads?per_page=200&page=%d&%s", page, query), nil, s.h.Token)
+		if status == http.StatusNoContent {
+			return out
+		}
+		if status != http.StatusOK {
+			t.Fatalf("list %s: %d %s", query, status, raw)
+		}
+		for _, it := range body["data"].([]any) {
+			out = append(out, it.(map[string]any))
+		}
+		if body["info"].(map[string]any)["more_records"] != true {
+			return out
+		}
+	}
+}
+
+// liveIDs lists the live leads' ids, sorted.
+func (s *mdScene) liveIDs(t *testing.T) []string {
+	t.Helper()
+	var ids []string
+	for _, r := range s.list(t, "fields=Last_Name") {
+		ids = append(ids, r["id"].(string))
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// unselected is every lead the view does not select, sorted.
+func (s *mdScene) unselected() []string {
+	var ids []string
+	for _, id := range s.all {
+		if !s.selected[id] {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// schedule posts the cvid mass delete and returns the status and answer.
+func (s *mdScene) schedule(t *testing.T, h *Harness) (int, map[string]any) {
+	t.Helper()
+	status, body, _ := h.Do("POST", "/crm/v8/Leads/actions/mass_delete", map[string]any{"cvid": s.cvid}, h.Token)
+	return status, body
+}
+
+func jobIDOf(t *testing.T, body map[string]any) string {
+	t.Helper()
+	d := body["data"].([]any)[0].(map[string]any)
+	if d["code"] != "SUCCESS" || d["message"] != "mass delete scheduled successfully" || d["status"] != "success" {
+		t.Fatalf("schedule answer %v", body)
+	}
+	return d["details"].(map[string]any)["job_id"].(string)
+}
+
+// jobStatus is one status answer.
+type jobStatus struct {
+	Status                 string
+	Total, Deleted, Failed int
+}
+
+func statusOf(t *testing.T, h *Harness, version, job, token string) jobStatus {
+	t.Helper()
+	status, body, raw := h.Do("GET", "/crm/"+version+"/Leads/actions/mass_delete?job_id="+job, nil, token)
+	if status != http.StatusOK {
+		t.Fatalf("status: %d %s", status, raw)
+	}
+	d := body["data"].([]any)[0].(map[string]any)
+	num := func(k string) int {
+		f, ok := d[k].(float64)
+		if !ok || f != float64(int(f)) {
+			t.Fatalf("%s = %v, want an integer", k, d[k])
+		}
+		return int(f)
+	}
+	if len(d) != 4 {
+		t.Fatalf("status keys %v", d)
+	}
+	return jobStatus{Status: d["Status"].(string), Total: num("Total_Count"), Deleted: num("Deleted_Count"), Failed: num("Failed_Count")}
+}
+
+// waitCompleted polls the job's status until COMPLETED.
+func waitCompleted(t *testing.T, h *Harness, job string) jobStatus {
+	t.Helper()
+	var js jobStatus
+	eventually(t, 60*time.Second, "the job to complete", func() bool {
+		js = statusOf(t, h, "v8", job, h.Token)
+		if js.Status != "RUNNING" && js.Status != "COMPLETED" {
+			t.Fatalf("v8 status %q", js.Status)
+		}
+		return js.Status == "COMPLETED"
+	})
+	return js
+}
+
+// TestMassDeleteJobOverHTTP: a cvid job against the real binary, from acceptance to COMPLETED, with the
+// lock refusing a second job meanwhile and the deleted records in the recycle bin.
+func TestMassDeleteJobOverHTTP(t *testing.T) {
+	h := startServer(t, "--job-batch-size", "50", "--job-batch-delay", "20ms")
+	s := newMDScene(t, h, 2000)
+
+	status, body := s.schedule(t, h)
+	if status != http.StatusOK {
+		t.Fatalf("schedule: %d %v", status, body)
+	}
+	job := jobIDOf(t, body)
+	status, body = s.schedule(t, h)
+	if status != http.StatusBadRequest || body["code"] != "ALREADY_SCHEDULED" || fmt.Sprint(body["details"]) != "map[api_name:cvid]" {
+		t.Fatalf("second job: %d %v", status, body)
+	}
+	js := waitCompleted(t, h, job)
+	if js.Total != len(s.selected) || js.Deleted+js.Failed != js.Total || js.Deleted != js.Total {
+		t.Fatalf("completed job %+v, want %d deleted", js, len(s.selected))
+	}
+	if v2 := statusOf(t, h, "v2", job, h.Token); v2 != js {
+		t.Errorf("v2 status %+v, v8 %+v", v2, js)
+	}
+	if got, want := s.liveIDs(t), s.unselected(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("%d leads live, want the %d the view did not select", len(got), len(want))
+	}
+	// The deleted records are in the recycle bin.
+	inBin := map[string]bool{}
+	for page := 1; ; page++ {
+		status, body, raw := h.Do("GET", fmt.Sprintf("/crm/v8/Leads/deleted?type=recycle&per_page=200&page=%d", page), nil, h.Token)
+		if status == http.StatusNoContent {
+			break
+		}
+		if status != http.StatusOK {
+			t.Fatalf("deleted: %d %s", status, raw)
+		}
+		for _, it := range body["data"].([]any) {
+			inBin[it.(map[string]any)["id"].(string)] = true
+		}
+		if body["info"].(map[string]any)["more_records"] != true {
+			break
+		}
+	}
+	for id := range s.selected {
+		if !inBin[id] {
+			t.Fatalf("%s is not in the recycle bin (%d there)", id, len(inBin))
+		}
+	}
+	// The lock is free again: the same view, now empty, has nothing to delete.
+	if status, body = s.schedule(t, h); status != http.StatusBadRequest || body["code"] != "NO_RECORDS_FOUND" {
+		t.Fatalf("after the job: %d %v", status, body)
+	}
+}
+
+// TestMassDeleteRaceOverHTTP: 20 concurrent cvid requests make exactly one job.
+func TestMassDeleteRaceOverHTTP(t *testing.T) {
+	// Slow batches keep the job running while the requests race.
+	h := startServer(t, "--job-batch-size", "20", "--job-batch-delay", "200ms")
+	s := newMDScene(t, h, 2000)
+	var wg sync.WaitGroup
+	type answer struct {
+		status int
+		body   map[string]any
+	}
+	answers := make([]answer, 20)
+	start := make(chan struct{})
+	for i := range answers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			resp, raw := h.Request("POST", "/crm/v8/Leads/actions/mass_delete", map[string]any{"cvid": s.cvid}, h.Token)
+			answers[i].status = resp.StatusCode
+			answers[i].body = decodeObject(raw)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	var jobs []string
+	already := 0
+	for _, a := range answers {
+		switch {
+		case a.status == http.StatusOK:
+			jobs = append(jobs, jobIDOf(t, a.body))
+		case a.status == http.StatusBadRequest && a.body["code"] == "ALREADY_SCHEDULED":
+			already++
+		default:
+			t.Errorf("unexpected answer %d %v", a.status, a.body)
+		}
+	}
+	if len(jobs) != 1 || already != 19 {
+		t.Fatalf("%d jobs, %d ALREADY_SCHEDULED; want 1 and 19", len(jobs), already)
+	}
+	if js := statusOf(t, h, "v8", jobs[0], h.Token); js.Total != len(s.selected) {
+		t.Fatalf("job %+v, want Total_Count %d", js, len(s.selected))
+	}
+}
+
+// TestMassDeleteCrashResume: the server is killed (SIGKILL) in the middle of a job; restarted on the same
+// database, it resumes the job at its cursor once the dead process's lease has expired, and every
+// snapshotted record is deleted exactly once.
+func TestMassDeleteCrashResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a 30 s lease to expire")
+	}
+	h := startServer(t, "--job-batch-size", "20", "--job-batch-delay", "100ms")
+	s := newMDScene(t, h, 2000)
+	status, body := s.schedule(t, h)
+	if status != http.StatusOK {
+		t.Fatalf("schedule: %d %v", status, body)
+	}
+	job := jobIDOf(t, body)
+	eventually(t, 30*time.Second, "some progress", func() bool {
+		js := statusOf(t, h, "v8", job, h.Token)
+		return js.Deleted > 0 && js.Status == "RUNNING"
+	})
+	token := h.Token
+	if err := h.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-h.done
+	h.stopOnce.Do(func() {}) // it is dead already: nothing to stop at cleanup
+
+	h2 := startServer(t, "--db", h.DB, "--job-batch-size", "20")
+	h2.Token = token
+	var mid jobStatus
+	mid = statusOf(t, h2, "v8", job, token)
+	if mid.Status != "RUNNING" || mid.Deleted == 0 || mid.Deleted >= mid.Total {
+		t.Fatalf("after the crash: %+v, want a job part-way through", mid)
+	}
+	var js jobStatus
+	eventually(t, 90*time.Second, "the resumed job to complete", func() bool {
+		js = statusOf(t, h2, "v8", job, token)
+		return js.Status == "COMPLETED"
+	})
+	if js.Total != len(s.selected) || js.Deleted+js.Failed != js.Total || js.Deleted != js.Total {
+		t.Fatalf("resumed job %+v, want all %d deleted", js, len(s.selected))
+	}
+	h2.Stop()
+
+	st, err := store.Open(context.Background(), h.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	org, _ := crmd.ParseID(h.OrgID)
+	jobID, _ := crmd.ParseID(job)
+	if n, err := st.CountJobDeletions(context.Background(), org, jobID); err != nil || n != int64(len(s.selected)) {
+		t.Fatalf("records deleted by the job: %d %v, want %d", n, err, len(s.selected))
+	}
+	var untouched int
+	if err := st.R.QueryRow(`SELECT COUNT(*) FROM records WHERE org_id = ? AND deleted_time IS NULL
+		AND module_id = (SELECT id FROM modules WHERE org_id = ? AND api_name = 'Leads')`, int64(org), int64(org)).Scan(&untouched); err != nil {
+		t.Fatal(err)
+	}
+	if untouched != len(s.unselected()) {
+		t.Fatalf("%d live records, want the %d unselected", untouched, len(s.unselected()))
+	}
+}
+
+// decodeObject decodes a JSON object answer; nil for anything else.
+func decodeObject(raw []byte) map[string]any {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return nil
+	}
+	return m
+}
