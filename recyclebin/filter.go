@@ -210,9 +210,9 @@ func (p *filterParser) leaf(obj map[string]any, path string) error {
 	case "display_name":
 		err = p.displayName(pos, value, path+".value")
 	case "module":
-		err = p.ids("module_id", pos, value, path+".value", p.moduleID)
+		err = p.ids("module", "module_id", pos, value, path+".value", p.moduleID)
 	case "deleted_by":
-		err = p.ids("deleted_by", pos, value, path+".value", userID)
+		err = p.ids("deleted_by", "deleted_by", pos, value, path+".value", userID)
 	case "deleted_time":
 		err = p.deletedTime(pos, value, path+".value")
 	}
@@ -296,9 +296,8 @@ func (p *filterParser) displayName(cmp string, value any, path string) error {
 	return nil
 }
 
-// ids writes column IN (…) for the ids resolve finds in value.
-func (p *filterParser) ids(column, cmp string, value any, path string, resolve func(any) (crmd.ID, bool)) error {
-	apiName := map[string]string{"module_id": "module", "deleted_by": "deleted_by"}[column]
+// ids writes column IN (…) for the ids resolve finds in value; apiName is the filter field errors name.
+func (p *filterParser) ids(apiName, column, cmp string, value any, path string, resolve func(any) (crmd.ID, bool)) error {
 	vals, err := p.list(cmp, value, apiName, path)
 	if err != nil {
 		return err

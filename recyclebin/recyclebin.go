@@ -14,8 +14,9 @@
 //   - Restore by filters or restore_all_records, delete by filters, and emptying a bin of more than 1,000
 //     records answer 202 SCHEDULED {"job_id"} as the contract says, but the work is done before the
 //     answer, in batches of batchSize records (one transaction each): there is nothing to poll and no job
-//     table. The job id is a fresh id of the org's sequence, for the client's logs. Emptying ≤ 1,000
-//     records answers 200 SUCCESS `recycle bin emptied successfully`.
+//     table. The job id is a fresh id of the org's sequence, for the client's logs. A filter matching
+//     nothing still answers 202 (the contract fixes the status by the kind of request, not by the
+//     count). Emptying ≤ 1,000 records answers 200 SUCCESS `recycle bin emptied successfully`.
 //   - A restore brings the record back exactly as it was deleted: same id, fields, owner, times and
 //     territories (their rows stay while it is in the bin); its modified time does not change.
 //   - A permanent delete keeps the bare row (id, module, creator, deletion facts) so that
@@ -99,8 +100,9 @@ type Page struct {
 	Info  map[string]any
 }
 
-// Result is the answer of a restore, delete or empty: per-item outcomes (200/207/400), or, when
-// Scheduled is set, one SCHEDULED entry with the job id (202); Emptied marks an empty answered 200.
+// Result is the answer of a restore, delete or empty: per-item outcomes (200/207/400; an empty of at
+// most SyncLimit records gives one SUCCESS outcome), or, when Scheduled is set, one SCHEDULED entry
+// with the job id (202).
 type Result struct {
 	Outcomes  []crmd.Outcome
 	Scheduled *Scheduled

@@ -350,3 +350,70 @@ func TestPurgerRunStopsWithItsContext(t *testing.T) {
 		t.Errorf("bin holds %d", n)
 	}
 }
+
+// seed writes n Leads of o owned by owner straight into the store and soft-deletes them at the
+// clock's time: quicker than the service for the sizes that cross batch and sync limits.
+func (e *env) seed(o *crmdtest.Org, owner *crmd.User, n int) {
+	e.t.Helper()
+	m := o.Module(e.t, "Leads")
+	err := e.st.Tx(e.ctx, func(tx *sql.Tx) error {
+		first, err := e.st.AllocIDs(e.ctx, tx, o.Org.ID, n)
+		if err != nil {
+			return err
+		}
+		recs := make([]store.Record, n)
+		ids := make([]crmd.ID, n)
+		for i := range recs {
+			ids[i] = first + crmd.ID(i)
+			recs[i] = store.Record{ID: ids[i], OrgID: o.Org.ID, ModuleID: m.ID, OwnerID: owner.ID, CreatedBy: owner.ID, ModifiedBy: owner.ID,
+				CreatedTime: e.st.NowMS(), ModifiedTime: e.st.NowMS(), DisplayName: "Seed", Data: []byte(`{"Last_Name":"Seed"}`)}
+		}
+		if err := e.st.InsertRecords(e.ctx, tx, recs); err != nil {
+			return err
+		}
+		_, err = e.st.SoftDeleteRecords(e.ctx, tx, o.Org.ID, m.ID, ids, owner.ID, 0, e.st.NowMS())
+		return err
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func TestLargeOperationsRunInBatches(t *testing.T) {
+	e := newEnv(t)
+	admin := e.a.Caller(e.a.Admin)
+	e.seed(e.a, e.a.Std, recyclebin.SyncLimit+1)
+	e.seed(e.b, e.b.Admin, 3)
+
+	// A restore by filters crosses several batches and restores every match.
+	res, err := e.bin.Restore(e.ctx, admin, map[string]any{"filters": crmdtest.Decode(t, `{"field":"display_name","comparator":"equal","value":"seed"}`)})
+	if err != nil || res.Scheduled == nil {
+		t.Fatalf("restore: %+v %v", res, err)
+	}
+	if n := e.count(e.a); n != 0 {
+		t.Fatalf("bin holds %d after restoring all", n)
+	}
+
+	// Emptying a bin of more than SyncLimit records answers SCHEDULED, and empties it all the same.
+	e.seed(e.a, e.a.Std, recyclebin.SyncLimit+1)
+	res, err = e.bin.Empty(e.ctx, admin)
+	if err != nil || res.Scheduled == nil || res.Scheduled.Message != recyclebin.MsgEmptySchedule {
+		t.Fatalf("empty: %+v %v", res, err)
+	}
+	if n := e.count(e.a); n != 0 {
+		t.Errorf("bin holds %d after empty", n)
+	}
+
+	// The purger crosses batches too, and leaves the records that are not due.
+	e.seed(e.a, e.a.Std, recyclebin.PurgeBatch*2+1)
+	e.clock.Advance(time.Hour)
+	e.seed(e.a, e.a.Std, 2)
+	p := recyclebin.NewPurger(e.st, time.Hour, slog.New(slog.DiscardHandler))
+	n, err := p.PurgeDue(e.ctx, e.st.Now().Add(time.Millisecond))
+	if err != nil || n != recyclebin.PurgeBatch*2+1+3 {
+		t.Errorf("purged %d, %v; want %d (org A's old records and org B's)", n, err, recyclebin.PurgeBatch*2+1+3)
+	}
+	if n := e.count(e.a); n != 2 {
+		t.Errorf("bin holds %d, want the 2 records that are not due", n)
+	}
+}
