@@ -30,6 +30,9 @@ import (
 // benchScope is what the bench's admin token may do.
 const benchScope = "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.mass_delete.ALL"
 
+// benchIdleLoad is how long the other clients run before the first job, for their baseline.
+const benchIdleLoad = 3 * time.Second
+
 // benchPoll is how often the bench polls a job's status.
 const benchPoll = 20 * time.Millisecond
 
@@ -47,6 +50,7 @@ admin token and measures over HTTP:
     POST {"cvid":…} and the job's duration from accept to COMPLETED (status polled every 20 ms);
   - while each job of the largest size runs, 2 clients reading single records (GET /Leads/{id}) and one
     inserting and updating single records (POST /Leads, PUT /Leads/{id}): their p50, p99 and counts;
+  - the same clients for 3 s before the first job, with no job running, as their baseline;
   - the server's peak RSS (VmHWM from /proc).
 With --leads-small > 0 it then does the same for the largest job on a second org of --leads-small Leads
 (a second file, PATH-small.db), to show that a job's cost does not depend on the org's size. Progress
@@ -167,7 +171,8 @@ type orgResult struct {
 	leads  int
 	ids    []time.Duration
 	jobs   []jobResult
-	load   loadResult
+	idle   loadResult // the other clients with no job running
+	load   loadResult // the other clients during the largest jobs
 	rssKiB int64
 }
 
@@ -512,6 +517,12 @@ func (m *Main) benchRun(ctx context.Context, bin string, o *benchOrg, loadSize i
 	c := &benchClient{base: srv.baseURL, token: o.token, http: &http.Client{Timeout: 2 * time.Minute,
 		Transport: &http.Transport{MaxIdleConnsPerHost: 16, DisableCompression: true}}}
 	res := &orgResult{leads: o.leads}
+	if loadSize > 0 {
+		// The same clients with no job running: the baseline their figures during a job compare with.
+		load := startBenchLoad(ctx, c, o.spare)
+		time.Sleep(benchIdleLoad)
+		load.stop(&res.idle)
+	}
 	problem := func(format string, args ...any) {
 		*problems = append(*problems, fmt.Sprintf("%d-Lead org: ", o.leads)+fmt.Sprintf(format, args...))
 	}
@@ -781,6 +792,12 @@ func printBenchTable(w io.Writer, c *benchConfig, r, small *orgResult, loadBefor
 	msRow("during the job: single-record inserts/updates p99", percentile(l.writes, 0.99), 150*time.Millisecond)
 	if l.errors > 0 {
 		row("during the job: failed reads/writes", strconv.Itoa(l.errors), "0", "")
+	}
+	i := r.idle
+	msRow(fmt.Sprintf("no job running (baseline, %s): reads p99 (%d reads)", benchIdleLoad, len(i.reads)), percentile(i.reads, 0.99), 0)
+	msRow(fmt.Sprintf("no job running (baseline): inserts/updates p99 (%d writes)", len(i.writes)), percentile(i.writes, 0.99), 0)
+	if i.errors > 0 {
+		row("no job running: failed reads/writes", strconv.Itoa(i.errors), "0", "")
 	}
 	rss := func(kib int64) string {
 		if kib < 0 {
