@@ -229,6 +229,30 @@ func TestRunnerBatchesAndCounts(t *testing.T) {
 	if worked, _ := r.RunOnce(ctx); worked {
 		t.Fatal("a completed job was claimed again")
 	}
+	if n, err := f.st.CountJobItems(ctx, job); err != nil || n != 0 {
+		t.Fatalf("snapshot left after completion: %d %v", n, err)
+	}
+
+	// Finished jobs stay queryable for 60 days, then a runner removes them.
+	f.clock.Advance(massdelete.JobRetention - time.Minute)
+	if n, err := f.st.PurgeMassDeleteJobs(ctx, f.st.Now().Add(-massdelete.JobRetention).UnixMilli()); err != nil || n != 0 {
+		t.Fatalf("purged a young job: %d %v", n, err)
+	}
+	f.clock.Advance(2 * time.Minute)
+	rctx, cancel := context.WithCancel(ctx)
+	stopped := make(chan error)
+	go func() { stopped <- r.Run(rctx) }()
+	waitFor(t, func() bool {
+		_, err := f.st.MassDeleteJob(ctx, f.org.Org.ID, job)
+		return errors.Is(err, store.ErrNotFound)
+	})
+	cancel()
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Status(ctx, f.c, f.leads, 80, job.String(), true); code(err) != "INVALID_DATA" {
+		t.Fatalf("status of a purged job: %v", err)
+	}
 }
 
 // TestRunnerResume: a runner stopped gracefully releases the job mid-way, and another picks it up at
@@ -345,6 +369,9 @@ func TestRunnerFailsHonestly(t *testing.T) {
 	j := f.job(job)
 	if j.Status != store.JobFailed || j.TotalCount != 5 || j.DeletedCount != 0 || j.FailedCount != 5 || j.LeaseOwner != "" {
 		t.Fatalf("job: %+v", j)
+	}
+	if n, err := f.st.CountJobItems(ctx, job); err != nil || n != 0 {
+		t.Fatalf("snapshot left after failure: %d %v", n, err)
 	}
 	// A FAILED job frees the lock.
 	if _, err := svc.Schedule(ctx, f.c, f.leads, f.allView(f.leads), nil); err != nil {

@@ -19,7 +19,12 @@ const (
 	DefaultBatchSize = 500
 	DefaultLease     = 30 * time.Second
 	DefaultPoll      = time.Second
+	// JobRetention is how long a finished job stays queryable (D16).
+	JobRetention = 60 * 24 * time.Hour
 )
+
+// purgeEvery is how often a runner removes finished jobs older than JobRetention.
+const purgeEvery = time.Hour
 
 // RunnerConfig configures a Runner; zero values take the defaults.
 type RunnerConfig struct {
@@ -78,7 +83,16 @@ func (r *Runner) Owner() string { return r.owner }
 func (r *Runner) Run(ctx context.Context) error {
 	t := time.NewTicker(r.cfg.Poll)
 	defer t.Stop()
+	var lastPurge time.Time
 	for {
+		if now := r.st.Now(); now.Sub(lastPurge) >= purgeEvery {
+			lastPurge = now
+			if n, err := r.st.PurgeMassDeleteJobs(ctx, now.Add(-JobRetention).UnixMilli()); err != nil && ctx.Err() == nil {
+				r.log.Error("mass delete runner: purging old jobs", "err", err)
+			} else if n > 0 {
+				r.log.Info("mass delete runner: purged old jobs", "jobs", n)
+			}
+		}
 		for {
 			worked, err := r.RunOnce(ctx)
 			if err != nil && ctx.Err() == nil {

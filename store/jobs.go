@@ -177,16 +177,60 @@ func (s *Store) AdvanceMassDeleteJob(ctx context.Context, tx *sql.Tx, jobID crmd
 		return false, fmt.Errorf("advance mass delete job: %w", err)
 	}
 	n, err := res.RowsAffected()
-	return n == 1, err
+	if err != nil || n != 1 {
+		return false, err
+	}
+	if p.Done {
+		// The snapshot has served its purpose; the job row with its counters stays for the status API.
+		if _, err := tx.ExecContext(ctx, s.Q(`DELETE FROM mass_delete_job_items WHERE job_id = ?`), int64(jobID)); err != nil {
+			return false, fmt.Errorf("drop mass delete snapshot: %w", err)
+		}
+	}
+	return true, nil
 }
 
 // FailMassDeleteJob ends a job owner holds as FAILED: what was not deleted counts as failed, so that
 // Total_Count = Deleted_Count + Failed_Count still holds. reason is kept for operators.
 func (s *Store) FailMassDeleteJob(ctx context.Context, jobID crmd.ID, owner, reason string, at int64) error {
-	_, err := s.W.ExecContext(ctx, s.Q(`UPDATE mass_delete_jobs SET status = 'FAILED', failed_count = total_count - deleted_count,
-		error = ?, finished_time = ?, lease_owner = NULL, lease_until = NULL
-		WHERE id = ? AND lease_owner = ? AND status = 'RUNNING'`), reason, at, int64(jobID), owner)
-	return err
+	return s.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.Q(`UPDATE mass_delete_jobs SET status = 'FAILED', failed_count = total_count - deleted_count,
+			error = ?, finished_time = ?, lease_owner = NULL, lease_until = NULL
+			WHERE id = ? AND lease_owner = ? AND status = 'RUNNING'`), reason, at, int64(jobID), owner)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.Q(`DELETE FROM mass_delete_job_items WHERE job_id = ?`), int64(jobID))
+		return err
+	})
+}
+
+// PurgeMassDeleteJobs removes the jobs that finished (COMPLETED or FAILED) before before, with whatever
+// is left of their snapshots, and returns how many jobs it removed. Their status is then unknown.
+func (s *Store) PurgeMassDeleteJobs(ctx context.Context, before int64) (int64, error) {
+	var n int64
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
+		old := `SELECT id FROM mass_delete_jobs WHERE status IN ('COMPLETED', 'FAILED') AND finished_time < ?`
+		if _, err := tx.ExecContext(ctx, s.Q(`DELETE FROM mass_delete_job_items WHERE job_id IN (`+old+`)`), before); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, s.Q(`DELETE FROM mass_delete_jobs WHERE status IN ('COMPLETED', 'FAILED') AND finished_time < ?`), before)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// CountJobItems counts what is left of a job's snapshot.
+func (s *Store) CountJobItems(ctx context.Context, jobID crmd.ID) (int64, error) {
+	var n int64
+	err := s.R.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM mass_delete_job_items WHERE job_id = ?`), int64(jobID)).Scan(&n)
+	return n, err
 }
 
 // ReleaseMassDeleteJob gives up owner's lease on a job that is still RUNNING (a graceful shutdown), so
