@@ -48,7 +48,7 @@ admin token and measures over HTTP:
   - mass deletes by cvid: for each of --job-sizes, --repeat times, a custom view selecting that many
     Leads (a Created_Time range; Total_Count must equal the planned count), the accept latency of
     POST {"cvid":…} and the job's duration from accept to COMPLETED (status polled every 20 ms);
-  - while each job of the largest size runs, 2 clients reading single records (GET /Leads/{id}) and one
+  - while one more job of the largest size runs, 2 clients reading single records (GET /Leads/{id}) and one
     inserting and updating single records (POST /Leads, PUT /Leads/{id}): their p50, p99 and counts;
   - the same clients for 3 s before the first job, with no job running, as their baseline;
   - the server's peak RSS (VmHWM from /proc).
@@ -112,7 +112,7 @@ func (c *benchConfig) validate() error {
 		return usageErrorf("invalid --leads-small %d: want 0 (skip) or more", c.LeadsSmall)
 	}
 	big := c.JobSizes[len(c.JobSizes)-1]
-	need := c.Repeat*sum(c.JobSizes) + c.IDCalls*c.IDBatch + 1000
+	need := c.Repeat*sum(c.JobSizes) + big + c.IDCalls*c.IDBatch + 1000
 	if c.Leads < need {
 		return usageErrorf("--leads %d is too few: the jobs and id calls delete %d, and 1000 must stay for the readers", c.Leads, need-1000)
 	}
@@ -138,8 +138,9 @@ type benchLead struct {
 
 // benchJob is one planned cvid job: a Created_Time range [from, to) that holds exactly count Leads.
 type benchJob struct {
-	size     int // the size asked for
-	count    int // the Leads the range holds
+	size     int  // the size asked for
+	load     bool // the other clients run during this job
+	count    int  // the Leads the range holds
 	from, to time.Time
 }
 
@@ -156,6 +157,7 @@ type benchOrg struct {
 // jobResult is one job's measurement.
 type jobResult struct {
 	size, total int
+	load        bool // the other clients ran during this job
 	accept      time.Duration
 	duration    time.Duration
 }
@@ -208,15 +210,20 @@ func (m *Main) bench(ctx context.Context, c *benchConfig) error {
 	big := c.JobSizes[len(c.JobSizes)-1]
 
 	// The main org: id calls, every job size, and the load during the largest jobs.
-	var plan []int
+	// Every size --repeat times with no other clients (the series), then one more job of the largest
+	// size while the other clients run.
+	var plan []benchJob
 	for r := 0; r < c.Repeat; r++ {
-		plan = append(plan, c.JobSizes...)
+		for _, size := range c.JobSizes {
+			plan = append(plan, benchJob{size: size})
+		}
 	}
+	plan = append(plan, benchJob{size: big, load: true})
 	org, err := m.benchSetup(ctx, db, c.Leads, c.Seed, plan, c.IDCalls, c.IDBatch)
 	if err != nil {
 		return err
 	}
-	mres, err := m.benchRun(ctx, bin, org, big, &problems)
+	mres, err := m.benchRun(ctx, bin, org, true, &problems)
 	if err != nil {
 		return err
 	}
@@ -224,15 +231,15 @@ func (m *Main) bench(ctx context.Context, c *benchConfig) error {
 	if c.LeadsSmall > 0 {
 		// As many runs of the largest job as leave the org at least half its size.
 		runs := max(1, min(c.Repeat, c.LeadsSmall/(2*big)))
-		splan := make([]int, runs)
+		splan := make([]benchJob, runs)
 		for i := range splan {
-			splan[i] = big
+			splan[i] = benchJob{size: big}
 		}
 		sorg, err := m.benchSetup(ctx, smallDB, c.LeadsSmall, c.Seed+1, splan, 0, 0)
 		if err != nil {
 			return err
 		}
-		small, err = m.benchRun(ctx, bin, sorg, -1, &problems)
+		small, err = m.benchRun(ctx, bin, sorg, false, &problems)
 		if err != nil {
 			return err
 		}
@@ -253,7 +260,7 @@ func (m *Main) bench(ctx context.Context, c *benchConfig) error {
 // benchSetup creates the org in a fresh database, seeds its Leads, mints the token and plans the jobs
 // (consecutive Created_Time ranges from the oldest Lead), the id calls (the newest Leads) and the
 // spare Leads in between.
-func (m *Main) benchSetup(ctx context.Context, db string, leads int, seed uint64, jobSizes []int, idCalls, idBatch int) (*benchOrg, error) {
+func (m *Main) benchSetup(ctx context.Context, db string, leads int, seed uint64, plan []benchJob, idCalls, idBatch int) (*benchOrg, error) {
 	st, err := store.Open(ctx, db)
 	if err != nil {
 		return nil, err
@@ -306,7 +313,8 @@ func (m *Main) benchSetup(ctx context.Context, db string, leads int, seed uint64
 	sec := func(ms int64) int64 { return int64(math.Floor(float64(ms) / 1000)) }
 	i := 0
 	tail := len(all) - idCalls*idBatch
-	for _, size := range jobSizes {
+	for _, job := range plan {
+		size := job.size
 		if i+size >= tail {
 			return nil, fmt.Errorf("bench: %d Leads are too few for the jobs planned", leads)
 		}
@@ -319,7 +327,8 @@ func (m *Main) benchSetup(ctx context.Context, db string, leads int, seed uint64
 		if j == i {
 			return nil, fmt.Errorf("bench: more than %d Leads share one second of Created_Time", size)
 		}
-		o.jobs = append(o.jobs, benchJob{size: size, count: j - i, from: time.Unix(from, 0).UTC(), to: time.Unix(to, 0).UTC()})
+		job.count, job.from, job.to = j-i, time.Unix(from, 0).UTC(), time.Unix(to, 0).UTC()
+		o.jobs = append(o.jobs, job)
 		i = j
 	}
 	for k := 0; k < idCalls; k++ {
@@ -502,8 +511,9 @@ func (c *benchClient) do(ctx context.Context, method, path string, body any) (in
 }
 
 // benchRun starts the server on the org's database and runs the plan: the id calls, then the jobs in
-// order, with the other clients' load during every job of size loadSize (-1: none).
-func (m *Main) benchRun(ctx context.Context, bin string, o *benchOrg, loadSize int, problems *[]string) (*orgResult, error) {
+// order, with the other clients' load during the jobs marked so; with baseline, the other clients first
+// run alone.
+func (m *Main) benchRun(ctx context.Context, bin string, o *benchOrg, baseline bool, problems *[]string) (*orgResult, error) {
 	srv, err := startBenchServer(ctx, bin, o.db)
 	if err != nil {
 		return nil, err
@@ -517,7 +527,7 @@ func (m *Main) benchRun(ctx context.Context, bin string, o *benchOrg, loadSize i
 	c := &benchClient{base: srv.baseURL, token: o.token, http: &http.Client{Timeout: 2 * time.Minute,
 		Transport: &http.Transport{MaxIdleConnsPerHost: 16, DisableCompression: true}}}
 	res := &orgResult{leads: o.leads}
-	if loadSize > 0 {
+	if baseline {
 		// The same clients with no job running: the baseline their figures during a job compare with.
 		load := startBenchLoad(ctx, c, o.spare)
 		time.Sleep(benchIdleLoad)
@@ -568,7 +578,7 @@ func (m *Main) benchRun(ctx context.Context, bin string, o *benchOrg, loadSize i
 			return nil, fmt.Errorf("bench: creating view %q: HTTP %d %v", name, status, body)
 		}
 		var load *benchLoad
-		if job.size == loadSize {
+		if job.load {
 			load = startBenchLoad(ctx, c, o.spare)
 		}
 		start := time.Now()
@@ -618,9 +628,13 @@ func (m *Main) benchRun(ctx context.Context, bin string, o *benchOrg, loadSize i
 		if js["Status"] != "COMPLETED" || total != job.count || jsonInt(js["Deleted_Count"]) != job.count {
 			problem("job of view %q (%d Leads): %v", name, job.count, js)
 		}
-		res.jobs = append(res.jobs, jobResult{size: job.size, total: total, accept: accepted.Sub(start), duration: done.Sub(accepted)})
-		fmt.Fprintf(m.Stderr, "crmd bench: %d-Lead org: job of %d: accepted in %s, completed in %s\n",
-			o.leads, total, fmtMS(accepted.Sub(start)), fmtMS(done.Sub(accepted)))
+		res.jobs = append(res.jobs, jobResult{size: job.size, load: job.load, total: total, accept: accepted.Sub(start), duration: done.Sub(accepted)})
+		under := ""
+		if job.load {
+			under = " (under load)"
+		}
+		fmt.Fprintf(m.Stderr, "crmd bench: %d-Lead org: job of %d%s: accepted in %s, completed in %s\n",
+			o.leads, total, under, fmtMS(accepted.Sub(start)), fmtMS(done.Sub(accepted)))
 	}
 
 	res.rssKiB = peakRSS(srv.cmd.Process.Pid)
@@ -730,11 +744,11 @@ func fmtMS(d time.Duration) string {
 	return fmt.Sprintf("%.2f ms", ms)
 }
 
-// jobsOfSize returns the results of the jobs of one size.
-func jobsOfSize(r *orgResult, size int) []jobResult {
+// jobsOfSize returns the results of the jobs of one size, run with or without the other clients.
+func jobsOfSize(r *orgResult, size int, load bool) []jobResult {
 	var out []jobResult
 	for _, j := range r.jobs {
-		if j.size == size {
+		if j.size == size && j.load == load {
 			out = append(out, j)
 		}
 	}
@@ -782,9 +796,12 @@ func printBenchTable(w io.Writer, c *benchConfig, r, small *orgResult, loadBefor
 	}
 	msRow(fmt.Sprintf("cvid accept, median (%d jobs)", len(accepts)), percentile(accepts, 0.5), time.Second)
 	msRow("cvid accept, slowest", percentile(accepts, 1), time.Second)
-	bigJobs := jobsOfSize(r, big)
+	bigJobs := jobsOfSize(r, big, false)
 	bigMed := percentile(durations(bigJobs, func(j jobResult) time.Duration { return j.duration }), 0.5)
 	msRow(fmt.Sprintf("job of %d records, accept → COMPLETED, median of %d", big, len(bigJobs)), bigMed, 5*time.Second)
+	for _, j := range jobsOfSize(r, big, true) {
+		msRow(fmt.Sprintf("job of %d records while the other clients run", big), j.duration, 5*time.Second)
+	}
 	l := r.load
 	msRow(fmt.Sprintf("during the job: single-record reads p50 (%d reads)", len(l.reads)), percentile(l.reads, 0.5), 0)
 	msRow("during the job: single-record reads p99", percentile(l.reads, 0.99), 10*time.Millisecond)
@@ -811,7 +828,7 @@ func printBenchTable(w io.Writer, c *benchConfig, r, small *orgResult, loadBefor
 	}
 
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "Job duration by size (accept → COMPLETED, median of the runs; status polled every %s):\n\n", fmtMS(benchPoll))
+	fmt.Fprintf(w, "Job duration by size, with no other clients (accept → COMPLETED, median of the runs; status polled every %s):\n\n", fmtMS(benchPoll))
 	fmt.Fprintln(w, "| Org Leads | Job size | Runs | Records (Total_Count) | Median duration | ms per 1,000 records | Per-record cost / the largest job's on the main org |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 	// perK is the median over the runs of each run's duration per 1,000 records.
@@ -825,7 +842,7 @@ func printBenchTable(w io.Writer, c *benchConfig, r, small *orgResult, loadBefor
 	}
 	ref := perK(bigJobs)
 	series := func(o *orgResult, size int) {
-		js := jobsOfSize(o, size)
+		js := jobsOfSize(o, size, false)
 		if len(js) == 0 {
 			return
 		}

@@ -32,7 +32,8 @@ func TestBenchEndToEnd(t *testing.T) {
 	for _, want := range []string{
 		"| Measure | Figure | Target | Figure / target |",
 		"| mass delete of 50 ids, p50 (3 calls) |",
-		"| cvid accept, median (4 jobs) |",
+		"| cvid accept, median (5 jobs) |",
+		"| job of 500 records while the other clients run |",
 		"| job of 500 records, accept → COMPLETED, median of 2 |",
 		"| during the job: single-record reads p99 |",
 		"| during the job: single-record inserts/updates p99 |",
