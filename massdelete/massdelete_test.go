@@ -411,3 +411,36 @@ func BenchmarkScheduleAndRun50k(b *testing.B) {
 	b.ReportMetric(float64(schedule.Milliseconds())/float64(b.N), "ms-schedule/job")
 	b.ReportMetric(float64(run.Milliseconds())/float64(b.N), "ms-run/job")
 }
+
+// TestRunnerYieldsToInteractiveWrites: a write that arrives while a job runs waits for one batch at
+// most, not for the whole job.
+func TestRunnerYieldsToInteractiveWrites(t *testing.T) {
+	f := newFixture(t, 5_000)
+	contacts := f.org.Module(t, "Contacts")
+	other := f.insert(contacts, 1, "approved")
+	svc := massdelete.New(f.st, massdelete.Settings{})
+	ctx := context.Background()
+	job, err := svc.Schedule(ctx, f.c, f.leads, f.allView(f.leads), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := massdelete.NewRunner(svc, massdelete.RunnerConfig{BatchSize: 50}, quiet())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.RunOnce(ctx)
+	}()
+	waitFor(t, func() bool { return f.job(job).Cursor > 0 })
+	outs, err := svc.DeleteIDs(ctx, f.c, contacts, other, nil)
+	if err != nil || !outs[0].OK() {
+		t.Fatalf("interactive delete: %v %v", outs, err)
+	}
+	j := f.job(job)
+	<-done
+	if j.Status != store.JobRunning || j.Cursor >= j.TotalCount {
+		t.Fatalf("the interactive write waited for the whole job: %+v", j)
+	}
+	if j := f.job(job); j.Status != store.JobCompleted || j.DeletedCount != 5_000 {
+		t.Fatalf("job: %+v", j)
+	}
+}
