@@ -228,6 +228,7 @@ func TestMassDeleteRequestErrors(t *testing.T) {
 			{`{"ids":[]}`, mandatory},
 			{`{"ids":null}`, mandatory},
 			{`{"territory":{"id":"1"}}`, mandatory},
+			{`{"territory":"x"}`, mandatory},
 			{`{"ids":"` + ls[0] + `"}`, mdErr("INVALID_DATA", "invalid data", `{"api_name":"ids","json_path":"$.ids","expected_data_type":"jsonarray"}`)},
 			{`{"ids":{}}`, mdErr("INVALID_DATA", "invalid data", `{"api_name":"ids","json_path":"$.ids","expected_data_type":"jsonarray"}`)},
 			{`{"ids":`, mdErr("UNABLE_TO_PARSE_DATA_TYPE", "either the request body or parameters is in wrong format", `{}`)},

@@ -145,8 +145,8 @@ func present(body map[string]any, key string) (any, bool) {
 	return v, ok && v != nil
 }
 
-// Parse checks a decoded body (nil for an empty one) in D1, D9, D8, D2, D10 order and returns the
-// request it makes.
+// Parse checks a decoded body (nil for an empty one) and returns the request it makes: both keys (D1),
+// neither (D9), the territory, then the cvid or the ids (D9, D8, D2, D10), the first problem winning.
 func (s *Service) Parse(body map[string]any) (*Request, error) {
 	rawIDs, hasIDs := present(body, "ids")
 	rawCVID, hasCVID := present(body, "cvid")
@@ -155,6 +155,9 @@ func (s *Service) Parse(body map[string]any) (*Request, error) {
 			map[string]any{"api_name": "ids", "json_path": "$.ids"},
 			map[string]any{"api_name": "cvid", "json_path": "$.cvid"},
 		}})
+	}
+	if !hasIDs && !hasCVID {
+		return nil, errMandatory()
 	}
 	req := &Request{}
 	if t, ok := present(body, "territory"); ok {
@@ -172,8 +175,6 @@ func (s *Service) Parse(body map[string]any) (*Request, error) {
 		}
 		req.CVID = cvid
 		return req, nil
-	case !hasIDs:
-		return nil, errMandatory()
 	}
 	arr, ok := rawIDs.([]any)
 	if !ok {
