@@ -53,7 +53,7 @@ admin token and measures over HTTP:
   - the same clients for 3 s before the first job, with no job running, as their baseline;
   - the server's peak RSS (VmHWM from /proc).
 With --leads-small > 0 it then does the same for the largest job on a second org of --leads-small Leads
-(a second file, PATH-small.db), to show that a job's cost does not depend on the org's size. Progress
+(a second file, PATH-small.db), to compare a job's cost on a small and a large org. Progress
 goes to stderr; the result is a markdown table on stdout with each figure, its target and their ratio
 (medians where repeated), and the machine's core count and load average. The exit status is 1 when a
 job's counts were not what the views select.`,
@@ -63,7 +63,7 @@ job's counts were not what the views select.`,
 		fs.IntVar(&c.Leads, "leads", 1_000_000, "Leads to seed into the main org")
 		fs.IntVar(&c.LeadsSmall, "leads-small", 100_000, "Leads of the second, smaller org for the largest job (0: skip)")
 		fs.StringVar(&c.ServerBin, "server-bin", "", "crmd binary to run as the server (default: this executable)")
-		fs.StringVar(&c.JobSizesFlag, "job-sizes", "1000,10000,50000", "sizes of the cvid jobs, comma-separated; the largest runs under load")
+		fs.StringVar(&c.JobSizesFlag, "job-sizes", "1000,10000,50000", "sizes of the cvid jobs, comma-separated; one more job of the largest size runs under load")
 		fs.IntVar(&c.Repeat, "repeat", 3, "how many times each cvid job size runs (medians are reported)")
 		fs.IntVar(&c.IDCalls, "id-calls", 20, "mass delete calls by ids")
 		fs.IntVar(&c.IDBatch, "id-batch", 500, "distinct ids per mass delete call by ids")
