@@ -11,11 +11,13 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/crmd/crmd/api"
 	"github.com/crmd/crmd/massdelete"
 	"github.com/crmd/crmd/oauth"
+	"github.com/crmd/crmd/recyclebin"
 	"github.com/crmd/crmd/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -31,7 +33,8 @@ const bootstrapTTL = 24 * time.Hour
 const shutdownGrace = 30 * time.Second
 
 // ServeConfig is everything `crmd serve` is configured with. The mass-delete settings are read by the
-// mass delete service and its job runner; the request limits are accepted and validated, not yet read.
+// mass delete service, its job runner and the recycle bin's purge; the request limits are accepted and
+// validated, not yet read.
 type ServeConfig struct {
 	Addr         string // listen address, host:port; port 0 picks a free port
 	DB           string // database (SQLite file path)
@@ -129,8 +132,10 @@ job runs at a time per org, module or view (--mass-delete-lock). The server runs
 --job-batch-size records, one transaction each, pausing --job-batch-delay between batches; on SIGTERM
 it finishes the batch in progress and a later start resumes the job where it stopped.
 
---recycle-retention and the request limits (--max-concurrent-per-user, --credits-per-day) are accepted
-and checked so that scripts can set them already; this build does not read them yet.`,
+Deleted records stay in the recycle bin, restorable, for --recycle-retention (60 days); a background
+purge then deletes them for good, in batches. The request limits (--max-concurrent-per-user,
+--credits-per-day) are accepted and checked so that scripts can set them already; this build does not
+read them yet.`,
 	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
 		var c ServeConfig
 		fs.StringVar(&c.Addr, "addr", defaultAddr, "address to listen on, host:port (port 0 picks a free port)")
@@ -203,11 +208,12 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 	}, logger)
 	runCtx, stopRunner := context.WithCancel(context.Background())
 	defer stopRunner()
-	runnerDone := make(chan struct{})
-	go func() {
-		defer close(runnerDone)
-		runner.Run(runCtx)
-	}()
+	// The job runner and the recycle bin's retention purge work in the background; both finish their
+	// current batch (one transaction each) before the store closes.
+	var background sync.WaitGroup
+	background.Go(func() { runner.Run(runCtx) })
+	purger := recyclebin.NewPurger(st, c.RecycleRetention, logger)
+	background.Go(func() { purger.Run(runCtx) })
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -228,7 +234,7 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 	select {
 	case err := <-errc:
 		stopRunner()
-		<-runnerDone
+		background.Wait()
 		closeStore()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
@@ -245,7 +251,7 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		logger.Error("serve", "err", err)
 	}
-	<-runnerDone
+	background.Wait()
 	closeStore()
 	logger.Info("stopped")
 	return nil
