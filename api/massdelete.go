@@ -19,7 +19,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"strings"
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/massdelete"
@@ -35,19 +34,9 @@ func (s *Server) massDeleteRoutes(crm routeOpts) {
 // massDeleteModule resolves the module of a mass delete path and checks the mass_delete scope for op
 // (steps 2 and 3 above).
 func (s *Server) massDeleteModule(ctx context.Context, rc *reqCtx, op string) (*crmd.Module, error) {
-	name := rc.param("module")
-	if reservedSegments[strings.ToLower(name)] {
-		return nil, crmd.ErrInvalidURL()
-	}
-	m, err := s.store.Module(ctx, rc.caller.Org.ID, name)
+	m, err := s.pathModule(ctx, rc, "mass_delete")
 	if err != nil {
 		return nil, err
-	}
-	if m == nil || !m.APISupported || (m.MinVersion > 0 && rc.version < m.MinVersion) {
-		if !oauth.HasFamily(rc.caller.Scopes, "mass_delete") {
-			return nil, crmd.E("OAUTH_SCOPE_MISMATCH", crmd.MsgScopeMismatch, nil)
-		}
-		return nil, crmd.ErrInvalidModule()
 	}
 	if !massdelete.Supported(m, rc.version) {
 		return nil, massdelete.ErrNotSupported()
@@ -90,14 +79,7 @@ func (s *Server) massDelete(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 	if err != nil {
 		return err
 	}
-	entries := make([]entry, len(outs))
-	for i, o := range outs {
-		if o.OK() {
-			entries[i] = successEntry(o.Message, o.Details)
-		} else {
-			entries[i] = errorEntry(o.Err)
-		}
-	}
+	entries := outcomeEntries(outs)
 	status := http.StatusOK
 	if rc.version >= 30 {
 		status = multiStatus(entries, http.StatusOK)

@@ -87,14 +87,7 @@ func multiStatus(entries []entry, ok int) int {
 // writeOutcomes answers a multi-item write (records, custom views, territories) with one entry per
 // item, in input order, under key: ok when every item succeeded, 207 when mixed, 400 when all failed.
 func writeOutcomes(w http.ResponseWriter, key string, outs []crmd.Outcome, ok int) {
-	entries := make([]entry, len(outs))
-	for i, o := range outs {
-		if o.OK() {
-			entries[i] = successEntry(o.Message, o.Details)
-		} else {
-			entries[i] = errorEntry(o.Err)
-		}
-	}
+	entries := outcomeEntries(outs)
 	writeJSON(w, multiStatus(entries, ok), map[string]any{key: entries})
 }
 
@@ -151,4 +144,17 @@ func (s *Server) decodeObject(r *http.Request) (map[string]any, error) {
 		return nil, crmd.ErrUnparsable()
 	}
 	return m, nil
+}
+
+// outcomeEntries turns per-item outcomes into response entries, in input order.
+func outcomeEntries(outs []crmd.Outcome) []entry {
+	entries := make([]entry, len(outs))
+	for i, o := range outs {
+		if o.OK() {
+			entries[i] = successEntry(o.Message, o.Details)
+		} else {
+			entries[i] = errorEntry(o.Err)
+		}
+	}
+	return entries
 }

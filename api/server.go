@@ -194,10 +194,24 @@ func (rc *reqCtx) require(need oauth.Need) error {
 // reservedSegments are literal words of Zoho paths that are never module names.
 var reservedSegments = map[string]bool{"settings": true, "users": true, "org": true, "actions": true}
 
-// module resolves the {module} path segment for the caller's org (case-insensitively, D30), checks the
-// scope family first so that a token without any module scope learns nothing, and refuses modules that
-// do not exist in the request's API version.
+// module resolves the {module} path segment for the records APIs and checks the caller's modules
+// scope for op.
 func (s *Server) module(ctx context.Context, rc *reqCtx, op string) (*crmd.Module, error) {
+	m, err := s.pathModule(ctx, rc, "modules")
+	if err != nil {
+		return nil, err
+	}
+	if err := rc.require(oauth.Need{Family: "modules", Resource: m.ScopeToken, Op: op}); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// pathModule resolves the {module} path segment for the caller's org (case-insensitively, D30) and
+// refuses modules that do not exist in the request's API version. For an unknown module it checks
+// the scope family first (modules, mass_delete …), so that a token without any scope of the family
+// learns nothing.
+func (s *Server) pathModule(ctx context.Context, rc *reqCtx, family string) (*crmd.Module, error) {
 	name := rc.param("module")
 	if reservedSegments[strings.ToLower(name)] {
 		return nil, crmd.ErrInvalidURL()
@@ -207,13 +221,10 @@ func (s *Server) module(ctx context.Context, rc *reqCtx, op string) (*crmd.Modul
 		return nil, err
 	}
 	if m == nil || !m.APISupported || (m.MinVersion > 0 && rc.version < m.MinVersion) {
-		if !oauth.HasFamily(rc.caller.Scopes, "modules") {
+		if !oauth.HasFamily(rc.caller.Scopes, family) {
 			return nil, crmd.E("OAUTH_SCOPE_MISMATCH", crmd.MsgScopeMismatch, nil)
 		}
 		return nil, crmd.ErrInvalidModule()
-	}
-	if err := rc.require(oauth.Need{Family: "modules", Resource: m.ScopeToken, Op: op}); err != nil {
-		return nil, err
 	}
 	return m, nil
 }
