@@ -21,7 +21,8 @@ import (
 	"time"
 
 	"github.com/crmd/crmd"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 )
 
 //go:embed migrations
@@ -50,12 +51,16 @@ type Store struct {
 }
 
 // Open opens (creating if needed) the database named by dsn and runs pending migrations. A dsn that is
-// a plain path or a file: URL is a SQLite database.
+// a plain path or a file: URL is a SQLite database; a postgres:// or postgresql:// URL is a PostgreSQL
+// database (experimental).
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return nil, errors.New("PostgreSQL is not supported by this build yet; use a SQLite file path")
+	var s *Store
+	var err error
+	if IsPostgresDSN(dsn) {
+		s, err = openPostgres(ctx, dsn)
+	} else {
+		s, err = openSQLite(dsn)
 	}
-	s, err := openSQLite(dsn)
 	if err != nil {
 		return nil, err
 	}
@@ -68,6 +73,27 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("optimize: %w", err)
 	}
 	return s, nil
+}
+
+// IsPostgresDSN reports whether dsn names a PostgreSQL database rather than a SQLite file.
+func IsPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// openPostgres opens one pool for both W and R: PostgreSQL runs concurrent writers itself, so
+// there is no single-writer queue to keep in Go.
+func openPostgres(ctx context.Context, dsn string) (*Store, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(16)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	return &Store{W: db, R: db, Dialect: Postgres, Now: time.Now}, nil
 }
 
 func openSQLite(path string) (*Store, error) {
@@ -144,8 +170,11 @@ func scanAll[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (
 	return out, rows.Err()
 }
 
-// Close closes both pools.
+// Close closes both pools (once, when they are one).
 func (s *Store) Close() error {
+	if s.W == s.R {
+		return s.W.Close()
+	}
 	return errors.Join(s.W.Close(), s.R.Close())
 }
 
@@ -173,7 +202,20 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 	}
 	sort.Strings(names)
-	if _, err := s.W.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+	if s.Dialect == Postgres {
+		// CREATE TABLE IF NOT EXISTS races with itself on PostgreSQL (a unique violation in pg_type),
+		// so it runs under the same transaction-scoped advisory lock as each migration.
+		err = s.Tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLockKey); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	} else if _, err := s.W.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	for _, name := range names {
@@ -182,6 +224,13 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return err
 		}
 		err = s.Tx(ctx, func(tx *sql.Tx) error {
+			if s.Dialect == Postgres {
+				// Serialise migrators across processes: the second waits here, then sees the version
+				// recorded and skips it. The lock ends with the transaction.
+				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLockKey); err != nil {
+					return err
+				}
+			}
 			var n int
 			if err := tx.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), name).Scan(&n); err != nil {
 				return err
@@ -201,6 +250,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	return nil
 }
+
+// migrateLockKey is the PostgreSQL advisory lock key that migrators take ("crmdmigr" in ASCII).
+const migrateLockKey int64 = 0x63726d646d696772
 
 // Q rewrites `?` placeholders for the store's dialect.
 func (s *Store) Q(query string) string {
