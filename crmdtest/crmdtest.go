@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,15 +18,16 @@ import (
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/catalog"
+	"github.com/crmd/crmd/internal/testdb"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
 )
 
-// OpenStore opens a store on a fresh SQLite file in the test's temporary directory, closed when the
-// test ends.
+// OpenStore opens a store on a fresh database (internal/testdb: SQLite by default, a PostgreSQL schema
+// with CRMD_TEST_STORE=postgres), closed when the test ends.
 func OpenStore(t testing.TB) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "crmd.db"))
+	st, err := store.Open(context.Background(), testdb.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,10 +3,10 @@ package store_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"sync"
 	"testing"
 
+	"github.com/crmd/crmd/internal/testdb"
 	"github.com/crmd/crmd/store"
 )
 
@@ -14,7 +14,7 @@ import (
 // open) racing to create the first org of one empty database, exactly one succeeds.
 func TestCreateOrgOnlyIfEmpty(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "crmd.db")
+	path := testdb.DSN(t)
 	const racers = 4
 	stores := make([]*store.Store, racers)
 	for i := range stores {
@@ -59,7 +59,7 @@ func TestCreateOrgOnlyIfEmpty(t *testing.T) {
 // TestCreateOrgWithClient checks that an org's first OAuth client is stored with the org.
 func TestCreateOrgWithClient(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "crmd.db"))
+	st, err := store.Open(ctx, testdb.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,17 +5,18 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/catalog"
+	"github.com/crmd/crmd/internal/testdb"
 )
 
 // recFixture is a store with two orgs, each with the standard modules.
 type recFixture struct {
 	st           *Store
+	dsn          string // what st was opened on, for a second store on the same database
 	orgA, orgB   *crmd.Org
 	userA, userB *crmd.User
 	leadsA       *crmd.Module
@@ -26,12 +27,13 @@ type recFixture struct {
 func newRecFixture(t testing.TB) *recFixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := Open(ctx, filepath.Join(t.TempDir(), "crmd.db"))
+	dsn := testdb.DSN(t)
+	st, err := Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	f := &recFixture{st: st}
+	f := &recFixture{st: st, dsn: dsn}
 	f.orgA, f.userA, err = st.CreateOrg(ctx, NewOrg{Name: "A", AdminEmail: "a@a.test", AdminLast: "A", Modules: catalog.Standard()})
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/catalog"
+	"github.com/crmd/crmd/internal/testdb"
 )
 
 // terrTree builds territories under parents in one transaction: territory i reports to parents[i]. It
@@ -143,7 +143,7 @@ func TestTerritoryRootIdempotent(t *testing.T) {
 // connection pools on one file) and goroutines: exactly one root comes out and everyone sees it.
 func TestTerritoryRootRace(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "crmd.db")
+	path := testdb.DSN(t)
 	var stores []*Store
 	for i := 0; i < 3; i++ {
 		st, err := Open(ctx, path)

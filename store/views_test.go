@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -40,7 +39,7 @@ func TestEnsureSystemViewsIdempotentUnderRaces(t *testing.T) {
 	defs := viewDefs("ALLVIEWS", "MYVIEWS", "today")
 
 	// A second store on the same file stands for another process.
-	other, err := Open(ctx, filepath.Join(filepath.Dir(dbPath(t, f.st)), "crmd.db"))
+	other, err := Open(ctx, f.dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,17 +98,6 @@ func TestEnsureSystemViewsIdempotentUnderRaces(t *testing.T) {
 	if n := len(countSystemViews(t, f.st, f.orgB.ID, f.leadsB.ID)); n != 0 {
 		t.Errorf("org B has %d system views", n)
 	}
-}
-
-// dbPath is the file a test store was opened on.
-func dbPath(t *testing.T, st *Store) string {
-	t.Helper()
-	var seq int
-	var name, file string
-	if err := st.R.QueryRow(`PRAGMA database_list`).Scan(&seq, &name, &file); err != nil {
-		t.Fatal(err)
-	}
-	return file
 }
 
 func TestCreateUpdateDeleteViews(t *testing.T) {
