@@ -44,6 +44,13 @@ func (s *Store) CreateOrg(ctx context.Context, n NewOrg) (*crmd.Org, *crmd.User,
 	var admin *crmd.User
 	err := s.Tx(ctx, func(tx *sql.Tx) error {
 		if n.OnlyIfEmpty {
+			if s.Dialect == Postgres {
+				// SQLite's BEGIN IMMEDIATE serialises the count and the insert; PostgreSQL needs the
+				// table lock (self-conflicting, readers still pass) for the same guarantee.
+				if _, err := tx.ExecContext(ctx, `LOCK TABLE orgs IN EXCLUSIVE MODE`); err != nil {
+					return err
+				}
+			}
 			var count int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM orgs`).Scan(&count); err != nil {
 				return err
