@@ -57,7 +57,7 @@ func terrChain(t testing.TB, st *Store, org *crmd.Org, by *crmd.User, parent crm
 // breadth-first in Go: the reference the recursive query is checked against.
 func bfsSubtree(t testing.TB, st *Store, orgID, id crmd.ID) []crmd.ID {
 	t.Helper()
-	rows, err := st.R.Query(`SELECT id, reporting_to FROM territories WHERE org_id = ?`, int64(orgID))
+	rows, err := st.R.Query(st.Q(`SELECT id, reporting_to FROM territories WHERE org_id = ?`), int64(orgID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,8 +132,8 @@ func TestTerritoryRootIdempotent(t *testing.T) {
 		t.Fatalf("org B root: %v %v", rb, err)
 	}
 	// The database itself refuses a second root.
-	_, err = f.st.W.Exec(`INSERT INTO territories (id, org_id, name, name_lower, api_name, permission_type, created_by, created_time, modified_by, modified_time)
-		VALUES (?, ?, 'Other', 'other', 'Other', 'read_only', 1, 1, 1, 1)`, int64(r1.ID)+1_000_000, int64(f.orgA.ID))
+	_, err = f.st.W.Exec(f.st.Q(`INSERT INTO territories (id, org_id, name, name_lower, api_name, permission_type, created_by, created_time, modified_by, modified_time)
+		VALUES (?, ?, 'Other', 'other', 'Other', 'read_only', 1, 1, 1, 1)`), int64(r1.ID)+1_000_000, int64(f.orgA.ID))
 	if err == nil || !isUniqueViolation(err) {
 		t.Fatalf("second root inserted: %v", err)
 	}
@@ -197,7 +197,7 @@ func TestTerritoryRootRace(t *testing.T) {
 			}
 		}
 		var n int
-		if err := stores[0].R.QueryRow(`SELECT COUNT(*) FROM territories WHERE org_id = ?`, int64(org.ID)).Scan(&n); err != nil || n != 1 {
+		if err := stores[0].R.QueryRow(stores[0].Q(`SELECT COUNT(*) FROM territories WHERE org_id = ?`), int64(org.ID)).Scan(&n); err != nil || n != 1 {
 			t.Fatalf("org %d: %d territories (%v)", oi, n, err)
 		}
 	}
@@ -345,6 +345,9 @@ func TestTerritorySubtreeWide(t *testing.T) {
 // and the records filter reads record_territories_territory.
 func TestTerritoryQueriesUseIndexes(t *testing.T) {
 	f := newRecFixture(t)
+	if f.st.Dialect != SQLite {
+		t.Skip("asserts SQLite query plans (EXPLAIN QUERY PLAN)")
+	}
 	plan := func(q string, args ...any) string {
 		rows, err := f.st.R.Query(`EXPLAIN QUERY PLAN `+q, args...)
 		if err != nil {
@@ -381,7 +384,7 @@ func TestTerritorySubtreeStopsOnCorruptCycle(t *testing.T) {
 	ctx := context.Background()
 	root, _ := f.st.EnsureRootTerritory(ctx, f.orgA.ID)
 	chain := terrChain(t, f.st, f.orgA, f.userA, root.ID, 4)
-	if _, err := f.st.W.Exec(`UPDATE territories SET reporting_to = ? WHERE id = ?`, int64(chain[3]), int64(chain[0])); err != nil {
+	if _, err := f.st.W.Exec(f.st.Q(`UPDATE territories SET reporting_to = ? WHERE id = ?`), int64(chain[3]), int64(chain[0])); err != nil {
 		t.Fatal(err)
 	}
 	got, err := f.st.SubtreeTerritoryIDs(ctx, nil, f.orgA.ID, chain[1])
