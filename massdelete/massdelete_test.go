@@ -359,7 +359,7 @@ func TestRunnerFailsHonestly(t *testing.T) {
 		t.Fatal(err)
 	}
 	// No API removes a module; the test points the job at one that does not exist.
-	if _, err := f.st.W.Exec(`UPDATE mass_delete_jobs SET module_id = 1 WHERE id = ?`, int64(job)); err != nil {
+	if _, err := f.st.W.Exec(f.st.Q(`UPDATE mass_delete_jobs SET module_id = 1 WHERE id = ?`), int64(job)); err != nil {
 		t.Fatal(err)
 	}
 	r := massdelete.NewRunner(svc, massdelete.RunnerConfig{BatchSize: 2}, quiet())

@@ -238,8 +238,14 @@ func TestInsertIsAllOrNothing(t *testing.T) {
 	ctx := context.Background()
 	leads := e.module(t, "Leads")
 	// A trigger makes the database refuse one row, standing in for any failure inside the transaction.
-	if _, err := e.st.W.Exec(`CREATE TRIGGER refuse_boom BEFORE INSERT ON records WHEN NEW.display_name = 'boom'
-		BEGIN SELECT RAISE(ABORT, 'boom'); END`); err != nil {
+	trigger := `CREATE TRIGGER refuse_boom BEFORE INSERT ON records WHEN NEW.display_name = 'boom'
+		BEGIN SELECT RAISE(ABORT, 'boom'); END`
+	if e.st.Dialect == store.Postgres {
+		trigger = `CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN IF NEW.display_name = 'boom' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$;
+		CREATE TRIGGER refuse_boom BEFORE INSERT ON records FOR EACH ROW EXECUTE FUNCTION refuse_boom()`
+	}
+	if _, err := e.st.W.Exec(trigger); err != nil {
 		t.Fatal(err)
 	}
 	_, err := e.svc.Insert(ctx, e.admin, leads, decodeBody(t, `{"data":[{"Last_Name":"fine"},{"Last_Name":"boom"}]}`))

@@ -153,6 +153,10 @@ func (f *fixture) system(t *testing.T, c *crmd.Caller, m *crmd.Module) map[strin
 	return out
 }
 
+// fieldIndexes reports whether the store makes expression indexes for view criteria (store.EnsureFieldIndex):
+// SQLite does; on PostgreSQL it is a no-op so far, and the index assertions do not apply.
+func (f *fixture) fieldIndexes() bool { return f.st.Dialect == store.SQLite }
+
 // hasFieldIndex reports whether an expression index over records reads the data field.
 func (f *fixture) hasFieldIndex(t *testing.T, field string) bool {
 	t.Helper()
@@ -197,13 +201,13 @@ func TestSystemViewsPerModule(t *testing.T) {
 	// Creating them indexes nothing (listing views stays cheap); resolving one indexes the data fields
 	// its criteria read.
 	for sys, field := range map[string]string{SysJunk: "Lead_Status", SysUnsubscribed: "Email_Opt_Out"} {
-		if f.hasFieldIndex(t, field) {
+		if f.fieldIndexes() && f.hasFieldIndex(t, field) {
 			t.Errorf("%s indexed before any view on it was resolved", field)
 		}
 		if _, err := f.svc.Resolve(context.Background(), c, f.leads, leads[sys].ID.String()); err != nil {
 			t.Fatal(err)
 		}
-		if !f.hasFieldIndex(t, field) {
+		if f.fieldIndexes() && !f.hasFieldIndex(t, field) {
 			t.Errorf("resolving %s left %s without an index", sys, field)
 		}
 	}
@@ -329,7 +333,7 @@ func TestUserViewsSelectWhatEvalSelects(t *testing.T) {
 		`{"group_operator":"and","group":[{"field":"Owner","comparator":"equal","value":"${CURRENTUSER}"},{"field":"Created_Time","comparator":"greater_equal","value":"${LAST_N_DAYS:3}"}]}`,
 		`{"field":"Email_Opt_Out","comparator":"not_equal","value":true}`,
 	}
-	if f.hasFieldIndex(t, "Company") {
+	if f.fieldIndexes() && f.hasFieldIndex(t, "Company") {
 		t.Fatal("Company is indexed before any view reads it")
 	}
 	var body []any
@@ -341,7 +345,7 @@ func TestUserViewsSelectWhatEvalSelects(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, field := range []string{"Company", "No_of_Employees"} {
-		if !f.hasFieldIndex(t, field) {
+		if f.fieldIndexes() && !f.hasFieldIndex(t, field) {
 			t.Errorf("creating a view did not index %s", field)
 		}
 	}
