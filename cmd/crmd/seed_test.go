@@ -333,7 +333,11 @@ func TestSeedNumbersCases(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rows, err := st.R.QueryContext(ctx, `SELECT json_extract(data, '$.Case_Number') FROM records WHERE module_id = ? ORDER BY id`, int64(sd.mod.ID))
+	q := `SELECT json_extract(data, '$.Case_Number') FROM records WHERE module_id = ? ORDER BY id`
+	if st.Dialect == store.Postgres {
+		q = `SELECT data ->> 'Case_Number' FROM records WHERE module_id = $1 ORDER BY id`
+	}
+	rows, err := st.R.QueryContext(ctx, q, int64(sd.mod.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
