@@ -119,12 +119,23 @@ func (s *Store) MassDeleteJob(ctx context.Context, orgID, id crmd.ID) (*Job, err
 // lease condition is repeated in the UPDATE itself, so two processes claiming at once cannot both get
 // the job.
 func (s *Store) ClaimMassDeleteJob(ctx context.Context, owner string, now, leaseUntil int64) (*Job, error) {
-	j, err := scanJob(s.W.QueryRowContext(ctx, s.Q(`UPDATE mass_delete_jobs
+	query := `UPDATE mass_delete_jobs
 		SET status = 'RUNNING', lease_owner = ?, lease_until = ?, started_time = COALESCE(started_time, ?)
 		WHERE id = (SELECT id FROM mass_delete_jobs WHERE status IN ('SCHEDULED', 'RUNNING')
 				AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT 1)
 			AND status IN ('SCHEDULED', 'RUNNING') AND (lease_until IS NULL OR lease_until < ?)
-		RETURNING `+jobCols), owner, leaseUntil, now, now, now))
+		RETURNING ` + jobCols
+	if s.Dialect == Postgres {
+		// Writers run concurrently on PostgreSQL: a claimer skips a job another claimer has locked
+		// and takes the next one, instead of queueing behind it and then finding it taken.
+		query = `UPDATE mass_delete_jobs
+		SET status = 'RUNNING', lease_owner = ?, lease_until = ?, started_time = COALESCE(started_time, ?)
+		WHERE id = (SELECT id FROM mass_delete_jobs WHERE status IN ('SCHEDULED', 'RUNNING')
+				AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+			AND status IN ('SCHEDULED', 'RUNNING') AND (lease_until IS NULL OR lease_until < ?)
+		RETURNING ` + jobCols
+	}
+	j, err := scanJob(s.W.QueryRowContext(ctx, s.Q(query), owner, leaseUntil, now, now, now))
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}
