@@ -333,6 +333,15 @@ func (s *Store) ListRecords(ctx context.Context, q RecordQuery) ([]*Record, erro
 	var orderArgs []any
 	if q.SortField != "" {
 		order = s.recJSONValueExpr() + ` ` + dir + `, id ` + dir
+		if s.Dialect == Postgres {
+			// SQLite puts NULL (a record without the field) first when ascending and last when
+			// descending; PostgreSQL's default is the opposite.
+			nulls := ` NULLS FIRST`
+			if q.Desc {
+				nulls = ` NULLS LAST`
+			}
+			order = s.recJSONValueExpr() + ` ` + dir + nulls + `, id ` + dir
+		}
 		orderArgs = []any{s.recJSONPathArg(q.SortField)}
 	} else {
 		col := q.SortBy

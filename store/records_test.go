@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -376,4 +377,37 @@ func sameJSON(got []byte, want string) bool {
 		return false
 	}
 	return reflect.DeepEqual(g, w)
+}
+
+// TestRecordsSortFieldMissingValues checks where records without the sort field go: first when
+// ascending and last when descending, as SQLite orders NULL, on every database.
+func TestRecordsSortFieldMissingValues(t *testing.T) {
+	f := newRecFixture(t)
+	ctx := context.Background()
+	docs := []string{`{"Last_Name":"a","S":"b"}`, `{"Last_Name":"b"}`, `{"Last_Name":"c","S":"B"}`, `{"Last_Name":"d","S":"a"}`}
+	var ids []crmd.ID
+	err := f.st.Tx(ctx, func(tx *sql.Tx) error {
+		first, err := f.st.AllocIDs(ctx, tx, f.orgA.ID, len(docs))
+		if err != nil {
+			return err
+		}
+		recs := make([]Record, len(docs))
+		for i, d := range docs {
+			recs[i] = Record{ID: first + crmd.ID(i), OrgID: f.orgA.ID, ModuleID: f.leadsA.ID, OwnerID: f.userA.ID, CreatedBy: f.userA.ID,
+				ModifiedBy: f.userA.ID, CreatedTime: 1, ModifiedTime: 1, DisplayName: "x", Data: []byte(d)}
+			ids = append(ids, recs[i].ID)
+		}
+		return f.st.InsertRecords(ctx, tx, recs)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := RecordQuery{OrgID: f.orgA.ID, ModuleID: f.leadsA.ID, SortField: "S"}
+	if got, want := walkRecords(t, f.st, q, 10, false), []crmd.ID{ids[1], ids[2], ids[3], ids[0]}; !slices.Equal(got, want) {
+		t.Errorf("ascending: %v, want %v", got, want)
+	}
+	q.Desc = true
+	if got, want := walkRecords(t, f.st, q, 10, false), []crmd.ID{ids[0], ids[3], ids[2], ids[1]}; !slices.Equal(got, want) {
+		t.Errorf("descending: %v, want %v", got, want)
+	}
 }
