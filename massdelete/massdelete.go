@@ -242,13 +242,15 @@ func parseTerritory(v any) (*Territory, error) {
 	return t, nil
 }
 
-// subtree resolves a request's territory to its territory ids; an unknown one is errTerritoryID.
-func (s *Service) subtree(ctx context.Context, orgID crmd.ID, t *Territory) ([]crmd.ID, error) {
-	ids, err := s.terr.Subtree(ctx, orgID, t.ID, t.IncludeChild)
+// territoryWhere resolves a request's territory to the records predicate of the territory (∪ its
+// subtree with include_child), in the probe form that tests given records; an unknown territory is
+// errTerritoryID.
+func (s *Service) territoryWhere(ctx context.Context, orgID crmd.ID, t *Territory) (store.Predicate, error) {
+	p, err := s.terr.Probe(ctx, orgID, t.ID, t.IncludeChild)
 	if _, ok := crmd.AsError(err); ok {
-		return nil, errTerritoryID()
+		return store.Predicate{}, errTerritoryID()
 	}
-	return ids, err
+	return p, err
 }
 
 // Message of a successful per-id deletion (the plain DELETE says "record deleted").
@@ -258,10 +260,10 @@ const msgDeleted = "record is deleted"
 // the caller as deleted_by, and returns one outcome per id in order (D6). With a territory, ids of
 // records outside it (∪ its subtree with include_child) are INVALID_DATA and left alone (D12).
 func (s *Service) DeleteIDs(ctx context.Context, c *crmd.Caller, m *crmd.Module, ids []crmd.ID, t *Territory) ([]crmd.Outcome, error) {
-	var terrIDs []crmd.ID
+	var terrWhere store.Predicate
 	if t != nil {
 		var err error
-		if terrIDs, err = s.subtree(ctx, c.Org.ID, t); err != nil {
+		if terrWhere, err = s.territoryWhere(ctx, c.Org.ID, t); err != nil {
 			return nil, err
 		}
 	}
@@ -273,7 +275,7 @@ func (s *Service) DeleteIDs(ctx context.Context, c *crmd.Caller, m *crmd.Module,
 		}
 		var inTerr map[crmd.ID]bool
 		if t != nil {
-			if inTerr, err = s.st.RecordsInTerritories(ctx, tx, ids, terrIDs); err != nil {
+			if inTerr, err = s.st.RecordsMatching(ctx, tx, ids, terrWhere); err != nil {
 				return err
 			}
 		}
@@ -339,10 +341,7 @@ func (s *Service) Schedule(ctx context.Context, c *crmd.Caller, m *crmd.Module, 
 	where := []store.Predicate{view}
 	if t != nil {
 		// The probe form tests each record the view selects, instead of listing the territory's records.
-		p, err := s.terr.Probe(ctx, c.Org.ID, t.ID, t.IncludeChild)
-		if _, ok := crmd.AsError(err); ok {
-			return 0, errTerritoryID()
-		}
+		p, err := s.territoryWhere(ctx, c.Org.ID, t)
 		if err != nil {
 			return 0, err
 		}

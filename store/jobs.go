@@ -252,28 +252,29 @@ func (s *Store) ReleaseMassDeleteJob(ctx context.Context, jobID crmd.ID, owner s
 	return err
 }
 
-// RecordsInTerritories returns which of ids are assigned to at least one of territoryIDs (the
-// territory guard of a mass delete by ids). With a transaction it reads inside it.
-func (s *Store) RecordsInTerritories(ctx context.Context, tx *sql.Tx, ids, territoryIDs []crmd.ID) (map[crmd.ID]bool, error) {
-	out := map[crmd.ID]bool{}
-	if len(ids) == 0 || len(territoryIDs) == 0 {
-		return out, nil
+// RecordsMatching returns which of ids satisfy where, a predicate over the records table such as a
+// territory filter (the territory guard of a mass delete by ids). With a transaction it reads inside it.
+func (s *Store) RecordsMatching(ctx context.Context, tx *sql.Tx, ids []crmd.ID, where Predicate) (map[crmd.ID]bool, error) {
+	if len(ids) == 0 {
+		return map[crmd.ID]bool{}, nil
 	}
-	args := append(recIDArgs(ids), recIDArgs(territoryIDs)...)
-	rows, err := s.recDB(tx).QueryContext(ctx, s.Q(`SELECT DISTINCT record_id FROM record_territories
-		WHERE record_id IN (`+recPlaceholders(len(ids))+`) AND territory_id IN (`+recPlaceholders(len(territoryIDs))+`)`), args...)
+	args := append(recIDArgs(ids), where.Args...)
+	rows, err := s.recDB(tx).QueryContext(ctx, s.Q(`SELECT records.id FROM records WHERE records.id IN (`+recPlaceholders(len(ids))+`) AND (`+where.SQL+`)`), args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
+	found, err := scanAll(rows, func(r interface{ Scan(...any) error }) (*int64, error) {
 		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out[crmd.ID(id)] = true
+		return &id, r.Scan(&id)
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	out := make(map[crmd.ID]bool, len(found))
+	for _, id := range found {
+		out[crmd.ID(*id)] = true
+	}
+	return out, nil
 }
 
 // CountJobDeletions counts the records a job deleted (delete_job_id = job), for checks and tests.
