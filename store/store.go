@@ -135,7 +135,16 @@ func openSQLite(path string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	if err := w.Ping(); err != nil {
+	// The first connection switches a new file to WAL, which needs the file to itself: when several
+	// processes open one new database at once, SQLite answers SQLITE_BUSY at once, without waiting out
+	// busy_timeout. Such an open is retried for up to 10 s.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if err = w.Ping(); err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
 		w.Close()
 		r.Close()
 		return nil, fmt.Errorf("open %s: %w", abs, err)
