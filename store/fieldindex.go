@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -50,12 +52,21 @@ func indexKindOf(f *crmd.Field) indexKind {
 
 // FieldExpr returns the SQL expression over the records table (qualified "records.") through which
 // criteria read field f so that an index made by EnsureFieldIndex can serve them, or "" to leave the
-// criteria compiler's default.
+// criteria compiler's default. On PostgreSQL only text-like fields and lookups are routed: ->> yields
+// text, which is what those comparisons want, whereas numbers, booleans and dates would need casts
+// that fail on a value of the wrong JSON type (the compiler's default guards those by jsonb_typeof).
 func (s *Store) FieldExpr(f *crmd.Field) string {
-	if s.Dialect != SQLite {
+	k := indexKindOf(f)
+	if s.Dialect == Postgres {
+		switch k {
+		case indexText:
+			return `records.data ->> '` + f.APIName + `'`
+		case indexLookup:
+			return `records.data -> '` + f.APIName + `' ->> 'id'`
+		}
 		return ""
 	}
-	switch indexKindOf(f) {
+	switch k {
 	case indexText, indexValue:
 		return `json_extract(records.data, '$.` + f.APIName + `')`
 	case indexLookup:
@@ -64,18 +75,36 @@ func (s *Store) FieldExpr(f *crmd.Field) string {
 	return ""
 }
 
-// fieldIndex returns the name and DDL of the index serving f, or "" when f gets none.
-func fieldIndex(f *crmd.Field) (name, ddl string) {
+// pgLower is how the criteria compiler lower-cases text on PostgreSQL (ASCII only, like SQLite's
+// lower(); PostgreSQL's lower() follows the locale). The index expression must be the same text.
+func pgLower(expr string) string {
+	return "translate(" + expr + ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+}
+
+// fieldIndex returns the name and DDL of the index serving f in dialect d, or "" when f gets none.
+func fieldIndex(d Dialect, f *crmd.Field) (name, ddl string) {
 	var expr, suffix string
-	switch indexKindOf(f) {
-	case indexText:
-		expr, suffix = `lower(json_extract(data, '$.`+f.APIName+`'))`, "lc"
-	case indexValue:
-		expr, suffix = `json_extract(data, '$.`+f.APIName+`')`, "v"
-	case indexLookup:
-		expr, suffix = `json_extract(data, '$.`+f.APIName+`.id')`, "id"
-	default:
-		return "", ""
+	k := indexKindOf(f)
+	if d == Postgres {
+		switch k {
+		case indexText:
+			expr, suffix = pgLower(`(data ->> '`+f.APIName+`')`), "lc"
+		case indexLookup:
+			expr, suffix = `(data -> '`+f.APIName+`' ->> 'id')`, "id"
+		default:
+			return "", ""
+		}
+	} else {
+		switch k {
+		case indexText:
+			expr, suffix = `lower(json_extract(data, '$.`+f.APIName+`'))`, "lc"
+		case indexValue:
+			expr, suffix = `json_extract(data, '$.`+f.APIName+`')`, "v"
+		case indexLookup:
+			expr, suffix = `json_extract(data, '$.`+f.APIName+`.id')`, "id"
+		default:
+			return "", ""
+		}
 	}
 	// Field api names are case-sensitive, index names are not: the name keeps the field's spelling
 	// with upper-case letters escaped, so Lead_Source and lead_source get different indexes.
@@ -89,20 +118,26 @@ func fieldIndex(f *crmd.Field) (name, ddl string) {
 	name = fmt.Sprintf("rx_%s_%s", strings.ToLower(b.String()), suffix)
 	// The trailing columns make the index covering for what a view selection also asks (approval,
 	// "My …" views, "Recently Created …" views): without them every match costs a visit to its row.
-	ddl = fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON records (module_id, %s, approval_state, owner_id, created_time) WHERE deleted_time IS NULL`, name, expr)
+	// PostgreSQL builds it CONCURRENTLY, so that writers are not blocked while it is built.
+	create := "CREATE INDEX IF NOT EXISTS"
+	if d == Postgres {
+		create = "CREATE INDEX CONCURRENTLY IF NOT EXISTS"
+	}
+	ddl = fmt.Sprintf(`%s %s ON records (module_id, %s, approval_state, owner_id, created_time) WHERE deleted_time IS NULL`, create, name, expr)
 	return name, ddl
 }
 
 // EnsureFieldIndex creates the expression index that serves criteria on f, unless it exists. The
 // index is shared by every module and org with a field of that name. On a large table the first call
-// builds the index (about 7 s per million records) while holding the write lock.
+// builds the index (about 7 s per million records on SQLite, holding the write lock; on PostgreSQL
+// without blocking writes).
 func (s *Store) EnsureFieldIndex(ctx context.Context, f *crmd.Field) error {
-	if s.Dialect != SQLite {
-		return nil
-	}
-	name, ddl := fieldIndex(f)
+	name, ddl := fieldIndex(s.Dialect, f)
 	if name == "" {
 		return nil
+	}
+	if s.Dialect == Postgres {
+		return s.ensurePostgresIndex(ctx, name, ddl)
 	}
 	var n int
 	if err := s.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?`, name).Scan(&n); err != nil {
@@ -118,6 +153,56 @@ func (s *Store) EnsureFieldIndex(ctx context.Context, f *crmd.Field) error {
 	// created-time index where it should.
 	if err := s.Optimize(ctx); err != nil {
 		return fmt.Errorf("optimize after index %s: %w", name, err)
+	}
+	return nil
+}
+
+// pgIndexValid reads whether the index named $1 of the current schema is valid (no row: no such index).
+const pgIndexValid = `SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+	WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace`
+
+// ensurePostgresIndex builds a field index on PostgreSQL. A concurrent build that failed or was
+// interrupted (a replica killed mid-build) leaves an invalid index behind, which IF NOT EXISTS would
+// skip for ever, so an invalid index is dropped and built again; but an index being built right now
+// by another replica is invalid too. A session advisory lock keyed by the index name tells the two
+// apart: only its holder builds or drops, and a replica that cannot take it returns at once (its
+// query reads the JSON meanwhile, just slower). The lock dies with the session of a killed builder.
+func (s *Store) ensurePostgresIndex(ctx context.Context, name, ddl string) error {
+	var valid bool
+	err := s.R.QueryRowContext(ctx, pgIndexValid, name).Scan(&valid)
+	if err == nil && valid {
+		return nil
+	}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	conn, err := s.W.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	key := "crmd index " + name
+	var locked bool
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(hashtext(current_schema() || $1))`, key).Scan(&locked); err != nil {
+		return err
+	}
+	if !locked {
+		return nil
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext(current_schema() || $1))`, key)
+	err = conn.QueryRowContext(ctx, pgIndexValid, name).Scan(&valid)
+	switch {
+	case err == nil && valid:
+		return nil
+	case err == nil:
+		if _, err := conn.ExecContext(ctx, `DROP INDEX CONCURRENTLY IF EXISTS `+name); err != nil {
+			return fmt.Errorf("drop invalid index %s: %w", name, err)
+		}
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, ddl); err != nil {
+		return fmt.Errorf("create index %s: %w", name, err)
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 // Defaults shared by several commands.
 const (
 	defaultDB         = "./crmd.db"
+	dbUsage           = "database: a SQLite file path, or a postgres:// URL to run on PostgreSQL"
 	defaultAddr       = "127.0.0.1:8080"
 	defaultBaseURL    = "http://127.0.0.1:8080"
 	defaultOrgName    = "crmd"
@@ -133,7 +134,7 @@ user and an OAuth client, and prints:
   {"org_id":"…","user_id":"…","client_id":"…","client_secret":"…"}
 The client secret is shown only this once. Mint tokens for the org with 'crmd token'.`,
 	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
-		db := fs.String("db", defaultDB, "database: a SQLite file path")
+		db := fs.String("db", defaultDB, dbUsage)
 		name := fs.String("org-name", defaultOrgName, "name of the new org")
 		email := fs.String("admin-email", defaultAdminEmail, "email of the org's Administrator user")
 		return func(ctx context.Context) error {
@@ -171,7 +172,7 @@ var userAddCmd = &command{
 Standard users may read and write records but not mass delete. An email already used in the org is an
 error. The last name defaults to the part of the email before the @.`,
 	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
-		db := fs.String("db", defaultDB, "database: a SQLite file path")
+		db := fs.String("db", defaultDB, dbUsage)
 		orgFlag := fs.String("org", "", "id of the org (required)")
 		email := fs.String("email", "", "the new user's email (required)")
 		profile := fs.String("profile", crmd.ProfileStandard, "the user's profile: Administrator or Standard")
@@ -229,7 +230,7 @@ UPDATE|DELETE|WRITE>; mass delete needs ZohoCRM.mass_delete.ALL (ZohoCRM.modules
 api_domain is --base-url: the address clients should send API calls to. Use the access token as
   Authorization: Zoho-oauthtoken <access_token>`,
 	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
-		db := fs.String("db", defaultDB, "database: a SQLite file path")
+		db := fs.String("db", defaultDB, dbUsage)
 		orgFlag := fs.String("org", "", "id of the org (required)")
 		email := fs.String("email", "", "email of the token's user (required)")
 		scope := fs.String("scope", "", "the token's scopes, comma-separated (required)")
@@ -266,7 +267,7 @@ var codeCmd = &command{
 Exchange it at POST /oauth/v2/token with grant_type=authorization_code, client_id, client_secret and
 code, as the Zoho SDKs do.`,
 	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
-		db := fs.String("db", defaultDB, "database: a SQLite file path")
+		db := fs.String("db", defaultDB, dbUsage)
 		orgFlag := fs.String("org", "", "id of the org (required)")
 		email := fs.String("email", "", "email of the user granting access (required)")
 		scope := fs.String("scope", "", "the scopes granted, comma-separated (required)")
@@ -380,7 +381,7 @@ with a letter and hold letters, digits and single underscores; it may not clash 
 (compared case-insensitively). Custom modules share the OAuth scope token "custom"
 (ZohoCRM.modules.custom.ALL).`,
 	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
-		db := fs.String("db", defaultDB, "database: a SQLite file path")
+		db := fs.String("db", defaultDB, dbUsage)
 		orgFlag := fs.String("org", "", "id of the org (required)")
 		apiName := fs.String("api-name", "", "the module's api name, used in URL paths (required)")
 		singular := fs.String("singular", "", "singular label (default: the api name with spaces for underscores)")
@@ -480,7 +481,7 @@ var migrateCmd = &command{
 {"schema_version":"…"}, the newest migration applied. 'crmd serve' and every other command also migrate
 on start; this command lets a deployment do it as a separate step.`,
 	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
-		db := fs.String("db", defaultDB, "database: a SQLite file path")
+		db := fs.String("db", defaultDB, dbUsage)
 		return func(ctx context.Context) error {
 			st, err := store.Open(ctx, *db)
 			if err != nil {

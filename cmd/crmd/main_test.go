@@ -13,11 +13,13 @@ import (
 	"testing"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/internal/testdb"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
 )
 
-// cli runs crmd commands in-process against one temporary database.
+// cli runs crmd commands in-process against one temporary database: a SQLite file, or a PostgreSQL
+// schema with CRMD_TEST_STORE=postgres (internal/testdb), so that the CLI contract is checked on both.
 type cli struct {
 	t   *testing.T
 	db  string
@@ -26,7 +28,7 @@ type cli struct {
 
 func newCLI(t *testing.T) *cli {
 	t.Helper()
-	return &cli{t: t, db: filepath.Join(t.TempDir(), "crmd.db"), env: map[string]string{}}
+	return &cli{t: t, db: testdb.DSN(t), env: map[string]string{}}
 }
 
 // run executes one command and returns its stdout, stderr and error.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/crmd/crmd"
@@ -23,6 +24,10 @@ import (
 // cost vanishes, small enough that a server on the same database waits at most a few tens of
 // milliseconds for the write lock.
 const defaultSeedBatch = 5000
+
+// defaultSeedWriters is how many batches `crmd seed` writes at once on PostgreSQL: one server backend
+// per core of this machine's class keeps both cores parsing and indexing rows.
+const defaultSeedWriters = 2
 
 var seedCmd = &command{
 	name:     "seed",
@@ -40,13 +45,14 @@ spread over --created-span before now (0: all now). The data is drawn from a pse
 seeded with --seed, so the same seed gives the same records; 0 picks a seed and prints it on stderr.
 Each transaction inserts --batch-size records, so a running 'crmd serve' keeps answering meanwhile.`,
 	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
-		db := fs.String("db", defaultDB, "database: a SQLite file path")
+		db := fs.String("db", defaultDB, dbUsage)
 		orgFlag := fs.String("org", "", "id of the org (required)")
 		module := fs.String("module", "Leads", "api name of the module to fill")
 		count := fs.Int("count", 0, "how many records to insert (required, at least 1)")
 		seed := fs.Uint64("seed", 0, "seed of the pseudo-random data; 0 picks one")
 		span := fs.Duration("created-span", 90*24*time.Hour, "Created_Time is spread over this long before now")
 		batch := fs.Int("batch-size", defaultSeedBatch, "records per transaction")
+		writers := fs.Int("writers", defaultSeedWriters, "PostgreSQL: transactions written at once, each on a connection of its own (SQLite has one writer)")
 		return func(ctx context.Context) error {
 			if err := required(*orgFlag, "org"); err != nil {
 				return err
@@ -56,6 +62,9 @@ Each transaction inserts --batch-size records, so a running 'crmd serve' keeps a
 			}
 			if *batch < 1 || *batch > 100000 {
 				return usageErrorf("invalid --batch-size %d: want 1 to 100000", *batch)
+			}
+			if *writers < 1 || *writers > 64 {
+				return usageErrorf("invalid --writers %d: want 1 to 64", *writers)
 			}
 			if *span < 0 {
 				return usageErrorf("invalid --created-span %s: want 0 or more", *span)
@@ -75,6 +84,7 @@ Each transaction inserts --batch-size records, so a running 'crmd serve' keeps a
 				return err
 			}
 			sd.batch = *batch
+			sd.writers = *writers
 			bar := newProgressBar(m.Stderr, int64(*count), "seeding "+sd.mod.APIName)
 			n, err := sd.run(ctx, *count, func(k int) { bar.Add(k) })
 			bar.finish()
@@ -96,7 +106,9 @@ type seeder struct {
 	owner *crmd.User
 	gen   *generator
 	batch int
-	ckpt  chan struct{} // wakes the checkpoint goroutine during a run
+	// writers is how many batches are written at once on PostgreSQL (SQLite has one writer).
+	writers int
+	ckpt    chan struct{} // wakes the checkpoint goroutine during a run
 }
 
 // newSeeder prepares the generator for a module: it resolves the module (case-insensitively), the
@@ -123,7 +135,7 @@ func newSeeder(ctx context.Context, st *store.Store, org *crmd.Org, module strin
 	if err != nil {
 		return nil, err
 	}
-	return &seeder{st: st, org: org, mod: mod, owner: owner, gen: g, batch: defaultSeedBatch}, nil
+	return &seeder{st: st, org: org, mod: mod, owner: owner, gen: g, batch: defaultSeedBatch, writers: defaultSeedWriters}, nil
 }
 
 // seedBatch is one transaction's worth of records, with the buffer their JSON lives in.
@@ -151,18 +163,24 @@ func (b *seedBatch) fill(s *seeder, n int) {
 }
 
 // run inserts count records and reports progress after every transaction. Generation runs on its own
-// goroutine, one batch ahead of the inserts, so that both cores work. It returns how many records
-// were committed, also on error.
+// goroutine, one batch ahead of the inserts, so that generating and writing overlap. On SQLite one
+// goroutine writes (there is one writer anyway); on PostgreSQL s.writers goroutines COPY batches on
+// connections of their own, so that several server backends parse and index rows at once. It returns
+// how many records were committed, also on error.
 func (s *seeder) run(ctx context.Context, count int, progress func(int)) (int, error) {
 	s.gen.startRun(count)
 	restore := s.tuneForBulk(ctx)
 	defer restore()
 	gctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	writers := 1
+	if s.st.Dialect == store.Postgres {
+		writers = max(1, s.writers)
+	}
 	full := make(chan *seedBatch, 1)
-	free := make(chan *seedBatch, 2)
+	free := make(chan *seedBatch, writers+1)
 	size := min(s.batch, count)
-	for i := 0; i < 2; i++ {
+	for i := 0; i < writers+1; i++ {
 		free <- &seedBatch{recs: make([]store.Record, 0, size), buf: make([]byte, 0, size*1024)}
 	}
 	go func() {
@@ -184,33 +202,42 @@ func (s *seeder) run(ctx context.Context, count int, progress func(int)) (int, e
 			left -= n
 		}
 	}()
-	inserted := 0
-	for b := range full {
-		err := s.st.Tx(ctx, func(tx *sql.Tx) error {
-			first, err := s.st.AllocIDs(ctx, tx, s.org.ID, len(b.recs))
-			if err != nil {
-				return err
+	var (
+		mu       sync.Mutex
+		inserted int
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range full {
+				if err := s.write(ctx, b.recs); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					cancel()
+					for range full {
+					}
+					return
+				}
+				mu.Lock()
+				inserted += len(b.recs)
+				if progress != nil {
+					progress(len(b.recs))
+				}
+				mu.Unlock()
+				s.checkpointSoon()
+				free <- b
 			}
-			for i := range b.recs {
-				b.recs[i].ID = first + crmd.ID(i)
-			}
-			if err := s.number(ctx, tx, b.recs); err != nil {
-				return err
-			}
-			return s.st.InsertRecords(ctx, tx, b.recs)
-		})
-		if err != nil {
-			cancel()
-			for range full {
-			}
-			return inserted, err
-		}
-		inserted += len(b.recs)
-		s.checkpointSoon()
-		if progress != nil {
-			progress(len(b.recs))
-		}
-		free <- b
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return inserted, firstErr
 	}
 	if inserted < count {
 		if err := ctx.Err(); err != nil {
@@ -220,10 +247,30 @@ func (s *seeder) run(ctx context.Context, count int, progress func(int)) (int, e
 	}
 	// A bulk load changes how selective the indexes are; fresh (sampled) statistics keep the planner
 	// choosing the right index for view selections.
-	if err := s.st.Optimize(ctx); err != nil {
+	if err := s.st.FinishBulk(ctx, s.org.ID); err != nil {
 		return inserted, fmt.Errorf("seed: optimize: %w", err)
 	}
 	return inserted, nil
+}
+
+// write commits one batch. Its ids (and autonumbers) are drawn first, in a short transaction of their
+// own: ids are never reused, so a batch that then fails leaves only a gap, and concurrent writers do
+// not queue behind the org's counter row for the length of a whole batch.
+func (s *seeder) write(ctx context.Context, recs []store.Record) error {
+	err := s.st.Tx(ctx, func(tx *sql.Tx) error {
+		first, err := s.st.AllocIDs(ctx, tx, s.org.ID, len(recs))
+		if err != nil {
+			return err
+		}
+		for i := range recs {
+			recs[i].ID = first + crmd.ID(i)
+		}
+		return s.number(ctx, tx, recs)
+	})
+	if err != nil {
+		return err
+	}
+	return s.st.CopyRecords(ctx, recs)
 }
 
 // tuneForBulk adjusts the store's one write connection for a bulk load and returns the function

@@ -37,7 +37,7 @@ const shutdownGrace = 30 * time.Second
 // validated, not yet read.
 type ServeConfig struct {
 	Addr         string // listen address, host:port; port 0 picks a free port
-	DB           string // database (SQLite file path)
+	DB           string // database: a SQLite file path or a postgres:// URL
 	BaseURL      string // public base URL; empty derives it from the listening address
 	NoBootstrap  bool   // skip creating the default org and token on an empty database
 	MaxBodyBytes int64  // request body limit (413 beyond)
@@ -139,7 +139,7 @@ read them yet.`,
 	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
 		var c ServeConfig
 		fs.StringVar(&c.Addr, "addr", defaultAddr, "address to listen on, host:port (port 0 picks a free port)")
-		fs.StringVar(&c.DB, "db", defaultDB, "database: a SQLite file path")
+		fs.StringVar(&c.DB, "db", defaultDB, dbUsage)
 		fs.StringVar(&c.BaseURL, "base-url", "", `public base URL of this server, the api_domain of tokens (default "http://" + the listening address)`)
 		fs.BoolVar(&c.NoBootstrap, "no-bootstrap", false, "on an empty database, do not create the default org nor print a token")
 		fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 8<<20, "largest request body accepted; larger ones get 413 REQUEST_ENTITY_TOO_LARGE")
