@@ -35,6 +35,8 @@ func (s *Store) CreateUser(ctx context.Context, orgID crmd.ID, n NewUser) (*crmd
 
 func (s *Store) createUser(ctx context.Context, tx *sql.Tx, orgID crmd.ID, n NewUser) (*crmd.User, error) {
 	email := strings.ToLower(strings.TrimSpace(n.Email))
+	// The count answers the common case before an id is spent; the UNIQUE (org_id, email) constraint
+	// decides a race (on PostgreSQL two transactions may both count zero), see the INSERT below.
 	var dup int
 	if err := tx.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM users WHERE org_id = ? AND email = ?`), int64(orgID), email).Scan(&dup); err != nil {
 		return nil, err
@@ -74,6 +76,9 @@ func (s *Store) createUser(ctx context.Context, tx *sql.Tx, orgID crmd.ID, n New
 		VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`),
 		int64(id), int64(orgID), email, n.FirstName, n.LastName, profileID, roleID, zuid, now, now)
 	if err != nil {
+		if isUniqueViolation(err) {
+			return nil, ErrDuplicate // a racing request added the email after the count above
+		}
 		return nil, err
 	}
 	return &crmd.User{ID: id, OrgID: orgID, Email: email, FirstName: n.FirstName, LastName: n.LastName,
