@@ -185,23 +185,12 @@ func (s *Store) RestoreRecords(ctx context.Context, tx *sql.Tx, orgID crmd.ID, i
 // PurgeRecords deletes for good, inside tx, those of ids that are in the org's recycle bin: purged_time
 // is set, the data document and display name are emptied (a purged record keeps only its id, module,
 // deletion facts and creator, as /deleted?type=permanent shows it), and its territory and read rows go.
-// It returns how many it purged.
+// It returns how many it purged. What is in the bin is decided by purgeIDs' own UPDATE, so a record
+// restored by a racing transaction is neither purged nor stripped of its territories.
 func (s *Store) PurgeRecords(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []crmd.ID, at int64) (int64, error) {
 	var n int64
 	for start := 0; start < len(ids); start += binChunk {
-		part := ids[start:min(start+binChunk, len(ids))]
-		// Only rows that are in the bin now are purged; their territories go with them, so the ids are
-		// resolved first rather than trusting the caller's list.
-		where, args := binWhere(orgID, part, nil)
-		rows, err := tx.QueryContext(ctx, s.Q(`SELECT id FROM records WHERE `+where), args...)
-		if err != nil {
-			return 0, fmt.Errorf("purge records: %w", err)
-		}
-		inBin, err := scanIDs(rows)
-		if err != nil {
-			return 0, fmt.Errorf("purge records: %w", err)
-		}
-		k, err := s.purgeIDs(ctx, tx, orgID, inBin, at)
+		k, err := s.purgeIDs(ctx, tx, orgID, ids[start:min(start+binChunk, len(ids))], at)
 		if err != nil {
 			return 0, err
 		}
@@ -210,20 +199,30 @@ func (s *Store) PurgeRecords(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids
 	return n, nil
 }
 
-// purgeIDs purges ids, all in the org's recycle bin and at most binChunk of them, inside tx.
+// purgeIDs purges those of ids (at most binChunk) that are in the org's recycle bin, inside tx. The
+// UPDATE re-checks the bin condition on the row it changes and returns the ids it purged, and only
+// those lose their territory and read rows: on PostgreSQL a record found in the bin by an earlier
+// statement may have been restored since (the UPDATE then waits for the restore, re-reads the row and
+// skips it), and the restored record must keep its territories.
 func (s *Store) purgeIDs(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []crmd.ID, at int64) (int64, error) {
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	in := recPlaceholders(len(ids))
-	idArgs := recIDArgs(ids)
-	res, err := tx.ExecContext(ctx, s.Q(`UPDATE records SET purged_time = ?, data = '{}', display_name = ''
-		WHERE org_id = ? AND deleted_time IS NOT NULL AND purged_time IS NULL AND id IN (`+in+`)`),
-		append([]any{at, int64(orgID)}, idArgs...)...)
+	rows, err := tx.QueryContext(ctx, s.Q(`UPDATE records SET purged_time = ?, data = '{}', display_name = ''
+		WHERE org_id = ? AND deleted_time IS NOT NULL AND purged_time IS NULL AND id IN (`+recPlaceholders(len(ids))+`)
+		RETURNING id`), append([]any{at, int64(orgID)}, recIDArgs(ids)...)...)
 	if err != nil {
 		return 0, fmt.Errorf("purge records: %w", err)
 	}
-	n, _ := res.RowsAffected()
+	purged, err := scanIDs(rows)
+	if err != nil || len(purged) == 0 {
+		if err != nil {
+			err = fmt.Errorf("purge records: %w", err)
+		}
+		return 0, err
+	}
+	in := recPlaceholders(len(purged))
+	idArgs := recIDArgs(purged)
 	if _, err := tx.ExecContext(ctx, s.Q(`DELETE FROM record_territories WHERE org_id = ? AND record_id IN (`+in+`)`),
 		append([]any{int64(orgID)}, idArgs...)...); err != nil {
 		return 0, fmt.Errorf("purge record territories: %w", err)
@@ -232,16 +231,23 @@ func (s *Store) purgeIDs(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []c
 	if _, err := tx.ExecContext(ctx, s.Q(`DELETE FROM record_reads WHERE record_id IN (`+in+`)`), idArgs...); err != nil {
 		return 0, fmt.Errorf("purge record reads: %w", err)
 	}
-	return n, nil
+	return int64(len(purged)), nil
 }
 
 // PurgeDueRecords purges, inside tx, up to limit recycle-bin records of any org deleted before before
 // (Unix ms), oldest deletion first, stamping them purged at at. It returns how many it purged; fewer
 // than limit means none is due any more. A record deleted at or after before is never touched.
 func (s *Store) PurgeDueRecords(ctx context.Context, tx *sql.Tx, before, at int64, limit int) (int, error) {
-	rows, err := tx.QueryContext(ctx, s.Q(`SELECT org_id, id FROM records
+	query := `SELECT org_id, id FROM records
 		WHERE deleted_time IS NOT NULL AND purged_time IS NULL AND deleted_time < ?
-		ORDER BY deleted_time, id LIMIT ?`), before, limit)
+		ORDER BY deleted_time, id LIMIT ?`
+	if s.Dialect == Postgres {
+		// Lock what is selected, so that it is still in the bin when purgeIDs comes to it, and skip
+		// what a user's restore or purge (another replica's too) holds: the purger never waits for a
+		// request, and a record skipped now is reconsidered at the next run if it is still due.
+		query += ` FOR UPDATE SKIP LOCKED`
+	}
+	rows, err := tx.QueryContext(ctx, s.Q(query), before, limit)
 	if err != nil {
 		return 0, fmt.Errorf("due records: %w", err)
 	}
