@@ -371,6 +371,11 @@ func (s *Service) Update(ctx context.Context, c *crmd.Caller, m *crmd.Module, pa
 		ids = append(ids, id)
 	}
 	err = s.st.Tx(ctx, func(tx *sql.Tx) error {
+		// Each entry merges its fields into the document it reads: the rows stay locked until the
+		// merged documents are written, so a racing update or delete (another replica's) waits.
+		if err := s.st.LockRecords(ctx, tx, c.Org.ID, ids); err != nil {
+			return err
+		}
 		recs, err := s.st.RecordsByID(ctx, tx, c.Org.ID, m.ID, ids)
 		if err != nil {
 			return err
@@ -453,6 +458,11 @@ func (s *Service) Delete(ctx context.Context, c *crmd.Caller, m *crmd.Module, id
 	}
 	out := make([]Outcome, len(ids))
 	err := s.st.Tx(ctx, func(tx *sql.Tx) error {
+		// Locked, a record found live stays live until it is deleted here: of racing deletes one wins
+		// and the others find it in the recycle bin.
+		if err := s.st.LockRecords(ctx, tx, c.Org.ID, ids); err != nil {
+			return err
+		}
 		recs, err := s.st.RecordsByID(ctx, tx, c.Org.ID, m.ID, ids)
 		if err != nil {
 			return err
