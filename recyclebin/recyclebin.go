@@ -385,6 +385,11 @@ func (s *Service) restoreIDs(ctx context.Context, c *crmd.Caller, ids []crmd.ID)
 func (s *Service) perID(ctx context.Context, c *crmd.Caller, ids []crmd.ID, msg string, change func(tx *sql.Tx, ok []crmd.ID) (int64, error)) ([]crmd.Outcome, error) {
 	outs := make([]crmd.Outcome, len(ids))
 	err := s.st.Tx(ctx, func(tx *sql.Tx) error {
+		// Locked, a record found in the bin stays there until change takes it out: of a racing restore
+		// and purge (another replica's too) one wins, and the other finds the record gone.
+		if err := s.st.LockRecords(ctx, tx, c.Org.ID, ids); err != nil {
+			return err
+		}
 		recs, err := s.st.BinRecords(ctx, tx, c.Org.ID, ids)
 		if err != nil {
 			return err
@@ -428,6 +433,12 @@ func (s *Service) batched(ctx context.Context, c *crmd.Caller, where []store.Pre
 				return err
 			}
 			n = len(ids)
+			// change re-checks the bin in its own UPDATE, so it needs no lock to be right; locking the
+			// batch in id order first keeps its UPDATE from deadlocking with a per-id restore or purge
+			// that locked some of the same rows (PostgreSQL).
+			if err := s.st.LockRecords(ctx, tx, c.Org.ID, ids); err != nil {
+				return err
+			}
 			_, err = change(ctx, tx, c.Org.ID, ids)
 			return err
 		})
