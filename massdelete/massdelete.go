@@ -269,6 +269,12 @@ func (s *Service) DeleteIDs(ctx context.Context, c *crmd.Caller, m *crmd.Module,
 	}
 	out := make([]crmd.Outcome, len(ids))
 	err := s.st.Tx(ctx, func(tx *sql.Tx) error {
+		// Locked, what is read below (the record live and approved, in the territory) stays true until
+		// the delete: of racing deletes of a record one wins, and the others find it in the bin. An
+		// assign or remove_territories of the record waits too, so the guard sees it before or after.
+		if err := s.st.LockRecords(ctx, tx, c.Org.ID, ids); err != nil {
+			return err
+		}
 		recs, err := s.st.RecordsByID(ctx, tx, c.Org.ID, m.ID, ids)
 		if err != nil {
 			return err

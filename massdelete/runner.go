@@ -180,6 +180,13 @@ func (r *Runner) batch(ctx context.Context, job *store.Job) (done bool, err erro
 		if err != nil {
 			return err
 		}
+		// A record deleted, restored or unapproved by a request racing this batch is locked first, so
+		// that the check below and the delete agree (PostgreSQL; SQLite's write transaction already
+		// excludes other writers). Without it the batch found such a record live, deleted nothing and
+		// failed, stalling the job until its lease ran out.
+		if err := r.st.LockRecords(ctx, tx, job.OrgID, ids); err != nil {
+			return err
+		}
 		recs, err := r.st.RecordsByID(ctx, tx, job.OrgID, job.ModuleID, ids)
 		if err != nil {
 			return err
