@@ -293,6 +293,7 @@ func TestCommandErrors(t *testing.T) {
 		{"user bad sub", []string{"user", "remove"}, "subcommand", true},
 		{"no command", nil, "no command", true},
 		{"seed count 0", []string{"seed", "--db", c.db, "--org", org}, "--count", true},
+		{"seed writers 0", []string{"seed", "--db", c.db, "--org", org, "--count", "1", "--writers", "0"}, "--writers", true},
 		{"seed unknown module", []string{"seed", "--db", c.db, "--org", org, "--module", "Nope", "--count", "1"}, "no module Nope", false},
 		{"serve bad lock", []string{"serve", "--mass-delete-lock", "table"}, "--mass-delete-lock", true},
 		{"serve bad batch", []string{"serve", "--job-batch-size", "0"}, "--job-batch-size", true},

@@ -31,7 +31,7 @@ const defaultSeedWriters = 2
 
 var seedCmd = &command{
 	name:     "seed",
-	synopsis: "--db PATH --org ORG_ID --module Leads --count N [--seed N] [--created-span 2160h] [--batch-size 5000]",
+	synopsis: "--db PATH --org ORG_ID --module Leads --count N [--seed N] [--created-span 2160h] [--batch-size 5000] [--writers 2]",
 	summary:  "insert N realistic records into a module",
 	details: `Inserts --count realistic records into a module of an org, showing a progress bar on stderr, and prints
 {"inserted":N}. Leads get names, companies, emails derived from both, phones, lead sources and statuses,
@@ -43,7 +43,8 @@ field: picklist values come from the field, lengths are respected.
 Records are owned and created by the org's first Administrator, are approved, and have Created_Time
 spread over --created-span before now (0: all now). The data is drawn from a pseudo-random generator
 seeded with --seed, so the same seed gives the same records; 0 picks a seed and prints it on stderr.
-Each transaction inserts --batch-size records, so a running 'crmd serve' keeps answering meanwhile.`,
+Each transaction inserts --batch-size records, so a running 'crmd serve' keeps answering meanwhile.
+On PostgreSQL the rows stream through COPY, --writers transactions at once on connections of their own.`,
 	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
 		db := fs.String("db", defaultDB, dbUsage)
 		orgFlag := fs.String("org", "", "id of the org (required)")
