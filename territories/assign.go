@@ -156,6 +156,13 @@ func (s *Service) change(ctx context.Context, c *crmd.Caller, m *crmd.Module, pa
 		if err := s.st.LockTerritories(ctx, tx, c.Org.ID); err != nil {
 			return err
 		}
+		// Locking the records keeps a record found live from being deleted and purged (which drops
+		// its territory rows) before the rows below are written: on PostgreSQL that left territory
+		// rows on a purged record. It also orders the change against a mass delete's territory guard
+		// on the same record. Lock order: the tree, then records, never the reverse.
+		if err := s.st.LockRecords(ctx, tx, c.Org.ID, recIDs); err != nil {
+			return err
+		}
 		recs, err := s.st.RecordsByID(ctx, tx, c.Org.ID, m.ID, recIDs)
 		if err != nil {
 			return err
