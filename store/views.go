@@ -263,34 +263,64 @@ func (s *Store) CreateViews(ctx context.Context, orgID crmd.ID, vs []*View) ([]b
 
 // UpdateView writes a user view's changeable columns (name, display value, criteria, fields, sort,
 // access type, modifier and modification time). It returns ErrNotFound when the module has no such user
-// view and ErrDuplicate when another view of the module has the name.
+// view and ErrDuplicate when another view of the module has the name. v replaces every changeable
+// column: to change some keys of the view as it is now, use PatchView.
 func (s *Store) UpdateView(ctx context.Context, v *View) error {
+	return s.Tx(ctx, func(tx *sql.Tx) error { return s.updateView(ctx, tx, v) })
+}
+
+// PatchView changes a user view of a module of an org in one transaction: it reads the view with its
+// row locked, lets patch change it, and writes it back (as UpdateView). A request that changes some
+// keys of a view must read it this way: read outside the transaction, two racing updates of different
+// keys (a rename and a new sort, say) each wrote back the other's key as it was before, on SQLite as
+// on PostgreSQL. It returns ErrNotFound when the module has no such user view (system views are never
+// patched), ErrDuplicate when another view of the module has the new name, and patch's error.
+func (s *Store) PatchView(ctx context.Context, orgID, moduleID, id crmd.ID, patch func(v *View) error) error {
+	lock := ""
+	if s.Dialect == Postgres {
+		lock = ` FOR UPDATE` // SQLite's write transaction already excludes every other writer
+	}
 	return s.Tx(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM custom_views WHERE module_id = ? AND name_lower = ? AND id <> ?`),
-			int64(v.ModuleID), strings.ToLower(v.Name), int64(v.ID)).Scan(&n); err != nil {
+		v, err := scanView(tx.QueryRowContext(ctx, s.Q(`SELECT `+viewCols+` FROM custom_views
+			WHERE id = ? AND org_id = ? AND module_id = ? AND system_name IS NULL`+lock), int64(id), int64(orgID), int64(moduleID)))
+		if err != nil {
 			return err
 		}
-		if n > 0 {
+		if err := patch(v); err != nil {
+			return err
+		}
+		v.ID, v.OrgID, v.ModuleID = id, orgID, moduleID
+		return s.updateView(ctx, tx, v)
+	})
+}
+
+func (s *Store) updateView(ctx context.Context, tx *sql.Tx, v *View) error {
+	// The count answers the common case; UNIQUE (module_id, name_lower) decides a race (on PostgreSQL
+	// a racing rename may commit after the count), answered the same way below.
+	var n int
+	if err := tx.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM custom_views WHERE module_id = ? AND name_lower = ? AND id <> ?`),
+		int64(v.ModuleID), strings.ToLower(v.Name), int64(v.ID)).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return ErrDuplicate
+	}
+	res, err := tx.ExecContext(ctx, s.Q(`UPDATE custom_views SET name = ?, name_lower = ?, display_value = ?, criteria = ?,
+		fields = ?, sort_by = ?, sort_order = ?, access_type = ?, modified_by = ?, modified_time = ?
+		WHERE id = ? AND org_id = ? AND module_id = ? AND system_name IS NULL`),
+		v.Name, strings.ToLower(v.Name), v.DisplayValue, nullBytes(v.Criteria), fieldsJSON(v.Fields), nullStr(v.SortBy),
+		nullStr(v.SortOrder), v.AccessType, recNullInt(int64(v.ModifiedBy)), recNullInt(v.ModifiedTime),
+		int64(v.ID), int64(v.OrgID), int64(v.ModuleID))
+	if err != nil {
+		if isUniqueViolation(err) {
 			return ErrDuplicate
 		}
-		res, err := tx.ExecContext(ctx, s.Q(`UPDATE custom_views SET name = ?, name_lower = ?, display_value = ?, criteria = ?,
-			fields = ?, sort_by = ?, sort_order = ?, access_type = ?, modified_by = ?, modified_time = ?
-			WHERE id = ? AND org_id = ? AND module_id = ? AND system_name IS NULL`),
-			v.Name, strings.ToLower(v.Name), v.DisplayValue, nullBytes(v.Criteria), fieldsJSON(v.Fields), nullStr(v.SortBy),
-			nullStr(v.SortOrder), v.AccessType, recNullInt(int64(v.ModifiedBy)), recNullInt(v.ModifiedTime),
-			int64(v.ID), int64(v.OrgID), int64(v.ModuleID))
-		if err != nil {
-			if isUniqueViolation(err) {
-				return ErrDuplicate
-			}
-			return fmt.Errorf("update view: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrNotFound
-		}
-		return nil
-	})
+		return fmt.Errorf("update view: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // DeleteView removes a user view of a module of an org for good (views have no recycle bin). It returns

@@ -360,12 +360,27 @@ func (s *Service) updateOne(ctx context.Context, c *crmd.Caller, m *crmd.Module,
 	if err := s.indexCriteria(ctx, node); err != nil {
 		return Outcome{}, err
 	}
-	next.ModifiedBy, next.ModifiedTime = c.User.ID, s.st.NowMS()
-	switch err := s.st.UpdateView(ctx, &next); {
+	// next, the item applied to the view as Lookup read it, was for validation and indexing (which may
+	// write, so it runs outside the transaction). The write applies the item again, to the view as the
+	// transaction reads it with its row locked, so that a racing update of other keys keeps them.
+	// apply's checks depend only on the item and the module, so it cannot fail there.
+	modifiedBy, modifiedAt := c.User.ID, s.st.NowMS()
+	err := s.st.PatchView(ctx, c.Org.ID, m.ID, v.ID, func(cur *store.View) error {
+		var ignored *criteria.Node
+		if e := apply(m, cur, obj, i, false, &ignored); e != nil {
+			return e
+		}
+		cur.ModifiedBy, cur.ModifiedTime = modifiedBy, modifiedAt
+		return nil
+	})
+	var itemErr *crmd.Error
+	switch {
 	case errors.Is(err, store.ErrDuplicate):
 		return failed(duplicateName(i)), nil
 	case errors.Is(err, store.ErrNotFound):
 		return failed(invalidItemID(i)), nil
+	case errors.As(err, &itemErr):
+		return failed(itemErr), nil
 	case err != nil:
 		return Outcome{}, err
 	}
