@@ -1,10 +1,12 @@
 // Package e2e holds end-to-end tests: they build the real crmd binary once, run `crmd serve` as a
-// subprocess on 127.0.0.1:0 with a fresh SQLite file, and talk to it over HTTP and through the other
-// crmd commands, exactly as scripts and SDKs do.
+// subprocess on 127.0.0.1:0 with a fresh database, and talk to it over HTTP and through the other
+// crmd commands, exactly as scripts and SDKs do. The database is internal/testdb's: a SQLite file by
+// default, a fresh PostgreSQL schema with CRMD_TEST_STORE=postgres (and CRMD_TEST_POSTGRES).
 //
 // Reuse the harness in new test files of this package:
 //
 //	h := startServer(t)                     // fresh database; h.Token is the bootstrap admin token
+//	h2 := startServer(t, "--db", h.DB)      // a second process on the same database
 //	status, body, _ := h.Do("GET", "/crm/v8/Leads?fields=Last_Name", nil, h.Token)
 //	out, err := h.CLI("seed", "--org", h.OrgID, "--count", "100")
 //	h.Stop()                                // SIGTERM; fails the test unless crmd exits 0
@@ -26,6 +28,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/crmd/crmd/internal/testdb"
 )
 
 // crmdBin is the binary TestMain builds.
@@ -69,7 +73,7 @@ type Harness struct {
 	OrgID string
 	// ClientID and ClientSecret are the bootstrap org's OAuth client ("" on later starts).
 	ClientID, ClientSecret string
-	// DB is the database file.
+	// DB is the database: a SQLite file path or a PostgreSQL DSN, as `crmd --db` takes it.
 	DB string
 	// Bootstrap is everything the server printed to stdout before its listening line.
 	Bootstrap string
@@ -94,16 +98,20 @@ var (
 	secretRE  = regexp.MustCompile(`(?m)^\s*client secret:\s+(\S+)\s*$`)
 )
 
-// startServer runs `crmd serve --addr 127.0.0.1:0 --db <tmp>/crmd.db [args…]`, waits for its listening
-// line and returns the harness. Later flags win, so passing "--db", other.DB serves an existing
-// database. The server is stopped (and must exit 0) when the test ends, unless Stop ran already.
+// startServer runs `crmd serve --addr 127.0.0.1:0 --db <testdb.DSN(t)> [args…]`, waits for its
+// listening line and returns the harness. Passing "--db", other.DB serves an existing database
+// instead (and makes no new one). The server is stopped (and must exit 0) when the test ends, unless
+// Stop or Kill ran already.
 func startServer(t *testing.T, args ...string) *Harness {
 	t.Helper()
-	db := filepath.Join(t.TempDir(), "crmd.db")
+	db := ""
 	for i := 0; i+1 < len(args); i++ {
 		if args[i] == "--db" || args[i] == "-db" {
 			db = args[i+1]
 		}
+	}
+	if db == "" {
+		db = testdb.DSN(t)
 	}
 	all := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, args...)
 	h := &Harness{
@@ -203,6 +211,17 @@ func (h *Harness) Stop() {
 			h.t.Errorf("crmd exited with %v after SIGTERM, want status 0\nstderr (last 4 KiB):\n%s", h.err, tail(h.stderr.String(), 4096))
 		}
 	})
+}
+
+// Kill ends the process with SIGKILL, as a crash would: no batch finishes, no lease is handed back.
+// It returns once the process has exited; the test's cleanup then has nothing to stop.
+func (h *Harness) Kill() {
+	h.t.Helper()
+	if err := h.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		h.t.Fatalf("SIGKILL: %v", err)
+	}
+	<-h.done
+	h.stopOnce.Do(func() {})
 }
 
 // Exited reports whether the server process has ended.
