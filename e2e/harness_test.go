@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"os/exec"
@@ -240,9 +241,13 @@ func (h *Harness) Stderr() string { return h.stderr.String() }
 // Stdout returns what the server has printed to stdout so far.
 func (h *Harness) Stdout() string { return h.stdout.String() }
 
+// Multipart is a request body sent as multipart/form-data, the way Zoho's SDKs post to the token
+// endpoints.
+type Multipart map[string]string
+
 // Request sends one request and returns the response (its body already read and closed) and body.
-// A body that is a string or []byte is sent as is; any other non-nil body is sent as JSON. An empty
-// token sends no Authorization header.
+// A body that is a string or []byte is sent as is, a Multipart as a form; any other non-nil body is
+// sent as JSON. An empty token sends no Authorization header.
 func (h *Harness) Request(method, path string, body any, token string) (*http.Response, []byte) {
 	h.t.Helper()
 	var rd io.Reader
@@ -253,6 +258,18 @@ func (h *Harness) Request(method, path string, body any, token string) (*http.Re
 		rd = strings.NewReader(b)
 	case []byte:
 		rd = bytes.NewReader(b)
+	case Multipart:
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		for k, v := range b {
+			if err := mw.WriteField(k, v); err != nil {
+				h.t.Fatalf("encode form: %v", err)
+			}
+		}
+		if err := mw.Close(); err != nil {
+			h.t.Fatalf("encode form: %v", err)
+		}
+		rd, contentType = &buf, mw.FormDataContentType()
 	default:
 		js, err := json.Marshal(b)
 		if err != nil {
