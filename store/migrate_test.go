@@ -40,3 +40,17 @@ func TestMigrateConcurrently(t *testing.T) {
 		t.Fatalf("schema_migrations holds %d rows of %d versions", applied, distinct)
 	}
 }
+
+// TestRedactDSN checks that a PostgreSQL password never reaches a log line or notice.
+func TestRedactDSN(t *testing.T) {
+	cases := map[string]string{
+		"./crmd.db": "./crmd.db",
+		"postgres://crmd:s3cret@db:5432/crmd?sslmode=require": "postgres://crmd:xxxxx@db:5432/crmd?sslmode=require",
+		"postgresql://crmd@db/crmd":                           "postgresql://crmd@db/crmd",
+	}
+	for in, want := range cases {
+		if got := store.RedactDSN(in); got != want {
+			t.Errorf("RedactDSN(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

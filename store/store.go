@@ -80,6 +80,19 @@ func IsPostgresDSN(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
+// RedactDSN returns dsn fit for logs and notices: a PostgreSQL URL with its password replaced by
+// "xxxxx" (net/url's Redacted); a SQLite path unchanged.
+func RedactDSN(dsn string) string {
+	if !IsPostgresDSN(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://…" // unparsable: show nothing of it
+	}
+	return u.Redacted()
+}
+
 // openPostgres opens one pool for both W and R: PostgreSQL runs concurrent writers itself, so
 // there is no single-writer queue to keep in Go.
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {

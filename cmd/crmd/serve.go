@@ -224,7 +224,7 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	logger.Info("listening", "addr", ln.Addr().String(), "base_url", baseURL, "db", c.DB,
+	logger.Info("listening", "addr", ln.Addr().String(), "base_url", baseURL, "db", store.RedactDSN(c.DB),
 		"job_batch_size", c.JobBatchSize, "job_batch_delay", c.JobBatchDelay.String(), "mass_delete_lock", c.MassDeleteLock,
 		"mass_delete_id_limit", c.MassDeleteIDLimit, "mass_delete_view_limit", c.MassDeleteViewLimit, "mass_delete_edition_gate", c.MassDeleteEditionGate,
 		"recycle_retention", c.RecycleRetention.String(), "max_concurrent_per_user", c.MaxConcurrentPerUser,
@@ -295,7 +295,7 @@ func (m *Main) bootstrap(ctx context.Context, st *store.Store, auth *oauth.Serve
 		return fmt.Errorf("bootstrap token: %w", err)
 	}
 	logger.Info("bootstrap: created the default org", "org", org.org.ID.String(), "admin", org.admin.Email)
-	printBootstrap(m.Stdout, org, tr, baseURL, db)
+	printBootstrap(m.Stdout, org, tr, baseURL, store.RedactDSN(db))
 	return nil
 }
 
