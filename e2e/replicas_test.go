@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -103,41 +102,7 @@ func TestReplicasMassDeleteRace(t *testing.T) {
 	b := startReplica(t, a, slow...)
 	s := newMDScene(t, a, 2000)
 	replicas := []*Harness{a, b}
-
-	type answer struct {
-		status int
-		body   map[string]any
-		raw    []byte
-	}
-	answers := make([]answer, 20)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range answers {
-		h := replicas[i%2]
-		wg.Go(func() {
-			<-start
-			resp, raw := h.Request("POST", "/crm/v8/Leads/actions/mass_delete", map[string]any{"cvid": s.cvid}, h.Token)
-			answers[i] = answer{resp.StatusCode, decodeObject(raw), raw}
-		})
-	}
-	close(start)
-	wg.Wait()
-	var jobs []string
-	already := 0
-	for i, an := range answers {
-		switch {
-		case an.status == http.StatusOK:
-			jobs = append(jobs, jobIDOf(t, an.body))
-		case an.status == http.StatusBadRequest && an.body["code"] == "ALREADY_SCHEDULED" && fmt.Sprint(an.body["details"]) == "map[api_name:cvid]":
-			already++
-		default:
-			t.Errorf("request %d on %s: %d %s", i, replicas[i%2].BaseURL, an.status, an.raw)
-		}
-	}
-	if len(jobs) != 1 || already != 19 {
-		t.Fatalf("%d jobs, %d ALREADY_SCHEDULED; want 1 and 19", len(jobs), already)
-	}
-	job := jobs[0]
+	job := raceCVID(t, replicas, s.cvid, 20)
 
 	done := map[*Harness]jobStatus{}
 	eventually(t, 60*time.Second, "both replicas to report the job COMPLETED", func() bool {
