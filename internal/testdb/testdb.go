@@ -8,6 +8,8 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -51,29 +53,63 @@ func PostgresDSN(t testing.TB) string {
 // and returns base with search_path set to it.
 func newSchema(t testing.TB, base string) string {
 	t.Helper()
+	dsn, drop, err := createSchema(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := drop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return dsn
+}
+
+// MainDSN is DSN for code that runs outside a test, such as a TestMain that starts one server for a
+// package's Example functions (which get no testing.TB): it returns the DSN of a new, empty database
+// and a cleanup that removes it.
+func MainDSN() (dsn string, cleanup func() error, err error) {
+	if !Postgres() {
+		dir, err := os.MkdirTemp("", "crmd-testdb-")
+		if err != nil {
+			return "", nil, err
+		}
+		return filepath.Join(dir, "crmd.db"), func() error { return os.RemoveAll(dir) }, nil
+	}
+	base := os.Getenv("CRMD_TEST_POSTGRES")
+	if base == "" {
+		return "", nil, errors.New("CRMD_TEST_STORE=postgres needs CRMD_TEST_POSTGRES, a PostgreSQL DSN (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
+	}
+	return createSchema(base)
+}
+
+// createSchema creates a schema with a random name in the database base names and returns base with
+// search_path set to it, and a function that drops the schema.
+func createSchema(base string) (string, func() error, error) {
 	b := make([]byte, 8)
 	rand.Read(b)
 	schema := "crmd_t_" + hex.EncodeToString(b)
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", nil, err
+	}
 	db, err := sql.Open("pgx", base)
 	if err != nil {
-		t.Fatal(err)
+		return "", nil, err
 	}
 	if _, err := db.Exec(`CREATE SCHEMA ` + schema); err != nil {
 		db.Close()
-		t.Fatalf("create schema: %v", err)
+		return "", nil, fmt.Errorf("create schema: %w", err)
 	}
-	t.Cleanup(func() {
+	drop := func() error {
 		defer db.Close()
 		if _, err := db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
+			return fmt.Errorf("drop schema %s: %w", schema, err)
 		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
+		return nil
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return u.String()
+	return u.String(), drop, nil
 }
