@@ -35,7 +35,9 @@ type TokenSource interface {
 type StaticToken string
 
 // Token returns the token.
-func (s StaticToken) Token(context.Context) (*Token, error) { return &Token{AccessToken: string(s)}, nil }
+func (s StaticToken) Token(context.Context) (*Token, error) {
+	return &Token{AccessToken: string(s)}, nil
+}
 
 // OAuthConfig is what the refresh_token grant needs.
 type OAuthConfig struct {

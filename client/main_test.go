@@ -65,7 +65,9 @@ func runMain(m *testing.M) (int, error) {
 	defer ts.Close()
 	runCtx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { massdelete.NewRunner(md, massdelete.RunnerConfig{BatchSize: 50, Poll: 20 * time.Millisecond}, quiet).Run(runCtx) })
+	wg.Go(func() {
+		massdelete.NewRunner(md, massdelete.RunnerConfig{BatchSize: 50, Poll: 20 * time.Millisecond}, quiet).Run(runCtx)
+	})
 	defer wg.Wait()
 	defer stop()
 	return m.Run(), nil
