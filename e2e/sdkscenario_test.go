@@ -368,6 +368,18 @@ func TestSDKScenario(t *testing.T) {
 	if f, _ := cv.Criteria["field"].(map[string]any); f["api_name"] != "Lead_Source" || cv.Criteria["comparator"] != "equal" || cv.Criteria["value"] != "Cold Call" {
 		t.Errorf("view criteria %v", cv.Criteria)
 	}
+	// The same reads under v2, whose shapes differ (a view's fields and criteria name fields by plain
+	// api name; an unknown job is 404 NOT_FOUND).
+	v2 := client.New(h.BaseURL, client.WithTokenSource(src), client.WithVersion("v2"))
+	cv2, err := v2.CustomView(ctx, "Leads", cold)
+	if err != nil || len(cv2.Fields) != 2 || cv2.Fields[0].APIName != "Last_Name" || cv2.Criteria["field"] != "Lead_Source" || cv2.Criteria["comparator"] != "equal" {
+		t.Fatalf("v2 view: %+v %v", cv2, err)
+	}
+	if st, err := v2.MassDeleteStatus(ctx, "Leads", job); err != nil || st.Status != client.JobCompleted || st.TotalCount != 20 || st.DeletedCount != 20 {
+		t.Fatalf("v2 status: %+v %v", st, err)
+	}
+	_, err = v2.MassDeleteStatus(ctx, "Leads", unknown)
+	wantError(t, "v2 unknown job", err, 404, "NOT_FOUND", "Empty response", `{}`)
 	wt, err := c.Territory(ctx, west)
 	if err != nil || wt.Name != "West" || wt.Description != "Western states" || wt.PermissionType != "read_write_delete" || wt.ReportingTo == nil || wt.ReportingTo.ID != root {
 		t.Fatalf("West: %+v %v", wt, err)
