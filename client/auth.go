@@ -65,7 +65,9 @@ const DefaultRefreshLeeway = time.Minute
 // (multipart/form-data, as Zoho's own SDKs send it), and caches each until Leeway before it expires.
 // Concurrent callers share one refresh: while one request to the accounts server is in flight the
 // others wait for its token, so a burst of API calls costs one token (Zoho allows only ten access
-// tokens per refresh token in ten minutes). It is safe for concurrent use.
+// tokens per refresh token in ten minutes). A caller whose context ends stops waiting at once; the
+// shared refresh goes on (bounded by RefreshTimeout) so that the others still get its token. It is
+// safe for concurrent use.
 type RefreshTokenSource struct {
 	Config OAuthConfig
 	// HTTPClient sends the token requests; http.DefaultClient when nil (a Client made by New sets it to
@@ -76,24 +78,60 @@ type RefreshTokenSource struct {
 	// Now tells time, time.Now when nil (tests set it).
 	Now func() time.Time
 
-	mu  sync.Mutex
-	tok *Token
+	mu       sync.Mutex
+	tok      *Token
+	inflight *refreshCall // the refresh in progress, nil when none
+}
+
+// RefreshTimeout bounds one request to the accounts server.
+const RefreshTimeout = 30 * time.Second
+
+// refreshCall is one refresh that several callers may wait for; tok and err are set before done is
+// closed.
+type refreshCall struct {
+	done chan struct{}
+	tok  *Token
+	err  error
 }
 
 // Token returns the cached access token, or a new one when there is none or it is about to expire.
 func (s *RefreshTokenSource) Token(ctx context.Context) (*Token, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	if s.tok != nil && (s.tok.Expiry.IsZero() || now.Before(s.tok.Expiry.Add(-s.leeway()))) {
-		return s.tok, nil
+	if s.tok != nil && (s.tok.Expiry.IsZero() || s.now().Before(s.tok.Expiry.Add(-s.leeway()))) {
+		tok := s.tok
+		s.mu.Unlock()
+		return tok, nil
 	}
-	tok, err := s.refresh(ctx, now)
-	if err != nil {
-		return nil, err
+	call := s.inflight
+	if call == nil {
+		call = &refreshCall{done: make(chan struct{})}
+		s.inflight = call
+		// The refresh must not die with the context of whichever caller happened to start it: the
+		// other waiters need its token.
+		go s.run(context.WithoutCancel(ctx), call)
 	}
-	s.tok = tok
-	return tok, nil
+	s.mu.Unlock()
+	select {
+	case <-call.done:
+		return call.tok, call.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// run performs one shared refresh and publishes its outcome.
+func (s *RefreshTokenSource) run(ctx context.Context, call *refreshCall) {
+	ctx, cancel := context.WithTimeout(ctx, RefreshTimeout)
+	defer cancel()
+	tok, err := s.refresh(ctx, s.now())
+	s.mu.Lock()
+	if err == nil {
+		s.tok = tok
+	}
+	s.inflight = nil
+	s.mu.Unlock()
+	call.tok, call.err = tok, err
+	close(call.done)
 }
 
 // Invalidate drops the cached token if it is accessToken, so that the next Token call refreshes. A

@@ -342,3 +342,25 @@ func TestNoTokenAndConfig(t *testing.T) {
 		t.Fatalf("config: %v %v", c2, err)
 	}
 }
+
+// TestRefreshWaiterCancel: a caller whose context ends stops waiting for a slow refresh at once, and
+// the refresh it started still serves the next caller.
+func TestRefreshWaiterCancel(t *testing.T) {
+	acc := &accounts{t: t, expiresIn: 3600, delay: 300 * time.Millisecond}
+	accTS := httptest.NewServer(acc)
+	defer accTS.Close()
+	src := &client.RefreshTokenSource{Config: client.OAuthConfig{AccountsURL: accTS.URL, ClientID: "cid", ClientSecret: "secret", RefreshToken: "1000.refresh"}}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if _, err := src.Token(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("cancelled waiter: %v", err)
+	}
+	if d := time.Since(start); d > 200*time.Millisecond {
+		t.Errorf("the cancelled waiter returned after %s", d)
+	}
+	tok, err := src.Token(context.Background())
+	if err != nil || tok.AccessToken != "access-1" || acc.calls.Load() != 1 {
+		t.Fatalf("after the cancelled waiter: %v %v, %d refreshes", tok, err, acc.calls.Load())
+	}
+}
