@@ -20,6 +20,8 @@ export class Crmd {
   constructor() {
     this.dir = mkdtempSync(join(tmpdir(), "crmd-sdk-"));
     this.servers = [];
+    // Should the test process end without cleanup (a crash, an uncaught error), no server outlives it.
+    process.on("exit", () => { for (const s of this.servers) { try { s.proc.kill("SIGKILL"); } catch { /* gone */ } } });
     if (process.env.CRMD_BIN) {
       this.bin = resolve(process.env.CRMD_BIN);
     } else {
