@@ -166,11 +166,11 @@ func TestSDKScenario(t *testing.T) {
 	// Records: 40 Leads, half of them cold calls, and 10 partner Leads for the ids calls.
 	var leads []client.Record
 	for i := range 40 {
-		src := "Web Download"
+		source := "Web Download"
 		if i%2 == 0 {
-			src = "Cold Call"
+			source = "Cold Call"
 		}
-		leads = append(leads, client.Record{"Last_Name": fmt.Sprintf("Lead %02d", i), "Company": "Co", "Lead_Source": src})
+		leads = append(leads, client.Record{"Last_Name": fmt.Sprintf("Lead %02d", i), "Company": "Co", "Lead_Source": source})
 	}
 	for i := range 10 {
 		leads = append(leads, client.Record{"Last_Name": fmt.Sprintf("Partner %02d", i), "Lead_Source": "Partner"})
@@ -272,11 +272,11 @@ func TestSDKScenario(t *testing.T) {
 	}
 	var as []client.TerritoryAssignment
 	for i := range 20 {
-		t := west
+		terr := west
 		if i >= 10 {
-			t = bay
+			terr = bay
 		}
-		as = append(as, client.TerritoryAssignment{RecordID: ids[i], TerritoryIDs: []string{t}})
+		as = append(as, client.TerritoryAssignment{RecordID: ids[i], TerritoryIDs: []string{terr}})
 	}
 	for i := 0; i < len(as); i += 10 {
 		res, err := c.AssignTerritories(ctx, "Leads", as[i:i+10]...)
