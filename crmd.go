@@ -130,4 +130,7 @@ type Caller struct {
 	Org    *Org
 	User   *User
 	Scopes []string
+	// ClientID is the OAuth client (Zoho's "app") the token was issued to: Zoho counts concurrent
+	// calls per user and app.
+	ClientID string
 }

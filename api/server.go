@@ -28,6 +28,9 @@ type Config struct {
 	// MassDelete is the mass delete service, shared with the job runner so that a new job wakes it;
 	// nil builds one with the default settings.
 	MassDelete *massdelete.Service
+	// MaxConcurrentPerUser limits a user's calls in flight through one OAuth client (0 = unlimited);
+	// CreditsPerDay limits an org's calls over a rolling 24 hours (0 = unlimited). See limits.go.
+	MaxConcurrentPerUser, CreditsPerDay int
 }
 
 // Server serves the Zoho API. It implements http.Handler.
@@ -40,6 +43,7 @@ type Server struct {
 	log     *slog.Logger
 	rt      router
 	metrics *metrics
+	limits  *limiter
 
 	promHandler http.Handler
 }
@@ -59,7 +63,8 @@ func New(cfg Config, st *store.Store, auth *oauth.Server, log *slog.Logger, reg 
 	if cfg.MassDelete == nil {
 		cfg.MassDelete = massdelete.New(st, massdelete.Settings{})
 	}
-	s := &Server{cfg: cfg, store: st, auth: auth, records: records.New(st), massDel: cfg.MassDelete, log: log, metrics: newMetrics(reg), promHandler: newPromHandler(reg)}
+	s := &Server{cfg: cfg, store: st, auth: auth, records: records.New(st), massDel: cfg.MassDelete, log: log, metrics: newMetrics(reg), promHandler: newPromHandler(reg),
+		limits: newLimiter(cfg.MaxConcurrentPerUser, cfg.CreditsPerDay, func() time.Time { return st.Now() })}
 	s.routes()
 	return s
 }
@@ -161,6 +166,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rc *reqCtx, rh ro
 			return err
 		}
 		rc.caller = caller
+		release, err := s.limits.admit(caller)
+		if err != nil {
+			return err
+		}
+		defer release()
 	}
 	if rh.opts.minVer > 0 && rc.version < rh.opts.minVer {
 		return crmd.E("API_NOT_SUPPORTED", "the API is not supported in this version", crmd.D{"supported_version": rh.opts.minVer / 10})

@@ -353,5 +353,5 @@ func (s *Server) Authenticate(ctx context.Context, authorization string) (*crmd.
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
-	return &crmd.Caller{Org: org, User: u, Scopes: splitScopes(t.Scope)}, nil
+	return &crmd.Caller{Org: org, User: u, Scopes: splitScopes(t.Scope), ClientID: t.ClientID}, nil
 }

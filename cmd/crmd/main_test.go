@@ -297,6 +297,7 @@ func TestCommandErrors(t *testing.T) {
 		{"seed unknown module", []string{"seed", "--db", c.db, "--org", org, "--module", "Nope", "--count", "1"}, "no module Nope", false},
 		{"serve bad lock", []string{"serve", "--mass-delete-lock", "table"}, "--mass-delete-lock", true},
 		{"serve bad batch", []string{"serve", "--job-batch-size", "0"}, "--job-batch-size", true},
+		{"serve bad timeout", []string{"serve", "--read-header-timeout", "0s"}, "--read-header-timeout", true},
 		{"serve bad id limit", []string{"serve", "--mass-delete-id-limit", "0"}, "--mass-delete-id-limit", true},
 		{"serve bad view limit", []string{"serve", "--mass-delete-view-limit", "-1"}, "--mass-delete-view-limit", true},
 		{"serve bad level", []string{"serve", "--log-level", "loud"}, "--log-level", true},
@@ -480,7 +481,8 @@ func TestHelp(t *testing.T) {
 	out, _, _ = c.run("serve", "-h")
 	for _, f := range []string{"--addr", "--base-url", "--no-bootstrap", "--max-body-bytes", "--log-level", "--job-batch-size", "--job-batch-delay",
 		"--mass-delete-lock", "--recycle-retention", "--max-concurrent-per-user", "--credits-per-day", "mass-delete job runner", "valid 24 h",
-		"--mass-delete-id-limit", "--mass-delete-view-limit", "--mass-delete-edition-gate", "CRMD_MASS_DELETE_EDITION_GATE", "resumes the job"} {
+		"--mass-delete-id-limit", "--mass-delete-view-limit", "--mass-delete-edition-gate", "CRMD_MASS_DELETE_EDITION_GATE", "resumes the job",
+		"--read-header-timeout", "--read-timeout", "--write-timeout", "--idle-timeout", "TOO_MANY_REQUESTS"} {
 		if !strings.Contains(out, f) {
 			t.Errorf("serve -h does not mention %s", f)
 		}

@@ -33,8 +33,7 @@ const bootstrapTTL = 24 * time.Hour
 const shutdownGrace = 30 * time.Second
 
 // ServeConfig is everything `crmd serve` is configured with. The mass-delete settings are read by the
-// mass delete service, its job runner and the recycle bin's purge; the request limits are accepted and
-// validated, not yet read.
+// mass delete service, its job runner and the recycle bin's purge; the request limits by the API.
 type ServeConfig struct {
 	Addr         string // listen address, host:port; port 0 picks a free port
 	DB           string // database: a SQLite file path or a postgres:// URL
@@ -52,6 +51,9 @@ type ServeConfig struct {
 	RecycleRetention      time.Duration // how long deleted records stay restorable
 	MaxConcurrentPerUser  int           // concurrent requests per user; 0 = unlimited
 	CreditsPerDay         int           // API requests per org per 24 h; 0 = unlimited
+
+	// The HTTP server's timeouts, so that a slow or stalled client cannot hold a connection for ever.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 }
 
 // validate checks the settings and canonicalises the enumerations.
@@ -88,6 +90,14 @@ func (c *ServeConfig) validate() error {
 	}
 	if c.CreditsPerDay < 0 {
 		return usageErrorf("invalid --credits-per-day %d: want 0 (off) or more", c.CreditsPerDay)
+	}
+	for _, t := range []struct {
+		name string
+		d    time.Duration
+	}{{"read-header-timeout", c.ReadHeaderTimeout}, {"read-timeout", c.ReadTimeout}, {"write-timeout", c.WriteTimeout}, {"idle-timeout", c.IdleTimeout}} {
+		if t.d < time.Second {
+			return usageErrorf("invalid --%s %s: want at least 1s", t.name, t.d)
+		}
 	}
 	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		return usageErrorf("invalid --base-url %q: want an http:// or https:// URL", c.BaseURL)
@@ -133,9 +143,15 @@ job runs at a time per org, module or view (--mass-delete-lock). The server runs
 it finishes the batch in progress and a later start resumes the job where it stopped.
 
 Deleted records stay in the recycle bin, restorable, for --recycle-retention (60 days); a background
-purge then deletes them for good, in batches. The request limits (--max-concurrent-per-user,
---credits-per-day) are accepted and checked so that scripts can set them already; this build does not
-read them yet.`,
+purge then deletes them for good, in batches.
+
+Zoho's API limits are off unless set: --max-concurrent-per-user N answers 429 TOO_MANY_REQUESTS ("The
+concurrency limit of the user for the app is exceeded") to a user's call while N of their calls through
+the same OAuth client are in flight; --credits-per-day N answers 429 ("Number of API requests for the 24
+hour period is exceeded") once an org has made N calls in the last 24 hours. Both are counted by each
+server process in memory (per replica; a restart forgets them); refused calls count for nothing.
+The timeouts (--read-header-timeout, --read-timeout, --write-timeout, --idle-timeout) bound how long a
+client may take to send a request, to read the answer, and to keep an idle connection.`,
 	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
 		var c ServeConfig
 		fs.StringVar(&c.Addr, "addr", defaultAddr, "address to listen on, host:port (port 0 picks a free port)")
@@ -153,6 +169,10 @@ read them yet.`,
 		fs.DurationVar(&c.RecycleRetention, "recycle-retention", 1440*time.Hour, "how long deleted records stay in the recycle bin, restorable, before they are purged")
 		fs.IntVar(&c.MaxConcurrentPerUser, "max-concurrent-per-user", 0, "request limits: concurrent API requests per user, beyond which 429 (0 = off)")
 		fs.IntVar(&c.CreditsPerDay, "credits-per-day", 0, "request limits: API requests per org per 24 hours, beyond which 429 (0 = off)")
+		fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "HTTP: longest time to read a request's headers")
+		fs.DurationVar(&c.ReadTimeout, "read-timeout", 60*time.Second, "HTTP: longest time to read a whole request, body included")
+		fs.DurationVar(&c.WriteTimeout, "write-timeout", 120*time.Second, "HTTP: longest time from the end of a request's headers to the end of its answer")
+		fs.DurationVar(&c.IdleTimeout, "idle-timeout", 120*time.Second, "HTTP: how long an idle keep-alive connection stays open")
 		return func(ctx context.Context) error {
 			if err := c.validate(); err != nil {
 				return err
@@ -200,7 +220,8 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 	massDel := massdelete.New(st, massdelete.Settings{
 		IDLimit: c.MassDeleteIDLimit, ViewLimit: c.MassDeleteViewLimit, EditionGate: c.MassDeleteEditionGate, Lock: c.MassDeleteLock,
 	})
-	handler := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes, MassDelete: massDel}, st, auth, logger, reg)
+	handler := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes, MassDelete: massDel,
+		MaxConcurrentPerUser: c.MaxConcurrentPerUser, CreditsPerDay: c.CreditsPerDay}, st, auth, logger, reg)
 	// A lease outlives several batch pauses, so that a slow demo job is not taken over by another
 	// process while this one merely waits.
 	runner := massdelete.NewRunner(massDel, massdelete.RunnerConfig{
@@ -216,10 +237,10 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 	background.Go(func() { purger.Run(runCtx) })
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      120 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: c.ReadHeaderTimeout,
+		ReadTimeout:       c.ReadTimeout,
+		WriteTimeout:      c.WriteTimeout,
+		IdleTimeout:       c.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
