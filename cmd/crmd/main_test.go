@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/internal/testdb"
@@ -479,7 +480,7 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	out, _, _ = c.run("serve", "-h")
-	for _, f := range []string{"--addr", "--base-url", "--no-bootstrap", "--max-body-bytes", "--log-level", "--job-batch-size", "--job-batch-delay",
+	for _, f := range []string{"--addr", "--base-url", "--no-bootstrap", "--max-body-bytes", "--log-level", "--job-batch-size", "--job-batch-delay", "--job-lease",
 		"--mass-delete-lock", "--recycle-retention", "--max-concurrent-per-user", "--credits-per-day", "mass-delete job runner", "valid 24 h",
 		"--mass-delete-id-limit", "--mass-delete-view-limit", "--mass-delete-edition-gate", "CRMD_MASS_DELETE_EDITION_GATE", "resumes the job",
 		"--read-header-timeout", "--read-timeout", "--write-timeout", "--idle-timeout", "TOO_MANY_REQUESTS"} {
@@ -490,6 +491,24 @@ func TestHelp(t *testing.T) {
 	var ue *usageError
 	if _, _, err := c.run(); !errors.As(err, &ue) {
 		t.Errorf("no command: %v", err)
+	}
+}
+
+// TestJobLease: --job-lease overrides the default lease, which outlives three batch pauses; a lease
+// under a second is refused.
+func TestJobLease(t *testing.T) {
+	for _, tc := range []struct {
+		lease, delay, want time.Duration
+	}{{0, 0, 30 * time.Second}, {0, 20 * time.Second, 60 * time.Second}, {2 * time.Second, 20 * time.Second, 2 * time.Second}} {
+		c := ServeConfig{JobLease: tc.lease, JobBatchDelay: tc.delay}
+		if got := c.jobLease(); got != tc.want {
+			t.Errorf("lease %s, delay %s: %s, want %s", tc.lease, tc.delay, got, tc.want)
+		}
+	}
+	c := newCLI(t)
+	var ue *usageError
+	if _, _, err := c.run("serve", "--db", c.db, "--job-lease", "500ms"); !errors.As(err, &ue) || !strings.Contains(err.Error(), "--job-lease") {
+		t.Errorf("--job-lease 500ms: %v, want a usage error naming the flag", err)
 	}
 }
 

@@ -44,6 +44,7 @@ type ServeConfig struct {
 
 	JobBatchSize          int           // records per mass-delete job batch (one transaction each)
 	JobBatchDelay         time.Duration // pause between job batches
+	JobLease              time.Duration // a job claim's lease; 0 = max(30s, 3×JobBatchDelay)
 	MassDeleteLock        string        // org | module | view: the scope of "one cvid job at a time"
 	MassDeleteIDLimit     int           // most distinct ids one mass delete by ids may name
 	MassDeleteViewLimit   int           // most records one mass delete by cvid may select
@@ -69,6 +70,11 @@ func (c *ServeConfig) validate() error {
 	}
 	if c.JobBatchDelay < 0 {
 		return usageErrorf("invalid --job-batch-delay %s: want 0s or more", c.JobBatchDelay)
+	}
+	// Below a second a lease could run out between a batch's claim and its commit on a busy machine,
+	// and two processes would take turns on one job for nothing.
+	if c.JobLease != 0 && c.JobLease < time.Second {
+		return usageErrorf("invalid --job-lease %s: want 0 (the default) or at least 1s", c.JobLease)
 	}
 	switch l := strings.ToLower(strings.TrimSpace(c.MassDeleteLock)); l {
 	case "org", "module", "view":
@@ -103,6 +109,15 @@ func (c *ServeConfig) validate() error {
 		return usageErrorf("invalid --base-url %q: want an http:// or https:// URL", c.BaseURL)
 	}
 	return nil
+}
+
+// jobLease is the runner's lease: --job-lease, or by default one that outlives several batch pauses,
+// so that a slow demo job is not taken over by another process while this one merely waits.
+func (c *ServeConfig) jobLease() time.Duration {
+	if c.JobLease > 0 {
+		return c.JobLease
+	}
+	return max(massdelete.DefaultLease, 3*c.JobBatchDelay)
 }
 
 func parseLevel(s string) (slog.Level, error) {
@@ -140,7 +155,9 @@ schedules a job for at most --mass-delete-view-limit records (refused altogether
 --mass-delete-edition-gate, as Zoho does in editions without scheduled mass operations), and only one
 job runs at a time per org, module or view (--mass-delete-lock). The server runs jobs in batches of
 --job-batch-size records, one transaction each, pausing --job-batch-delay between batches; on SIGTERM
-it finishes the batch in progress and a later start resumes the job where it stopped.
+it finishes the batch in progress and a later start resumes the job where it stopped. A runner holds a
+job under a lease (--job-lease; by default the longer of 30 s and 3 × --job-batch-delay) renewed by every
+batch: after a crash, another process (or the restarted one) takes the job over once the lease runs out.
 
 Deleted records stay in the recycle bin, restorable, for --recycle-retention (60 days); a background
 purge then deletes them for good, in batches.
@@ -162,6 +179,7 @@ client may take to send a request, to read the answer, and to keep an idle conne
 		fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 		fs.IntVar(&c.JobBatchSize, "job-batch-size", 500, "mass-delete job runner: records deleted per batch (one transaction each)")
 		fs.DurationVar(&c.JobBatchDelay, "job-batch-delay", 0, "mass-delete job runner: pause between batches, for demos and deterministic client tests")
+		fs.DurationVar(&c.JobLease, "job-lease", 0, "mass-delete job runner: how long a job's claim holds without a batch renewing it, i.e. how soon another process resumes a crashed one's job (0 = max(30s, 3 × --job-batch-delay); at least 1s)")
 		fs.StringVar(&c.MassDeleteLock, "mass-delete-lock", "org", "mass-delete job runner: one scheduled or running cvid job per org, module or view")
 		fs.IntVar(&c.MassDeleteIDLimit, "mass-delete-id-limit", massdelete.DefaultIDLimit, "mass delete: most distinct ids one call may name (LIMIT_EXCEEDED beyond)")
 		fs.IntVar(&c.MassDeleteViewLimit, "mass-delete-view-limit", massdelete.DefaultViewLimit, "mass delete: most records one cvid call may select (LIMIT_EXCEEDED beyond)")
@@ -222,10 +240,8 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 	})
 	handler := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes, MassDelete: massDel,
 		MaxConcurrentPerUser: c.MaxConcurrentPerUser, CreditsPerDay: c.CreditsPerDay}, st, auth, logger, reg)
-	// A lease outlives several batch pauses, so that a slow demo job is not taken over by another
-	// process while this one merely waits.
 	runner := massdelete.NewRunner(massDel, massdelete.RunnerConfig{
-		BatchSize: c.JobBatchSize, BatchDelay: c.JobBatchDelay, Lease: max(massdelete.DefaultLease, 3*c.JobBatchDelay),
+		BatchSize: c.JobBatchSize, BatchDelay: c.JobBatchDelay, Lease: c.jobLease(),
 	}, logger)
 	runCtx, stopRunner := context.WithCancel(context.Background())
 	defer stopRunner()
@@ -246,7 +262,7 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	logger.Info("listening", "addr", ln.Addr().String(), "base_url", baseURL, "db", store.RedactDSN(c.DB),
-		"job_batch_size", c.JobBatchSize, "job_batch_delay", c.JobBatchDelay.String(), "mass_delete_lock", c.MassDeleteLock,
+		"job_batch_size", c.JobBatchSize, "job_batch_delay", c.JobBatchDelay.String(), "job_lease", c.jobLease().String(), "mass_delete_lock", c.MassDeleteLock,
 		"mass_delete_id_limit", c.MassDeleteIDLimit, "mass_delete_view_limit", c.MassDeleteViewLimit, "mass_delete_edition_gate", c.MassDeleteEditionGate,
 		"recycle_retention", c.RecycleRetention.String(), "max_concurrent_per_user", c.MaxConcurrentPerUser,
 		"credits_per_day", c.CreditsPerDay, "max_body_bytes", c.MaxBodyBytes)
