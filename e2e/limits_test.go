@@ -11,6 +11,8 @@ import (
 	"time"
 )
 
+// Flags that protect the server: timeouts against slow clients, and Zoho's API limits.
+
 // TestSlowClientsAreCut: a client that sends its headers, or its body, too slowly is disconnected once
 // --read-header-timeout or --read-timeout has passed, and meanwhile the server answers everyone else.
 func TestSlowClientsAreCut(t *testing.T) {
@@ -61,5 +63,21 @@ func TestSlowClientsAreCut(t *testing.T) {
 				t.Fatalf("answer to a stalled request: %q", rest)
 			}
 		})
+	}
+}
+
+// TestLimitFlags: the API limits set on the command line reach the server: the org's third call in
+// a day meets 429 TOO_MANY_REQUESTS with Zoho's message.
+func TestLimitFlags(t *testing.T) {
+	h := startServer(t, "--credits-per-day", "2", "--max-concurrent-per-user", "5")
+	for i := 0; i < 2; i++ {
+		if status, _, raw := h.Do("GET", "/crm/v8/Leads?fields=Last_Name", nil, h.Token); status == http.StatusTooManyRequests {
+			t.Fatalf("call %d: %s", i+1, raw)
+		}
+	}
+	status, body, raw := h.Do("GET", "/crm/v8/Leads?fields=Last_Name", nil, h.Token)
+	if status != http.StatusTooManyRequests || body["code"] != "TOO_MANY_REQUESTS" ||
+		body["message"] != "Number of API requests for the 24 hour period is exceeded" || body["status"] != "error" {
+		t.Fatalf("third call: %d %s", status, raw)
 	}
 }
