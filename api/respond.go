@@ -6,6 +6,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/crmd/crmd"
 )
@@ -143,7 +146,43 @@ func (s *Server) decodeObject(r *http.Request) (map[string]any, error) {
 	if !ok {
 		return nil, crmd.ErrUnparsable()
 	}
+	if path := nulPath(m, "$"); path != "" {
+		return nil, crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"json_path": path})
+	}
 	return m, nil
+}
+
+// nulPath returns the JSON path of the first string (key or value) of v holding a NUL character, or
+// "". JSON lets "\u0000" through, but PostgreSQL cannot store NUL in text (the write failed with a 500
+// there while SQLite kept it), so crmd refuses it in every body, on every store alike.
+func nulPath(v any, path string) string {
+	switch x := v.(type) {
+	case string:
+		if strings.ContainsRune(x, 0) {
+			return path
+		}
+	case []any:
+		for i, e := range x {
+			if p := nulPath(e, path+"["+strconv.Itoa(i)+"]"); p != "" {
+				return p
+			}
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys) // the first offender by name, so the answer does not depend on map order
+		for _, k := range keys {
+			if strings.ContainsRune(k, 0) {
+				return path + "." + k
+			}
+			if p := nulPath(x[k], path+"."+k); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
 }
 
 // outcomeEntries turns per-item outcomes into response entries, in input order.

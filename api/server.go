@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"time"
 
@@ -175,7 +176,34 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rc *reqCtx, rh ro
 	if rh.opts.minVer > 0 && rc.version < rh.opts.minVer {
 		return crmd.E("API_NOT_SUPPORTED", "the API is not supported in this version", crmd.D{"supported_version": rh.opts.minVer / 10})
 	}
+	if rh.opts.crm {
+		if err := checkQueryNUL(r); err != nil {
+			return err
+		}
+	}
 	return rh.h(w, r, rc)
+}
+
+// checkQueryNUL refuses a query parameter holding a NUL character: PostgreSQL cannot take NUL in a
+// text parameter, so a filter or name carrying one failed there with a 500 while SQLite answered.
+// One check here covers every parameter of every CRM route, whatever the handler does with it.
+func checkQueryNUL(r *http.Request) error {
+	q := r.URL.Query()
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		bad := strings.ContainsRune(k, 0)
+		for _, v := range q[k] {
+			bad = bad || strings.ContainsRune(v, 0)
+		}
+		if bad {
+			return crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"param_name": k})
+		}
+	}
+	return nil
 }
 
 // fail answers a handler's error: a *crmd.Error as Zoho's error object, anything else as a logged 500.

@@ -81,6 +81,34 @@ func parseParams(w http.ResponseWriter, r *http.Request) error {
 	return r.ParseForm()
 }
 
+// writeParseError answers a request whose parameters could not be read: a body over the limit is 413
+// REQUEST_ENTITY_TOO_LARGE, as everywhere else in crmd (a body sent without a Content-Length is only
+// found too large here, while reading it); anything else is Zoho's {"error":"invalid_request"}.
+func writeParseError(w http.ResponseWriter, err error) {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		writeAPIError(w, crmd.E("REQUEST_ENTITY_TOO_LARGE", "request body is too large", crmd.D{"limit": mbe.Limit}))
+		return
+	}
+	writeOAuthError(w, ErrCodeInvalidRequest)
+}
+
+// hasNUL reports whether any parameter holds a NUL character, which PostgreSQL cannot take in a text
+// parameter (a client_id with one made the token endpoint fail with a 500 there).
+func hasNUL(form map[string][]string) bool {
+	for k, vs := range form {
+		if strings.ContainsRune(k, 0) {
+			return true
+		}
+		for _, v := range vs {
+			if strings.ContainsRune(v, 0) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // HandleToken serves POST /oauth/v2/token with the authorization_code, refresh_token and
 // client_credentials grants. Parameters come from the query string and from urlencoded or multipart
 // bodies. Failures are HTTP 200 {"error": "<code>"} as Zoho Accounts answers them; another method than
@@ -91,11 +119,15 @@ func (s *Server) HandleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := parseParams(w, r); err != nil {
-		writeOAuthError(w, ErrCodeInvalidRequest)
+		writeParseError(w, err)
 		return
 	}
 	if r.MultipartForm != nil {
 		defer r.MultipartForm.RemoveAll()
+	}
+	if hasNUL(r.Form) {
+		writeOAuthError(w, ErrCodeInvalidRequest)
+		return
 	}
 	p := func(k string) string { return strings.TrimSpace(r.Form.Get(k)) }
 
@@ -266,7 +298,7 @@ func (s *Server) HandleRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := parseParams(w, r); err != nil {
-		writeOAuthError(w, ErrCodeInvalidRequest)
+		writeParseError(w, err)
 		return
 	}
 	if r.MultipartForm != nil {

@@ -267,7 +267,8 @@ func (p *filterParser) displayName(cmp string, value any, path string) error {
 	strs := make([]string, len(vals))
 	for i, v := range vals {
 		s, ok := v.(string)
-		if !ok || s == "" || len(s) > 2000 {
+		// NUL cannot be a PostgreSQL text parameter (it failed there with a 500) and no name holds one.
+		if !ok || s == "" || len(s) > 2000 || strings.ContainsRune(s, 0) {
 			e := p.invalid("display_name", path)
 			e.Details["expected_data_type"] = "string"
 			return e
