@@ -1,6 +1,7 @@
 package crmd
 
 import (
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -22,12 +23,15 @@ func ErrInvalidParam(name string) *Error {
 }
 
 // PageParams reads page (default 1, ≥ 1) and per_page (default and maximum maxPerPage; larger values are
-// clamped, as Zoho does, rather than refused). Anything else is ErrInvalidParam.
+// clamped, as Zoho does, rather than refused). Anything else is ErrInvalidParam, and so is a page so large
+// that page×maxPerPage does not fit an int: every list API computes the offset (page-1)×per_page, which
+// would wrap negative (a slice panic in memory, the first page again on SQLite, an SQL error on
+// PostgreSQL).
 func PageParams(q url.Values, maxPerPage int) (page, perPage int, err *Error) {
 	page, perPage = 1, maxPerPage
 	if v, ok := QueryParam(q, "page"); ok {
 		n, e := strconv.Atoi(v)
-		if e != nil || n < 1 {
+		if e != nil || n < 1 || n > math.MaxInt/maxPerPage {
 			return 0, 0, ErrInvalidParam("page")
 		}
 		page = n

@@ -511,3 +511,23 @@ func TestRecordsByCvid(t *testing.T) {
 		t.Errorf("empty view: %d", st)
 	}
 }
+
+// TestPageOverflow: a page whose offset, (page-1)*per_page, overflows an int is INVALID_DATA on every
+// list API. It once wrapped negative: the views list sliced with it and panicked (a 500), the records
+// list served page 1 again on SQLite and failed on PostgreSQL. Found by FuzzQueryParams.
+func TestPageOverflow(t *testing.T) {
+	e := newViewEnv(t)
+	tok := e.token(e.a, e.a.admin, "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL")
+	for _, path := range []string{
+		"/crm/v8/settings/custom_views?module=Leads",
+		"/crm/v2/Leads?fields=Last_Name",
+		"/crm/v8/Leads?fields=Last_Name",
+		"/crm/v8/Leads/deleted?type=all",
+		"/crm/v8/settings/territories?x=1",
+		"/crm/v8/settings/recycle_bin?x=1",
+	} {
+		for _, page := range []string{"4611686018427387905", "9223372036854775807", "46116860184273880"} {
+			e.wantErr("GET", path+"&page="+page+"&per_page=200", tok, "", 400, "INVALID_DATA", `{"param_name":"page"}`)
+		}
+	}
+}
