@@ -444,3 +444,64 @@ func TestRunnerYieldsToInteractiveWrites(t *testing.T) {
 		t.Fatalf("job: %+v", j)
 	}
 }
+
+// TestRunnerRetriesTransientFailures: when a batch fails for a reason outside the job (here a trigger
+// standing in for a database that has become unreachable), the runner keeps its claim and retries
+// with backoff, so the job resumes as soon as the database answers again — not when its lease (an hour
+// here) runs out — and completes with exact counts.
+func TestRunnerRetriesTransientFailures(t *testing.T) {
+	f := newFixture(t, 20)
+	svc := massdelete.New(f.st, massdelete.Settings{})
+	ctx := context.Background()
+	job, err := svc.Schedule(ctx, f.c, f.leads, f.allView(f.leads), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fault := []string{`CREATE TABLE fault (x INTEGER)`,
+		`CREATE TRIGGER job_fault BEFORE UPDATE OF cursor_pos ON mass_delete_jobs WHEN EXISTS (SELECT 1 FROM fault)
+		BEGIN SELECT RAISE(ABORT, 'injected fault'); END`}
+	if f.st.Dialect == store.Postgres {
+		fault = []string{`CREATE TABLE fault (x INTEGER)`,
+			`CREATE FUNCTION job_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN IF EXISTS (SELECT 1 FROM fault) THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$`,
+			`CREATE TRIGGER job_fault BEFORE UPDATE OF cursor_pos ON mass_delete_jobs FOR EACH ROW EXECUTE FUNCTION job_fault()`}
+	}
+	for _, q := range append(fault, `INSERT INTO fault VALUES (1)`) {
+		if _, err := f.st.W.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := massdelete.NewRunner(svc, massdelete.RunnerConfig{BatchSize: 5, Lease: time.Hour}, quiet())
+	type result struct {
+		worked bool
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		worked, err := r.RunOnce(ctx)
+		done <- result{worked, err}
+	}()
+	time.Sleep(500 * time.Millisecond) // a few failed attempts
+	select {
+	case res := <-done:
+		t.Fatalf("RunOnce gave up during the fault: %v %v", res.worked, res.err)
+	default:
+	}
+	if j := f.job(job); j.Cursor != 0 || j.LeaseOwner != r.Owner() {
+		t.Fatalf("during the fault: %+v, want cursor 0 and the job still held", j)
+	}
+	if _, err := f.st.W.Exec(`DELETE FROM fault`); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case res := <-done:
+		if !res.worked || res.err != nil {
+			t.Fatalf("RunOnce: %v %v", res.worked, res.err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the job did not resume within 10 s of the fault ending")
+	}
+	if j := f.job(job); j.Status != store.JobCompleted || j.DeletedCount != 20 || j.FailedCount != 0 {
+		t.Fatalf("job: %+v", j)
+	}
+}

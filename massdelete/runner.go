@@ -126,6 +126,7 @@ func (r *Runner) RunOnce(ctx context.Context) (bool, error) {
 	// A batch in progress completes even when ctx is cancelled (graceful shutdown); only the wait for
 	// the next batch is cut short.
 	bctx := context.WithoutCancel(ctx)
+	retry := 0
 	for {
 		done, err := r.batch(bctx, job)
 		var jf *errJobFailed
@@ -137,12 +138,29 @@ func (r *Runner) RunOnce(ctx context.Context) (bool, error) {
 			r.log.Warn("mass delete job lease lost", "job", job.ID.String())
 			return true, nil
 		case err != nil:
-			// A transient failure (the database is busy or gone): keep the lease to expire, so that this
-			// or another process retries the batch later.
-			return true, fmt.Errorf("job %s: %w", job.ID, err)
+			// A transient failure (the database is busy or unreachable; the batch rolled back). This
+			// runner keeps the job and retries the batch after a growing pause, so that the job resumes
+			// as soon as the database answers again instead of waiting out its lease (30 s by default).
+			// Should the lease run out meanwhile and another process take the job, the retried batch
+			// fails the lease guard and this runner lets the job go; nothing is deleted twice.
+			retry++
+			wait := retryDelay(retry)
+			r.log.Warn("mass delete batch failed; retrying", "job", job.ID.String(), "cursor", job.Cursor, "attempt", retry, "in", wait.String(), "err", err)
+			select {
+			case <-ctx.Done():
+				// Shutting down: the lease is left to expire (the database may be gone; a release
+				// would fail), and the next process resumes the job at its cursor.
+				return true, fmt.Errorf("job %s: %w", job.ID, err)
+			case <-time.After(wait):
+			}
+			continue
 		case done:
 			r.log.Info("mass delete job completed", "job", job.ID.String(), "deleted", job.DeletedCount, "failed", job.FailedCount)
 			return true, nil
+		}
+		if retry > 0 {
+			r.log.Info("mass delete job resumed", "job", job.ID.String(), "cursor", job.Cursor, "after_attempts", retry)
+			retry = 0
 		}
 		if r.cfg.BatchDelay > 0 {
 			select {
@@ -155,6 +173,16 @@ func (r *Runner) RunOnce(ctx context.Context) (bool, error) {
 			return true, r.st.ReleaseMassDeleteJob(bctx, job.ID, r.owner)
 		}
 	}
+}
+
+// retryDelay is the pause before the n-th retry (n ≥ 1) of a failed batch: 100 ms doubling up to
+// 2 s, short enough that a job resumes within a couple of seconds of its database coming back.
+func retryDelay(n int) time.Duration {
+	d := 100 * time.Millisecond
+	for i := 1; i < n && d < 2*time.Second; i++ {
+		d *= 2
+	}
+	return min(d, 2*time.Second)
 }
 
 // batch processes the next BatchSize items of job in one transaction and updates job to match what
