@@ -43,11 +43,13 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request, rc *reqCtx) err
 	return nil
 }
 
-// readyz answers 200 when the database answers, 503 otherwise.
+// readyz answers 200 when the database answers, 503 DATABASE_UNREACHABLE otherwise.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
 	if err := s.store.Ping(r.Context()); err != nil {
 		s.log.Warn("readyz: database unreachable", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
+		// A code, as every other 5xx answer carries one, so that clients and probes that classify
+		// errors by code need no special case for this one.
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"code": "DATABASE_UNREACHABLE", "status": "unavailable", "database": "unreachable"})
 		return nil
 	}
 	writeJSON(w, 200, map[string]string{"status": "ok", "database": "ok"})

@@ -145,7 +145,7 @@ func TestOperationsEndpoints(t *testing.T) {
 		t.Fatalf("metrics lack %q:\n%s", want, text)
 	}
 	s.st.Close()
-	if status, body := s.call(t, "GET", "/readyz", "", nil); status != 503 || body["database"] != "unreachable" {
+	if status, body := s.call(t, "GET", "/readyz", "", nil); status != 503 || body["database"] != "unreachable" || body["code"] != "DATABASE_UNREACHABLE" {
 		t.Fatalf("readyz on a closed store: %d %v", status, body)
 	}
 }
