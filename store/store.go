@@ -62,17 +62,56 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		s, err = openSQLite(dsn)
 	}
 	if err != nil {
-		return nil, err
+		return nil, sqliteAccess(dsn, err)
 	}
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
-		return nil, err
+		return nil, sqliteAccess(dsn, err)
 	}
 	if err := s.Optimize(ctx); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("optimize: %w", err)
+		return nil, sqliteAccess(dsn, fmt.Errorf("optimize: %w", err))
 	}
 	return s, nil
+}
+
+// sqliteAccess explains a SQLite error that means the process may not write the database: a read-only
+// file, or a directory where SQLite cannot create the file or its -wal and -shm companions. SQLite's
+// own words ("attempt to write a readonly database", "unable to open database file") name neither the
+// file nor the fix, and they surface at different steps (open, a migration, optimize) depending on
+// which of the file and the directory is read-only. Other errors, and PostgreSQL's, pass through.
+func sqliteAccess(dsn string, err error) error {
+	if IsPostgresDSN(dsn) {
+		return err
+	}
+	var se interface{ Code() int }
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() & 0xff {
+	case 8, 14: // SQLITE_READONLY and its extended codes, SQLITE_CANTOPEN
+	default:
+		return err
+	}
+	path, perr := sqlitePath(dsn)
+	if perr != nil {
+		return err
+	}
+	return fmt.Errorf("cannot write the SQLite database %s: crmd needs write access to the file and to its directory %s, "+
+		"where SQLite creates %s-wal and %s-shm (check both permissions and that the file system is not mounted read-only): %w",
+		path, filepath.Dir(path), filepath.Base(path), filepath.Base(path), err)
+}
+
+// sqlitePath is the absolute file path a SQLite dsn names (a path or a file: URL, query ignored).
+func sqlitePath(dsn string) (string, error) {
+	path := strings.TrimPrefix(dsn, "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if path == "" {
+		return "", errors.New("empty database path")
+	}
+	return filepath.Abs(path)
 }
 
 // IsPostgresDSN reports whether dsn names a PostgreSQL database rather than a SQLite file.
@@ -110,14 +149,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 }
 
 func openSQLite(path string) (*Store, error) {
-	path = strings.TrimPrefix(path, "file:")
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		path = path[:i]
-	}
-	if path == "" {
-		return nil, errors.New("empty database path")
-	}
-	abs, err := filepath.Abs(path)
+	abs, err := sqlitePath(path)
 	if err != nil {
 		return nil, err
 	}
