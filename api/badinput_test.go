@@ -361,6 +361,8 @@ func TestBadInputCatalogue(t *testing.T) {
 		{name: "64 KB token", method: "GET", path: "/crm/v8/Leads?fields=Last_Name", header: hdr("Authorization", "Zoho-oauthtoken "+long), status: 401, code: "INVALID_TOKEN", details: `{}`},
 		{name: "token in the query string", method: "GET", path: "/crm/v8/Leads?fields=Last_Name&authtoken=" + tok, header: noAuth, status: 401, code: "AUTHENTICATION_FAILURE", details: `{}`},
 		{name: "garbage then a good Authorization", method: "GET", path: "/crm/v8/Leads?fields=Last_Name", header: hdr("Authorization", "garbage", "Authorization", "Zoho-oauthtoken "+tok), status: 401, code: "AUTHENTICATION_FAILURE", details: `{}`},
+		{name: "a good then a garbage Authorization", method: "GET", path: "/crm/v8/Leads?fields=Last_Name", header: hdr("Authorization", "Zoho-oauthtoken "+tok, "Authorization", "garbage"), status: 401, code: "AUTHENTICATION_FAILURE", details: `{}`},
+		{name: "the good Authorization twice", method: "DELETE", path: "/crm/v8/Leads/{lead}", header: hdr("Authorization", "Zoho-oauthtoken "+tok, "Authorization", "Zoho-oauthtoken "+tok), status: 401, code: "AUTHENTICATION_FAILURE", details: `{}`},
 		{name: "wrong token on a write", method: "POST", path: "/crm/v8/Leads", header: hdr("Authorization", "Zoho-oauthtoken 1000.0000.0000"), body: `{"data":[{"Last_Name":"x"}]}`, status: 401, code: "INVALID_TOKEN", details: `{}`},
 
 		// ---- wrong content types ---------------------------------------------------------------------

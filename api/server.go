@@ -162,6 +162,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rc *reqCtx, rh ro
 		rc.version = v
 	}
 	if !rh.opts.public {
+		if len(r.Header.Values("Authorization")) > 1 {
+			// Which of several credentials counts would be this server's guess (Header.Get takes the
+			// first, a proxy may take the last): refuse them all, as a garbled header.
+			return crmd.E("AUTHENTICATION_FAILURE", crmd.MsgAuthFailed, nil)
+		}
 		caller, err := s.auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
 		if err != nil {
 			return err
