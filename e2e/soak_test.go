@@ -133,7 +133,7 @@ func soakSeed(t *testing.T) uint64 {
 
 // soakRec is one Lead the soak made, with the fields a restore must bring back.
 type soakRec struct {
-	idx                  int // creation order; idx%3 decides whether it is restored (0), purged (1) or left in the bin
+	idx                  int // creation order; idx%3 decides whether it is restored (0), purged (1) or left to the retention purger (2; aged out when idx%6 == 2)
 	slice                int // the view slice of a cvid job; -1 for the ids pool, -2 for a record inserted during the soak
 	name, company, email string
 }
@@ -174,7 +174,10 @@ type soak struct {
 	// firstDeleted remembers, at each kill, when each record a job had deleted was deleted: a job
 	// that deleted it again after a restart would change the time.
 	firstDeleted map[string]int64
-	ops          map[string]int
+	// aged are bin records whose deleted_time the test moved back beyond the retention while the
+	// server was dead, so that the retention purger purges them when the next server starts.
+	aged map[string]bool
+	ops  map[string]int
 }
 
 func (s *soak) unexpected(format string, args ...any) {
@@ -204,7 +207,8 @@ func (s *soak) failed(op soakOp, err error) {
 // TestCrashSoak kills the server (SIGKILL) 20 times at random moments while cvid jobs, deletes by
 // ids, restores and permanent deletes (purges) run and records are inserted, restarting it each time
 // on the same database (SQLite, or PostgreSQL with CRMD_TEST_STORE=postgres). Short leases
-// (--job-lease 2s) let every restart resume the killed server's job. Writes in flight at a kill are
+// (--job-lease 2s) let every restart resume the killed server's job; bin records the test ages past
+// the retention while the server is dead are purged by the retention purger when it starts. Writes in flight at a kill are
 // resolved from the database before the restart; at the end every job must have completed exactly,
 // and every record must be where the acknowledged and resolved operations put it.
 func TestCrashSoak(t *testing.T) {
@@ -215,14 +219,16 @@ func TestCrashSoak(t *testing.T) {
 	seed := soakSeed(t)
 	t.Logf("seed %d (CRMD_SOAK_SEED=%d replays the kill schedule)", seed, seed)
 	rng := rand.New(rand.NewPCG(seed, 0x50a4))
-	serveArgs := []string{"--job-batch-size", "5", "--job-batch-delay", "30ms", "--job-lease", "2s"}
+	// The retention purger runs at every start; with the shortest retention (1h) it purges what the
+	// test ages past it while the server is dead.
+	serveArgs := []string{"--job-batch-size", "5", "--job-batch-delay", "30ms", "--job-lease", "2s", "--recycle-retention", "1h"}
 	began := time.Now()
 
 	h := startServer(t, serveArgs...)
 	s := &soak{t: t, db: h.DB, orgID: h.OrgID, token: h.Token, slices: slices, perSlice: perSlice,
 		recs: map[string]*soakRec{}, sliceViews: map[int][]string{}, jobs: map[int]string{},
 		idDeleted: map[string]bool{}, restored: map[string]bool{}, purged: map[string]bool{}, inserted: map[string]bool{},
-		firstDeleted: map[string]int64{}, ops: map[string]int{}}
+		firstDeleted: map[string]int64{}, aged: map[string]bool{}, ops: map[string]int{}}
 	s.seedRecords(t, h, slices, perSlice, poolSize)
 	h.Stop()
 
@@ -266,7 +272,12 @@ func TestCrashSoak(t *testing.T) {
 			t.Errorf("slice %d job %s: %+v, want all %d deleted, none failed", slice, job, js, perSlice)
 		}
 	}
-	binAPI := s.binCount(t, h)
+	// The purger runs at start: wait for it to have purged everything aged out.
+	binAPI := 0
+	eventually(t, 20*time.Second, "the retention purger", func() bool {
+		binAPI = s.binCount(t, h)
+		return binAPI == s.expectedBin(t)
+	})
 	live := s.liveLeads(t, h)
 	h.Stop()
 	s.verify(t, binAPI, live)
@@ -652,6 +663,51 @@ func (s *soak) resolve(t *testing.T) {
 			}
 		}
 	}
+	// Age half of the bin's idx%3 == 2 records (idx%6 == 2) past the retention, the others staying in the bin: the purger of the next start purges them,
+	// and a kill may land in the middle of that purge.
+	var aged []any
+	for id, r := range rows {
+		if rec := s.recs[id]; rec != nil && rec.idx%6 == 2 && r.deleted != 0 && r.purged == 0 && !s.aged[id] {
+			cid, _ := crmd.ParseID(id)
+			aged = append(aged, int64(cid))
+			s.aged[id] = true
+			if _, ok := s.firstDeleted[id]; ok {
+				s.firstDeleted[id] -= soakAge
+			}
+		}
+	}
+	if len(aged) > 0 {
+		if _, err := st.W.Exec(st.Q(`UPDATE records SET deleted_time = deleted_time - ? WHERE id IN (?`+strings.Repeat(",?", len(aged)-1)+`)`),
+			append([]any{soakAge}, aged...)...); err != nil {
+			t.Fatal(err)
+		}
+		s.ops["aged"] += len(aged)
+	}
+}
+
+// soakAge is how far back the soak moves the deletion of records it ages out: beyond the 1h retention.
+const soakAge = int64(2 * time.Hour / time.Millisecond)
+
+// expectedBin is what the recycle bin should hold once the purger has purged everything aged out:
+// the records deleted by the jobs so far and by ids, less those restored, purged or aged out.
+func (s *soak) expectedBin(t *testing.T) int {
+	t.Helper()
+	st, err := store.Open(context.Background(), s.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	org, _ := crmd.ParseID(s.orgID)
+	jobDeleted := 0
+	for _, j := range s.jobs {
+		jid, _ := crmd.ParseID(j)
+		jb, err := st.MassDeleteJob(context.Background(), org, jid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobDeleted += int(jb.DeletedCount)
+	}
+	return jobDeleted + len(s.idDeleted) - len(s.restored) - len(s.purged) - len(s.aged)
 }
 
 // binCount reads the recycle bin's count through the API.
@@ -750,13 +806,13 @@ func (s *soak) verify(t *testing.T, binAPI int, live map[string]map[string]any) 
 		switch {
 		case row.purged != 0:
 			nPurged++
-			if !s.purged[id] || !deleted {
-				t.Fatalf("Lead %s purged, but the test purged it %v, deleted it %v", id, s.purged[id], deleted)
+			if (!s.purged[id] && !s.aged[id]) || !deleted {
+				t.Fatalf("Lead %s purged, but the test purged it %v, aged it %v, deleted it %v", id, s.purged[id], s.aged[id], deleted)
 			}
 		case row.deleted != 0:
 			nBin++
-			if !deleted || s.restored[id] || s.purged[id] {
-				t.Fatalf("Lead %s in the bin; deleted %v, restored %v, purged %v", id, deleted, s.restored[id], s.purged[id])
+			if !deleted || s.restored[id] || s.purged[id] || s.aged[id] {
+				t.Fatalf("Lead %s in the bin; deleted %v, restored %v, purged %v, aged out %v", id, deleted, s.restored[id], s.purged[id], s.aged[id])
 			}
 		default:
 			nLive++
@@ -793,13 +849,13 @@ func (s *soak) verify(t *testing.T, binAPI int, live map[string]map[string]any) 
 		}
 	}
 	deleted := jobDeleted + len(s.idDeleted)
-	if want := deleted - len(s.restored) - len(s.purged); nBin != want || binAPI != want {
-		t.Fatalf("recycle bin: %d in the database, %d by the API; want deleted %d − restored %d − purged %d = %d",
-			nBin, binAPI, deleted, len(s.restored), len(s.purged), want)
+	if want := deleted - len(s.restored) - len(s.purged) - len(s.aged); nBin != want || binAPI != want {
+		t.Fatalf("recycle bin: %d in the database, %d by the API; want deleted %d − restored %d − purged %d − purged by retention %d = %d",
+			nBin, binAPI, deleted, len(s.restored), len(s.purged), len(s.aged), want)
 	}
 	if len(live) != nLive || nLive+nBin+nPurged != len(s.recs) {
 		t.Fatalf("%d live (%d listed) + %d in the bin + %d purged ≠ %d seeded and inserted", nLive, len(live), nBin, nPurged, len(s.recs))
 	}
-	t.Logf("final: %d Leads (%d inserted during the soak): %d live, %d in the bin, %d purged; %d deleted by %d jobs, %d by ids, %d restored",
-		len(s.recs), len(s.recs)-len(s.pool)-s.slices*s.perSlice, nLive, nBin, nPurged, jobDeleted, len(s.jobs), len(s.idDeleted), len(s.restored))
+	t.Logf("final: %d Leads (%d inserted during the soak): %d live, %d in the bin, %d purged (%d through the API, %d by retention); %d deleted by %d jobs, %d by ids, %d restored",
+		len(s.recs), len(s.recs)-len(s.pool)-s.slices*s.perSlice, nLive, nBin, nPurged, len(s.purged), len(s.aged), jobDeleted, len(s.jobs), len(s.idDeleted), len(s.restored))
 }
