@@ -184,6 +184,20 @@ func (s *seeder) run(ctx context.Context, count int, progress func(int)) (int, e
 	for i := 0; i < writers+1; i++ {
 		free <- &seedBatch{recs: make([]store.Record, 0, size), buf: make([]byte, 0, size*1024)}
 	}
+	var (
+		mu       sync.Mutex
+		inserted int
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+		cancel()
+	}
 	go func() {
 		defer close(full)
 		for left := count; left > 0; {
@@ -195,6 +209,12 @@ func (s *seeder) run(ctx context.Context, count int, progress func(int)) (int, e
 			}
 			n := min(s.batch, left)
 			b.fill(s, n)
+			// Ids are drawn here, in the order the records were generated, so that ids grow with
+			// Created_Time as they do in a real org, however the writers' commits interleave.
+			if err := s.number(gctx, b.recs); err != nil {
+				fail(err)
+				return
+			}
 			select {
 			case full <- b:
 			case <-gctx.Done():
@@ -203,24 +223,13 @@ func (s *seeder) run(ctx context.Context, count int, progress func(int)) (int, e
 			left -= n
 		}
 	}()
-	var (
-		mu       sync.Mutex
-		inserted int
-		firstErr error
-		wg       sync.WaitGroup
-	)
 	for w := 0; w < writers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for b := range full {
-				if err := s.write(ctx, b.recs); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-					cancel()
+				if err := s.st.CopyRecords(ctx, b.recs); err != nil {
+					fail(err)
 					for range full {
 					}
 					return
@@ -254,11 +263,11 @@ func (s *seeder) run(ctx context.Context, count int, progress func(int)) (int, e
 	return inserted, nil
 }
 
-// write commits one batch. Its ids (and autonumbers) are drawn first, in a short transaction of their
-// own: ids are never reused, so a batch that then fails leaves only a gap, and concurrent writers do
-// not queue behind the org's counter row for the length of a whole batch.
-func (s *seeder) write(ctx context.Context, recs []store.Record) error {
-	err := s.st.Tx(ctx, func(tx *sql.Tx) error {
+// number draws a batch's ids (and autonumbers) in a short transaction of its own, before the batch is
+// written: ids are never reused, so a batch that then fails leaves only a gap, and the writers do not
+// queue behind the org's counter row for the length of a whole batch.
+func (s *seeder) number(ctx context.Context, recs []store.Record) error {
+	return s.st.Tx(ctx, func(tx *sql.Tx) error {
 		first, err := s.st.AllocIDs(ctx, tx, s.org.ID, len(recs))
 		if err != nil {
 			return err
@@ -266,12 +275,8 @@ func (s *seeder) write(ctx context.Context, recs []store.Record) error {
 		for i := range recs {
 			recs[i].ID = first + crmd.ID(i)
 		}
-		return s.number(ctx, tx, recs)
+		return s.autonumber(ctx, tx, recs)
 	})
-	if err != nil {
-		return err
-	}
-	return s.st.CopyRecords(ctx, recs)
 }
 
 // tuneForBulk adjusts the store's one write connection for a bulk load and returns the function
@@ -392,9 +397,9 @@ func (l *lineWriter) flush() {
 	}
 }
 
-// number gives the records of a module with autonumber fields (Cases, Solutions) their numbers from
+// autonumber gives the records of a module with autonumber fields (Cases, Solutions) their numbers from
 // the module's counter, as the records service does for inserts through the API.
-func (s *seeder) number(ctx context.Context, tx *sql.Tx, recs []store.Record) error {
+func (s *seeder) autonumber(ctx context.Context, tx *sql.Tx, recs []store.Record) error {
 	autos := records.AutonumberFields(s.mod)
 	if len(autos) == 0 {
 		return nil
