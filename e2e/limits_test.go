@@ -53,7 +53,9 @@ func TestSlowClientsAreCut(t *testing.T) {
 			if ne, ok := err.(net.Error); ok && ne.Timeout() {
 				t.Fatalf("the server kept the stalled connection open for %v", waited)
 			}
-			if waited > c.limit+2*time.Second {
+			// The slack absorbs a loaded machine (seen: 4.4 s for the 1 s timeout at load average 7); the
+			// defaults (10 s, 60 s) stay well beyond it, so a flag that did not apply still fails.
+			if waited > c.limit+5*time.Second {
 				t.Fatalf("cut after %v: the %v timeout did not apply", waited, c.limit)
 			}
 			if waited < c.limit-100*time.Millisecond {
