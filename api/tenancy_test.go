@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,24 +29,6 @@ import (
 
 // tenScope is every scope the matrix's endpoints need.
 const tenScope = "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.mass_delete.ALL,ZohoCRM.users.ALL,ZohoCRM.org.ALL"
-
-// lockedBuffer collects log output written from many handler goroutines at once.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // tenTargets are the ids a matrix case may aim at: one org's, or ghosts that never existed.
 type tenTargets map[string]string
@@ -71,7 +51,7 @@ type tenEnv struct {
 	ts    *httptest.Server
 	clock *crmdtest.Clock
 	auth  *oauth.Server
-	logs  *lockedBuffer
+	logs  *crmdtest.LockedBuffer
 	a, b  tenOrg
 	ghost tenTargets
 	// secrets are every token, refresh token and client secret the test saw; none may be logged.
@@ -103,7 +83,7 @@ func (e *tenEnv) must(o tenOrg, method, path, body string, want int) map[string]
 func newTenEnv(t *testing.T) *tenEnv {
 	t.Helper()
 	st := crmdtest.OpenStore(t)
-	e := &tenEnv{t: t, st: st, clock: crmdtest.UseClock(st, time.Date(2024, 5, 13, 8, 2, 33, 0, time.UTC)), logs: &lockedBuffer{}}
+	e := &tenEnv{t: t, st: st, clock: crmdtest.UseClock(st, time.Date(2024, 5, 13, 8, 2, 33, 0, time.UTC)), logs: &crmdtest.LockedBuffer{}}
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.auth = &oauth.Server{Store: st, BaseURL: "http://crmd.test", Logger: log}
 	e.srv = New(Config{}, st, e.auth, log, prometheus.NewRegistry())

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/crmd/crmd/crmdtest"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -12,7 +13,6 @@ import (
 	"time"
 
 	"github.com/crmd/crmd"
-	"github.com/crmd/crmd/catalog"
 )
 
 // FuzzParse feeds fuzzed JSON to Parse, against the Leads module of the standard catalog or (with
@@ -68,7 +68,7 @@ func FuzzParse(f *testing.F) {
 	} {
 		f.Add(true, s)
 	}
-	leads := fuzzLeads()
+	leads := crmdtest.CatalogModule("Leads")
 	things := testModule()
 	db, rows := fuzzRows(f)
 	env := Env{Now: time.Date(2024, 5, 13, 8, 2, 33, 0, time.UTC), Loc: mustZone(f, "Asia/Kolkata"), UserID: 42}
@@ -169,20 +169,6 @@ func literals(m *crmd.Module) map[string]bool {
 		}
 	}
 	return set
-}
-
-// fuzzLeads is the standard catalog's Leads module with field ids, as an org's copy has them.
-func fuzzLeads() *crmd.Module {
-	for _, m := range catalog.Standard() {
-		if m.APIName == "Leads" {
-			m.ID = 7
-			for i, f := range m.Fields {
-				f.ID = crmd.ID(5000 + i)
-			}
-			return m
-		}
-	}
-	panic("no Leads in the catalog")
 }
 
 func mustZone(tb testing.TB, name string) *time.Location {

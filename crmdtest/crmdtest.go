@@ -7,6 +7,7 @@
 package crmdtest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -250,4 +251,38 @@ func IsID(v any) bool {
 	s, ok := v.(string)
 	_, valid := crmd.ParseID(s)
 	return ok && valid
+}
+
+// CatalogModule is the standard catalog's module named apiName with the ids an org's copy has (module 7,
+// fields 5000, 5001, …), for tests of code that takes module metadata without a database.
+func CatalogModule(apiName string) *crmd.Module {
+	for _, m := range catalog.Standard() {
+		if m.APIName == apiName {
+			m.ID = 7
+			for i, f := range m.Fields {
+				f.ID = crmd.ID(5000 + i)
+			}
+			return m
+		}
+	}
+	panic("crmdtest: no module " + apiName + " in the catalog")
+}
+
+// LockedBuffer is a bytes.Buffer that many goroutines may write and read at once (a server's log, a
+// subprocess's output).
+type LockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *LockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *LockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/crmd/crmd/crmdtest"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -82,7 +83,7 @@ type Harness struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	stdout *lineBuffer
-	stderr *lockedBuffer
+	stderr *crmdtest.LockedBuffer
 	done   chan struct{} // closed when the process has exited
 	err    error         // the process's exit error, valid after done
 	client *http.Client
@@ -117,7 +118,7 @@ func startServer(t *testing.T, args ...string) *Harness {
 	all := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, args...)
 	h := &Harness{
 		DB: db, t: t,
-		stdout: newLineBuffer(), stderr: &lockedBuffer{}, done: make(chan struct{}),
+		stdout: newLineBuffer(), stderr: &crmdtest.LockedBuffer{}, done: make(chan struct{}),
 		client: &http.Client{Timeout: 60 * time.Second},
 	}
 	h.cmd = exec.Command(crmdBin, all...)
@@ -439,24 +440,6 @@ func (b *lineBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.all.String()
-}
-
-// lockedBuffer is a bytes.Buffer safe for one writer and concurrent readers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func tail(s string, n int) string {

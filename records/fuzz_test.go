@@ -3,27 +3,13 @@ package records
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/crmd/crmd/crmdtest"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/crmd/crmd"
-	"github.com/crmd/crmd/catalog"
 )
-
-// fuzzLeads is the standard catalog's Leads module with ids, as an org's copy has them.
-func fuzzLeads() *crmd.Module {
-	for _, m := range catalog.Standard() {
-		if m.APIName == "Leads" {
-			m.ID = 7
-			for i, f := range m.Fields {
-				f.ID = crmd.ID(5000 + i)
-			}
-			return m
-		}
-	}
-	panic("no Leads in the catalog")
-}
 
 // decodeJSON decodes text as the API layer decodes bodies, numbers as json.Number.
 func decodeJSON(text []byte) (any, bool) {
@@ -62,7 +48,7 @@ func FuzzParseEntries(f *testing.F) {
 	}
 	f.Add(true, `{"data":[{"Company":null},{"Last_Name":null},{"Email_Opt_Out":null,"Owner":{"id":"42"}}]}`)
 	f.Add(true, `{"data":[{"id":"1","Annual_Revenue":12.345}]}`)
-	m := fuzzLeads()
+	m := crmdtest.CatalogModule("Leads")
 	users := map[crmd.ID]*crmd.User{
 		42: {ID: 42, FirstName: "Patricia", LastName: "Boyle", Status: "active"},
 		43: {ID: 43, LastName: "Gone", Status: "disabled"},
@@ -153,7 +139,7 @@ func FuzzListParams(f *testing.F) {
 	}
 	f.Add(uint8(0), "page=2&per_page=3&sort_by=Last_Name")
 	f.Add(uint8(0), "page=46116860184273880&per_page=200")
-	m := fuzzLeads()
+	m := crmdtest.CatalogModule("Leads")
 	f.Fuzz(func(t *testing.T, which uint8, raw string) {
 		version := fuzzVersions[int(which)%len(fuzzVersions)]
 		q, _ := url.ParseQuery(raw)
