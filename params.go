@@ -83,3 +83,13 @@ func RequiredIDs(raw string, limit int, missing string) ([]ID, *Error) {
 	}
 	return ids, nil
 }
+
+// TrimPage ends a page read the usual way: the store was asked for perPage+1 rows so that the extra one
+// tells whether more follow. It returns the page's rows and Zoho's info object for it.
+func TrimPage[T any](rows []T, page, perPage int) ([]T, map[string]any) {
+	more := len(rows) > perPage
+	if more {
+		rows = rows[:perPage]
+	}
+	return rows, map[string]any{"per_page": perPage, "count": len(rows), "page": page, "more_records": more}
+}

@@ -191,11 +191,8 @@ func (s *Service) List(ctx context.Context, c *crmd.Caller, q url.Values) (*Page
 	if err != nil {
 		return nil, err
 	}
-	more := len(recs) > perPage
-	if more {
-		recs = recs[:perPage]
-	}
-	res := &Page{Info: map[string]any{"per_page": perPage, "count": len(recs), "page": page, "more_records": more}}
+	recs, info := crmd.TrimPage(recs, page, perPage)
+	res := &Page{Info: info}
 	if len(recs) == 0 {
 		return res, nil
 	}

@@ -250,11 +250,8 @@ func (s *Service) page(ctx context.Context, c *crmd.Caller, q store.TerritoryQue
 	if err != nil {
 		return nil, err
 	}
-	more := len(ts) > perPage
-	if more {
-		ts = ts[:perPage]
-	}
-	res := &Page{Info: map[string]any{"per_page": perPage, "count": len(ts), "page": page, "more_records": more}}
+	ts, info := crmd.TrimPage(ts, page, perPage)
+	res := &Page{Info: info}
 	if len(ts) == 0 {
 		return res, nil
 	}
