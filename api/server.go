@@ -11,10 +11,13 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/catalog"
 	"github.com/crmd/crmd/massdelete"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/records"
@@ -114,7 +117,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if p == http.ErrAbortHandler {
 				panic(p)
 			}
-			s.log.Error("panic", "method", r.Method, "route", rc.route, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			s.log.Error("panic", "method", methodLabel(r.Method), "route", rc.route, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			if sr.status == 0 {
 				writeError(sr, crmd.ErrInternal())
 			}
@@ -122,8 +125,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		elapsed := time.Since(start)
 		s.metrics.observe(rc.route, sr.status, elapsed)
 		// The URL path is logged, never the query or headers: tokens travel in headers and, for the
-		// token endpoint, possibly in the query string.
-		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "route", rc.route, "status", sr.status, "ms", float64(elapsed.Microseconds())/1000)
+		// token endpoint, possibly in the query string. Every field derived from the request is bounded
+		// (a fixed method set, the route pattern, a path cut to logPathMax bytes), so that a client
+		// cannot make one log line, a metric label or the label set grow with what it sends.
+		s.log.Info("request", "method", methodLabel(r.Method), "path", logPath(r.URL.Path), "route", rc.route, "status", sr.status, "ms", float64(elapsed.Microseconds())/1000)
 	}()
 	if r.ContentLength > s.cfg.MaxBodyBytes {
 		writeError(sr, errTooLarge(s.cfg.MaxBodyBytes))
@@ -143,7 +148,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rh, ok := rt.methods[method]
 	if !ok {
-		rc.route = r.Method + " " + rt.pattern
+		rc.route = methodLabel(r.Method) + " " + rt.pattern
 		writeError(sr, crmd.ErrInvalidMethod())
 		return
 	}
@@ -189,6 +194,34 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rc *reqCtx, rh ro
 	return rh.h(w, r, rc)
 }
 
+// methodLabel is a request method as a metric label or log field: one of the methods HTTP defines, or
+// "other". A request line may carry any token as its method (net/http accepts "X00000001SECRETDATA"
+// or half a megabyte of letters), and a label made of it would be a new time series kept for ever.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "other"
+}
+
+// logPathMax is the longest URL path a log line carries; longer ones are cut (at a UTF-8 boundary) and
+// marked, so a request cannot blow one log line up to the size of its request line.
+const logPathMax = 512
+
+// logPath is the request path as the request log shows it: at most logPathMax bytes.
+func logPath(p string) string {
+	if len(p) <= logPathMax {
+		return p
+	}
+	cut := logPathMax
+	for cut > 0 && !utf8.RuneStart(p[cut]) {
+		cut--
+	}
+	return p[:cut] + "…(" + strconv.Itoa(len(p)) + " bytes)"
+}
+
 // checkQueryNUL refuses a query parameter holding a NUL character: PostgreSQL cannot take NUL in a
 // text parameter, so a filter or name carrying one failed there with a 500 while SQLite answered.
 // One check here covers every parameter of every CRM route, whatever the handler does with it.
@@ -222,7 +255,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, rc *reqCtx, err er
 		writeError(w, crmd.E("REQUEST_CANCELLED", "the request was cancelled", nil))
 		return
 	}
-	s.log.Error("internal error", "method", r.Method, "route", rc.route, "err", err)
+	s.log.Error("internal error", "method", methodLabel(r.Method), "route", rc.route, "err", err)
 	writeError(w, crmd.ErrInternal())
 }
 
@@ -233,9 +266,6 @@ func (rc *reqCtx) require(need oauth.Need) error {
 	}
 	return nil
 }
-
-// reservedSegments are literal words of Zoho paths that are never module names.
-var reservedSegments = map[string]bool{"settings": true, "users": true, "org": true, "actions": true}
 
 // module resolves the {module} path segment for the records APIs and checks the caller's modules
 // scope for op.
@@ -256,7 +286,9 @@ func (s *Server) module(ctx context.Context, rc *reqCtx, op string) (*crmd.Modul
 // learns nothing.
 func (s *Server) pathModule(ctx context.Context, rc *reqCtx, family string) (*crmd.Module, error) {
 	name := rc.param("module")
-	if reservedSegments[strings.ToLower(name)] {
+	// The API's own path words are never module names (catalog refuses them as names), so such a path
+	// is one crmd does not serve rather than an unknown module.
+	if catalog.IsReservedModuleName(name) {
 		return nil, crmd.ErrInvalidURL()
 	}
 	m, err := s.store.Module(ctx, rc.caller.Org.ID, name)

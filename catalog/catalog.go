@@ -78,6 +78,56 @@ func NewCustomModule(apiName, moduleName, singular, plural string, extra []*crmd
 	return m
 }
 
+// reservedModuleNames are the words of Zoho's API paths that stand where a module name stands, or right
+// after one, lower-cased: /crm/{version}/settings/…, /users, /org, /actions/watch, /coql, /files, /upload,
+// and /{module}/search, /upsert, /deleted, /actions/…, plus "notifications", the name the official SDKs give
+// the watch API. A module so named could not be reached: its path would be taken by the API's own route
+// (INVALID_URL_PATTERN or INVALID_REQUEST_METHOD instead of its records). Names starting "__"
+// (__features, __composite_requests …) are already refused by ValidFieldName.
+var reservedModuleNames = map[string]string{
+	"actions":       "/crm/{version}/actions/watch, /crm/{version}/{module}/actions/mass_delete",
+	"coql":          "/crm/{version}/coql",
+	"deleted":       "/crm/{version}/{module}/deleted",
+	"files":         "/crm/{version}/files",
+	"notifications": "/crm/{version}/actions/watch (the SDKs' Notifications)",
+	"org":           "/crm/{version}/org",
+	"search":        "/crm/{version}/{module}/search",
+	"settings":      "/crm/{version}/settings/…",
+	"upload":        "/crm/{version}/upload",
+	"upsert":        "/crm/{version}/{module}/upsert",
+	"users":         "/crm/{version}/users",
+}
+
+// CheckModuleName refuses a custom module api name that is not a valid Zoho api name, that ends in the
+// system suffix "__s" (kept for Zoho's own modules), or that collides, case-insensitively, with a word of
+// the API's paths (reservedModuleNames). The error says why, for a person to read.
+func CheckModuleName(name string) error {
+	if !ValidFieldName(name) || strings.HasSuffix(name, systemSuffix) {
+		return fmt.Errorf("invalid module api name %q: start with a letter; letters, digits and single underscores only; at most %d characters", name, MaxFieldNameLength)
+	}
+	if where, ok := reservedModuleNames[strings.ToLower(name)]; ok {
+		return fmt.Errorf("invalid module api name %q: %q is a word of the Zoho API's own paths (%s), so the module's records could not be reached; choose another name", name, strings.ToLower(name), where)
+	}
+	return nil
+}
+
+// IsReservedModuleName reports whether name is one of the API's path words (case-insensitively), which no
+// module may be named.
+func IsReservedModuleName(name string) bool {
+	_, ok := reservedModuleNames[strings.ToLower(name)]
+	return ok
+}
+
+// ReservedModuleNames lists the path words CheckModuleName refuses, lower-cased and sorted.
+func ReservedModuleNames() []string {
+	out := make([]string, 0, len(reservedModuleNames))
+	for w := range reservedModuleNames {
+		out = append(out, w)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // ValidFieldName reports whether name is acceptable as a Zoho api name: it starts with an ASCII letter, holds
 // only ASCII letters, digits and underscores, is at most MaxFieldNameLength characters long, does not end
 // with an underscore and has no two consecutive underscores, except in the system suffix "__s" that Zoho

@@ -568,3 +568,29 @@ func TestDefaultLength(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckModuleName: every word of the API's paths is refused as a module name in any case, with a
+// message naming the word; ordinary names and names that merely contain a path word pass.
+func TestCheckModuleName(t *testing.T) {
+	for _, w := range ReservedModuleNames() {
+		for _, name := range []string{w, strings.ToUpper(w), strings.ToUpper(w[:1]) + w[1:]} {
+			err := CheckModuleName(name)
+			if err == nil || !strings.Contains(err.Error(), `"`+w+`" is a word of the Zoho API's own paths`) {
+				t.Errorf("CheckModuleName(%q) = %v, want the path-word refusal", name, err)
+			}
+			if !IsReservedModuleName(name) {
+				t.Errorf("IsReservedModuleName(%q) = false", name)
+			}
+		}
+	}
+	for _, name := range []string{"Projects", "Settings_Log", "User_Stories", "Orgs", "Searches", "Deleted_Items"} {
+		if err := CheckModuleName(name); err != nil {
+			t.Errorf("CheckModuleName(%q) = %v, want nil", name, err)
+		}
+	}
+	for _, name := range []string{"9lives", "My__Mod", "Things__s", "", "trailing_"} {
+		if err := CheckModuleName(name); err == nil {
+			t.Errorf("CheckModuleName(%q) = nil, want an invalid-name error", name)
+		}
+	}
+}
