@@ -167,3 +167,12 @@ func (s *Store) CountOrgs(ctx context.Context) (int, error) {
 	err := s.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM orgs`).Scan(&n)
 	return n, err
 }
+
+// OrgIDs returns the ids of at most limit orgs, oldest first.
+func (s *Store) OrgIDs(ctx context.Context, limit int) ([]crmd.ID, error) {
+	rows, err := s.R.QueryContext(ctx, s.Q(`SELECT id FROM orgs ORDER BY id LIMIT ?`), limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanIDs(rows)
+}

@@ -52,7 +52,9 @@ type Store struct {
 
 // Open opens (creating if needed) the database named by dsn and runs pending migrations. A dsn that is
 // a plain path or a file: URL is a SQLite database; a postgres:// or postgresql:// URL is a PostgreSQL
-// database (experimental).
+// database. A database already up to date is only read: opening it takes no write lock, so the CLI's
+// commands open a SQLite file while a server writes to it. The planner statistics are left to the
+// caller (Optimize): they need the write lock, which only a long-running server should wait for.
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	var s *Store
 	var err error
@@ -68,11 +70,40 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		s.Close()
 		return nil, sqliteAccess(dsn, err)
 	}
-	if err := s.Optimize(ctx); err != nil {
-		s.Close()
-		return nil, sqliteAccess(dsn, fmt.Errorf("optimize: %w", err))
-	}
 	return s, nil
+}
+
+// BusyTimeout is how long a SQLite write waits for the write lock another connection holds before it
+// fails with SQLITE_BUSY (IsBusy).
+const BusyTimeout = 10 * time.Second
+
+// ErrBusy is what ExplainBusy wraps a SQLite busy error in.
+var ErrBusy = errors.New("the database is busy: another process (a running crmd serve, say) held its write lock for longer than " +
+	BusyTimeout.String() + "; nothing was written, try again")
+
+// ExplainBusy returns err wrapped in ErrBusy when it is a busy error (IsBusy), so that a person reads the
+// cause rather than SQLite's "database is locked" behind whatever step happened to wait; other errors
+// are returned as they are.
+func ExplainBusy(err error) error {
+	if err == nil || !IsBusy(err) || errors.Is(err, ErrBusy) {
+		return err
+	}
+	return fmt.Errorf("%w (%v)", ErrBusy, err)
+}
+
+// IsBusy reports whether err is SQLite's answer to a write that waited out its busy timeout because
+// another connection (often another process: a running `crmd serve`) held the database's write lock.
+// Such an error says nothing about the data; the same write later succeeds.
+func IsBusy(err error) bool {
+	var se interface{ Code() int }
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED and their extended codes
+		return true
+	}
+	return false
 }
 
 // sqliteAccess explains a SQLite error that means the process may not write the database: a read-only
@@ -160,7 +191,7 @@ func openSQLite(path string) (*Store, error) {
 		// lose the last transactions, never corrupt the file). Statement journals of multi-row writes
 		// stay in memory (temp_store). The page cache is per connection, so it is sized per pool to
 		// keep the server's memory bounded.
-		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)", "temp_store(MEMORY)", fmt.Sprintf("cache_size(-%d)", cacheKiB)} {
+		for _, p := range []string{fmt.Sprintf("busy_timeout(%d)", BusyTimeout.Milliseconds()), "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)", "temp_store(MEMORY)", fmt.Sprintf("cache_size(-%d)", cacheKiB)} {
 			q.Add("_pragma", p)
 		}
 		q.Set("_txlock", "immediate") // take the write lock at BEGIN: no deadlocked lock upgrades
@@ -242,7 +273,9 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) NowMS() int64 { return s.Now().UnixMilli() }
 
 // Migrate applies, in order and each in its own transaction, the embedded migrations not yet recorded
-// in schema_migrations. It is safe to run concurrently with another process doing the same.
+// in schema_migrations. It is safe to run concurrently with another process doing the same. It first
+// reads which migrations are recorded, without any lock, and writes only when one is missing: a
+// database already up to date is not written to.
 func (s *Store) Migrate(ctx context.Context) error {
 	dir := "migrations/" + string(s.Dialect)
 	entries, err := fs.ReadDir(migrationFS, dir)
@@ -256,6 +289,15 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 	}
 	sort.Strings(names)
+	if applied, err := s.appliedMigrations(ctx); err == nil {
+		pending := false
+		for _, n := range names {
+			pending = pending || !applied[n]
+		}
+		if !pending {
+			return nil
+		}
+	}
 	if s.Dialect == Postgres {
 		// CREATE TABLE IF NOT EXISTS races with itself on PostgreSQL (a unique violation in pg_type),
 		// so it runs under the same transaction-scoped advisory lock as each migration.
@@ -303,6 +345,25 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// appliedMigrations reads the names recorded in schema_migrations through the read pool. It fails on a
+// database that has no such table yet (a new one), which Migrate takes as "everything is pending".
+func (s *Store) appliedMigrations(ctx context.Context) (map[string]bool, error) {
+	rows, err := s.R.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out[v] = true
+	}
+	return out, rows.Err()
 }
 
 // migrateLockKey is the PostgreSQL advisory lock key that migrators take ("crmdmigr" in ASCII).

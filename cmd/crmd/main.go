@@ -15,6 +15,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/crmd/crmd/store"
 )
 
 // Main is the whole program with its outside world made explicit, so tests can run any command
@@ -94,7 +96,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return m.runCommand(ctx, cmd, rest)
+	// A SQLite write that waited out the busy timeout says "database is locked" from whatever step it
+	// was in (a migration, an insert); say instead what happened and that nothing was written.
+	return store.ExplainBusy(m.runCommand(ctx, cmd, rest))
 }
 
 // findCommand resolves the command named by the first one or two words of args ("seed", "user add").

@@ -214,6 +214,11 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 			logger.Error("closing the database", "err", err)
 		}
 	}
+	// Fresh planner statistics keep view selections on their field indexes. They are an optimisation:
+	// a start that cannot take the write lock in time (another process holds it) serves without them.
+	if err := st.Optimize(ctx); err != nil {
+		logger.Warn("refreshing the planner's statistics failed; serving without", "err", store.ExplainBusy(err))
+	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		closeStore()
@@ -336,7 +341,9 @@ func (m *Main) bootstrap(ctx context.Context, st *store.Store, auth *oauth.Serve
 	return nil
 }
 
-// printBootstrap writes the first-start notice. Tests and scripts find the token in the curl line.
+// printBootstrap writes the first-start notice. Tests and scripts find the token in the export line.
+// Every value printed inside a command is shell-quoted where it needs to be: a PostgreSQL DSN holds ?
+// and &, which zsh and bash would otherwise take as a glob and a background job.
 func printBootstrap(w io.Writer, n *newOrg, tr *oauth.TokenResponse, baseURL, db string) {
 	fmt.Fprintf(w, `crmd: empty database: created the default org. This is shown only once; keep what you need.
   org id:         %s
@@ -347,9 +354,19 @@ func printBootstrap(w io.Writer, n *newOrg, tr *oauth.TokenResponse, baseURL, db
                   (user %s, valid 24 h, scopes %s)
   refresh token:  %s
                   (never expires; exchange it at %s/oauth/v2/token for new access tokens)
-Mint more tokens with: crmd token --db %s --org %s --email %s --scope ZohoCRM.modules.ALL
+Mint more tokens with: crmd token --db %s --email %s --scope ZohoCRM.modules.ALL
 Try it:
-curl -H "Authorization: Zoho-oauthtoken %s" "%s/crm/v8/Leads?fields=Last_Name,Company"
+export TOKEN=%s
+curl -H "Authorization: Zoho-oauthtoken $TOKEN" %s
 `, n.org.ID, n.admin.Email, n.clientID, n.clientSecret, tr.AccessToken, n.admin.Email, bootstrapScope,
-		tr.RefreshToken, baseURL, db, n.org.ID, n.admin.Email, tr.AccessToken, baseURL)
+		tr.RefreshToken, baseURL, shellQuote(db), shellQuote(n.admin.Email), shellQuote(tr.AccessToken), shellQuote(baseURL+"/crm/v8/org"))
+}
+
+// shellQuote returns s as one word for POSIX shells (bash, zsh, sh): unchanged when it holds only
+// characters no shell treats specially, else in single quotes.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:@%+,-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
