@@ -93,7 +93,7 @@ type Harness struct {
 
 var (
 	listenRE  = regexp.MustCompile(`^crmd listening on (\S+)$`)
-	curlRE    = regexp.MustCompile(`^curl -H "Authorization: Zoho-oauthtoken (\S+)" "(\S+)/crm/v8/Leads\?fields=Last_Name,Company"$`)
+	tokenRE   = regexp.MustCompile(`^export TOKEN=(\S+)$`)
 	orgRE     = regexp.MustCompile(`(?m)^\s*org id:\s+(\d+)\s*$`)
 	refreshRE = regexp.MustCompile(`(?m)^\s*refresh token:\s+(\S+)\s*$`)
 	clientRE  = regexp.MustCompile(`(?m)^\s*client id:\s+(\S+)\s*$`)
@@ -156,7 +156,7 @@ func startServer(t *testing.T, args ...string) *Harness {
 			break
 		}
 		h.Bootstrap += line + "\n"
-		if m := curlRE.FindStringSubmatch(line); m != nil {
+		if m := tokenRE.FindStringSubmatch(line); m != nil {
 			h.Token = m[1]
 		}
 	}

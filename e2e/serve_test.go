@@ -32,8 +32,8 @@ func TestFirstStartPrintsWorkingToken(t *testing.T) {
 	if h.Token == "" || h.OrgID == "" || h.RefreshToken == "" || h.ClientID == "" || h.ClientSecret == "" {
 		t.Fatalf("bootstrap output incomplete: %+v\n%s", h, h.Bootstrap)
 	}
-	for _, want := range []string{"admin@crmd.local", "valid 24 h", "shown only once",
-		`curl -H "Authorization: Zoho-oauthtoken ` + h.Token + `" "` + h.BaseURL + `/crm/v8/Leads?fields=Last_Name,Company"`} {
+	for _, want := range []string{"admin@crmd.local", "valid 24 h", "shown only once", "\nexport TOKEN=" + h.Token + "\n",
+		`curl -H "Authorization: Zoho-oauthtoken $TOKEN" ` + h.BaseURL + `/crm/v8/org` + "\n"} {
 		if !strings.Contains(h.Bootstrap, want) {
 			t.Errorf("bootstrap output lacks %q:\n%s", want, h.Bootstrap)
 		}
@@ -50,17 +50,20 @@ func TestFirstStartPrintsWorkingToken(t *testing.T) {
 		t.Errorf("current user = %q", email)
 	}
 
-	// The printed curl line works as pasted.
+	// The printed export and curl lines work as pasted, and show the org.
 	if curl, err := exec.LookPath("curl"); err == nil {
-		var line string
+		var script []string
 		for _, l := range strings.Split(h.Bootstrap, "\n") {
+			if strings.HasPrefix(l, "export TOKEN=") {
+				script = append(script, l)
+			}
 			if strings.HasPrefix(l, "curl ") {
-				line = l
+				script = append(script, strings.Replace(l, "curl ", curl+" -sS -f ", 1))
 			}
 		}
-		out, err := exec.Command("sh", "-c", strings.Replace(line, "curl ", curl+" -sS -f -o /dev/null -w %{http_code} ", 1)).CombinedOutput()
-		if err != nil || string(out) != "204" {
-			t.Errorf("pasted curl line: %v: %s", err, out)
+		out, err := exec.Command("sh", "-c", strings.Join(script, "\n")).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), `"company_name":"crmd"`) {
+			t.Errorf("pasted lines %q: %v: %s", script, err, out)
 		}
 	}
 

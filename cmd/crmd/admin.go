@@ -25,6 +25,7 @@ const (
 	defaultBaseURL    = "http://127.0.0.1:8080"
 	defaultOrgName    = "crmd"
 	defaultAdminEmail = "admin@crmd.local"
+	orgUsage          = "id of the org (default: the database's only org; required when it holds several)"
 )
 
 // writeJSON prints v to w as one line of JSON followed by a newline.
@@ -45,9 +46,25 @@ func openExisting(ctx context.Context, dsn string) (*store.Store, error) {
 	return store.Open(ctx, dsn)
 }
 
-// parseOrgFlag checks --org and returns the org, which must exist in st.
+// parseOrgFlag checks --org and returns the org, which must exist in st. An empty value names the
+// database's only org, so that a newcomer on the bootstrapped database never has to look its id up; a
+// database of several orgs needs the flag.
 func parseOrgFlag(ctx context.Context, st *store.Store, value string) (*crmd.Org, error) {
-	id, ok := crmd.ParseID(strings.TrimSpace(value))
+	value = strings.TrimSpace(value)
+	if value == "" {
+		ids, err := st.OrgIDs(ctx, 2)
+		if err != nil {
+			return nil, err
+		}
+		switch len(ids) {
+		case 0:
+			return nil, errors.New("the database holds no org yet: start 'crmd serve' once (it creates one) or run 'crmd init'")
+		case 1:
+			return st.Org(ctx, ids[0])
+		}
+		return nil, usageErrorf("--org is required: the database holds several orgs (or set %s)", envName("org"))
+	}
+	id, ok := crmd.ParseID(value)
 	if !ok {
 		return nil, usageErrorf("invalid --org %q: want the org's numeric id (as printed by 'crmd init')", value)
 	}
@@ -58,8 +75,8 @@ func parseOrgFlag(ctx context.Context, st *store.Store, value string) (*crmd.Org
 	return org, err
 }
 
-// openOrg opens the existing database dsn and finds the --org value there; the caller closes the
-// store.
+// openOrg opens the existing database dsn and finds the --org value there (the only org when the
+// value is empty); the caller closes the store.
 func openOrg(ctx context.Context, dsn, orgValue string) (*store.Store, *crmd.Org, error) {
 	st, err := openExisting(ctx, dsn)
 	if err != nil {
@@ -166,22 +183,19 @@ The client secret is shown only this once. Mint tokens for the org with 'crmd to
 var userAddCmd = &command{
 	group:    "user",
 	name:     "add",
-	synopsis: "--db PATH --org ORG_ID --email EMAIL [--profile Administrator|Standard] [--first-name NAME] [--last-name NAME]",
+	synopsis: "[--db PATH] [--org ORG_ID] --email EMAIL [--profile Administrator|Standard] [--first-name NAME] [--last-name NAME]",
 	summary:  "add a user to an org",
 	details: `Adds a user to an org and prints {"user_id":"…"}. The profile is Administrator or Standard (any case);
 Standard users may read and write records but not mass delete. An email already used in the org is an
 error. The last name defaults to the part of the email before the @.`,
 	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
 		db := fs.String("db", defaultDB, dbUsage)
-		orgFlag := fs.String("org", "", "id of the org (required)")
+		orgFlag := fs.String("org", "", orgUsage)
 		email := fs.String("email", "", "the new user's email (required)")
 		profile := fs.String("profile", crmd.ProfileStandard, "the user's profile: Administrator or Standard")
 		first := fs.String("first-name", "", "the user's first name")
 		last := fs.String("last-name", "", "the user's last name")
 		return func(ctx context.Context) error {
-			if err := required(*orgFlag, "org"); err != nil {
-				return err
-			}
 			if err := required(*email, "email"); err != nil {
 				return err
 			}
@@ -220,7 +234,7 @@ error. The last name defaults to the part of the email before the @.`,
 
 var tokenCmd = &command{
 	name:     "token",
-	synopsis: `--db PATH --org ORG_ID --email EMAIL --scope "ZohoCRM.modules.ALL,…" [--ttl 1h] [--base-url URL]`,
+	synopsis: `[--db PATH] [--org ORG_ID] --email EMAIL --scope "ZohoCRM.modules.ALL,…" [--ttl 1h] [--base-url URL]`,
 	summary:  "mint an access token and a refresh token for a user",
 	details: `Mints an access token (valid for --ttl) and a refresh token (valid until revoked) for a user of an org,
 through the org's first OAuth client, and prints:
@@ -231,7 +245,7 @@ api_domain is --base-url: the address clients should send API calls to. Use the 
   Authorization: Zoho-oauthtoken <access_token>`,
 	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
 		db := fs.String("db", defaultDB, dbUsage)
-		orgFlag := fs.String("org", "", "id of the org (required)")
+		orgFlag := fs.String("org", "", orgUsage)
 		email := fs.String("email", "", "email of the token's user (required)")
 		scope := fs.String("scope", "", "the token's scopes, comma-separated (required)")
 		ttl := fs.Duration("ttl", time.Hour, "lifetime of the access token: a Go duration of at least 1s")
@@ -260,7 +274,7 @@ api_domain is --base-url: the address clients should send API calls to. Use the 
 
 var codeCmd = &command{
 	name:     "code",
-	synopsis: `--db PATH --org ORG_ID --email EMAIL --scope "ZohoCRM.modules.ALL,…" [--ttl 2m]`,
+	synopsis: `[--db PATH] [--org ORG_ID] --email EMAIL --scope "ZohoCRM.modules.ALL,…" [--ttl 2m]`,
 	summary:  "mint a grant code for the authorization_code flow",
 	details: `Mints a single-use grant code for a user of an org, through the org's first OAuth client, and prints:
   {"code":"…","expires_in":120,"client_id":"…"}
@@ -268,7 +282,7 @@ Exchange it at POST /oauth/v2/token with grant_type=authorization_code, client_i
 code, as the Zoho SDKs do.`,
 	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
 		db := fs.String("db", defaultDB, dbUsage)
-		orgFlag := fs.String("org", "", "id of the org (required)")
+		orgFlag := fs.String("org", "", orgUsage)
 		email := fs.String("email", "", "email of the user granting access (required)")
 		scope := fs.String("scope", "", "the scopes granted, comma-separated (required)")
 		ttl := fs.Duration("ttl", oauth.DefaultCodeTTL, "lifetime of the code: a Go duration of at least 1s")
@@ -303,7 +317,7 @@ type grant struct {
 // resolveGrant checks the flags `token` and `code` share, opens the database and finds the user and
 // the client. The caller closes g.st.
 func resolveGrant(ctx context.Context, db, orgFlag, email, scope string, ttl time.Duration) (*grant, error) {
-	for _, r := range [][2]string{{orgFlag, "org"}, {email, "email"}, {scope, "scope"}} {
+	for _, r := range [][2]string{{email, "email"}, {scope, "scope"}} {
 		if err := required(r[0], r[1]); err != nil {
 			return nil, err
 		}
@@ -367,7 +381,7 @@ func (f *fieldSpecs) SetFromEnv(v string) error {
 var moduleAddCmd = &command{
 	group:    "module",
 	name:     "add",
-	synopsis: `--db PATH --org ORG_ID --api-name Projects [--singular Project] [--plural Projects] [--field "Budget:currency" …]`,
+	synopsis: `[--db PATH] [--org ORG_ID] --api-name Projects [--singular Project] [--plural Projects] [--field "Budget:currency" …]`,
 	summary:  "add a custom module to an org",
 	details: `Adds an admin-defined module and prints {"module_id":"…","api_name":"Projects","module_name":"CustomModule1"}.
 Every custom module has Zoho's default fields (Name, which is mandatory, Email, Secondary_Email,
@@ -382,22 +396,19 @@ with a letter and hold letters, digits and single underscores; it may not clash 
 (ZohoCRM.modules.custom.ALL).`,
 	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
 		db := fs.String("db", defaultDB, dbUsage)
-		orgFlag := fs.String("org", "", "id of the org (required)")
+		orgFlag := fs.String("org", "", orgUsage)
 		apiName := fs.String("api-name", "", "the module's api name, used in URL paths (required)")
 		singular := fs.String("singular", "", "singular label (default: the api name with spaces for underscores)")
 		plural := fs.String("plural", "", "plural label (default: the api name with spaces for underscores)")
 		var fields fieldSpecs
 		fs.Var(&fields, "field", "an extra field, Api_Name:type[:Label]; repeatable")
 		return func(ctx context.Context) error {
-			if err := required(*orgFlag, "org"); err != nil {
-				return err
-			}
 			if err := required(*apiName, "api-name"); err != nil {
 				return err
 			}
 			name := strings.TrimSpace(*apiName)
-			if !catalog.ValidFieldName(name) || strings.HasSuffix(name, "__s") {
-				return usageErrorf("invalid --api-name %q: start with a letter; letters, digits and single underscores only; at most %d characters", name, catalog.MaxFieldNameLength)
+			if err := catalog.CheckModuleName(name); err != nil {
+				return usageErrorf("invalid --api-name: %v", err)
 			}
 			label := strings.ReplaceAll(name, "_", " ")
 			sing, plur := strings.TrimSpace(*singular), strings.TrimSpace(*plural)

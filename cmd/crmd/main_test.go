@@ -189,7 +189,6 @@ func TestUserAdd(t *testing.T) {
 	}{
 		{"duplicate", []string{"--org", org, "--email", "JANE@example.com"}, "already exists"},
 		{"bad profile", []string{"--org", org, "--email", "x@example.com", "--profile", "Manager"}, "--profile"},
-		{"missing org", []string{"--email", "x@example.com"}, "--org is required"},
 		{"missing email", []string{"--org", org}, "--email is required"},
 		{"bad email", []string{"--org", org, "--email", "nope"}, "invalid email"},
 		{"unknown org", []string{"--org", "1234567000000000001", "--email", "x@example.com"}, "no org"},
@@ -277,7 +276,7 @@ func TestCommandErrors(t *testing.T) {
 		want  string
 		usage bool // exit status 2
 	}{
-		{"token missing org", []string{"token", "--db", c.db, "--email", "a@b.c", "--scope", scope}, "--org is required", true},
+		{"token without org: the only one", []string{"token", "--db", c.db, "--email", "a@b.c", "--scope", scope}, "no user a@b.c in org " + org, false},
 		{"token missing scope", append([]string{"token"}, base...), "--scope is required", true},
 		{"token bad scope", append(append([]string{"token"}, base...), "--scope", "ZohoCRM.modules"), "invalid --scope", true},
 		{"token bad scope op", append(append([]string{"token"}, base...), "--scope", "ZohoCRM.modules.EAT"), "invalid --scope", true},
@@ -431,6 +430,15 @@ func TestModuleAdd(t *testing.T) {
 		{"field clash", []string{"--api-name", "Things", "--field", "name:text"}, "already has a field"},
 		{"lookup to nowhere", []string{"--api-name", "Things", "--field", "Ref:lookup:Nowhere"}, "no module Nowhere"},
 		{"missing api name", nil, "--api-name is required"},
+		{"reserved: Settings", []string{"--api-name", "Settings"}, `"settings" is a word of the Zoho API's own paths`},
+		{"reserved: users", []string{"--api-name", "users"}, `"users" is a word of the Zoho API's own paths`},
+		{"reserved: ORG", []string{"--api-name", "ORG"}, `"org" is a word of the Zoho API's own paths`},
+		{"reserved: Actions", []string{"--api-name", "Actions"}, `"actions" is a word of the Zoho API's own paths`},
+		{"reserved: coql", []string{"--api-name", "Coql"}, `"coql" is a word of the Zoho API's own paths`},
+		{"reserved: search", []string{"--api-name", "search"}, `"search" is a word of the Zoho API's own paths`},
+		{"reserved: upsert", []string{"--api-name", "Upsert"}, `"upsert" is a word of the Zoho API's own paths`},
+		{"reserved: deleted", []string{"--api-name", "Deleted"}, `"deleted" is a word of the Zoho API's own paths`},
+		{"reserved: Notifications", []string{"--api-name", "Notifications"}, `"notifications" is a word of the Zoho API's own paths`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := c.run(append([]string{"module", "add", "--db", c.db, "--org", org}, tc.args...)...)

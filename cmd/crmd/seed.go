@@ -31,7 +31,7 @@ const defaultSeedWriters = 2
 
 var seedCmd = &command{
 	name:     "seed",
-	synopsis: "--db PATH --org ORG_ID --module Leads --count N [--seed N] [--created-span 2160h] [--batch-size 5000] [--writers 2]",
+	synopsis: "[--db PATH] [--org ORG_ID] --module Leads --count N [--seed N] [--created-span 2160h] [--batch-size 5000] [--writers 2]",
 	summary:  "insert N realistic records into a module",
 	details: `Inserts --count realistic records into a module of an org, showing a progress bar on stderr, and prints
 {"inserted":N}. Leads get names, companies, emails derived from both, phones, lead sources and statuses,
@@ -47,7 +47,7 @@ Each transaction inserts --batch-size records, so a running 'crmd serve' keeps a
 On PostgreSQL the rows stream through COPY, --writers transactions at once on connections of their own.`,
 	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
 		db := fs.String("db", defaultDB, dbUsage)
-		orgFlag := fs.String("org", "", "id of the org (required)")
+		orgFlag := fs.String("org", "", orgUsage)
 		module := fs.String("module", "Leads", "api name of the module to fill")
 		count := fs.Int("count", 0, "how many records to insert (required, at least 1)")
 		seed := fs.Uint64("seed", 0, "seed of the pseudo-random data; 0 picks one")
@@ -55,9 +55,6 @@ On PostgreSQL the rows stream through COPY, --writers transactions at once on co
 		batch := fs.Int("batch-size", defaultSeedBatch, "records per transaction")
 		writers := fs.Int("writers", defaultSeedWriters, "PostgreSQL: transactions written at once, each on a connection of its own (SQLite has one writer)")
 		return func(ctx context.Context) error {
-			if err := required(*orgFlag, "org"); err != nil {
-				return err
-			}
 			if *count < 1 {
 				return usageErrorf("--count is required and must be at least 1 (or set CRMD_COUNT)")
 			}
@@ -78,11 +75,14 @@ On PostgreSQL the rows stream through COPY, --writers transactions at once on co
 			s := *seed
 			if s == 0 {
 				s = uint64(time.Now().UnixNano())
-				fmt.Fprintf(m.Stderr, "crmd seed: --seed %d\n", s)
 			}
 			sd, err := newSeeder(ctx, st, org, *module, s, *span)
 			if err != nil {
 				return err
+			}
+			if *seed == 0 {
+				// Told only once the run can start, so that a refused command prints nothing but its error.
+				fmt.Fprintf(m.Stderr, "crmd seed: --seed %d\n", s)
 			}
 			sd.batch = *batch
 			sd.writers = *writers

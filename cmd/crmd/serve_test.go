@@ -95,9 +95,9 @@ func serveInProcess(t *testing.T, db string, args ...string) (baseURL string, st
 func TestServeInProcess(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "crmd.db")
 	base, out, stop := serveInProcess(t, db)
-	m := regexp.MustCompile(`Zoho-oauthtoken (\S+)" "` + regexp.QuoteMeta(base) + `/crm/v8/Leads\?fields=Last_Name,Company"`).FindStringSubmatch(out.String())
+	m := regexp.MustCompile(`(?m)^export TOKEN=(\S+)\ncurl -H "Authorization: Zoho-oauthtoken \$TOKEN" ` + regexp.QuoteMeta(base) + `/crm/v8/org$`).FindStringSubmatch(out.String())
 	if m == nil {
-		t.Fatalf("no curl line in:\n%s", out.String())
+		t.Fatalf("no export and curl lines in:\n%s", out.String())
 	}
 	token := m[1]
 	resp, err := http.Get(base + "/healthz")
