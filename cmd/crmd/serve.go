@@ -144,7 +144,7 @@ var serveCmd = &command{
 On an empty database (no org yet), unless --no-bootstrap is given, it creates the default org (name
 "crmd", admin admin@crmd.local, Zoho's standard modules, one OAuth client) and prints to stdout, once:
 the org id, the client id and secret, and an admin access token valid 24 h with its refresh token,
-with a ready-to-paste curl command. Later starts print no token: mint more with 'crmd token'.
+as an "export TOKEN=…" line to paste into a shell and a curl command that shows the org. Later starts print no token: mint more with 'crmd token'.
 
 Then it prints "crmd listening on <base-url>" to stdout. Logs are JSON lines on stderr; tokens are never
 logged. SIGTERM or SIGINT stops accepting connections, lets in-flight requests finish (up to 30 s),
@@ -173,24 +173,24 @@ client may take to send a request, to read the answer, and to keep an idle conne
 		var c ServeConfig
 		fs.StringVar(&c.Addr, "addr", defaultAddr, "address to listen on, host:port (port 0 picks a free port)")
 		fs.StringVar(&c.DB, "db", defaultDB, dbUsage)
-		fs.StringVar(&c.BaseURL, "base-url", "", `public base URL of this server, the api_domain of tokens (default "http://" + the listening address)`)
+		fs.StringVar(&c.BaseURL, "base-url", "", `public base URL of this server, the api_domain of tokens: an http:// or https:// URL (default "http://" + the listening address)`)
 		fs.BoolVar(&c.NoBootstrap, "no-bootstrap", false, "on an empty database, do not create the default org nor print a token")
-		fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 8<<20, "largest request body accepted; larger ones get 413 REQUEST_ENTITY_TOO_LARGE")
+		fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 8<<20, "largest request body accepted, in bytes (at least 1); larger ones get 413 REQUEST_ENTITY_TOO_LARGE")
 		fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
-		fs.IntVar(&c.JobBatchSize, "job-batch-size", 500, "mass-delete job runner: records deleted per batch (one transaction each)")
-		fs.DurationVar(&c.JobBatchDelay, "job-batch-delay", 0, "mass-delete job runner: pause between batches, for demos and deterministic client tests")
+		fs.IntVar(&c.JobBatchSize, "job-batch-size", 500, "mass-delete job runner: records deleted per batch, one transaction each (at least 1)")
+		fs.DurationVar(&c.JobBatchDelay, "job-batch-delay", 0, "mass-delete job runner: pause between batches (0s or more), for demos and deterministic client tests")
 		fs.DurationVar(&c.JobLease, "job-lease", 0, "mass-delete job runner: how long a job's claim holds without a batch renewing it, i.e. how soon another process resumes a crashed one's job (0 = max(30s, 3 × --job-batch-delay); at least 1s)")
-		fs.StringVar(&c.MassDeleteLock, "mass-delete-lock", "org", "mass-delete job runner: one scheduled or running cvid job per org, module or view")
-		fs.IntVar(&c.MassDeleteIDLimit, "mass-delete-id-limit", massdelete.DefaultIDLimit, "mass delete: most distinct ids one call may name (LIMIT_EXCEEDED beyond)")
-		fs.IntVar(&c.MassDeleteViewLimit, "mass-delete-view-limit", massdelete.DefaultViewLimit, "mass delete: most records one cvid call may select (LIMIT_EXCEEDED beyond)")
+		fs.StringVar(&c.MassDeleteLock, "mass-delete-lock", "org", "mass-delete job runner: one scheduled or running cvid job per org, module or view (org, module or view)")
+		fs.IntVar(&c.MassDeleteIDLimit, "mass-delete-id-limit", massdelete.DefaultIDLimit, "mass delete: most distinct ids one call may name, LIMIT_EXCEEDED beyond (at least 1)")
+		fs.IntVar(&c.MassDeleteViewLimit, "mass-delete-view-limit", massdelete.DefaultViewLimit, "mass delete: most records one cvid call may select, LIMIT_EXCEEDED beyond (at least 1)")
 		fs.BoolVar(&c.MassDeleteEditionGate, "mass-delete-edition-gate", false, "mass delete: refuse cvid calls with FEATURE_NOT_SUPPORTED, as Zoho editions without scheduled mass operations do")
-		fs.DurationVar(&c.RecycleRetention, "recycle-retention", 1440*time.Hour, "how long deleted records stay in the recycle bin, restorable, before they are purged")
+		fs.DurationVar(&c.RecycleRetention, "recycle-retention", 1440*time.Hour, "how long deleted records stay in the recycle bin, restorable, before they are purged (at least 1h)")
 		fs.IntVar(&c.MaxConcurrentPerUser, "max-concurrent-per-user", 0, "request limits: concurrent API requests per user, beyond which 429 (0 = off)")
 		fs.IntVar(&c.CreditsPerDay, "credits-per-day", 0, "request limits: API requests per org per 24 hours, beyond which 429 (0 = off)")
-		fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "HTTP: longest time to read a request's headers")
-		fs.DurationVar(&c.ReadTimeout, "read-timeout", 60*time.Second, "HTTP: longest time to read a whole request, body included")
-		fs.DurationVar(&c.WriteTimeout, "write-timeout", 120*time.Second, "HTTP: longest time from the end of a request's headers to the end of its answer")
-		fs.DurationVar(&c.IdleTimeout, "idle-timeout", 120*time.Second, "HTTP: how long an idle keep-alive connection stays open")
+		fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "HTTP: longest time to read a request's headers (at least 1s)")
+		fs.DurationVar(&c.ReadTimeout, "read-timeout", 60*time.Second, "HTTP: longest time to read a whole request, body included (at least 1s)")
+		fs.DurationVar(&c.WriteTimeout, "write-timeout", 120*time.Second, "HTTP: longest time from the end of a request's headers to the end of its answer (at least 1s)")
+		fs.DurationVar(&c.IdleTimeout, "idle-timeout", 120*time.Second, "HTTP: how long an idle keep-alive connection stays open (at least 1s)")
 		return func(ctx context.Context) error {
 			if err := c.validate(); err != nil {
 				return err
