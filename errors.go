@@ -1,5 +1,9 @@
 // Package crmd holds the domain types shared by every layer of crmd: the one error type with its
 // code→HTTP table, and the types that describe orgs, users, profiles, modules, fields and records.
+//
+// Comments throughout crmd cite the rules of its behaviour reference in docs/: numbered rulings as
+// D1…D34 (docs/README.md says which file holds each, at the anchor #d<n>) and other rules by file and
+// anchor (docs/records.md#list-parameters).
 package crmd
 
 import (

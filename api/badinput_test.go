@@ -15,7 +15,7 @@ import (
 )
 
 // The bad input catalogue (issue "Reliability and security", item 2): malformed requests of every kind,
-// each with the exact status and Zoho code — and, where DECISIONS.md or the facts fix them, the
+// each with the exact status and Zoho code — and, where docs/ fixes them, the
 // details — a client gets. Every answer must be JSON of Zoho's shape, and a refused request must leave
 // every table of the database exactly as it was.
 

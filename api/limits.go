@@ -16,7 +16,7 @@ import (
 // the calls it serves, and a restart forgets the credits spent. A call refused with 429 spends nothing,
 // and a call that fails authentication is not counted (it never reaches the limits).
 
-// Zoho's messages for the two 429s (DECISIONS.md: 429 messages).
+// Zoho's messages for the two 429s (docs/auth.md#api-limits).
 const (
 	MsgConcurrencyExceeded = "The concurrency limit of the user for the app is exceeded"
 	MsgCreditsExceeded     = "Number of API requests for the 24 hour period is exceeded"

@@ -92,7 +92,7 @@ func metaErrInvalidModule(details crmd.D) *crmd.Error {
 
 // ---- modules ---------------------------------------------------------------------------------------
 
-// metaModuleJSON is one entry of /settings/modules, keys in the order of Zoho's v8 sample (facts §9.1).
+// metaModuleJSON is one entry of /settings/modules, keys in the order of Zoho's v8 sample (docs/metadata.md#modules).
 type metaModuleJSON struct {
 	ID                     crmd.ID     `json:"id"`
 	APIName                string      `json:"api_name"`
@@ -241,7 +241,7 @@ func metaListHas(list, want string) bool {
 }
 
 // getModule serves GET /settings/modules/{api_name}. The segment may also be the module's id, which
-// facts §9.1 lists as a second form of the same call.
+// docs/metadata.md#modules lists as a second form of the same call.
 func (s *Server) getModule(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
 	if err := rc.require(oauth.Need{Family: "settings", Resource: "modules", Op: oauth.OpRead}); err != nil {
 		return err
@@ -598,7 +598,7 @@ func (s *Server) getProfile(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 
 // ---- users -----------------------------------------------------------------------------------------
 
-// metaUserJSON is one user, keys exactly as facts §10.1 (the mixed casing of created_by / Modified_By
+// metaUserJSON is one user, keys exactly as docs/metadata.md#users (the mixed casing of created_by / Modified_By
 // is Zoho's own).
 type metaUserJSON struct {
 	ID            crmd.ID  `json:"id"`
@@ -662,7 +662,7 @@ func metaRoleRank(role string) int {
 	return 1
 }
 
-// metaUserTypes are the /users type filters (facts §10.1), keyed lower-case because the type is matched
+// metaUserTypes are the /users type filters (docs/metadata.md#users), keyed lower-case because the type is matched
 // case-insensitively. crmd has no lite, developer, unconfirmed or deleted users, and no reporting
 // lines, so those types match nobody and answer 204.
 var metaUserTypes = map[string]func(u, caller *crmd.User) bool{

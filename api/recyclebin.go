@@ -1,6 +1,6 @@
 package api
 
-// Recycle Bin handlers (facts §6.2), served from v6 on; older versions answer 400 API_NOT_SUPPORTED
+// Recycle Bin handlers (docs/recycle-bin.md#recycle-bin-api), served from v6 on; older versions answer 400 API_NOT_SUPPORTED
 // {"supported_version":6}. Everything but HTTP lives in package recyclebin, whose doc lists the choices
 // made where Zoho is silent. In short:
 //   - Scopes ZohoCRM.settings.recycle_bin.{READ,UPDATE,DELETE} (or ALL, or settings.ALL): the list, one

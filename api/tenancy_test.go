@@ -521,7 +521,7 @@ func (e *tenEnv) scopesAndProfiles(t *testing.T, keys []string, cases map[string
 	noPerm := func(perm string) string {
 		return fmt.Sprintf(`{"code":"NO_PERMISSION","details":{"permissions":[%q]},"message":"permission denied","status":"error"}`, perm)
 	}
-	// The routes where the profile decides, with the ruled answer for a Standard user (D19, README).
+	// The routes where the profile decides, with the ruled answer for a Standard user (D19, docs/mass-delete.md#d19).
 	profileRuled := map[string]string{
 		"POST /crm/{version}/{module}/actions/mass_delete":                          noPerm("Crm_Implied_Mass_Delete_Leads"),
 		"POST /crm/{version}/settings/recycle_bin/actions/empty":                    noPerm("Crm_Implied_Empty_Recycle_Bin"),

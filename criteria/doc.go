@@ -1,4 +1,4 @@
-// Package criteria is Zoho CRM's criteria language (custom view filters, zoho-api-facts §7.3): parsing and
+// Package criteria is Zoho CRM's criteria language (custom view filters, docs/views.md#criteria): parsing and
 // validating it against a module's fields, rendering it back per API version, compiling it to an SQL
 // predicate over the records table (SQLite and PostgreSQL), and evaluating it in memory. Compile and Eval
 // have one semantics, written down here; a property test runs random criteria over random records through

@@ -52,7 +52,7 @@ func TestRenderPerVersion(t *testing.T) {
 	}
 }
 
-// The single-view example of zoho-api-facts §7.3, against the catalog's Leads, comes back unchanged in v8.
+// The single-view example of docs/views.md#criteria, against the catalog's Leads, comes back unchanged in v8.
 func TestRenderZohoExampleOnLeads(t *testing.T) {
 	var leads *crmd.Module
 	for _, m := range catalog.Standard() {

@@ -1,11 +1,11 @@
-// Package massdelete is crmd's Mass Delete Records service (facts §1, §2; DECISIONS D1–D19): it reads
+// Package massdelete is crmd's Mass Delete Records service (docs/mass-delete.md, rules D1–D19): it reads
 // and checks a mass delete body, deletes up to Settings.IDLimit records by id synchronously, schedules
 // a job for the records of a custom view (∩ a territory), answers a job's status, and runs the jobs
 // (Runner). Like the other services it knows nothing of HTTP: the HTTP layer resolves the module and
 // checks the token's scope, then hands over the caller, the module and the decoded body; every
 // *crmd.Error returned is Zoho's answer, any other error is internal.
 //
-// Choices made where Zoho's material and DECISIONS.md are silent:
+// Choices made where Zoho's material is silent (written down in docs/mass-delete.md):
 //   - A key given as JSON null counts as absent ({"ids":null,"cvid":"…"} is a cvid call).
 //   - An id is a string of 1–19 digits or a JSON integer written without fraction or exponent; anything
 //     else (a float such as 1.0, 1e3, a negative number, a boolean, null, an object) is malformed (D8).

@@ -16,7 +16,7 @@ import (
 	"github.com/crmd/crmd/store"
 )
 
-// tokenTTL is how long a page token stays usable (facts §5.2: 24 hours).
+// tokenTTL is how long a page token stays usable (docs/records.md#list-parameters: 24 hours).
 const tokenTTL = 24 * time.Hour
 
 // sortSpec is a resolved sort_by: the name echoed in info, and either a column or a data field.
@@ -26,7 +26,7 @@ type sortSpec struct {
 	field  string // a data-document field (v2/v2.1 only)
 }
 
-// v3SortValues are the sort_by values v3+ accept (facts §5.2).
+// v3SortValues are the sort_by values v3+ accept (docs/records.md#list-parameters).
 var v3SortValues = []string{"id", "Created_Time", "Modified_Time"}
 
 // systemSortColumns map the system fields to their columns, for v2/v2.1 where any field sorts.
@@ -135,7 +135,7 @@ func parseListParams(m *crmd.Module, version int, q url.Values) (*listParams, *c
 			crmd.D{"ambiguity_due_to": []map[string]any{{"param_name": "page"}, {"param_name": "page_token"}}})
 	}
 	if v, ok := crmd.QueryParam(q, "cvid"); ok {
-		// A view brings its own order, so sort_by beside it is ambiguous (facts §5.2).
+		// A view brings its own order, so sort_by beside it is ambiguous (docs/records.md#list-parameters).
 		if _, sorted := crmd.QueryParam(q, "sort_by"); sorted {
 			return nil, crmd.E("AMBIGUITY_DURING_PROCESSING", "ambiguity during processing",
 				crmd.D{"ambiguity_due_to": []map[string]any{{"param_name": "cvid"}, {"param_name": "sort_by"}}})

@@ -18,7 +18,7 @@ type Service struct {
 // New returns a records service on st.
 func New(st *store.Store) *Service { return &Service{st: st} }
 
-// Limits of the records API (facts §11).
+// Limits of the records API (docs/conventions.md#limits).
 const (
 	// MaxWrite is how many records one insert or update may carry.
 	MaxWrite = 100
@@ -34,7 +34,7 @@ const (
 	TokenLimit = 100_000
 )
 
-// Approval states an insert may give in $approval_state (facts §10.4).
+// Approval states an insert may give in $approval_state (docs/records.md#approval-states).
 var approvalStates = map[string]bool{
 	"approved": true, "approval_process_pending": true, "approval_process_rejected": true,
 	"review_process_pending": true, "review_process_rejected": true, "webform_unapproved": true,

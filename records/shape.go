@@ -91,7 +91,7 @@ func (v *view) record(rec *store.Record) (map[string]any, error) {
 	return out, nil
 }
 
-// writeDetails are the details of an insert or update success entry (facts §5.5).
+// writeDetails are the details of an insert or update success entry (docs/records.md#write-answers).
 func writeDetails(rec *store.Record, users map[crmd.ID]*crmd.User, loc *time.Location) map[string]any {
 	return map[string]any{
 		"id":              rec.ID,

@@ -10,7 +10,7 @@ import (
 	"github.com/crmd/crmd/store"
 )
 
-// Filters are Zoho's criteria shape over the four recycle-bin fields (facts §6.2). The records
+// Filters are Zoho's criteria shape over the four recycle-bin fields (docs/recycle-bin.md#recycle-bin-api). The records
 // criteria package does not fit: it compiles a module's own fields, while these are columns of the bin
 // across modules. The grammar:
 //

@@ -15,7 +15,7 @@ const (
 	// --recycle-retention).
 	DefaultRetention = 1440 * time.Hour
 	// DefaultPermanentKeep is how long a purged record is still listed as type=permanent by
-	// /{module}/deleted (facts §6.1: 120 days), counted from its purge.
+	// /{module}/deleted (docs/records.md#deleted-records: 120 days), counted from its purge.
 	DefaultPermanentKeep = 2880 * time.Hour
 	// DefaultInterval is how often Run looks for due records.
 	DefaultInterval = time.Hour

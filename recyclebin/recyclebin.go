@@ -1,7 +1,7 @@
-// Package recyclebin implements Zoho's Recycle Bin API (facts §6.2, v6+) over the records that deletes
+// Package recyclebin implements Zoho's Recycle Bin API (docs/recycle-bin.md#recycle-bin-api, v6+) over the records that deletes
 // soft-delete (D7), and the retention purger that deletes them for good once they are due.
 //
-// Choices where Zoho's material and DECISIONS.md are silent:
+// Choices where Zoho's material is silent (written down in docs/recycle-bin.md):
 //   - Everyone with the scope sees the whole org's bin (Zoho shows the bin org-wide); restoring and
 //     permanently deleting a record needs an Administrator or the record's owner, else a per-id
 //     NO_PERMISSION `permission denied` {"id"}. Emptying the bin is for Administrators only: 403
@@ -39,7 +39,7 @@ import (
 const (
 	// MaxPerPage is the largest page of the list; larger per_page values are clamped.
 	MaxPerPage = 200
-	// MaxRestoreIDs is how many ids one restore may name (facts §6.2).
+	// MaxRestoreIDs is how many ids one restore may name (docs/recycle-bin.md#recycle-bin-api).
 	MaxRestoreIDs = 200
 	// MaxDeleteIDs is how many ids one permanent delete may name: Zoho answers up to 1,000 records
 	// synchronously.

@@ -10,7 +10,7 @@ import (
 	"github.com/crmd/crmd/store"
 )
 
-// Zoho's literal messages for territories on records (facts §8.3; clients match on them).
+// Zoho's literal messages for territories on records (docs/territories.md#territories-on-records; clients match on them).
 const (
 	MsgAssigned          = "the territories data updated successfully"
 	MsgRemoved           = "the territories are removed successfully"

@@ -76,7 +76,7 @@ type Ref struct {
 	ID   crmd.ID `json:"id"`
 }
 
-// Item is a territory as Zoho's JSON shows it (facts §8.2), keys in the order of Zoho's sample. The
+// Item is a territory as Zoho's JSON shows it (docs/territories.md#territory-object), keys in the order of Zoho's sample. The
 // rule criteria are always null: crmd runs no territory assignment rules.
 type Item struct {
 	ID                  crmd.ID `json:"id"`

@@ -26,7 +26,7 @@ const (
 	SpecialUnread
 )
 
-// Zoho's system names (facts §7.2). "today" is lower-case in Zoho too.
+// Zoho's system names (docs/views.md#view-object). "today" is lower-case in Zoho too.
 const (
 	SysAll             = "ALLVIEWS"
 	SysMine            = "MYVIEWS"
@@ -61,8 +61,8 @@ const (
 )
 
 // systemDefs are the system views, in the order they are created and listed. Every module gets the
-// first six; Leads gets the lead-status views as well. The meanings (D14) are written down in the README
-// ("System views") and covered by tests.
+// first six; Leads gets the lead-status views as well. The meanings (D14) are written down in
+// docs/views.md#d14 and covered by tests.
 var systemDefs = []systemDef{
 	// Every record of the module.
 	{name: SysAll, label: "All %s"},
