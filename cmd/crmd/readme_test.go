@@ -69,7 +69,7 @@ func TestREADMEStatesTheGoVersion(t *testing.T) {
 // TestNothingPointsOutsideTheRepository: the repository stands alone — no tracked file refers to a path
 // above the checkout (a spec or a sibling directory a clone does not have).
 func TestNothingPointsOutsideTheRepository(t *testing.T) {
-	out, err := exec.Command("git", "-C", "../..", "grep", "-n", "-I", "-E", `\.\./shared|shared/(spec|seed|perf-floor)|/work/`, "--", ".", ":!.ci/*").CombinedOutput()
+	out, err := exec.Command("git", "-C", "../..", "grep", "-n", "-I", "-E", `\.\./shared|shared/(spec|seed|perf-floor)|/work/`, "--", ".", ":!.ci/*", ":!cmd/crmd/readme_test.go").CombinedOutput()
 	if err != nil {
 		if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 1 {
 			return // git grep found nothing
