@@ -48,6 +48,8 @@ type Store struct {
 
 	cacheOnce sync.Once
 	mods      *moduleCache
+
+	dsn string // the SQLite path, for errors that must name the file; "" on PostgreSQL
 }
 
 // Open opens (creating if needed) the database named by dsn and runs pending migrations. A dsn that is
@@ -112,7 +114,7 @@ func IsBusy(err error) bool {
 // file nor the fix, and they surface at different steps (open, a migration, optimize) depending on
 // which of the file and the directory is read-only. Other errors, and PostgreSQL's, pass through.
 func sqliteAccess(dsn string, err error) error {
-	if IsPostgresDSN(dsn) {
+	if err == nil || dsn == "" || IsPostgresDSN(dsn) {
 		return err
 	}
 	var se interface{ Code() int }
@@ -225,7 +227,7 @@ func openSQLite(path string) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("open %s: %w", abs, err)
 	}
-	return &Store{W: w, R: r, Dialect: SQLite, Now: time.Now}, nil
+	return &Store{W: w, R: r, Dialect: SQLite, Now: time.Now, dsn: path}, nil
 }
 
 // Optimize refreshes the planner's statistics where SQLite judges them stale or missing (sampled,
@@ -237,7 +239,7 @@ func (s *Store) Optimize(ctx context.Context) error {
 		return nil
 	}
 	_, err := s.W.ExecContext(ctx, `PRAGMA optimize=0x10002`)
-	return err
+	return sqliteAccess(s.dsn, err)
 }
 
 // scanAll reads every row of rows with scan, one of the scanX functions that also read a single

@@ -214,10 +214,14 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 			logger.Error("closing the database", "err", err)
 		}
 	}
-	// Fresh planner statistics keep view selections on their field indexes. They are an optimisation:
-	// a start that cannot take the write lock in time (another process holds it) serves without them.
-	if err := st.Optimize(ctx); err != nil {
+	// Fresh planner statistics keep view selections on their field indexes. Refreshing them is also the
+	// first write of the start: a database crmd may not write fails here, before anything listens. A
+	// start that cannot take the write lock in time (another process holds it) serves without them.
+	if err := st.Optimize(ctx); store.IsBusy(err) {
 		logger.Warn("refreshing the planner's statistics failed; serving without", "err", store.ExplainBusy(err))
+	} else if err != nil {
+		closeStore()
+		return err
 	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
