@@ -320,7 +320,7 @@ func waitProgress(t *testing.T, h *Harness, job string) jobStatus {
 
 // jobTrace is what the database holds of a job at one moment.
 type jobTrace struct {
-	job     *store.Job
+	job     *crmd.Job
 	deleted map[string]int64 // id → deleted_time of each record whose delete_job_id is the job
 }
 

@@ -359,8 +359,8 @@ func (s *Service) Schedule(ctx context.Context, c *crmd.Caller, m *crmd.Module, 
 		if err != nil {
 			return err
 		}
-		job := &store.Job{ID: id, OrgID: c.Org.ID, ModuleID: m.ID, CVID: viewID, LockKey: s.lockKey(c.Org.ID, m, viewID),
-			Status: store.JobScheduled, CreatedBy: c.User.ID, CreatedTime: s.st.NowMS()}
+		job := &crmd.Job{ID: id, OrgID: c.Org.ID, ModuleID: m.ID, CVID: viewID, LockKey: s.lockKey(c.Org.ID, m, viewID),
+			Status: crmd.JobScheduled, CreatedBy: c.User.ID, CreatedTime: s.st.NowMS()}
 		if t != nil {
 			job.TerritoryID, job.IncludeChild = t.ID, t.IncludeChild
 		}
@@ -434,9 +434,9 @@ func (s *Service) Status(ctx context.Context, c *crmd.Caller, m *crmd.Module, ve
 		return nil, err
 	}
 	st := j.Status
-	if st == store.JobScheduled && version >= 30 {
+	if st == crmd.JobScheduled && version >= 30 {
 		// v3+ clients (the v8 SDKs) know only COMPLETED, RUNNING and FAILED.
-		st = store.JobRunning
+		st = crmd.JobRunning
 	}
 	return &Status{Status: st, TotalCount: j.TotalCount, DeletedCount: j.DeletedCount, FailedCount: j.FailedCount}, nil
 }

@@ -48,11 +48,11 @@ func (f *fixture) insert(m *crmd.Module, n int, approval string) []crmd.ID {
 		if err != nil {
 			return err
 		}
-		recs := make([]store.Record, n)
+		recs := make([]crmd.Record, n)
 		for i := range recs {
 			id := first + crmd.ID(i)
 			ids = append(ids, id)
-			recs[i] = store.Record{ID: id, OrgID: f.org.Org.ID, ModuleID: m.ID, OwnerID: f.org.Admin.ID, CreatedBy: f.org.Admin.ID,
+			recs[i] = crmd.Record{ID: id, OrgID: f.org.Org.ID, ModuleID: m.ID, OwnerID: f.org.Admin.ID, CreatedBy: f.org.Admin.ID,
 				ModifiedBy: f.org.Admin.ID, CreatedTime: f.st.NowMS(), ModifiedTime: f.st.NowMS(), ApprovalState: approval,
 				Data: []byte(`{"Last_Name":"X"}`)}
 		}
@@ -80,7 +80,7 @@ func (f *fixture) allView(m *crmd.Module) string {
 	return ""
 }
 
-func (f *fixture) job(id crmd.ID) *store.Job {
+func (f *fixture) job(id crmd.ID) *crmd.Job {
 	f.t.Helper()
 	j, err := f.st.MassDeleteJob(context.Background(), f.org.Org.ID, id)
 	if err != nil {
@@ -213,7 +213,7 @@ func TestRunnerBatchesAndCounts(t *testing.T) {
 		t.Fatalf("RunOnce: %v %v", worked, err)
 	}
 	j := f.job(job)
-	if j.Status != store.JobCompleted || j.TotalCount != 8 || j.DeletedCount != 6 || j.FailedCount != 2 || j.Cursor != 8 || j.LeaseOwner != "" {
+	if j.Status != crmd.JobCompleted || j.TotalCount != 8 || j.DeletedCount != 6 || j.FailedCount != 2 || j.Cursor != 8 || j.LeaseOwner != "" {
 		t.Fatalf("job: %+v", j)
 	}
 	if n := f.deletedBy(job); n != 6 {
@@ -279,7 +279,7 @@ func TestRunnerResume(t *testing.T) {
 	cancel()
 	<-done
 	j := f.job(job)
-	if j.Status != store.JobRunning || j.Cursor != 3 || j.DeletedCount != 3 || j.LeaseOwner != "" {
+	if j.Status != crmd.JobRunning || j.Cursor != 3 || j.DeletedCount != 3 || j.LeaseOwner != "" {
 		t.Fatalf("after a graceful stop: %+v", j)
 	}
 
@@ -308,7 +308,7 @@ func TestRunnerResume(t *testing.T) {
 		t.Fatalf("resume: %v %v", worked, err)
 	}
 	j = f.job(job)
-	if j.Status != store.JobCompleted || j.DeletedCount != 10 || j.FailedCount != 0 || j.TotalCount != 10 {
+	if j.Status != crmd.JobCompleted || j.DeletedCount != 10 || j.FailedCount != 0 || j.TotalCount != 10 {
 		t.Fatalf("after resuming: %+v", j)
 	}
 	if n := f.deletedBy(job); n != 10 {
@@ -329,7 +329,7 @@ func TestRunnerWakesOnSchedule(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The poll interval is an hour: only the kick from Schedule can get the job done.
-	waitFor(t, func() bool { return f.job(job).Status == store.JobCompleted })
+	waitFor(t, func() bool { return f.job(job).Status == crmd.JobCompleted })
 	cancel()
 	if err := <-stopped; err != nil {
 		t.Fatal(err)
@@ -367,7 +367,7 @@ func TestRunnerFailsHonestly(t *testing.T) {
 		t.Fatalf("RunOnce: %v %v", worked, err)
 	}
 	j := f.job(job)
-	if j.Status != store.JobFailed || j.TotalCount != 5 || j.DeletedCount != 0 || j.FailedCount != 5 || j.LeaseOwner != "" {
+	if j.Status != crmd.JobFailed || j.TotalCount != 5 || j.DeletedCount != 0 || j.FailedCount != 5 || j.LeaseOwner != "" {
 		t.Fatalf("job: %+v", j)
 	}
 	if n, err := f.st.CountJobItems(ctx, job); err != nil || n != 0 {
@@ -437,10 +437,10 @@ func TestRunnerYieldsToInteractiveWrites(t *testing.T) {
 	}
 	j := f.job(job)
 	<-done
-	if j.Status != store.JobRunning || j.Cursor >= j.TotalCount {
+	if j.Status != crmd.JobRunning || j.Cursor >= j.TotalCount {
 		t.Fatalf("the interactive write waited for the whole job: %+v", j)
 	}
-	if j := f.job(job); j.Status != store.JobCompleted || j.DeletedCount != 5_000 {
+	if j := f.job(job); j.Status != crmd.JobCompleted || j.DeletedCount != 5_000 {
 		t.Fatalf("job: %+v", j)
 	}
 }
@@ -501,7 +501,7 @@ func TestRunnerRetriesTransientFailures(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the job did not resume within 10 s of the fault ending")
 	}
-	if j := f.job(job); j.Status != store.JobCompleted || j.DeletedCount != 20 || j.FailedCount != 0 {
+	if j := f.job(job); j.Status != crmd.JobCompleted || j.DeletedCount != 20 || j.FailedCount != 0 {
 		t.Fatalf("job: %+v", j)
 	}
 }

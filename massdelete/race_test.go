@@ -182,7 +182,7 @@ func TestRunnerDeleteIDsRace(t *testing.T) {
 	}
 	j := f.job(job)
 	byRequests := countOK(outs)
-	if j.Status != store.JobCompleted || j.TotalCount != 60 || j.DeletedCount+j.FailedCount != 60 ||
+	if j.Status != crmd.JobCompleted || j.TotalCount != 60 || j.DeletedCount+j.FailedCount != 60 ||
 		f.deletedBy(job) != j.DeletedCount || int64(byRequests) != j.FailedCount {
 		t.Fatalf("job %+v; %d deleted by the job's mark, %d by requests", j, f.deletedBy(job), byRequests)
 	}

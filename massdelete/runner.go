@@ -188,7 +188,7 @@ func retryDelay(n int) time.Duration {
 // batch processes the next BatchSize items of job in one transaction and updates job to match what
 // committed. Between two batches the store's one write connection goes back to the pool, whose waiting
 // requests get it before the runner asks again, so interactive writes are never starved by a job.
-func (r *Runner) batch(ctx context.Context, job *store.Job) (done bool, err error) {
+func (r *Runner) batch(ctx context.Context, job *crmd.Job) (done bool, err error) {
 	mods, err := r.st.Modules(ctx, job.OrgID)
 	if err != nil {
 		return false, err

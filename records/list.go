@@ -303,7 +303,7 @@ func decodeToken(secret []byte, s string) (pageToken, bool) {
 }
 
 // sortKey is the value of the record's sort column, for keyset continuation.
-func sortKey(col string, r *store.Record) int64 {
+func sortKey(col string, r *crmd.Record) int64 {
 	switch col {
 	case store.SortCreatedTime:
 		return r.CreatedTime
@@ -487,7 +487,7 @@ func (s *Service) Get(ctx context.Context, c *crmd.Caller, m *crmd.Module, rawID
 		return nil, err
 	}
 	v := &view{m: m, users: users, loc: c.Org.Location(), sel: sel}
-	if err := s.loadTerritories(ctx, c.Org.ID, v, []*store.Record{rec}); err != nil {
+	if err := s.loadTerritories(ctx, c.Org.ID, v, []*crmd.Record{rec}); err != nil {
 		return nil, err
 	}
 	obj, err := v.record(rec)

@@ -75,7 +75,7 @@ func checkProfile(c *crmd.Caller, m *crmd.Module, verb string) error {
 
 // mayTouch reports whether the caller may change or delete a record: administrators may act on every
 // record, everyone else only on the records they own.
-func mayTouch(c *crmd.Caller, r *store.Record) bool {
+func mayTouch(c *crmd.Caller, r *crmd.Record) bool {
 	return c.User.Profile.IsAdmin() || r.OwnerID == c.User.ID
 }
 

@@ -27,7 +27,7 @@ type view struct {
 	users map[crmd.ID]*crmd.User
 	loc   *time.Location
 	sel   []string
-	terrs map[crmd.ID][]store.RecordTerritory
+	terrs map[crmd.ID][]crmd.RecordTerritory
 }
 
 // decodeData parses a record's data document, keeping numbers as json.Number so that big integers
@@ -52,7 +52,7 @@ func decodeData(b []byte) (map[string]any, error) {
 // when never set), the system fields Owner, Created_By, Modified_By ({"name","id","email"}),
 // Created_Time and Modified_Time (in the org's time zone), and $approved, $approval_state, $editable.
 // With a selection only "id" and the selected keys are kept, as Zoho does for `fields`.
-func (v *view) record(rec *store.Record) (map[string]any, error) {
+func (v *view) record(rec *crmd.Record) (map[string]any, error) {
 	data, err := decodeData(rec.Data)
 	if err != nil {
 		return nil, err
@@ -92,7 +92,7 @@ func (v *view) record(rec *store.Record) (map[string]any, error) {
 }
 
 // writeDetails are the details of an insert or update success entry (docs/records.md#write-answers).
-func writeDetails(rec *store.Record, users map[crmd.ID]*crmd.User, loc *time.Location) map[string]any {
+func writeDetails(rec *crmd.Record, users map[crmd.ID]*crmd.User, loc *time.Location) map[string]any {
 	return map[string]any{
 		"id":              rec.ID,
 		"Created_Time":    crmd.FormatTime(rec.CreatedTime, loc),
@@ -265,7 +265,7 @@ func (s *Service) territoryWhere(ctx context.Context, c *crmd.Caller, id crmd.ID
 
 // loadTerritories loads, with one query for all of recs, the territories of the records when the view
 // shows them (no selection, or one naming Territories).
-func (s *Service) loadTerritories(ctx context.Context, orgID crmd.ID, v *view, recs []*store.Record) error {
+func (s *Service) loadTerritories(ctx context.Context, orgID crmd.ID, v *view, recs []*crmd.Record) error {
 	if v.sel != nil && !slices.Contains(v.sel, territoriesKey) {
 		return nil
 	}

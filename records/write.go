@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"github.com/crmd/crmd"
-	"github.com/crmd/crmd/store"
 )
 
 // draft is one validated input record before the database has been consulted: the coerced values of
@@ -256,7 +255,7 @@ func (s *Service) Insert(ctx context.Context, c *crmd.Caller, m *crmd.Module, bo
 				return err
 			}
 		}
-		recs := make([]store.Record, 0, len(ok))
+		recs := make([]crmd.Record, 0, len(ok))
 		for n, i := range ok {
 			d := drafts[i]
 			data := map[string]any{}
@@ -277,7 +276,7 @@ func (s *Service) Insert(ctx context.Context, c *crmd.Caller, m *crmd.Module, bo
 			if approval == "" {
 				approval = "approved"
 			}
-			recs = append(recs, store.Record{
+			recs = append(recs, crmd.Record{
 				ID: first + crmd.ID(n), OrgID: c.Org.ID, ModuleID: m.ID, OwnerID: owner,
 				CreatedBy: c.User.ID, ModifiedBy: c.User.ID, CreatedTime: now, ModifiedTime: now,
 				ApprovalState: approval, DisplayName: displayName(m, data), Data: b,
@@ -385,8 +384,8 @@ func (s *Service) Update(ctx context.Context, c *crmd.Caller, m *crmd.Module, pa
 			return err
 		}
 		now := s.st.NowMS()
-		var changed []*store.Record
-		current := map[crmd.ID]*store.Record{} // the state after earlier entries of this request
+		var changed []*crmd.Record
+		current := map[crmd.ID]*crmd.Record{} // the state after earlier entries of this request
 		for i, d := range drafts {
 			if d == nil {
 				continue

@@ -125,7 +125,7 @@ func invalidItem(id any) *crmd.Error {
 
 // mayChange reports whether the caller may restore or purge r: administrators any record, everyone
 // else the records they own.
-func mayChange(c *crmd.Caller, r *store.Record) bool {
+func mayChange(c *crmd.Caller, r *crmd.Record) bool {
 	return c.User.Profile.IsAdmin() || r.OwnerID == c.User.ID
 }
 
@@ -201,7 +201,7 @@ func (s *Service) List(ctx context.Context, c *crmd.Caller, q url.Values) (*Page
 }
 
 // items shapes records of the bin.
-func (s *Service) items(ctx context.Context, c *crmd.Caller, mods []*crmd.Module, recs []*store.Record) ([]Item, error) {
+func (s *Service) items(ctx context.Context, c *crmd.Caller, mods []*crmd.Module, recs []*crmd.Record) ([]Item, error) {
 	users, err := s.st.UsersByID(ctx, c.Org.ID)
 	if err != nil {
 		return nil, err
@@ -248,7 +248,7 @@ func (s *Service) Get(ctx context.Context, c *crmd.Caller, rawID string) (Item, 
 	if err != nil {
 		return Item{}, err
 	}
-	items, err := s.items(ctx, c, mods, []*store.Record{r})
+	items, err := s.items(ctx, c, mods, []*crmd.Record{r})
 	if err != nil {
 		return Item{}, err
 	}

@@ -361,11 +361,11 @@ func (e *env) seed(o *crmdtest.Org, owner *crmd.User, n int) {
 		if err != nil {
 			return err
 		}
-		recs := make([]store.Record, n)
+		recs := make([]crmd.Record, n)
 		ids := make([]crmd.ID, n)
 		for i := range recs {
 			ids[i] = first + crmd.ID(i)
-			recs[i] = store.Record{ID: ids[i], OrgID: o.Org.ID, ModuleID: m.ID, OwnerID: owner.ID, CreatedBy: owner.ID, ModifiedBy: owner.ID,
+			recs[i] = crmd.Record{ID: ids[i], OrgID: o.Org.ID, ModuleID: m.ID, OwnerID: owner.ID, CreatedBy: owner.ID, ModifiedBy: owner.ID,
 				CreatedTime: e.st.NowMS(), ModifiedTime: e.st.NowMS(), DisplayName: "Seed", Data: []byte(`{"Last_Name":"Seed"}`)}
 		}
 		if err := e.st.InsertRecords(e.ctx, tx, recs); err != nil {

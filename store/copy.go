@@ -18,7 +18,7 @@ import (
 // connections (they touch no shared row, which is why the caller allocates ids beforehand in a short
 // transaction instead of here: the org's id counter row would serialize them). On SQLite it is
 // InsertRecords in a transaction, as there is one writer anyway.
-func (s *Store) CopyRecords(ctx context.Context, recs []Record) error {
+func (s *Store) CopyRecords(ctx context.Context, recs []crmd.Record) error {
 	if len(recs) == 0 {
 		return nil
 	}

@@ -9,39 +9,11 @@ import (
 	"github.com/crmd/crmd"
 )
 
-// Mass delete job statuses, as stored. The HTTP layer decides what each API version shows (D17).
-const (
-	JobScheduled = "SCHEDULED"
-	JobRunning   = "RUNNING"
-	JobCompleted = "COMPLETED"
-	JobFailed    = "FAILED"
-)
-
-// Job is one mass delete job (a cvid mass delete): what it deletes, its counters and its lease.
-type Job struct {
-	ID           crmd.ID
-	OrgID        crmd.ID
-	ModuleID     crmd.ID
-	CVID         crmd.ID
-	TerritoryID  crmd.ID // 0 = none
-	IncludeChild bool
-	LockKey      string
-	Status       string
-	TotalCount   int64
-	DeletedCount int64
-	FailedCount  int64
-	Cursor       int64 // seq of the next snapshot item to process
-	LeaseOwner   string
-	LeaseUntil   int64 // Unix ms; 0 = no lease
-	CreatedBy    crmd.ID
-	CreatedTime  int64
-}
-
 const jobCols = `id, org_id, module_id, cvid, territory_id, include_child, lock_key, status, total_count,
 	deleted_count, failed_count, cursor_pos, lease_owner, lease_until, created_by, created_time`
 
-func scanJob(row interface{ Scan(...any) error }) (*Job, error) {
-	var j Job
+func scanJob(row interface{ Scan(...any) error }) (*crmd.Job, error) {
+	var j crmd.Job
 	var id, org, mod, cvid, by int64
 	var terr, until sql.NullInt64
 	var owner sql.NullString
@@ -63,7 +35,7 @@ func scanJob(row interface{ Scan(...any) error }) (*Job, error) {
 // zero) inside tx, unless a SCHEDULED or RUNNING job with the same lock key exists: then it writes
 // nothing and reports false. The partial unique index mass_delete_jobs_lock decides, so two racing
 // requests, in this process or another, can never both win (D5).
-func (s *Store) InsertMassDeleteJob(ctx context.Context, tx *sql.Tx, j *Job) (bool, error) {
+func (s *Store) InsertMassDeleteJob(ctx context.Context, tx *sql.Tx, j *crmd.Job) (bool, error) {
 	res, err := tx.ExecContext(ctx, s.Q(`INSERT INTO mass_delete_jobs (id, org_id, module_id, cvid, territory_id,
 		include_child, lock_key, status, total_count, created_by, created_time)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -110,7 +82,7 @@ func (s *Store) SetJobTotal(ctx context.Context, tx *sql.Tx, jobID crmd.ID, tota
 }
 
 // MassDeleteJob returns a job of an org, or ErrNotFound (a job of another org included).
-func (s *Store) MassDeleteJob(ctx context.Context, orgID, id crmd.ID) (*Job, error) {
+func (s *Store) MassDeleteJob(ctx context.Context, orgID, id crmd.ID) (*crmd.Job, error) {
 	return scanJob(s.R.QueryRowContext(ctx, s.Q(`SELECT `+jobCols+` FROM mass_delete_jobs WHERE id = ? AND org_id = ?`), int64(id), int64(orgID)))
 }
 
@@ -118,7 +90,7 @@ func (s *Store) MassDeleteJob(ctx context.Context, orgID, id crmd.ID) (*Job, err
 // one — to owner until leaseUntil, marks it RUNNING, and returns it; nil when there is none. The
 // lease condition is repeated in the UPDATE itself, so two processes claiming at once cannot both get
 // the job.
-func (s *Store) ClaimMassDeleteJob(ctx context.Context, owner string, now, leaseUntil int64) (*Job, error) {
+func (s *Store) ClaimMassDeleteJob(ctx context.Context, owner string, now, leaseUntil int64) (*crmd.Job, error) {
 	query := `UPDATE mass_delete_jobs
 		SET status = 'RUNNING', lease_owner = ?, lease_until = ?, started_time = COALESCE(started_time, ?)
 		WHERE id = (SELECT id FROM mass_delete_jobs WHERE status IN ('SCHEDULED', 'RUNNING')
@@ -175,9 +147,9 @@ type JobProgress struct {
 // cursor (a guard against a process whose lease ran out and whose job was claimed by another). It
 // reports false when the guard failed; the caller must then roll back the batch.
 func (s *Store) AdvanceMassDeleteJob(ctx context.Context, tx *sql.Tx, jobID crmd.ID, owner string, cursor int64, p JobProgress) (bool, error) {
-	status, finished, leaseOwner, leaseUntil := JobRunning, any(nil), any(owner), any(p.LeaseUntil)
+	status, finished, leaseOwner, leaseUntil := crmd.JobRunning, any(nil), any(owner), any(p.LeaseUntil)
 	if p.Done {
-		status, finished, leaseOwner, leaseUntil = JobCompleted, p.At, nil, nil
+		status, finished, leaseOwner, leaseUntil = crmd.JobCompleted, p.At, nil, nil
 	}
 	res, err := tx.ExecContext(ctx, s.Q(`UPDATE mass_delete_jobs SET cursor_pos = cursor_pos + ?,
 		deleted_count = deleted_count + ?, failed_count = failed_count + ?, status = ?, finished_time = ?,

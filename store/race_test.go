@@ -219,9 +219,9 @@ func binned(t *testing.T, st *store.Store, org *crmd.Org, admin *crmd.User, n in
 		if err != nil {
 			return err
 		}
-		recs := make([]store.Record, n)
+		recs := make([]crmd.Record, n)
 		for i := range recs {
-			recs[i] = store.Record{ID: first + crmd.ID(i), OrgID: org.ID, ModuleID: leads.ID, OwnerID: admin.ID, CreatedBy: admin.ID,
+			recs[i] = crmd.Record{ID: first + crmd.ID(i), OrgID: org.ID, ModuleID: leads.ID, OwnerID: admin.ID, CreatedBy: admin.ID,
 				ModifiedBy: admin.ID, DisplayName: "R", Data: []byte(`{"Last_Name":"R"}`)}
 			ids = append(ids, recs[i].ID)
 		}

@@ -10,35 +10,6 @@ import (
 	"github.com/crmd/crmd"
 )
 
-// Record is one row of the records table. Data holds the module's non-system fields as a JSON object
-// (already validated and coerced by package records); the system fields have columns of their own.
-//
-// Data values are stored the way package records writes them, and anyone writing rows directly (the
-// seeder) must do the same: text-like and picklist values as JSON strings, integers as JSON numbers,
-// bigints as decimal strings, doubles/currencies/percents as JSON numbers, booleans as JSON booleans,
-// dates as "2006-01-02", datetimes as crmd.TimeLayout strings, multi-select picklists as arrays of
-// strings and lookups as {"id":"<decimal id>","name":"<display name of the target>"}.
-type Record struct {
-	ID            crmd.ID
-	OrgID         crmd.ID
-	ModuleID      crmd.ID
-	OwnerID       crmd.ID
-	CreatedBy     crmd.ID
-	ModifiedBy    crmd.ID
-	CreatedTime   int64   // Unix ms
-	ModifiedTime  int64   // Unix ms
-	ApprovalState string  // "approved" unless an approval/review process holds the record
-	DisplayName   string  // the module's display field (Full_Name, Account_Name, …), kept for the recycle bin
-	Data          []byte  // JSON object
-	DeletedTime   int64   // 0 = live; else in the recycle bin (or purged)
-	DeletedBy     crmd.ID // 0 when live
-	DeleteJobID   crmd.ID // the mass delete job that deleted it, 0 otherwise
-	PurgedTime    int64   // 0 = not purged
-}
-
-// Approved reports whether the record counts as approved (deletable, listed by default).
-func (r *Record) Approved() bool { return r.ApprovalState == "approved" }
-
 // recordCols lists the records columns in the order scanRecord reads them and InsertRecords writes
 // them.
 const recordCols = `id, org_id, module_id, owner_id, created_by, modified_by, created_time, modified_time,
@@ -70,8 +41,8 @@ func recNullInt(v int64) any {
 	return v
 }
 
-func scanRecordRow(row interface{ Scan(...any) error }) (*Record, error) {
-	var r Record
+func scanRecordRow(row interface{ Scan(...any) error }) (*crmd.Record, error) {
+	var r crmd.Record
 	var id, org, mod, owner, cby, mby int64
 	var data string
 	var delTime, delBy, job, purged sql.NullInt64
@@ -123,7 +94,7 @@ func (s *Store) recordInsertSQL(n int) string {
 }
 
 // appendRecordArgs appends one row's bind arguments in recordCols order.
-func appendRecordArgs(args []any, r *Record) []any {
+func appendRecordArgs(args []any, r *crmd.Record) []any {
 	approval := r.ApprovalState
 	if approval == "" {
 		approval = "approved"
@@ -140,7 +111,7 @@ func appendRecordArgs(args []any, r *Record) []any {
 // InsertRecords writes recs inside tx with multi-row INSERT statements of recordInsertChunk rows, the full
 // chunk statement prepared once per call. Ids must already be allocated (AllocIDs); an empty
 // ApprovalState means "approved" and empty Data means "{}". The CLI seeder relies on its speed.
-func (s *Store) InsertRecords(ctx context.Context, tx *sql.Tx, recs []Record) error {
+func (s *Store) InsertRecords(ctx context.Context, tx *sql.Tx, recs []crmd.Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -179,15 +150,15 @@ func (s *Store) InsertRecords(ctx context.Context, tx *sql.Tx, recs []Record) er
 
 // LiveRecord returns one live (not deleted) record of a module of an org, or ErrNotFound: a record of
 // another org or module, a deleted one and one that never existed are all simply not found.
-func (s *Store) LiveRecord(ctx context.Context, orgID, moduleID, id crmd.ID) (*Record, error) {
+func (s *Store) LiveRecord(ctx context.Context, orgID, moduleID, id crmd.ID) (*crmd.Record, error) {
 	return scanRecordRow(s.R.QueryRowContext(ctx, s.Q(`SELECT `+recordCols+` FROM records
 		WHERE id = ? AND org_id = ? AND module_id = ? AND deleted_time IS NULL`), int64(id), int64(orgID), int64(moduleID)))
 }
 
 // RecordsByID returns the records of a module of an org with the given ids, live or deleted, keyed by
 // id; ids that do not exist there are absent. With a transaction it reads inside it.
-func (s *Store) RecordsByID(ctx context.Context, tx *sql.Tx, orgID, moduleID crmd.ID, ids []crmd.ID) (map[crmd.ID]*Record, error) {
-	out := make(map[crmd.ID]*Record, len(ids))
+func (s *Store) RecordsByID(ctx context.Context, tx *sql.Tx, orgID, moduleID crmd.ID, ids []crmd.ID) (map[crmd.ID]*crmd.Record, error) {
+	out := make(map[crmd.ID]*crmd.Record, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -305,7 +276,7 @@ func (s *Store) recJSONPathArg(field string) string {
 // ListRecords returns one page of live records. Sorting by id, created_time or modified_time walks
 // the partial indexes records_live, records_live_created and records_live_modified; the id is always
 // the tie-breaker, so the order is total and keyset pages never skip or repeat a record.
-func (s *Store) ListRecords(ctx context.Context, q RecordQuery) ([]*Record, error) {
+func (s *Store) ListRecords(ctx context.Context, q RecordQuery) ([]*crmd.Record, error) {
 	var where strings.Builder
 	args := []any{int64(q.OrgID), int64(q.ModuleID)}
 	where.WriteString(`org_id = ? AND module_id = ? AND deleted_time IS NULL`)
@@ -388,7 +359,7 @@ func (s *Store) ListRecords(ctx context.Context, q RecordQuery) ([]*Record, erro
 // UpdateRecords writes the mutable columns (owner, modifier, modification time, approval state,
 // display name, data) of recs inside tx, each scoped by its org and module. The statement is
 // prepared once for the batch.
-func (s *Store) UpdateRecords(ctx context.Context, tx *sql.Tx, recs []*Record) error {
+func (s *Store) UpdateRecords(ctx context.Context, tx *sql.Tx, recs []*crmd.Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -444,7 +415,7 @@ type DeletedQuery struct {
 
 // ListDeletedRecords returns one page of deleted records, newest deletion first (id breaks ties),
 // walking the records_deleted index.
-func (s *Store) ListDeletedRecords(ctx context.Context, q DeletedQuery) ([]*Record, error) {
+func (s *Store) ListDeletedRecords(ctx context.Context, q DeletedQuery) ([]*crmd.Record, error) {
 	query := `SELECT ` + recordCols + ` FROM records WHERE org_id = ? AND module_id = ? AND deleted_time IS NOT NULL`
 	switch q.Type {
 	case DeletedRecycle:

@@ -67,13 +67,13 @@ func (f *recFixture) add(t testing.TB, org *crmd.Org, user *crmd.User, m *crmd.M
 		if err != nil {
 			return err
 		}
-		recs := make([]Record, n)
+		recs := make([]crmd.Record, n)
 		for i := range recs {
 			state := ""
 			if approval != nil {
 				state = approval(i)
 			}
-			recs[i] = Record{ID: first + crmd.ID(i), OrgID: org.ID, ModuleID: m.ID, OwnerID: user.ID, CreatedBy: user.ID,
+			recs[i] = crmd.Record{ID: first + crmd.ID(i), OrgID: org.ID, ModuleID: m.ID, OwnerID: user.ID, CreatedBy: user.ID,
 				ModifiedBy: user.ID, CreatedTime: 1_700_000_000_000 + int64(i/2), ModifiedTime: 1_800_000_000_000 - int64(i),
 				ApprovalState: state, DisplayName: fmt.Sprintf("R%04d", i), Data: []byte(fmt.Sprintf(`{"Last_Name":"R%04d","N":%d}`, i, i%7))}
 			ids = append(ids, recs[i].ID)
@@ -345,7 +345,7 @@ func TestRecordsUpdate(t *testing.T) {
 	recs, _ := f.st.RecordsByID(ctx, nil, f.orgA.ID, f.leadsA.ID, ids)
 	r := *recs[ids[0]]
 	r.Data, r.DisplayName, r.ModifiedTime, r.ApprovalState = []byte(`{"Last_Name":"New"}`), "New", 5, "approved"
-	if err := f.st.Tx(ctx, func(tx *sql.Tx) error { return f.st.UpdateRecords(ctx, tx, []*Record{&r}) }); err != nil {
+	if err := f.st.Tx(ctx, func(tx *sql.Tx) error { return f.st.UpdateRecords(ctx, tx, []*crmd.Record{&r}) }); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := f.st.LiveRecord(ctx, f.orgA.ID, f.leadsA.ID, ids[0])
@@ -354,7 +354,7 @@ func TestRecordsUpdate(t *testing.T) {
 	}
 	// An update aimed at another org's module changes nothing and fails the transaction.
 	r.ModuleID, r.OrgID = f.leadsB.ID, f.orgB.ID
-	if err := f.st.Tx(ctx, func(tx *sql.Tx) error { return f.st.UpdateRecords(ctx, tx, []*Record{&r}) }); err == nil {
+	if err := f.st.Tx(ctx, func(tx *sql.Tx) error { return f.st.UpdateRecords(ctx, tx, []*crmd.Record{&r}) }); err == nil {
 		t.Error("cross-org update succeeded")
 	}
 }
@@ -391,9 +391,9 @@ func TestRecordsSortFieldMissingValues(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		recs := make([]Record, len(docs))
+		recs := make([]crmd.Record, len(docs))
 		for i, d := range docs {
-			recs[i] = Record{ID: first + crmd.ID(i), OrgID: f.orgA.ID, ModuleID: f.leadsA.ID, OwnerID: f.userA.ID, CreatedBy: f.userA.ID,
+			recs[i] = crmd.Record{ID: first + crmd.ID(i), OrgID: f.orgA.ID, ModuleID: f.leadsA.ID, OwnerID: f.userA.ID, CreatedBy: f.userA.ID,
 				ModifiedBy: f.userA.ID, CreatedTime: 1, ModifiedTime: 1, DisplayName: "x", Data: []byte(d)}
 			ids = append(ids, recs[i].ID)
 		}

@@ -67,7 +67,7 @@ func binWhere(orgID crmd.ID, ids []crmd.ID, where []Predicate) (string, []any) {
 }
 
 // ListBin returns one page of an org's recycle bin, newest deletion first by default.
-func (s *Store) ListBin(ctx context.Context, q BinQuery) ([]*Record, error) {
+func (s *Store) ListBin(ctx context.Context, q BinQuery) ([]*crmd.Record, error) {
 	key := q.SortBy
 	if key == "" {
 		key = BinSortDeletedTime
@@ -112,8 +112,8 @@ func (s *Store) CountBin(ctx context.Context, orgID, moduleID crmd.ID) (int, err
 
 // BinRecords returns those of ids that are in the org's recycle bin, keyed by id; with a transaction
 // it reads inside it, so that what a restore or purge decides on is what it changes.
-func (s *Store) BinRecords(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []crmd.ID) (map[crmd.ID]*Record, error) {
-	out := make(map[crmd.ID]*Record, len(ids))
+func (s *Store) BinRecords(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []crmd.ID) (map[crmd.ID]*crmd.Record, error) {
+	out := make(map[crmd.ID]*crmd.Record, len(ids))
 	for start := 0; start < len(ids); start += binChunk {
 		part := ids[start:min(start+binChunk, len(ids))]
 		where, args := binWhere(orgID, part, nil)

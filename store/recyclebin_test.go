@@ -41,9 +41,9 @@ func (f *binFixture) add(t *testing.T, o *crmdtest.Org, m *crmd.Module, owner *c
 		if err != nil {
 			return err
 		}
-		recs := make([]store.Record, len(names))
+		recs := make([]crmd.Record, len(names))
 		for i, n := range names {
-			recs[i] = store.Record{ID: first + crmd.ID(i), OrgID: o.Org.ID, ModuleID: m.ID, OwnerID: owner.ID, CreatedBy: owner.ID,
+			recs[i] = crmd.Record{ID: first + crmd.ID(i), OrgID: o.Org.ID, ModuleID: m.ID, OwnerID: owner.ID, CreatedBy: owner.ID,
 				ModifiedBy: owner.ID, CreatedTime: 1000, ModifiedTime: 2000, DisplayName: n, Data: []byte(fmt.Sprintf(`{"Last_Name":%q}`, n))}
 			ids = append(ids, recs[i].ID)
 		}
@@ -78,7 +78,7 @@ func (f *binFixture) tx(t *testing.T, fn func(tx *sql.Tx) error) {
 	}
 }
 
-func recIDs(recs []*store.Record) []crmd.ID {
+func recIDs(recs []*crmd.Record) []crmd.ID {
 	var out []crmd.ID
 	for _, r := range recs {
 		out = append(out, r.ID)

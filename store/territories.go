@@ -10,39 +10,11 @@ import (
 	"github.com/crmd/crmd"
 )
 
-// Territory is one row of the territories table: a node of the org's territory tree.
-type Territory struct {
-	ID             crmd.ID
-	OrgID          crmd.ID
-	Name           string
-	APIName        string
-	Description    *string // nil = none
-	PermissionType string  // TerritoryReadOnly or TerritoryReadWriteDelete
-	ManagerID      crmd.ID // 0 = none
-	ReportingTo    crmd.ID // the parent; 0 only for the root
-	CreatedBy      crmd.ID
-	ModifiedBy     crmd.ID
-	CreatedTime    int64 // Unix ms
-	ModifiedTime   int64 // Unix ms
-}
-
-// IsRoot reports whether t is the org's own territory, the root of the tree.
-func (t *Territory) IsRoot() bool { return t.ReportingTo == 0 }
-
-// Territory permission types.
-const (
-	TerritoryReadOnly        = "read_only"
-	TerritoryReadWriteDelete = "read_write_delete"
-)
-
-// RootTerritoryDescription is the description Zoho gives the org territory.
-const RootTerritoryDescription = "Organization Parent Territory"
-
 const territoryCols = `id, org_id, name, api_name, description, permission_type, manager_id, reporting_to,
 	created_by, created_time, modified_by, modified_time`
 
-func scanTerritory(row interface{ Scan(...any) error }) (*Territory, error) {
-	var t Territory
+func scanTerritory(row interface{ Scan(...any) error }) (*crmd.Territory, error) {
+	var t crmd.Territory
 	var id, org, cby, mby int64
 	var desc sql.NullString
 	var mgr, parent sql.NullInt64
@@ -70,7 +42,7 @@ func nullString(p *string) any {
 }
 
 // RootTerritory returns the org's root territory, or ErrNotFound when it has not been created yet.
-func (s *Store) RootTerritory(ctx context.Context, tx *sql.Tx, orgID crmd.ID) (*Territory, error) {
+func (s *Store) RootTerritory(ctx context.Context, tx *sql.Tx, orgID crmd.ID) (*crmd.Territory, error) {
 	return scanTerritory(s.recDB(tx).QueryRowContext(ctx, s.Q(`SELECT `+territoryCols+` FROM territories
 		WHERE org_id = ? AND reporting_to IS NULL`), int64(orgID)))
 }
@@ -81,7 +53,7 @@ func (s *Store) RootTerritory(ctx context.Context, tx *sql.Tx, orgID crmd.ID) (*
 // processes: the territories_root unique index admits one root per org, and a loser's insert does
 // nothing (ON CONFLICT DO NOTHING) before it reads the winner's row. Orgs created before territories
 // existed get their root the same way.
-func (s *Store) EnsureRootTerritory(ctx context.Context, orgID crmd.ID) (*Territory, error) {
+func (s *Store) EnsureRootTerritory(ctx context.Context, orgID crmd.ID) (*crmd.Territory, error) {
 	t, err := s.RootTerritory(ctx, nil, orgID)
 	if !errors.Is(err, ErrNotFound) {
 		return t, err
@@ -108,9 +80,9 @@ func (s *Store) EnsureRootTerritory(ctx context.Context, orgID crmd.ID) (*Territ
 		if err != nil {
 			return err
 		}
-		desc := RootTerritoryDescription
-		root := &Territory{ID: id, OrgID: orgID, Name: name, APIName: TerritoryAPIName(name), Description: &desc,
-			PermissionType: TerritoryReadWriteDelete, CreatedBy: crmd.ID(by), ModifiedBy: crmd.ID(by),
+		desc := crmd.RootTerritoryDescription
+		root := &crmd.Territory{ID: id, OrgID: orgID, Name: name, APIName: TerritoryAPIName(name), Description: &desc,
+			PermissionType: crmd.TerritoryReadWriteDelete, CreatedBy: crmd.ID(by), ModifiedBy: crmd.ID(by),
 			CreatedTime: created, ModifiedTime: created}
 		_, err = tx.ExecContext(ctx, s.Q(`INSERT INTO territories (`+territoryCols+`, name_lower)
 			VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
@@ -154,14 +126,14 @@ func TerritoryAPIName(name string) string {
 
 // Territory returns one territory of an org (read inside tx when given), or ErrNotFound: a territory of
 // another org is not found either.
-func (s *Store) Territory(ctx context.Context, tx *sql.Tx, orgID, id crmd.ID) (*Territory, error) {
+func (s *Store) Territory(ctx context.Context, tx *sql.Tx, orgID, id crmd.ID) (*crmd.Territory, error) {
 	return scanTerritory(s.recDB(tx).QueryRowContext(ctx, s.Q(`SELECT `+territoryCols+` FROM territories
 		WHERE org_id = ? AND id = ?`), int64(orgID), int64(id)))
 }
 
 // TerritoriesByID returns those of ids that are territories of the org, keyed by id.
-func (s *Store) TerritoriesByID(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []crmd.ID) (map[crmd.ID]*Territory, error) {
-	out := make(map[crmd.ID]*Territory, len(ids))
+func (s *Store) TerritoriesByID(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []crmd.ID) (map[crmd.ID]*crmd.Territory, error) {
+	out := make(map[crmd.ID]*crmd.Territory, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -193,7 +165,7 @@ type TerritoryQuery struct {
 }
 
 // ListTerritories returns one page of territories.
-func (s *Store) ListTerritories(ctx context.Context, q TerritoryQuery) ([]*Territory, error) {
+func (s *Store) ListTerritories(ctx context.Context, q TerritoryQuery) ([]*crmd.Territory, error) {
 	query := `SELECT ` + territoryCols + ` FROM territories WHERE org_id = ?`
 	args := []any{int64(q.OrgID)}
 	if len(q.IDs) > 0 {
@@ -237,7 +209,7 @@ func (s *Store) LockTerritories(ctx context.Context, tx *sql.Tx, orgID crmd.ID) 
 
 // InsertTerritory writes a new territory inside tx; its id must already be allocated (AllocIDs) and it
 // must report to a territory of the org. A taken name is ErrDuplicate.
-func (s *Store) InsertTerritory(ctx context.Context, tx *sql.Tx, t *Territory) error {
+func (s *Store) InsertTerritory(ctx context.Context, tx *sql.Tx, t *crmd.Territory) error {
 	if t.ReportingTo == 0 {
 		return errors.New("insert territory: only the root reports to nobody")
 	}
@@ -258,7 +230,7 @@ func (s *Store) InsertTerritory(ctx context.Context, tx *sql.Tx, t *Territory) e
 // UpdateTerritory writes the mutable columns (name, api_name, description, permission type, manager,
 // parent, modifier and modification time) of t inside tx. A taken name is ErrDuplicate. The caller
 // checks that a new parent is not inside t's subtree (TerritoryAncestorOf).
-func (s *Store) UpdateTerritory(ctx context.Context, tx *sql.Tx, t *Territory) error {
+func (s *Store) UpdateTerritory(ctx context.Context, tx *sql.Tx, t *crmd.Territory) error {
 	res, err := tx.ExecContext(ctx, s.Q(`UPDATE territories SET name = ?, name_lower = ?, api_name = ?, description = ?,
 		permission_type = ?, manager_id = ?, reporting_to = ?, modified_by = ?, modified_time = ? WHERE org_id = ? AND id = ?`),
 		t.Name, strings.ToLower(t.Name), t.APIName, nullString(t.Description), t.PermissionType,
@@ -429,20 +401,11 @@ func (s *Store) TransferTerritory(ctx context.Context, tx *sql.Tx, orgID, from, 
 	return nil
 }
 
-// RecordTerritory is one assignment of a record to a territory, with the territory's name.
-type RecordTerritory struct {
-	RecordID     crmd.ID
-	TerritoryID  crmd.ID
-	Name         string
-	AssignedBy   crmd.ID
-	AssignedTime int64 // Unix ms
-}
-
 // RecordTerritories returns the territories of each of recordIDs (records of the org; live or
 // deleted), keyed by record, each record's in assignment order — one query for a whole page of records.
 // Records without territories are absent.
-func (s *Store) RecordTerritories(ctx context.Context, tx *sql.Tx, orgID crmd.ID, recordIDs []crmd.ID) (map[crmd.ID][]RecordTerritory, error) {
-	out := map[crmd.ID][]RecordTerritory{}
+func (s *Store) RecordTerritories(ctx context.Context, tx *sql.Tx, orgID crmd.ID, recordIDs []crmd.ID) (map[crmd.ID][]crmd.RecordTerritory, error) {
+	out := map[crmd.ID][]crmd.RecordTerritory{}
 	if len(recordIDs) == 0 {
 		return out, nil
 	}
@@ -456,7 +419,7 @@ func (s *Store) RecordTerritories(ctx context.Context, tx *sql.Tx, orgID crmd.ID
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var a RecordTerritory
+		var a crmd.RecordTerritory
 		var rec, tid, by int64
 		if err := rows.Scan(&rec, &tid, &a.Name, &by, &a.AssignedTime); err != nil {
 			return nil, err

@@ -28,8 +28,8 @@ func terrTree(t testing.TB, st *Store, org *crmd.Org, by *crmd.User, parents []c
 		for i, p := range parents {
 			id := first + crmd.ID(i)
 			name := fmt.Sprintf("T%d", id)
-			if err := st.InsertTerritory(ctx, tx, &Territory{ID: id, OrgID: org.ID, Name: name, APIName: name,
-				PermissionType: TerritoryReadOnly, ReportingTo: p, CreatedBy: by.ID, ModifiedBy: by.ID}); err != nil {
+			if err := st.InsertTerritory(ctx, tx, &crmd.Territory{ID: id, OrgID: org.ID, Name: name, APIName: name,
+				PermissionType: crmd.TerritoryReadOnly, ReportingTo: p, CreatedBy: by.ID, ModifiedBy: by.ID}); err != nil {
 				return err
 			}
 			ids = append(ids, id)
@@ -119,8 +119,8 @@ func TestTerritoryRootIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r1.Name != "A" || r1.APIName != "A" || r1.Description == nil || *r1.Description != RootTerritoryDescription ||
-		!r1.IsRoot() || r1.PermissionType != TerritoryReadWriteDelete || r1.CreatedBy != f.userA.ID || r1.CreatedTime != f.orgA.CreatedTime {
+	if r1.Name != "A" || r1.APIName != "A" || r1.Description == nil || *r1.Description != crmd.RootTerritoryDescription ||
+		!r1.IsRoot() || r1.PermissionType != crmd.TerritoryReadWriteDelete || r1.CreatedBy != f.userA.ID || r1.CreatedTime != f.orgA.CreatedTime {
 		t.Fatalf("root %+v", r1)
 	}
 	r2, err := f.st.EnsureRootTerritory(ctx, f.orgA.ID)

@@ -11,34 +11,6 @@ import (
 	"github.com/crmd/crmd"
 )
 
-// View is one row of custom_views: a system view (SystemName set) or a view a user made. Storage knows
-// nothing of what a view means; package views gives system views their criteria and checks user views.
-type View struct {
-	ID, OrgID, ModuleID crmd.ID
-	Name                string
-	DisplayValue        string
-	// SystemName is Zoho's system_name (ALLVIEWS, MYVIEWS, today, …); "" for a user view.
-	SystemName string
-	// Criteria is the normalised criteria JSON; nil means every record.
-	Criteria []byte
-	// Fields are the api names of the view's columns.
-	Fields []string
-	// SortBy is the api name of the field the view sorts on, "" for none; SortOrder "asc", "desc" or "".
-	SortBy, SortOrder string
-	// AccessType is "public" or "only_to_me".
-	AccessType string
-	// CreatedBy and ModifiedBy are 0, and the times 0, for system views.
-	CreatedBy, ModifiedBy     crmd.ID
-	CreatedTime, ModifiedTime int64 // Unix ms
-	Default                   bool
-	// Favorite is the view's favourite position, 0 when it is not a favourite.
-	Favorite         int64
-	LastAccessedTime int64 // Unix ms, 0 = never recorded
-}
-
-// IsSystem reports whether the view is one of the system views.
-func (v *View) IsSystem() bool { return v.SystemName != "" }
-
 const viewCols = `id, org_id, module_id, name, display_value, system_name, criteria, fields, sort_by, sort_order,
 	access_type, created_by, created_time, modified_by, modified_time, is_default, favorite, last_accessed_time`
 
@@ -56,8 +28,8 @@ func nullBytes(b []byte) any {
 	return string(b)
 }
 
-func scanView(row interface{ Scan(...any) error }) (*View, error) {
-	var v View
+func scanView(row interface{ Scan(...any) error }) (*crmd.View, error) {
+	var v crmd.View
 	var id, org, mod int64
 	var sys, crit, sortBy, sortOrder sql.NullString
 	var fields string
@@ -92,7 +64,7 @@ func fieldsJSON(fields []string) string {
 }
 
 // nameLower is the key user view names are unique under.
-func nameLower(v *View) any {
+func nameLower(v *crmd.View) any {
 	if v.IsSystem() {
 		return nil
 	}
@@ -102,7 +74,7 @@ func nameLower(v *View) any {
 // insertView writes v with ON CONFLICT DO NOTHING and reports whether a row was written; a conflict
 // (a user view name or system name already taken in the module) writes nothing and does not abort the
 // transaction, in SQLite as in PostgreSQL.
-func (s *Store) insertView(ctx context.Context, tx *sql.Tx, v *View) (bool, error) {
+func (s *Store) insertView(ctx context.Context, tx *sql.Tx, v *crmd.View) (bool, error) {
 	var fav any
 	if v.Favorite != 0 {
 		fav = v.Favorite
@@ -144,9 +116,9 @@ func (s *Store) systemViewNames(ctx context.Context, db execer, orgID, moduleID 
 // writes nothing; the write is idempotent (UNIQUE (module_id, system_name), ON CONFLICT DO NOTHING), so
 // racing requests or processes create each system view once. Existing system views are left as they are.
 // It returns how many views this call created.
-func (s *Store) EnsureSystemViews(ctx context.Context, orgID, moduleID crmd.ID, defs []View) (int, error) {
-	missing := func(have map[string]bool) []View {
-		var out []View
+func (s *Store) EnsureSystemViews(ctx context.Context, orgID, moduleID crmd.ID, defs []crmd.View) (int, error) {
+	missing := func(have map[string]bool) []crmd.View {
+		var out []crmd.View
 		for _, d := range defs {
 			if !have[d.SystemName] {
 				out = append(out, d)
@@ -204,7 +176,7 @@ func (s *Store) EnsureSystemViews(ctx context.Context, orgID, moduleID crmd.ID, 
 
 // ModuleViews returns every view of a module of an org: system views first, then user views, each in id
 // (creation) order.
-func (s *Store) ModuleViews(ctx context.Context, orgID, moduleID crmd.ID) ([]*View, error) {
+func (s *Store) ModuleViews(ctx context.Context, orgID, moduleID crmd.ID) ([]*crmd.View, error) {
 	rows, err := s.R.QueryContext(ctx, s.Q(`SELECT `+viewCols+` FROM custom_views WHERE org_id = ? AND module_id = ?
 		ORDER BY CASE WHEN system_name IS NULL THEN 1 ELSE 0 END, id`), int64(orgID), int64(moduleID))
 	if err != nil {
@@ -215,7 +187,7 @@ func (s *Store) ModuleViews(ctx context.Context, orgID, moduleID crmd.ID) ([]*Vi
 
 // View returns one view of a module of an org, or ErrNotFound: a view of another org or module is simply
 // not found.
-func (s *Store) View(ctx context.Context, orgID, moduleID, id crmd.ID) (*View, error) {
+func (s *Store) View(ctx context.Context, orgID, moduleID, id crmd.ID) (*crmd.View, error) {
 	return scanView(s.R.QueryRowContext(ctx, s.Q(`SELECT `+viewCols+` FROM custom_views
 		WHERE id = ? AND org_id = ? AND module_id = ?`), int64(id), int64(orgID), int64(moduleID)))
 }
@@ -223,7 +195,7 @@ func (s *Store) View(ctx context.Context, orgID, moduleID, id crmd.ID) (*View, e
 // CreateViews adds user views to an org in one transaction, giving each an id from the org's sequence
 // (set on the view). It reports per view whether it was added: false means its name (case-insensitively)
 // is already taken in its module, by an existing view or by an earlier one of vs.
-func (s *Store) CreateViews(ctx context.Context, orgID crmd.ID, vs []*View) ([]bool, error) {
+func (s *Store) CreateViews(ctx context.Context, orgID crmd.ID, vs []*crmd.View) ([]bool, error) {
 	added := make([]bool, len(vs))
 	if len(vs) == 0 {
 		return added, nil
@@ -265,7 +237,7 @@ func (s *Store) CreateViews(ctx context.Context, orgID crmd.ID, vs []*View) ([]b
 // access type, modifier and modification time). It returns ErrNotFound when the module has no such user
 // view and ErrDuplicate when another view of the module has the name. v replaces every changeable
 // column: to change some keys of the view as it is now, use PatchView.
-func (s *Store) UpdateView(ctx context.Context, v *View) error {
+func (s *Store) UpdateView(ctx context.Context, v *crmd.View) error {
 	return s.Tx(ctx, func(tx *sql.Tx) error { return s.updateView(ctx, tx, v) })
 }
 
@@ -275,7 +247,7 @@ func (s *Store) UpdateView(ctx context.Context, v *View) error {
 // keys (a rename and a new sort, say) each wrote back the other's key as it was before, on SQLite as
 // on PostgreSQL. It returns ErrNotFound when the module has no such user view (system views are never
 // patched), ErrDuplicate when another view of the module has the new name, and patch's error.
-func (s *Store) PatchView(ctx context.Context, orgID, moduleID, id crmd.ID, patch func(v *View) error) error {
+func (s *Store) PatchView(ctx context.Context, orgID, moduleID, id crmd.ID, patch func(v *crmd.View) error) error {
 	lock := ""
 	if s.Dialect == Postgres {
 		lock = ` FOR UPDATE` // SQLite's write transaction already excludes every other writer
@@ -294,7 +266,7 @@ func (s *Store) PatchView(ctx context.Context, orgID, moduleID, id crmd.ID, patc
 	})
 }
 
-func (s *Store) updateView(ctx context.Context, tx *sql.Tx, v *View) error {
+func (s *Store) updateView(ctx context.Context, tx *sql.Tx, v *crmd.View) error {
 	// The count answers the common case; UNIQUE (module_id, name_lower) decides a race (on PostgreSQL
 	// a racing rename may commit after the count), answered the same way below.
 	var n int

@@ -10,10 +10,10 @@ import (
 )
 
 // viewDefs are stand-in system view definitions; the real ones live in package views.
-func viewDefs(names ...string) []View {
-	out := make([]View, len(names))
+func viewDefs(names ...string) []crmd.View {
+	out := make([]crmd.View, len(names))
 	for i, n := range names {
-		out[i] = View{Name: "View " + n, DisplayValue: "View " + n, SystemName: n, Default: i == 0}
+		out[i] = crmd.View{Name: "View " + n, DisplayValue: "View " + n, SystemName: n, Default: i == 0}
 	}
 	return out
 }
@@ -106,12 +106,12 @@ func TestCreateUpdateDeleteViews(t *testing.T) {
 	if _, err := f.st.EnsureSystemViews(ctx, f.orgA.ID, f.leadsA.ID, viewDefs("ALLVIEWS")); err != nil {
 		t.Fatal(err)
 	}
-	mk := func(name string, m *crmd.Module) *View {
-		return &View{ModuleID: m.ID, Name: name, DisplayValue: name, AccessType: "only_to_me", CreatedBy: f.userA.ID,
+	mk := func(name string, m *crmd.Module) *crmd.View {
+		return &crmd.View{ModuleID: m.ID, Name: name, DisplayValue: name, AccessType: "only_to_me", CreatedBy: f.userA.ID,
 			ModifiedBy: f.userA.ID, CreatedTime: 1000, ModifiedTime: 1000, Fields: []string{"Last_Name", "Email"},
 			Criteria: []byte(`{"field":{"api_name":"Last_Name","id":"1"},"comparator":"equal","value":"x"}`), SortBy: "Last_Name", SortOrder: "asc"}
 	}
-	batch := []*View{mk("Hot", f.leadsA), mk("hot", f.leadsA), mk("Cold", f.leadsA), mk("Hot", f.accountsA)}
+	batch := []*crmd.View{mk("Hot", f.leadsA), mk("hot", f.leadsA), mk("Cold", f.leadsA), mk("Hot", f.accountsA)}
 	added, err := f.st.CreateViews(ctx, f.orgA.ID, batch)
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +123,7 @@ func TestCreateUpdateDeleteViews(t *testing.T) {
 		t.Fatalf("ids %v %v %v %v", batch[0].ID, batch[1].ID, batch[2].ID, batch[3].ID)
 	}
 	// An existing name is taken too, and a system view's name is not reserved by the database.
-	added, err = f.st.CreateViews(ctx, f.orgA.ID, []*View{mk("COLD", f.leadsA), mk("View ALLVIEWS", f.leadsA)})
+	added, err = f.st.CreateViews(ctx, f.orgA.ID, []*crmd.View{mk("COLD", f.leadsA), mk("View ALLVIEWS", f.leadsA)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestCreateUpdateDeleteViews(t *testing.T) {
 		t.Errorf("second delete: %v", err)
 	}
 	// The freed name can be used again.
-	added, err = f.st.CreateViews(ctx, f.orgA.ID, []*View{mk("hot", f.leadsA)})
+	added, err = f.st.CreateViews(ctx, f.orgA.ID, []*crmd.View{mk("hot", f.leadsA)})
 	if err != nil || !added[0] {
 		t.Fatalf("reuse of a deleted view's name: %v %v", added, err)
 	}

@@ -221,7 +221,7 @@ func (s *Service) Get(ctx context.Context, c *crmd.Caller, rawID string) (Item, 
 	if err != nil {
 		return Item{}, err
 	}
-	items, err := s.shape(ctx, c, []*store.Territory{t})
+	items, err := s.shape(ctx, c, []*crmd.Territory{t})
 	if err != nil {
 		return Item{}, err
 	}
@@ -229,7 +229,7 @@ func (s *Service) Get(ctx context.Context, c *crmd.Caller, rawID string) (Item, 
 }
 
 // pathTerritory resolves the {id} of a /settings/territories/{id}… path.
-func (s *Service) pathTerritory(ctx context.Context, c *crmd.Caller, rawID string) (*store.Territory, error) {
+func (s *Service) pathTerritory(ctx context.Context, c *crmd.Caller, rawID string) (*crmd.Territory, error) {
 	id, ok := crmd.ParseID(rawID)
 	if !ok {
 		return nil, errInvalidPathID()
@@ -274,12 +274,12 @@ func userRef(users map[crmd.ID]*crmd.User, id crmd.ID) *Ref {
 
 // shape renders territories as Zoho's JSON with two further queries at most, whatever their number:
 // the org's users and the parents not among ts.
-func (s *Service) shape(ctx context.Context, c *crmd.Caller, ts []*store.Territory) ([]Item, error) {
+func (s *Service) shape(ctx context.Context, c *crmd.Caller, ts []*crmd.Territory) ([]Item, error) {
 	users, err := s.st.UsersByID(ctx, c.Org.ID)
 	if err != nil {
 		return nil, err
 	}
-	known := make(map[crmd.ID]*store.Territory, len(ts))
+	known := make(map[crmd.ID]*crmd.Territory, len(ts))
 	for _, t := range ts {
 		known[t.ID] = t
 	}

@@ -113,11 +113,11 @@ func TestSubtreeAndFilter(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		var rows []store.Record
+		var rows []crmd.Record
 		for i := 0; i < 4; i++ {
 			id := first + crmd.ID(i)
 			recs = append(recs, id)
-			rows = append(rows, store.Record{ID: id, OrgID: e.a.Org.ID, ModuleID: e.leadsA.ID, OwnerID: e.a.User.ID,
+			rows = append(rows, crmd.Record{ID: id, OrgID: e.a.Org.ID, ModuleID: e.leadsA.ID, OwnerID: e.a.User.ID,
 				CreatedBy: e.a.User.ID, ModifiedBy: e.a.User.ID, Data: []byte(`{"Last_Name":"x"}`)})
 		}
 		return e.st.InsertRecords(ctx, tx, rows)

@@ -33,7 +33,7 @@ const (
 )
 
 // permissionTypes are the values permission_type takes.
-var permissionTypes = []string{store.TerritoryReadOnly, store.TerritoryReadWriteDelete}
+var permissionTypes = []string{crmd.TerritoryReadOnly, crmd.TerritoryReadWriteDelete}
 
 // ruleKeys are the rule criteria a territory may carry in Zoho; crmd accepts them only as null.
 var ruleKeys = []string{"account_rule_criteria", "deal_rule_criteria", "lead_rule_criteria"}
@@ -84,7 +84,7 @@ func parseItem(obj map[string]any, i int, create bool, users map[crmd.ID]*crmd.U
 			return ch, mandatory("permission_type", crmd.D{"supported_values": permissionTypes})
 		}
 		str, _ := v.(string)
-		if str != store.TerritoryReadOnly && str != store.TerritoryReadWriteDelete {
+		if str != crmd.TerritoryReadOnly && str != crmd.TerritoryReadWriteDelete {
 			return ch, fieldErr("INVALID_DATA", MsgInvalidPermType, "permission_type", itemPath(i, "permission_type"), crmd.D{"supported_values": permissionTypes})
 		}
 		ch.perm = str
@@ -256,7 +256,7 @@ func (s *Service) Create(ctx context.Context, c *crmd.Caller, body map[string]an
 			if err != nil {
 				return err
 			}
-			t := &store.Territory{ID: id, OrgID: c.Org.ID, Name: *ch.name, APIName: store.TerritoryAPIName(*ch.name),
+			t := &crmd.Territory{ID: id, OrgID: c.Org.ID, Name: *ch.name, APIName: store.TerritoryAPIName(*ch.name),
 				Description: ch.desc, PermissionType: ch.perm, ManagerID: ch.manager, ReportingTo: ch.parent,
 				CreatedBy: c.User.ID, ModifiedBy: c.User.ID, CreatedTime: now, ModifiedTime: now}
 			if err := s.st.InsertTerritory(ctx, tx, t); err != nil {
@@ -352,7 +352,7 @@ func (s *Service) Update(ctx context.Context, c *crmd.Caller, pathID string, bod
 }
 
 // apply checks the changes of update item i against the database (inside tx) and applies them to t.
-func (s *Service) apply(ctx context.Context, tx *sql.Tx, c *crmd.Caller, t *store.Territory, i int, ch changes) (*crmd.Error, error) {
+func (s *Service) apply(ctx context.Context, tx *sql.Tx, c *crmd.Caller, t *crmd.Territory, i int, ch changes) (*crmd.Error, error) {
 	if ch.name != nil {
 		taken, err := s.st.TerritoryNameTaken(ctx, tx, c.Org.ID, *ch.name, t.ID)
 		if err != nil {

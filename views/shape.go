@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/crmd/crmd"
-	"github.com/crmd/crmd/store"
 )
 
 // Translation is the info.translation object of the custom views API: the labels of the categories.
@@ -90,7 +89,7 @@ func (sh *shaper) fieldRef(name string, extra map[string]any) any {
 
 // view renders one view; full adds criteria and fields (the single-view GET), the list shows only the
 // summary keys.
-func (sh *shaper) view(v *store.View, full bool) map[string]any {
+func (sh *shaper) view(v *crmd.View, full bool) map[string]any {
 	var sysName any
 	if v.IsSystem() {
 		sysName = v.SystemName

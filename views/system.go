@@ -7,7 +7,6 @@ import (
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/criteria"
-	"github.com/crmd/crmd/store"
 )
 
 // Special marks what a view selects beyond its criteria tree, for the few system views the criteria
@@ -127,8 +126,8 @@ func (d *systemDef) parse(m *crmd.Module) (*criteria.Node, error) {
 
 // systemViews returns the system views module m gets: those that apply to it and whose criteria fit its
 // fields (a module without a Lead_Status field gets no lead-status views).
-func systemViews(m *crmd.Module) []store.View {
-	var out []store.View
+func systemViews(m *crmd.Module) []crmd.View {
+	var out []crmd.View
 	for i := range systemDefs {
 		d := &systemDefs[i]
 		if d.leads && m.APIName != "Leads" {
@@ -138,7 +137,7 @@ func systemViews(m *crmd.Module) []store.View {
 			continue
 		}
 		label := fmt.Sprintf(d.label, m.PluralLabel)
-		out = append(out, store.View{
+		out = append(out, crmd.View{
 			Name: label, DisplayValue: label, SystemName: d.name, AccessType: AccessPublic,
 			Default: d.name == SysAll,
 		})

@@ -108,12 +108,12 @@ func (s *Service) indexCriteria(ctx context.Context, n *criteria.Node) error {
 }
 
 // visible reports whether the caller may see (and use) a view.
-func visible(c *crmd.Caller, v *store.View) bool {
+func visible(c *crmd.Caller, v *crmd.View) bool {
 	return v.IsSystem() || v.AccessType == AccessPublic || v.CreatedBy == c.User.ID || c.User.Profile.IsAdmin()
 }
 
 // category is the view's category for the caller.
-func category(c *crmd.Caller, v *store.View) string {
+func category(c *crmd.Caller, v *crmd.View) string {
 	switch {
 	case v.IsSystem():
 		return CategoryPublic
@@ -127,7 +127,7 @@ func category(c *crmd.Caller, v *store.View) string {
 
 // Views returns the module's views the caller may see, system views first, each group in creation
 // order. System views are created first when missing.
-func (s *Service) Views(ctx context.Context, c *crmd.Caller, m *crmd.Module) ([]*store.View, error) {
+func (s *Service) Views(ctx context.Context, c *crmd.Caller, m *crmd.Module) ([]*crmd.View, error) {
 	if err := s.EnsureSystemViews(ctx, c.Org.ID, m); err != nil {
 		return nil, err
 	}
@@ -147,7 +147,7 @@ func (s *Service) Views(ctx context.Context, c *crmd.Caller, m *crmd.Module) ([]
 // Lookup returns the view with the given id if it belongs to module m of the caller's org and the caller
 // may see it, and ErrUnknownView otherwise (another org's or module's view, someone else's private view,
 // or no view at all: the caller cannot tell them apart).
-func (s *Service) Lookup(ctx context.Context, c *crmd.Caller, m *crmd.Module, id crmd.ID) (*store.View, error) {
+func (s *Service) Lookup(ctx context.Context, c *crmd.Caller, m *crmd.Module, id crmd.ID) (*crmd.View, error) {
 	v, err := s.st.View(ctx, c.Org.ID, m.ID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrUnknownView
@@ -171,7 +171,7 @@ type Definition struct {
 // Define returns the definition of a view of module m: a system view's fixed meaning, or a user view's
 // stored criteria parsed against the module's current fields. A user view whose stored criteria no longer
 // fit the module gets SpecialNothing together with the parse error.
-func Define(m *crmd.Module, v *store.View) (Definition, error) {
+func Define(m *crmd.Module, v *crmd.View) (Definition, error) {
 	if v.IsSystem() {
 		d := defFor(v.SystemName)
 		if d == nil {
@@ -209,7 +209,7 @@ func (s *Service) Env(c *crmd.Caller) criteria.Env {
 // qualified "records."), for store.RecordQuery.Where, as the caller sees it now: ${CURRENTUSER} is the
 // caller, date keywords are relative to the store's clock in the org's time zone, and Unread means unread
 // by the caller.
-func (s *Service) Predicate(c *crmd.Caller, m *crmd.Module, v *store.View) store.Predicate {
+func (s *Service) Predicate(c *crmd.Caller, m *crmd.Module, v *crmd.View) store.Predicate {
 	def, _ := Define(m, v)
 	if def.Special == SpecialNothing {
 		return store.Predicate{SQL: "1 = 0"}
@@ -258,7 +258,7 @@ func (s *Service) Resolve(ctx context.Context, c *crmd.Caller, m *crmd.Module, c
 
 // renderCriteria is the view's criteria as the given API version shows them: the definition rendered by
 // criteria.Node.Render, or, for stored criteria that no longer parse, the stored JSON as it is.
-func renderCriteria(m *crmd.Module, v *store.View, version int) any {
+func renderCriteria(m *crmd.Module, v *crmd.View, version int) any {
 	def, err := Define(m, v)
 	if err == nil {
 		if def.Criteria == nil {

@@ -66,10 +66,10 @@ func (f *fixture) insert(t *testing.T, m *crmd.Module, ls ...lead) []crmd.ID {
 		if err != nil {
 			return err
 		}
-		recs := make([]store.Record, len(ls))
+		recs := make([]crmd.Record, len(ls))
 		for i, l := range ls {
 			ms := l.created.UnixMilli()
-			recs[i] = store.Record{ID: first + crmd.ID(i), OrgID: m.OrgID, ModuleID: m.ID, OwnerID: l.owner.ID, CreatedBy: l.owner.ID,
+			recs[i] = crmd.Record{ID: first + crmd.ID(i), OrgID: m.OrgID, ModuleID: m.ID, OwnerID: l.owner.ID, CreatedBy: l.owner.ID,
 				ModifiedBy: l.owner.ID, CreatedTime: ms, ModifiedTime: ms, DisplayName: fmt.Sprint(i), Data: []byte(l.data)}
 			ids = append(ids, recs[i].ID)
 		}
@@ -97,7 +97,7 @@ func (f *fixture) selected(t *testing.T, c *crmd.Caller, m *crmd.Module, p store
 
 // evalSelected is the same set computed in memory: criteria.Eval for the criteria, the record_reads
 // set for Unread, nothing for SpecialNothing.
-func (f *fixture) evalSelected(t *testing.T, c *crmd.Caller, m *crmd.Module, v *store.View, read map[crmd.ID]bool) []crmd.ID {
+func (f *fixture) evalSelected(t *testing.T, c *crmd.Caller, m *crmd.Module, v *crmd.View, read map[crmd.ID]bool) []crmd.ID {
 	t.Helper()
 	def, _ := Define(m, v)
 	recs, err := f.st.ListRecords(context.Background(), store.RecordQuery{OrgID: c.Org.ID, ModuleID: m.ID})
@@ -138,13 +138,13 @@ func sameIDs(a, b []crmd.ID) bool {
 	return fmt.Sprint(ids(a...)) == fmt.Sprint(ids(b...))
 }
 
-func (f *fixture) system(t *testing.T, c *crmd.Caller, m *crmd.Module) map[string]*store.View {
+func (f *fixture) system(t *testing.T, c *crmd.Caller, m *crmd.Module) map[string]*crmd.View {
 	t.Helper()
 	vs, err := f.svc.Views(context.Background(), c, m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]*store.View{}
+	out := map[string]*crmd.View{}
 	for _, v := range vs {
 		if v.IsSystem() {
 			out[v.SystemName] = v

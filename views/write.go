@@ -99,7 +99,7 @@ func fieldName(raw any) (string, bool) {
 // clears criteria, fields, sort_by and sort_order.
 //
 // parsed receives the criteria tree when criteria were given, so that the caller can index its fields.
-func apply(m *crmd.Module, v *store.View, obj map[string]any, i int, create bool, parsed **criteria.Node) *crmd.Error {
+func apply(m *crmd.Module, v *crmd.View, obj map[string]any, i int, create bool, parsed **criteria.Node) *crmd.Error {
 	// name
 	rawName, present := obj["name"]
 	if create && (!present || rawName == nil) || !create && present && rawName == nil {
@@ -222,7 +222,7 @@ func (s *Service) Create(ctx context.Context, c *crmd.Caller, m *crmd.Module, bo
 		return nil, err
 	}
 	outs := make([]Outcome, len(arr))
-	var todo []*store.View
+	var todo []*crmd.View
 	var idx []int
 	now := s.st.NowMS()
 	for i, raw := range arr {
@@ -231,7 +231,7 @@ func (s *Service) Create(ctx context.Context, c *crmd.Caller, m *crmd.Module, bo
 			outs[i] = failed(crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"json_path": itemPath(i, ""), "expected_data_type": "jsonobject"}))
 			continue
 		}
-		v := &store.View{
+		v := &crmd.View{
 			OrgID: c.Org.ID, ModuleID: m.ID, AccessType: AccessOnlyToMe,
 			CreatedBy: c.User.ID, ModifiedBy: c.User.ID, CreatedTime: now, ModifiedTime: now,
 		}
@@ -267,7 +267,7 @@ func (s *Service) Create(ctx context.Context, c *crmd.Caller, m *crmd.Module, bo
 
 // mayChange checks that the caller may change or delete a view: never a system view, and only their
 // own unless they are an administrator.
-func mayChange(c *crmd.Caller, v *store.View, verb string) *crmd.Error {
+func mayChange(c *crmd.Caller, v *crmd.View, verb string) *crmd.Error {
 	if v.IsSystem() {
 		return notAllowed(v.ID, verb)
 	}
@@ -282,7 +282,7 @@ func mayChange(c *crmd.Caller, v *store.View, verb string) *crmd.Error {
 // Only the keys given change. A malformed or unknown path id is ErrInvalidPathID, returned as the error;
 // everything about an item is that item's outcome.
 func (s *Service) Update(ctx context.Context, c *crmd.Caller, m *crmd.Module, pathID string, body map[string]any) ([]Outcome, error) {
-	var target *store.View
+	var target *crmd.View
 	if pathID != "" {
 		id, ok := crmd.ParseID(pathID)
 		if !ok {
@@ -316,7 +316,7 @@ func (s *Service) Update(ctx context.Context, c *crmd.Caller, m *crmd.Module, pa
 	return outs, nil
 }
 
-func (s *Service) updateOne(ctx context.Context, c *crmd.Caller, m *crmd.Module, target *store.View, raw any, i int) (Outcome, error) {
+func (s *Service) updateOne(ctx context.Context, c *crmd.Caller, m *crmd.Module, target *crmd.View, raw any, i int) (Outcome, error) {
 	obj, ok := raw.(map[string]any)
 	if !ok {
 		return failed(crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"json_path": itemPath(i, ""), "expected_data_type": "jsonobject"})), nil
@@ -365,7 +365,7 @@ func (s *Service) updateOne(ctx context.Context, c *crmd.Caller, m *crmd.Module,
 	// transaction reads it with its row locked, so that a racing update of other keys keeps them.
 	// apply's checks depend only on the item and the module, so it cannot fail there.
 	modifiedBy, modifiedAt := c.User.ID, s.st.NowMS()
-	err := s.st.PatchView(ctx, c.Org.ID, m.ID, v.ID, func(cur *store.View) error {
+	err := s.st.PatchView(ctx, c.Org.ID, m.ID, v.ID, func(cur *crmd.View) error {
 		var ignored *criteria.Node
 		if e := apply(m, cur, obj, i, false, &ignored); e != nil {
 			return e

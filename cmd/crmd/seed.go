@@ -141,7 +141,7 @@ func newSeeder(ctx context.Context, st *store.Store, org *crmd.Org, module strin
 
 // seedBatch is one transaction's worth of records, with the buffer their JSON lives in.
 type seedBatch struct {
-	recs []store.Record
+	recs []crmd.Record
 	buf  []byte
 }
 
@@ -155,7 +155,7 @@ func (b *seedBatch) fill(s *seeder, n int) {
 		var display string
 		b.buf, display = g.record(b.buf)
 		created, modified := g.times()
-		b.recs = append(b.recs, store.Record{
+		b.recs = append(b.recs, crmd.Record{
 			OrgID: s.org.ID, ModuleID: s.mod.ID, OwnerID: s.owner.ID, CreatedBy: s.owner.ID, ModifiedBy: s.owner.ID,
 			CreatedTime: created, ModifiedTime: modified, ApprovalState: "approved", DisplayName: display,
 			Data: b.buf[start:len(b.buf):len(b.buf)],
@@ -182,7 +182,7 @@ func (s *seeder) run(ctx context.Context, count int, progress func(int)) (int, e
 	free := make(chan *seedBatch, writers+1)
 	size := min(s.batch, count)
 	for i := 0; i < writers+1; i++ {
-		free <- &seedBatch{recs: make([]store.Record, 0, size), buf: make([]byte, 0, size*1024)}
+		free <- &seedBatch{recs: make([]crmd.Record, 0, size), buf: make([]byte, 0, size*1024)}
 	}
 	var (
 		mu       sync.Mutex
@@ -266,7 +266,7 @@ func (s *seeder) run(ctx context.Context, count int, progress func(int)) (int, e
 // number draws a batch's ids (and autonumbers) in a short transaction of its own, before the batch is
 // written: ids are never reused, so a batch that then fails leaves only a gap, and the writers do not
 // queue behind the org's counter row for the length of a whole batch.
-func (s *seeder) number(ctx context.Context, recs []store.Record) error {
+func (s *seeder) number(ctx context.Context, recs []crmd.Record) error {
 	return s.st.Tx(ctx, func(tx *sql.Tx) error {
 		first, err := s.st.AllocIDs(ctx, tx, s.org.ID, len(recs))
 		if err != nil {
@@ -399,7 +399,7 @@ func (l *lineWriter) flush() {
 
 // autonumber gives the records of a module with autonumber fields (Cases, Solutions) their numbers from
 // the module's counter, as the records service does for inserts through the API.
-func (s *seeder) autonumber(ctx context.Context, tx *sql.Tx, recs []store.Record) error {
+func (s *seeder) autonumber(ctx context.Context, tx *sql.Tx, recs []crmd.Record) error {
 	autos := records.AutonumberFields(s.mod)
 	if len(autos) == 0 {
 		return nil

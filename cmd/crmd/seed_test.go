@@ -20,7 +20,7 @@ import (
 )
 
 // seededRecords returns every live record of a module, in id order.
-func seededRecords(t *testing.T, st *store.Store, orgID crmd.ID, module string) (*crmd.Module, []*store.Record) {
+func seededRecords(t *testing.T, st *store.Store, orgID crmd.ID, module string) (*crmd.Module, []*crmd.Record) {
 	t.Helper()
 	ctx := context.Background()
 	m, err := st.Module(ctx, orgID, module)
