@@ -5,12 +5,13 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"github.com/crmd/crmd/crmdtest"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crmd/crmd/crmdtest"
 
 	"github.com/crmd/crmd"
 )

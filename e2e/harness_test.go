@@ -17,7 +17,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/crmd/crmd/crmdtest"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -30,6 +29,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/crmd/crmd/crmdtest"
 
 	"github.com/crmd/crmd/internal/testdb"
 )

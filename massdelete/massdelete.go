@@ -25,7 +25,6 @@ package massdelete
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -268,7 +267,7 @@ func (s *Service) DeleteIDs(ctx context.Context, c *crmd.Caller, m *crmd.Module,
 		}
 	}
 	out := make([]crmd.Outcome, len(ids))
-	err := s.st.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.st.Tx(ctx, func(tx *store.Tx) error {
 		// Locked, what is read below (the record live and approved, in the territory) stays true until
 		// the delete: of racing deletes of a record one wins, and the others find it in the bin. An
 		// assign or remove_territories of the record waits too, so the guard sees it before or after.
@@ -354,7 +353,7 @@ func (s *Service) Schedule(ctx context.Context, c *crmd.Caller, m *crmd.Module, 
 		where = append(where, p)
 	}
 	var jobID crmd.ID
-	err = s.st.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.st.Tx(ctx, func(tx *store.Tx) error {
 		id, err := s.st.AllocIDs(ctx, tx, c.Org.ID, 1)
 		if err != nil {
 			return err

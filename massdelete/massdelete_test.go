@@ -2,7 +2,6 @@ package massdelete_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"log/slog"
 	"sync"
@@ -43,7 +42,7 @@ func (f *fixture) insert(m *crmd.Module, n int, approval string) []crmd.ID {
 	f.t.Helper()
 	ctx := context.Background()
 	var ids []crmd.ID
-	err := f.st.Tx(ctx, func(tx *sql.Tx) error {
+	err := f.st.Tx(ctx, func(tx *store.Tx) error {
 		first, err := f.st.AllocIDs(ctx, tx, f.org.Org.ID, n)
 		if err != nil {
 			return err
@@ -293,7 +292,7 @@ func TestRunnerResume(t *testing.T) {
 		t.Fatalf("claimed a leased job: %v %v", worked, err)
 	}
 	// The dead owner's batch guard fails: it may no longer write.
-	err = f.st.Tx(ctx, func(tx *sql.Tx) error {
+	err = f.st.Tx(ctx, func(tx *store.Tx) error {
 		ok, err := f.st.AdvanceMassDeleteJob(ctx, tx, job, "someone-else", 3, store.JobProgress{Processed: 1})
 		if err == nil && ok {
 			return errors.New("a foreign owner advanced the job")

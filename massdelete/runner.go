@@ -3,7 +3,6 @@ package massdelete
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -203,7 +202,7 @@ func (r *Runner) batch(ctx context.Context, job *crmd.Job) (done bool, err error
 		return false, &errJobFailed{reason: "the module no longer exists"}
 	}
 	var p store.JobProgress
-	err = r.st.Tx(ctx, func(tx *sql.Tx) error {
+	err = r.st.Tx(ctx, func(tx *store.Tx) error {
 		ids, err := r.st.JobItems(ctx, tx, job.ID, job.Cursor, r.cfg.BatchSize)
 		if err != nil {
 			return err

@@ -3,10 +3,11 @@ package records
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/crmd/crmd/crmdtest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/crmd/crmd/crmdtest"
 
 	"github.com/crmd/crmd"
 )

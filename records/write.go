@@ -2,12 +2,12 @@ package records
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/store"
 )
 
 // draft is one validated input record before the database has been consulted: the coerced values of
@@ -145,7 +145,7 @@ func parseEntry(m *crmd.Module, idx int, raw any, insert bool, users map[crmd.ID
 // resolveLookups checks every lookup of the drafts against live records of its target module in the
 // org, inside tx, with one query per target module, and stores {"id","name"} for the good ones. It
 // returns the error of each draft (by position) whose lookup does not resolve.
-func (s *Service) resolveLookups(ctx context.Context, tx *sql.Tx, orgID crmd.ID, drafts []*draft) (map[int]*crmd.Error, error) {
+func (s *Service) resolveLookups(ctx context.Context, tx *store.Tx, orgID crmd.ID, drafts []*draft) (map[int]*crmd.Error, error) {
 	byTarget := map[string][]crmd.ID{}
 	for _, d := range drafts {
 		if d == nil {
@@ -224,7 +224,7 @@ func (s *Service) Insert(ctx context.Context, c *crmd.Caller, m *crmd.Module, bo
 		}
 		drafts[i] = d
 	}
-	err = s.st.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.st.Tx(ctx, func(tx *store.Tx) error {
 		bad, err := s.resolveLookups(ctx, tx, c.Org.ID, drafts)
 		if err != nil {
 			return err
@@ -369,7 +369,7 @@ func (s *Service) Update(ctx context.Context, c *crmd.Caller, m *crmd.Module, pa
 		drafts[i] = d
 		ids = append(ids, id)
 	}
-	err = s.st.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.st.Tx(ctx, func(tx *store.Tx) error {
 		// Each entry merges its fields into the document it reads: the rows stay locked until the
 		// merged documents are written, so a racing update or delete (another replica's) waits.
 		if err := s.st.LockRecords(ctx, tx, c.Org.ID, ids); err != nil {
@@ -456,7 +456,7 @@ func (s *Service) Delete(ctx context.Context, c *crmd.Caller, m *crmd.Module, id
 		return nil, err
 	}
 	out := make([]Outcome, len(ids))
-	err := s.st.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.st.Tx(ctx, func(tx *store.Tx) error {
 		// Locked, a record found live stays live until it is deleted here: of racing deletes one wins
 		// and the others find it in the recycle bin.
 		if err := s.st.LockRecords(ctx, tx, c.Org.ID, ids); err != nil {

@@ -2,7 +2,6 @@ package recyclebin
 
 import (
 	"context"
-	"database/sql"
 	"log/slog"
 	"time"
 
@@ -109,7 +108,7 @@ func (p *Purger) PurgeDue(ctx context.Context, now time.Time) (int, error) {
 	total := 0
 	for {
 		var n int
-		err := p.Store.Tx(ctx, func(tx *sql.Tx) error {
+		err := p.Store.Tx(ctx, func(tx *store.Tx) error {
 			var err error
 			n, err = p.Store.PurgeDueRecords(ctx, tx, before, now.UnixMilli(), PurgeBatch)
 			return err
@@ -131,7 +130,7 @@ func (p *Purger) DropExpired(ctx context.Context, now time.Time) (int, error) {
 	total := 0
 	for {
 		var n int
-		err := p.Store.Tx(ctx, func(tx *sql.Tx) error {
+		err := p.Store.Tx(ctx, func(tx *store.Tx) error {
 			var err error
 			n, err = p.Store.DropPermanentRecords(ctx, tx, before, PurgeBatch)
 			return err

@@ -2,7 +2,6 @@ package recyclebin_test
 
 import (
 	"context"
-	"database/sql"
 	"net/url"
 	"slices"
 	"strings"
@@ -67,7 +66,7 @@ func (e *raceEnv) binned(t *testing.T, n int) []crmd.ID {
 	for _, o := range outs {
 		ids = append(ids, o.Details["id"].(crmd.ID))
 	}
-	err = e.stores[0].Tx(ctx, func(tx *sql.Tx) error {
+	err = e.stores[0].Tx(ctx, func(tx *store.Tx) error {
 		for _, id := range ids {
 			if err := e.stores[0].AssignTerritories(ctx, tx, e.org.Org.ID, id, []crmd.ID{e.root}, e.org.Admin.ID, e.stores[0].NowMS()); err != nil {
 				return err

@@ -25,7 +25,6 @@ package recyclebin
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"net/url"
 	"strconv"
@@ -372,16 +371,16 @@ func bodyIDs(raw any) ([]crmd.ID, error) {
 
 // restoreIDs restores ids in one transaction and answers per id.
 func (s *Service) restoreIDs(ctx context.Context, c *crmd.Caller, ids []crmd.ID) ([]crmd.Outcome, error) {
-	return s.perID(ctx, c, ids, MsgRestored, func(tx *sql.Tx, ok []crmd.ID) (int64, error) {
+	return s.perID(ctx, c, ids, MsgRestored, func(tx *store.Tx, ok []crmd.ID) (int64, error) {
 		return s.st.RestoreRecords(ctx, tx, c.Org.ID, ok)
 	})
 }
 
 // perID applies change to those of ids the caller may change, in one transaction, and answers per id
 // in input order.
-func (s *Service) perID(ctx context.Context, c *crmd.Caller, ids []crmd.ID, msg string, change func(tx *sql.Tx, ok []crmd.ID) (int64, error)) ([]crmd.Outcome, error) {
+func (s *Service) perID(ctx context.Context, c *crmd.Caller, ids []crmd.ID, msg string, change func(tx *store.Tx, ok []crmd.ID) (int64, error)) ([]crmd.Outcome, error) {
 	outs := make([]crmd.Outcome, len(ids))
-	err := s.st.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.st.Tx(ctx, func(tx *store.Tx) error {
 		// Locked, a record found in the bin stays there until change takes it out: of a racing restore
 		// and purge (another replica's too) one wins, and the other finds the record gone.
 		if err := s.st.LockRecords(ctx, tx, c.Org.ID, ids); err != nil {
@@ -421,10 +420,10 @@ func (s *Service) perID(ctx context.Context, c *crmd.Caller, ids []crmd.ID, msg 
 
 // batched applies change to every record of the caller's reach in the bin that satisfies where, in
 // batches of batchSize records, one transaction each.
-func (s *Service) batched(ctx context.Context, c *crmd.Caller, where []store.Predicate, change func(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []crmd.ID) (int64, error)) error {
+func (s *Service) batched(ctx context.Context, c *crmd.Caller, where []store.Predicate, change func(ctx context.Context, tx *store.Tx, orgID crmd.ID, ids []crmd.ID) (int64, error)) error {
 	for {
 		n := 0
-		err := s.st.Tx(ctx, func(tx *sql.Tx) error {
+		err := s.st.Tx(ctx, func(tx *store.Tx) error {
 			ids, err := s.st.BinIDs(ctx, tx, c.Org.ID, ownerScope(c), where, batchSize)
 			if err != nil {
 				return err
@@ -449,14 +448,14 @@ func (s *Service) batched(ctx context.Context, c *crmd.Caller, where []store.Pre
 }
 
 // purge adapts PurgeRecords to batched and perID, stamping the store clock.
-func (s *Service) purge(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []crmd.ID) (int64, error) {
+func (s *Service) purge(ctx context.Context, tx *store.Tx, orgID crmd.ID, ids []crmd.ID) (int64, error) {
 	return s.st.PurgeRecords(ctx, tx, orgID, ids, s.st.NowMS())
 }
 
 // scheduled builds the 202 answer with a fresh id of the org's sequence as the job id.
 func (s *Service) scheduled(ctx context.Context, c *crmd.Caller, msg string) (*Result, error) {
 	var job crmd.ID
-	err := s.st.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.st.Tx(ctx, func(tx *store.Tx) error {
 		var err error
 		job, err = s.st.AllocIDs(ctx, tx, c.Org.ID, 1)
 		return err
@@ -479,7 +478,7 @@ func (s *Service) Delete(ctx context.Context, c *crmd.Caller, q url.Values) (*Re
 		if perr != nil {
 			return nil, perr
 		}
-		outs, err := s.perID(ctx, c, ids, MsgDeleted, func(tx *sql.Tx, ok []crmd.ID) (int64, error) {
+		outs, err := s.perID(ctx, c, ids, MsgDeleted, func(tx *store.Tx, ok []crmd.ID) (int64, error) {
 			return s.purge(ctx, tx, c.Org.ID, ok)
 		})
 		return &Result{Outcomes: outs}, err
@@ -506,7 +505,7 @@ func (s *Service) DeleteOne(ctx context.Context, c *crmd.Caller, rawID string) (
 	if !ok {
 		return nil, errInvalidPathID()
 	}
-	outs, err := s.perID(ctx, c, []crmd.ID{id}, MsgDeleted, func(tx *sql.Tx, ok []crmd.ID) (int64, error) {
+	outs, err := s.perID(ctx, c, []crmd.ID{id}, MsgDeleted, func(tx *store.Tx, ok []crmd.ID) (int64, error) {
 		return s.purge(ctx, tx, c.Org.ID, ok)
 	})
 	return &Result{Outcomes: outs}, err

@@ -2,7 +2,6 @@ package recyclebin_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"log/slog"
 	"net/url"
@@ -94,7 +93,7 @@ func TestRestoreBringsBackTheSameRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = e.st.Tx(e.ctx, func(tx *sql.Tx) error {
+	err = e.st.Tx(e.ctx, func(tx *store.Tx) error {
 		return e.st.AssignTerritories(e.ctx, tx, e.a.Org.ID, ids[0], []crmd.ID{root.ID}, e.a.Admin.ID, e.st.NowMS())
 	})
 	if err != nil {
@@ -356,7 +355,7 @@ func TestPurgerRunStopsWithItsContext(t *testing.T) {
 func (e *env) seed(o *crmdtest.Org, owner *crmd.User, n int) {
 	e.t.Helper()
 	m := o.Module(e.t, "Leads")
-	err := e.st.Tx(e.ctx, func(tx *sql.Tx) error {
+	err := e.st.Tx(e.ctx, func(tx *store.Tx) error {
 		first, err := e.st.AllocIDs(e.ctx, tx, o.Org.ID, n)
 		if err != nil {
 			return err

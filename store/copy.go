@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/crmd/crmd"
@@ -23,7 +22,7 @@ func (s *Store) CopyRecords(ctx context.Context, recs []crmd.Record) error {
 		return nil
 	}
 	if s.Dialect != Postgres {
-		return s.Tx(ctx, func(tx *sql.Tx) error { return s.InsertRecords(ctx, tx, recs) })
+		return s.Tx(ctx, func(tx *Tx) error { return s.InsertRecords(ctx, tx, recs) })
 	}
 	conn, err := s.W.Conn(ctx)
 	if err != nil {

@@ -35,8 +35,8 @@ func scanJob(row interface{ Scan(...any) error }) (*crmd.Job, error) {
 // zero) inside tx, unless a SCHEDULED or RUNNING job with the same lock key exists: then it writes
 // nothing and reports false. The partial unique index mass_delete_jobs_lock decides, so two racing
 // requests, in this process or another, can never both win (D5).
-func (s *Store) InsertMassDeleteJob(ctx context.Context, tx *sql.Tx, j *crmd.Job) (bool, error) {
-	res, err := tx.ExecContext(ctx, s.Q(`INSERT INTO mass_delete_jobs (id, org_id, module_id, cvid, territory_id,
+func (s *Store) InsertMassDeleteJob(ctx context.Context, tx *Tx, j *crmd.Job) (bool, error) {
+	res, err := tx.q.ExecContext(ctx, s.Q(`INSERT INTO mass_delete_jobs (id, org_id, module_id, cvid, territory_id,
 		include_child, lock_key, status, total_count, created_by, created_time)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (lock_key) WHERE status IN ('SCHEDULED', 'RUNNING') DO NOTHING`),
@@ -57,7 +57,7 @@ func (s *Store) InsertMassDeleteJob(ctx context.Context, tx *sql.Tx, j *crmd.Job
 // returns how many it copied. It copies at most limit+1 rows, so that a caller enforcing limit learns
 // that the selection is too large without copying all of it. One INSERT … SELECT: the ids never leave
 // the database.
-func (s *Store) SnapshotJobItems(ctx context.Context, tx *sql.Tx, jobID, orgID, moduleID crmd.ID, where []Predicate, limit int) (int64, error) {
+func (s *Store) SnapshotJobItems(ctx context.Context, tx *Tx, jobID, orgID, moduleID crmd.ID, where []Predicate, limit int) (int64, error) {
 	q := `INSERT INTO mass_delete_job_items (job_id, seq, record_id)
 		SELECT CAST(? AS BIGINT), ROW_NUMBER() OVER (ORDER BY records.id) - 1, records.id FROM records
 		WHERE records.org_id = ? AND records.module_id = ? AND records.deleted_time IS NULL`
@@ -68,7 +68,7 @@ func (s *Store) SnapshotJobItems(ctx context.Context, tx *sql.Tx, jobID, orgID, 
 	}
 	q += ` ORDER BY records.id LIMIT ?`
 	args = append(args, limit+1)
-	res, err := tx.ExecContext(ctx, s.Q(q), args...)
+	res, err := tx.q.ExecContext(ctx, s.Q(q), args...)
 	if err != nil {
 		return 0, fmt.Errorf("snapshot mass delete job: %w", err)
 	}
@@ -76,8 +76,8 @@ func (s *Store) SnapshotJobItems(ctx context.Context, tx *sql.Tx, jobID, orgID, 
 }
 
 // SetJobTotal records the size of a job's snapshot inside tx.
-func (s *Store) SetJobTotal(ctx context.Context, tx *sql.Tx, jobID crmd.ID, total int64) error {
-	_, err := tx.ExecContext(ctx, s.Q(`UPDATE mass_delete_jobs SET total_count = ? WHERE id = ?`), total, int64(jobID))
+func (s *Store) SetJobTotal(ctx context.Context, tx *Tx, jobID crmd.ID, total int64) error {
+	_, err := tx.q.ExecContext(ctx, s.Q(`UPDATE mass_delete_jobs SET total_count = ? WHERE id = ?`), total, int64(jobID))
 	return err
 }
 
@@ -116,8 +116,8 @@ func (s *Store) ClaimMassDeleteJob(ctx context.Context, owner string, now, lease
 
 // JobItems returns, inside tx, the record ids of a job's snapshot from seq from on, at most n of them, in
 // seq order.
-func (s *Store) JobItems(ctx context.Context, tx *sql.Tx, jobID crmd.ID, from int64, n int) ([]crmd.ID, error) {
-	rows, err := tx.QueryContext(ctx, s.Q(`SELECT record_id FROM mass_delete_job_items WHERE job_id = ? AND seq >= ? ORDER BY seq LIMIT ?`),
+func (s *Store) JobItems(ctx context.Context, tx *Tx, jobID crmd.ID, from int64, n int) ([]crmd.ID, error) {
+	rows, err := tx.q.QueryContext(ctx, s.Q(`SELECT record_id FROM mass_delete_job_items WHERE job_id = ? AND seq >= ? ORDER BY seq LIMIT ?`),
 		int64(jobID), from, n)
 	if err != nil {
 		return nil, err
@@ -146,12 +146,12 @@ type JobProgress struct {
 // COMPLETED with the batch that processes the last item — provided owner still holds the job at
 // cursor (a guard against a process whose lease ran out and whose job was claimed by another). It
 // reports false when the guard failed; the caller must then roll back the batch.
-func (s *Store) AdvanceMassDeleteJob(ctx context.Context, tx *sql.Tx, jobID crmd.ID, owner string, cursor int64, p JobProgress) (bool, error) {
+func (s *Store) AdvanceMassDeleteJob(ctx context.Context, tx *Tx, jobID crmd.ID, owner string, cursor int64, p JobProgress) (bool, error) {
 	status, finished, leaseOwner, leaseUntil := crmd.JobRunning, any(nil), any(owner), any(p.LeaseUntil)
 	if p.Done {
 		status, finished, leaseOwner, leaseUntil = crmd.JobCompleted, p.At, nil, nil
 	}
-	res, err := tx.ExecContext(ctx, s.Q(`UPDATE mass_delete_jobs SET cursor_pos = cursor_pos + ?,
+	res, err := tx.q.ExecContext(ctx, s.Q(`UPDATE mass_delete_jobs SET cursor_pos = cursor_pos + ?,
 		deleted_count = deleted_count + ?, failed_count = failed_count + ?, status = ?, finished_time = ?,
 		lease_owner = ?, lease_until = ?
 		WHERE id = ? AND lease_owner = ? AND cursor_pos = ? AND status = 'RUNNING'`),
@@ -165,7 +165,7 @@ func (s *Store) AdvanceMassDeleteJob(ctx context.Context, tx *sql.Tx, jobID crmd
 	}
 	if p.Done {
 		// The snapshot has served its purpose; the job row with its counters stays for the status API.
-		if _, err := tx.ExecContext(ctx, s.Q(`DELETE FROM mass_delete_job_items WHERE job_id = ?`), int64(jobID)); err != nil {
+		if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM mass_delete_job_items WHERE job_id = ?`), int64(jobID)); err != nil {
 			return false, fmt.Errorf("drop mass delete snapshot: %w", err)
 		}
 	}
@@ -175,8 +175,8 @@ func (s *Store) AdvanceMassDeleteJob(ctx context.Context, tx *sql.Tx, jobID crmd
 // FailMassDeleteJob ends a job owner holds as FAILED: what was not deleted counts as failed, so that
 // Total_Count = Deleted_Count + Failed_Count still holds. reason is kept for operators.
 func (s *Store) FailMassDeleteJob(ctx context.Context, jobID crmd.ID, owner, reason string, at int64) error {
-	return s.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.Q(`UPDATE mass_delete_jobs SET status = 'FAILED', failed_count = total_count - deleted_count,
+	return s.Tx(ctx, func(tx *Tx) error {
+		res, err := tx.q.ExecContext(ctx, s.Q(`UPDATE mass_delete_jobs SET status = 'FAILED', failed_count = total_count - deleted_count,
 			error = ?, finished_time = ?, lease_owner = NULL, lease_until = NULL
 			WHERE id = ? AND lease_owner = ? AND status = 'RUNNING'`), reason, at, int64(jobID), owner)
 		if err != nil {
@@ -185,7 +185,7 @@ func (s *Store) FailMassDeleteJob(ctx context.Context, jobID crmd.ID, owner, rea
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.Q(`DELETE FROM mass_delete_job_items WHERE job_id = ?`), int64(jobID))
+		_, err = tx.q.ExecContext(ctx, s.Q(`DELETE FROM mass_delete_job_items WHERE job_id = ?`), int64(jobID))
 		return err
 	})
 }
@@ -194,12 +194,12 @@ func (s *Store) FailMassDeleteJob(ctx context.Context, jobID crmd.ID, owner, rea
 // is left of their snapshots, and returns how many jobs it removed. Their status is then unknown.
 func (s *Store) PurgeMassDeleteJobs(ctx context.Context, before int64) (int64, error) {
 	var n int64
-	err := s.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		old := `SELECT id FROM mass_delete_jobs WHERE status IN ('COMPLETED', 'FAILED') AND finished_time < ?`
-		if _, err := tx.ExecContext(ctx, s.Q(`DELETE FROM mass_delete_job_items WHERE job_id IN (`+old+`)`), before); err != nil {
+		if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM mass_delete_job_items WHERE job_id IN (`+old+`)`), before); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, s.Q(`DELETE FROM mass_delete_jobs WHERE status IN ('COMPLETED', 'FAILED') AND finished_time < ?`), before)
+		res, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM mass_delete_jobs WHERE status IN ('COMPLETED', 'FAILED') AND finished_time < ?`), before)
 		if err != nil {
 			return err
 		}
@@ -226,7 +226,7 @@ func (s *Store) ReleaseMassDeleteJob(ctx context.Context, jobID crmd.ID, owner s
 
 // RecordsMatching returns which of ids satisfy where, a predicate over the records table such as a
 // territory filter (the territory guard of a mass delete by ids). With a transaction it reads inside it.
-func (s *Store) RecordsMatching(ctx context.Context, tx *sql.Tx, ids []crmd.ID, where Predicate) (map[crmd.ID]bool, error) {
+func (s *Store) RecordsMatching(ctx context.Context, tx *Tx, ids []crmd.ID, where Predicate) (map[crmd.ID]bool, error) {
 	if len(ids) == 0 {
 		return map[crmd.ID]bool{}, nil
 	}

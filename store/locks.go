@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 
@@ -25,7 +24,7 @@ import (
 //
 // On SQLite it does nothing: a write transaction takes the database's only write lock at BEGIN
 // IMMEDIATE, so its reads already see every committed write and no other writer runs until it ends.
-func (s *Store) LockRecords(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []crmd.ID) error {
+func (s *Store) LockRecords(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID) error {
 	if s.Dialect != Postgres || len(ids) == 0 {
 		return nil
 	}
@@ -34,7 +33,7 @@ func (s *Store) LockRecords(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids 
 	sorted = slices.Compact(sorted)
 	for start := 0; start < len(sorted); start += binChunk {
 		part := sorted[start:min(start+binChunk, len(sorted))]
-		rows, err := tx.QueryContext(ctx, s.Q(`SELECT id FROM records WHERE org_id = ? AND purged_time IS NULL
+		rows, err := tx.q.QueryContext(ctx, s.Q(`SELECT id FROM records WHERE org_id = ? AND purged_time IS NULL
 			AND id IN (`+recPlaceholders(len(part))+`) ORDER BY id FOR UPDATE`), append([]any{int64(orgID)}, recIDArgs(part)...)...)
 		if err != nil {
 			return fmt.Errorf("lock records: %w", err)

@@ -126,7 +126,7 @@ func (s *Store) loadModules(ctx context.Context, orgID crmd.ID) ([]*crmd.Module,
 }
 
 // insertModule writes a module and its fields, giving each an id from the org's sequence.
-func (s *Store) insertModule(ctx context.Context, tx *sql.Tx, orgID crmd.ID, m *crmd.Module) error {
+func (s *Store) insertModule(ctx context.Context, tx *Tx, orgID crmd.ID, m *crmd.Module) error {
 	first, err := s.AllocIDs(ctx, tx, orgID, 1+len(m.Fields))
 	if err != nil {
 		return err
@@ -136,7 +136,7 @@ func (s *Store) insertModule(ctx context.Context, tx *sql.Tx, orgID crmd.ID, m *
 	if scope == "" {
 		scope = crmd.ScopeTokenFor(m.APIName, m.IsCustom())
 	}
-	_, err = tx.ExecContext(ctx, s.Q(`INSERT INTO modules (id, org_id, api_name, api_name_lower, module_name, singular_label, plural_label,
+	_, err = tx.q.ExecContext(ctx, s.Q(`INSERT INTO modules (id, org_id, api_name, api_name_lower, module_name, singular_label, plural_label,
 		generated_type, api_supported, creatable, editable, deletable, mass_deletable, min_version, scope_token, display_field,
 		sequence_number, modified_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		int64(first), int64(orgID), m.APIName, strings.ToLower(m.APIName), m.ModuleName, m.SingularLabel, m.PluralLabel,
@@ -153,7 +153,7 @@ func (s *Store) insertModule(ctx context.Context, tx *sql.Tx, orgID crmd.ID, m *
 		if f.Picklist == nil {
 			pick = []byte("[]")
 		}
-		_, err := tx.ExecContext(ctx, s.Q(`INSERT INTO fields (id, org_id, module_id, api_name, label, data_type, length, mandatory, read_only,
+		_, err := tx.q.ExecContext(ctx, s.Q(`INSERT INTO fields (id, org_id, module_id, api_name, label, data_type, length, mandatory, read_only,
 			custom, system, picklist, lookup_module, decimal_place, sequence_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			int64(first)+1+int64(i), int64(orgID), int64(first), f.APIName, f.Label, f.DataType, f.Length, b2i(f.Mandatory),
 			b2i(f.ReadOnly), b2i(f.Custom), b2i(f.System), string(pick), f.LookupModule, f.DecimalPlace, f.SequenceNumber)
@@ -161,7 +161,7 @@ func (s *Store) insertModule(ctx context.Context, tx *sql.Tx, orgID crmd.ID, m *
 			return fmt.Errorf("insert field %s.%s: %w", m.APIName, f.APIName, err)
 		}
 	}
-	_, err = tx.ExecContext(ctx, s.Q(`UPDATE orgs SET meta_version = meta_version + 1 WHERE id = ?`), int64(orgID))
+	_, err = tx.q.ExecContext(ctx, s.Q(`UPDATE orgs SET meta_version = meta_version + 1 WHERE id = ?`), int64(orgID))
 	return err
 }
 
@@ -169,15 +169,15 @@ func (s *Store) insertModule(ctx context.Context, tx *sql.Tx, orgID crmd.ID, m *
 // It returns ErrDuplicate when the api name is taken.
 func (s *Store) AddCustomModule(ctx context.Context, orgID crmd.ID, build func(moduleName string, seq int) *crmd.Module) (*crmd.Module, error) {
 	var m *crmd.Module
-	err := s.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		var n, maxSeq int
-		if err := tx.QueryRowContext(ctx, s.Q(`UPDATE orgs SET custom_seq = custom_seq + 1 WHERE id = ? RETURNING custom_seq`), int64(orgID)).Scan(&n); err != nil {
+		if err := tx.q.QueryRowContext(ctx, s.Q(`UPDATE orgs SET custom_seq = custom_seq + 1 WHERE id = ? RETURNING custom_seq`), int64(orgID)).Scan(&n); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return ErrNotFound
 			}
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, s.Q(`SELECT COALESCE(MAX(sequence_number), 0) FROM modules WHERE org_id = ?`), int64(orgID)).Scan(&maxSeq); err != nil {
+		if err := tx.q.QueryRowContext(ctx, s.Q(`SELECT COALESCE(MAX(sequence_number), 0) FROM modules WHERE org_id = ?`), int64(orgID)).Scan(&maxSeq); err != nil {
 			return err
 		}
 		m = build(fmt.Sprintf("CustomModule%d", n), maxSeq+1)
@@ -196,9 +196,9 @@ func isUniqueViolation(err error) bool {
 
 // NextAutonumbers reserves n consecutive autonumber values of a module inside tx and returns the
 // first. Like ids, values are never reused: a rolled-back insert leaves a gap.
-func (s *Store) NextAutonumbers(ctx context.Context, tx *sql.Tx, moduleID crmd.ID, n int) (int64, error) {
+func (s *Store) NextAutonumbers(ctx context.Context, tx *Tx, moduleID crmd.ID, n int) (int64, error) {
 	var last int64
-	err := tx.QueryRowContext(ctx, s.Q(`UPDATE modules SET autonumber_seq = autonumber_seq + ? WHERE id = ? RETURNING autonumber_seq`), n, int64(moduleID)).Scan(&last)
+	err := tx.q.QueryRowContext(ctx, s.Q(`UPDATE modules SET autonumber_seq = autonumber_seq + ? WHERE id = ? RETURNING autonumber_seq`), n, int64(moduleID)).Scan(&last)
 	if err != nil {
 		return 0, fmt.Errorf("autonumbers: %w", err)
 	}

@@ -137,15 +137,15 @@ func (s *Store) TokenByHash(ctx context.Context, hash string) (*Token, error) {
 // whether a live token was found.
 func (s *Store) RevokeToken(ctx context.Context, hash string) (bool, error) {
 	var found bool
-	err := s.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		now := s.NowMS()
-		res, err := tx.ExecContext(ctx, s.Q(`UPDATE oauth_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL`), now, hash)
+		res, err := tx.q.ExecContext(ctx, s.Q(`UPDATE oauth_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL`), now, hash)
 		if err != nil {
 			return err
 		}
 		n, _ := res.RowsAffected()
 		found = n > 0
-		_, err = tx.ExecContext(ctx, s.Q(`UPDATE oauth_tokens SET revoked_at = ? WHERE refresh_hash = ? AND revoked_at IS NULL`), now, hash)
+		_, err = tx.q.ExecContext(ctx, s.Q(`UPDATE oauth_tokens SET revoked_at = ? WHERE refresh_hash = ? AND revoked_at IS NULL`), now, hash)
 		return err
 	})
 	return found, err

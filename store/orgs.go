@@ -42,17 +42,17 @@ func (s *Store) CreateOrg(ctx context.Context, n NewOrg) (*crmd.Org, *crmd.User,
 	}
 	var org *crmd.Org
 	var admin *crmd.User
-	err := s.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		if n.OnlyIfEmpty {
 			if s.Dialect == Postgres {
 				// SQLite's BEGIN IMMEDIATE serialises the count and the insert; PostgreSQL needs the
 				// table lock (self-conflicting, readers still pass) for the same guarantee.
-				if _, err := tx.ExecContext(ctx, `LOCK TABLE orgs IN EXCLUSIVE MODE`); err != nil {
+				if _, err := tx.q.ExecContext(ctx, `LOCK TABLE orgs IN EXCLUSIVE MODE`); err != nil {
 					return err
 				}
 			}
 			var count int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM orgs`).Scan(&count); err != nil {
+			if err := tx.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM orgs`).Scan(&count); err != nil {
 				return err
 			}
 			if count > 0 {
@@ -70,7 +70,7 @@ func (s *Store) CreateOrg(ctx context.Context, n NewOrg) (*crmd.Org, *crmd.User,
 			ID: crmd.ID(prefix*idScale + 1), Name: n.Name, PrimaryEmail: strings.ToLower(n.AdminEmail),
 			ZGID: randomDigits(9), TimeZone: n.TimeZone, CreatedTime: now,
 		}
-		_, err = tx.ExecContext(ctx, s.Q(`INSERT INTO orgs (id, id_prefix, next_seq, name, primary_email, zgid, time_zone, page_secret, created_time)
+		_, err = tx.q.ExecContext(ctx, s.Q(`INSERT INTO orgs (id, id_prefix, next_seq, name, primary_email, zgid, time_zone, page_secret, created_time)
 			VALUES (?, ?, 2, ?, ?, ?, ?, ?, ?)`),
 			int64(org.ID), prefix, org.Name, org.PrimaryEmail, org.ZGID, org.TimeZone, hex.EncodeToString(secret), now)
 		if err != nil {
@@ -81,7 +81,7 @@ func (s *Store) CreateOrg(ctx context.Context, n NewOrg) (*crmd.Org, *crmd.User,
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, s.Q(`INSERT INTO profiles (id, org_id, name, created_time) VALUES (?, ?, ?, ?)`), int64(id), int64(org.ID), name, now); err != nil {
+			if _, err := tx.q.ExecContext(ctx, s.Q(`INSERT INTO profiles (id, org_id, name, created_time) VALUES (?, ?, ?, ?)`), int64(id), int64(org.ID), name, now); err != nil {
 				return err
 			}
 		}
@@ -90,7 +90,7 @@ func (s *Store) CreateOrg(ctx context.Context, n NewOrg) (*crmd.Org, *crmd.User,
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, s.Q(`INSERT INTO roles (id, org_id, name) VALUES (?, ?, ?)`), int64(id), int64(org.ID), name); err != nil {
+			if _, err := tx.q.ExecContext(ctx, s.Q(`INSERT INTO roles (id, org_id, name) VALUES (?, ?, ?)`), int64(id), int64(org.ID), name); err != nil {
 				return err
 			}
 		}
@@ -106,7 +106,7 @@ func (s *Store) CreateOrg(ctx context.Context, n NewOrg) (*crmd.Org, *crmd.User,
 		if n.Client != nil {
 			c := *n.Client
 			c.OrgID = org.ID
-			return s.createClient(ctx, tx, c)
+			return s.createClient(ctx, tx.q, c)
 		}
 		return nil
 	})
@@ -117,12 +117,12 @@ func (s *Store) CreateOrg(ctx context.Context, n NewOrg) (*crmd.Org, *crmd.User,
 }
 
 // freePrefix picks a random unused 7-digit id prefix for a new org.
-func (s *Store) freePrefix(ctx context.Context, tx *sql.Tx) (int64, error) {
+func (s *Store) freePrefix(ctx context.Context, tx *Tx) (int64, error) {
 	for i := 0; i < 50; i++ {
 		r, _ := rand.Int(rand.Reader, big.NewInt(9_223_371-1_000_000))
 		p := r.Int64() + 1_000_000
 		var n int
-		if err := tx.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM orgs WHERE id_prefix = ?`), p).Scan(&n); err != nil {
+		if err := tx.q.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM orgs WHERE id_prefix = ?`), p).Scan(&n); err != nil {
 			return 0, err
 		}
 		if n == 0 {

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -141,7 +140,7 @@ func TestSequencesRace(t *testing.T) {
 	errs := make([]error, n)
 	crmdtest.Race(n, func(i int) {
 		st := stores[i%2]
-		errs[i] = st.Tx(ctx, func(tx *sql.Tx) error {
+		errs[i] = st.Tx(ctx, func(tx *store.Tx) error {
 			var err error
 			if ids[i], err = st.AllocIDs(ctx, tx, org.ID, 1+i%5); err != nil {
 				return err
@@ -214,7 +213,7 @@ func binned(t *testing.T, st *store.Store, org *crmd.Org, admin *crmd.User, n in
 		t.Fatal(err)
 	}
 	var ids []crmd.ID
-	err = st.Tx(ctx, func(tx *sql.Tx) error {
+	err = st.Tx(ctx, func(tx *store.Tx) error {
 		first, err := st.AllocIDs(ctx, tx, org.ID, n)
 		if err != nil {
 			return err
@@ -288,7 +287,7 @@ func TestPurgeRestoreRace(t *testing.T) {
 			if i%4 >= 2 {
 				slices.Reverse(order)
 			}
-			errs[i] = st.Tx(ctx, func(tx *sql.Tx) error {
+			errs[i] = st.Tx(ctx, func(tx *store.Tx) error {
 				var err error
 				switch i % 4 {
 				case 0, 3:

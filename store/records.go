@@ -26,9 +26,9 @@ const recordInsertChunk = 500
 
 // recDB picks the transaction when there is one, else the read pool. Reads that decide a write run
 // inside the write's transaction, so that what they saw is what the write changes.
-func (s *Store) recDB(tx *sql.Tx) execer {
+func (s *Store) recDB(tx *Tx) execer {
 	if tx != nil {
-		return tx
+		return tx.q
 	}
 	return s.R
 }
@@ -111,7 +111,7 @@ func appendRecordArgs(args []any, r *crmd.Record) []any {
 // InsertRecords writes recs inside tx with multi-row INSERT statements of recordInsertChunk rows, the full
 // chunk statement prepared once per call. Ids must already be allocated (AllocIDs); an empty
 // ApprovalState means "approved" and empty Data means "{}". The CLI seeder relies on its speed.
-func (s *Store) InsertRecords(ctx context.Context, tx *sql.Tx, recs []crmd.Record) error {
+func (s *Store) InsertRecords(ctx context.Context, tx *Tx, recs []crmd.Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -130,7 +130,7 @@ func (s *Store) InsertRecords(ctx context.Context, tx *sql.Tx, recs []crmd.Recor
 		}
 		if end-start == recordInsertChunk {
 			if full == nil {
-				st, err := tx.PrepareContext(ctx, s.recordInsertSQL(recordInsertChunk))
+				st, err := tx.q.PrepareContext(ctx, s.recordInsertSQL(recordInsertChunk))
 				if err != nil {
 					return fmt.Errorf("insert records: %w", err)
 				}
@@ -141,7 +141,7 @@ func (s *Store) InsertRecords(ctx context.Context, tx *sql.Tx, recs []crmd.Recor
 			}
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, s.recordInsertSQL(end-start), args...); err != nil {
+		if _, err := tx.q.ExecContext(ctx, s.recordInsertSQL(end-start), args...); err != nil {
 			return fmt.Errorf("insert records: %w", err)
 		}
 	}
@@ -157,7 +157,7 @@ func (s *Store) LiveRecord(ctx context.Context, orgID, moduleID, id crmd.ID) (*c
 
 // RecordsByID returns the records of a module of an org with the given ids, live or deleted, keyed by
 // id; ids that do not exist there are absent. With a transaction it reads inside it.
-func (s *Store) RecordsByID(ctx context.Context, tx *sql.Tx, orgID, moduleID crmd.ID, ids []crmd.ID) (map[crmd.ID]*crmd.Record, error) {
+func (s *Store) RecordsByID(ctx context.Context, tx *Tx, orgID, moduleID crmd.ID, ids []crmd.ID) (map[crmd.ID]*crmd.Record, error) {
 	out := make(map[crmd.ID]*crmd.Record, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -180,7 +180,7 @@ func (s *Store) RecordsByID(ctx context.Context, tx *sql.Tx, orgID, moduleID crm
 
 // LiveRecordNames returns the display names of those ids that are live records of the module in the
 // org; lookups use it to check their targets. With a transaction it reads inside it.
-func (s *Store) LiveRecordNames(ctx context.Context, tx *sql.Tx, orgID, moduleID crmd.ID, ids []crmd.ID) (map[crmd.ID]string, error) {
+func (s *Store) LiveRecordNames(ctx context.Context, tx *Tx, orgID, moduleID crmd.ID, ids []crmd.ID) (map[crmd.ID]string, error) {
 	out := make(map[crmd.ID]string, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -359,11 +359,11 @@ func (s *Store) ListRecords(ctx context.Context, q RecordQuery) ([]*crmd.Record,
 // UpdateRecords writes the mutable columns (owner, modifier, modification time, approval state,
 // display name, data) of recs inside tx, each scoped by its org and module. The statement is
 // prepared once for the batch.
-func (s *Store) UpdateRecords(ctx context.Context, tx *sql.Tx, recs []*crmd.Record) error {
+func (s *Store) UpdateRecords(ctx context.Context, tx *Tx, recs []*crmd.Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	st, err := tx.PrepareContext(ctx, s.Q(`UPDATE records SET owner_id = ?, modified_by = ?, modified_time = ?,
+	st, err := tx.q.PrepareContext(ctx, s.Q(`UPDATE records SET owner_id = ?, modified_by = ?, modified_time = ?,
 		approval_state = ?, display_name = ?, data = ? WHERE id = ? AND org_id = ? AND module_id = ? AND deleted_time IS NULL`))
 	if err != nil {
 		return fmt.Errorf("update records: %w", err)
@@ -385,12 +385,12 @@ func (s *Store) UpdateRecords(ctx context.Context, tx *sql.Tx, recs []*crmd.Reco
 // SoftDeleteRecords moves the live records among ids of a module of an org to the recycle bin
 // (deleted_time, deleted_by, and the mass delete job when jobID is not zero) inside tx, and returns
 // how many it moved. Records already deleted are left as they are.
-func (s *Store) SoftDeleteRecords(ctx context.Context, tx *sql.Tx, orgID, moduleID crmd.ID, ids []crmd.ID, by crmd.ID, jobID crmd.ID, at int64) (int64, error) {
+func (s *Store) SoftDeleteRecords(ctx context.Context, tx *Tx, orgID, moduleID crmd.ID, ids []crmd.ID, by crmd.ID, jobID crmd.ID, at int64) (int64, error) {
 	if len(ids) == 0 {
 		return 0, nil
 	}
 	args := append([]any{at, int64(by), recNullInt(int64(jobID)), int64(orgID), int64(moduleID)}, recIDArgs(ids)...)
-	res, err := tx.ExecContext(ctx, s.Q(`UPDATE records SET deleted_time = ?, deleted_by = ?, delete_job_id = ?
+	res, err := tx.q.ExecContext(ctx, s.Q(`UPDATE records SET deleted_time = ?, deleted_by = ?, delete_job_id = ?
 		WHERE org_id = ? AND module_id = ? AND deleted_time IS NULL AND id IN (`+recPlaceholders(len(ids))+`)`), args...)
 	if err != nil {
 		return 0, fmt.Errorf("soft delete records: %w", err)

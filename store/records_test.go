@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -62,7 +61,7 @@ func (f *recFixture) add(t testing.TB, org *crmd.Org, user *crmd.User, m *crmd.M
 	t.Helper()
 	ctx := context.Background()
 	var ids []crmd.ID
-	err := f.st.Tx(ctx, func(tx *sql.Tx) error {
+	err := f.st.Tx(ctx, func(tx *Tx) error {
 		first, err := f.st.AllocIDs(ctx, tx, org.ID, n)
 		if err != nil {
 			return err
@@ -281,7 +280,7 @@ func TestRecordsSoftDeleteAndDeletedList(t *testing.T) {
 	bIDs := f.add(t, f.orgB, f.userB, f.leadsB, 2, nil)
 	del := func(org, mod crmd.ID, at int64, ids ...crmd.ID) int64 {
 		var n int64
-		if err := f.st.Tx(ctx, func(tx *sql.Tx) error {
+		if err := f.st.Tx(ctx, func(tx *Tx) error {
 			var err error
 			n, err = f.st.SoftDeleteRecords(ctx, tx, org, mod, ids, f.userA.ID, 0, at)
 			return err
@@ -345,7 +344,7 @@ func TestRecordsUpdate(t *testing.T) {
 	recs, _ := f.st.RecordsByID(ctx, nil, f.orgA.ID, f.leadsA.ID, ids)
 	r := *recs[ids[0]]
 	r.Data, r.DisplayName, r.ModifiedTime, r.ApprovalState = []byte(`{"Last_Name":"New"}`), "New", 5, "approved"
-	if err := f.st.Tx(ctx, func(tx *sql.Tx) error { return f.st.UpdateRecords(ctx, tx, []*crmd.Record{&r}) }); err != nil {
+	if err := f.st.Tx(ctx, func(tx *Tx) error { return f.st.UpdateRecords(ctx, tx, []*crmd.Record{&r}) }); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := f.st.LiveRecord(ctx, f.orgA.ID, f.leadsA.ID, ids[0])
@@ -354,7 +353,7 @@ func TestRecordsUpdate(t *testing.T) {
 	}
 	// An update aimed at another org's module changes nothing and fails the transaction.
 	r.ModuleID, r.OrgID = f.leadsB.ID, f.orgB.ID
-	if err := f.st.Tx(ctx, func(tx *sql.Tx) error { return f.st.UpdateRecords(ctx, tx, []*crmd.Record{&r}) }); err == nil {
+	if err := f.st.Tx(ctx, func(tx *Tx) error { return f.st.UpdateRecords(ctx, tx, []*crmd.Record{&r}) }); err == nil {
 		t.Error("cross-org update succeeded")
 	}
 }
@@ -386,7 +385,7 @@ func TestRecordsSortFieldMissingValues(t *testing.T) {
 	ctx := context.Background()
 	docs := []string{`{"Last_Name":"a","S":"b"}`, `{"Last_Name":"b"}`, `{"Last_Name":"c","S":"B"}`, `{"Last_Name":"d","S":"a"}`}
 	var ids []crmd.ID
-	err := f.st.Tx(ctx, func(tx *sql.Tx) error {
+	err := f.st.Tx(ctx, func(tx *Tx) error {
 		first, err := f.st.AllocIDs(ctx, tx, f.orgA.ID, len(docs))
 		if err != nil {
 			return err

@@ -112,7 +112,7 @@ func (s *Store) CountBin(ctx context.Context, orgID, moduleID crmd.ID) (int, err
 
 // BinRecords returns those of ids that are in the org's recycle bin, keyed by id; with a transaction
 // it reads inside it, so that what a restore or purge decides on is what it changes.
-func (s *Store) BinRecords(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []crmd.ID) (map[crmd.ID]*crmd.Record, error) {
+func (s *Store) BinRecords(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID) (map[crmd.ID]*crmd.Record, error) {
 	out := make(map[crmd.ID]*crmd.Record, len(ids))
 	for start := 0; start < len(ids); start += binChunk {
 		part := ids[start:min(start+binChunk, len(ids))]
@@ -135,7 +135,7 @@ func (s *Store) BinRecords(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids [
 // BinIDs returns up to limit ids (in id order) of the org's recycle bin that satisfy where and, when
 // ownerID is not zero, are owned by ownerID. Batched restores and purges call it repeatedly: what they
 // processed has left the bin, so the next call returns the next batch.
-func (s *Store) BinIDs(ctx context.Context, tx *sql.Tx, orgID, ownerID crmd.ID, where []Predicate, limit int) ([]crmd.ID, error) {
+func (s *Store) BinIDs(ctx context.Context, tx *Tx, orgID, ownerID crmd.ID, where []Predicate, limit int) ([]crmd.ID, error) {
 	w, args := binWhere(orgID, nil, where)
 	if ownerID != 0 {
 		w += ` AND owner_id = ?`
@@ -166,12 +166,12 @@ func scanIDs(rows *sql.Rows) ([]crmd.ID, error) {
 // RestoreRecords brings those of ids that are in the org's recycle bin back to life inside tx: the
 // deletion columns are cleared and nothing else changes, so the record keeps its id, fields, owner,
 // times and (since their rows stayed) territories. It returns how many it restored.
-func (s *Store) RestoreRecords(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []crmd.ID) (int64, error) {
+func (s *Store) RestoreRecords(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID) (int64, error) {
 	var n int64
 	for start := 0; start < len(ids); start += binChunk {
 		part := ids[start:min(start+binChunk, len(ids))]
 		where, args := binWhere(orgID, part, nil)
-		res, err := tx.ExecContext(ctx, s.Q(`UPDATE records SET deleted_time = NULL, deleted_by = NULL, delete_job_id = NULL
+		res, err := tx.q.ExecContext(ctx, s.Q(`UPDATE records SET deleted_time = NULL, deleted_by = NULL, delete_job_id = NULL
 			WHERE `+where), args...)
 		if err != nil {
 			return 0, fmt.Errorf("restore records: %w", err)
@@ -187,7 +187,7 @@ func (s *Store) RestoreRecords(ctx context.Context, tx *sql.Tx, orgID crmd.ID, i
 // deletion facts and creator, as /deleted?type=permanent shows it), and its territory and read rows go.
 // It returns how many it purged. What is in the bin is decided by purgeIDs' own UPDATE, so a record
 // restored by a racing transaction is neither purged nor stripped of its territories.
-func (s *Store) PurgeRecords(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []crmd.ID, at int64) (int64, error) {
+func (s *Store) PurgeRecords(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID, at int64) (int64, error) {
 	var n int64
 	for start := 0; start < len(ids); start += binChunk {
 		k, err := s.purgeIDs(ctx, tx, orgID, ids[start:min(start+binChunk, len(ids))], at)
@@ -204,11 +204,11 @@ func (s *Store) PurgeRecords(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids
 // those lose their territory and read rows: on PostgreSQL a record found in the bin by an earlier
 // statement may have been restored since (the UPDATE then waits for the restore, re-reads the row and
 // skips it), and the restored record must keep its territories.
-func (s *Store) purgeIDs(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []crmd.ID, at int64) (int64, error) {
+func (s *Store) purgeIDs(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID, at int64) (int64, error) {
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	rows, err := tx.QueryContext(ctx, s.Q(`UPDATE records SET purged_time = ?, data = '{}', display_name = ''
+	rows, err := tx.q.QueryContext(ctx, s.Q(`UPDATE records SET purged_time = ?, data = '{}', display_name = ''
 		WHERE org_id = ? AND deleted_time IS NOT NULL AND purged_time IS NULL AND id IN (`+recPlaceholders(len(ids))+`)
 		RETURNING id`), append([]any{at, int64(orgID)}, recIDArgs(ids)...)...)
 	if err != nil {
@@ -223,12 +223,12 @@ func (s *Store) purgeIDs(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []c
 	}
 	in := recPlaceholders(len(purged))
 	idArgs := recIDArgs(purged)
-	if _, err := tx.ExecContext(ctx, s.Q(`DELETE FROM record_territories WHERE org_id = ? AND record_id IN (`+in+`)`),
+	if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM record_territories WHERE org_id = ? AND record_id IN (`+in+`)`),
 		append([]any{int64(orgID)}, idArgs...)...); err != nil {
 		return 0, fmt.Errorf("purge record territories: %w", err)
 	}
 	// record_reads has no org column; record ids are unique across orgs.
-	if _, err := tx.ExecContext(ctx, s.Q(`DELETE FROM record_reads WHERE record_id IN (`+in+`)`), idArgs...); err != nil {
+	if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM record_reads WHERE record_id IN (`+in+`)`), idArgs...); err != nil {
 		return 0, fmt.Errorf("purge record reads: %w", err)
 	}
 	return int64(len(purged)), nil
@@ -237,7 +237,7 @@ func (s *Store) purgeIDs(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []c
 // PurgeDueRecords purges, inside tx, up to limit recycle-bin records of any org deleted before before
 // (Unix ms), oldest deletion first, stamping them purged at at. It returns how many it purged; fewer
 // than limit means none is due any more. A record deleted at or after before is never touched.
-func (s *Store) PurgeDueRecords(ctx context.Context, tx *sql.Tx, before, at int64, limit int) (int, error) {
+func (s *Store) PurgeDueRecords(ctx context.Context, tx *Tx, before, at int64, limit int) (int, error) {
 	query := `SELECT org_id, id FROM records
 		WHERE deleted_time IS NOT NULL AND purged_time IS NULL AND deleted_time < ?
 		ORDER BY deleted_time, id LIMIT ?`
@@ -247,7 +247,7 @@ func (s *Store) PurgeDueRecords(ctx context.Context, tx *sql.Tx, before, at int6
 		// request, and a record skipped now is reconsidered at the next run if it is still due.
 		query += ` FOR UPDATE SKIP LOCKED`
 	}
-	rows, err := tx.QueryContext(ctx, s.Q(query), before, limit)
+	rows, err := tx.q.QueryContext(ctx, s.Q(query), before, limit)
 	if err != nil {
 		return 0, fmt.Errorf("due records: %w", err)
 	}
@@ -292,8 +292,8 @@ func (s *Store) PurgeDueRecords(ctx context.Context, tx *sql.Tx, before, at int6
 // DropPermanentRecords removes, inside tx, up to limit purged rows of any org purged before before
 // (Unix ms): their time as type=permanent in /deleted is over, and nothing else refers to them. It
 // returns how many it removed.
-func (s *Store) DropPermanentRecords(ctx context.Context, tx *sql.Tx, before int64, limit int) (int, error) {
-	res, err := tx.ExecContext(ctx, s.Q(`DELETE FROM records WHERE id IN (
+func (s *Store) DropPermanentRecords(ctx context.Context, tx *Tx, before int64, limit int) (int, error) {
+	res, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM records WHERE id IN (
 		SELECT id FROM records WHERE purged_time IS NOT NULL AND purged_time < ? ORDER BY purged_time LIMIT ?)`), before, limit)
 	if err != nil {
 		return 0, fmt.Errorf("drop permanent records: %w", err)

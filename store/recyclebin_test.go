@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"testing"
@@ -36,7 +35,7 @@ func (f *binFixture) add(t *testing.T, o *crmdtest.Org, m *crmd.Module, owner *c
 	t.Helper()
 	ctx := context.Background()
 	var ids []crmd.ID
-	err := f.st.Tx(ctx, func(tx *sql.Tx) error {
+	err := f.st.Tx(ctx, func(tx *store.Tx) error {
 		first, err := f.st.AllocIDs(ctx, tx, o.Org.ID, len(names))
 		if err != nil {
 			return err
@@ -59,7 +58,7 @@ func (f *binFixture) add(t *testing.T, o *crmdtest.Org, m *crmd.Module, owner *c
 func (f *binFixture) del(t *testing.T, o *crmdtest.Org, m *crmd.Module, by *crmd.User, at int64, ids ...crmd.ID) {
 	t.Helper()
 	ctx := context.Background()
-	err := f.st.Tx(ctx, func(tx *sql.Tx) error {
+	err := f.st.Tx(ctx, func(tx *store.Tx) error {
 		n, err := f.st.SoftDeleteRecords(ctx, tx, o.Org.ID, m.ID, ids, by.ID, 0, at)
 		if err == nil && n != int64(len(ids)) {
 			err = fmt.Errorf("deleted %d of %d", n, len(ids))
@@ -71,7 +70,7 @@ func (f *binFixture) del(t *testing.T, o *crmdtest.Org, m *crmd.Module, by *crmd
 	}
 }
 
-func (f *binFixture) tx(t *testing.T, fn func(tx *sql.Tx) error) {
+func (f *binFixture) tx(t *testing.T, fn func(tx *store.Tx) error) {
 	t.Helper()
 	if err := f.st.Tx(context.Background(), fn); err != nil {
 		t.Fatal(err)
@@ -151,7 +150,7 @@ func TestBinRestoreBringsBackTheSameRecordWithItsTerritories(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.tx(t, func(tx *sql.Tx) error {
+	f.tx(t, func(tx *store.Tx) error {
 		return f.st.AssignTerritories(ctx, tx, f.a.Org.ID, ids[0], []crmd.ID{root.ID}, f.a.Admin.ID, 50)
 	})
 	before, err := f.st.LiveRecord(ctx, f.a.Org.ID, f.leadsA.ID, ids[0])
@@ -162,7 +161,7 @@ func TestBinRestoreBringsBackTheSameRecordWithItsTerritories(t *testing.T) {
 	f.del(t, f.b, f.leadsB, f.b.Admin, 100, other...)
 
 	var n int64
-	f.tx(t, func(tx *sql.Tx) (err error) {
+	f.tx(t, func(tx *store.Tx) (err error) {
 		// ids[0] is restorable; the other org's record and an unknown id are not.
 		n, err = f.st.RestoreRecords(ctx, tx, f.a.Org.ID, []crmd.ID{ids[0], other[0], 42})
 		return err
@@ -195,7 +194,7 @@ func TestBinPurgeEmptiesTheRecordAndDropsItsTerritories(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.tx(t, func(tx *sql.Tx) error {
+	f.tx(t, func(tx *store.Tx) error {
 		if err := f.st.AssignTerritories(ctx, tx, f.a.Org.ID, ids[0], []crmd.ID{root.ID}, f.a.Admin.ID, 50); err != nil {
 			return err
 		}
@@ -203,7 +202,7 @@ func TestBinPurgeEmptiesTheRecordAndDropsItsTerritories(t *testing.T) {
 	})
 	f.del(t, f.a, f.leadsA, f.a.Admin, 100, ids[0], ids[1])
 	var n int64
-	f.tx(t, func(tx *sql.Tx) (err error) {
+	f.tx(t, func(tx *store.Tx) (err error) {
 		n, err = f.st.PurgeRecords(ctx, tx, f.a.Org.ID, []crmd.ID{ids[0], ids[2]}, 500)
 		return err
 	})
@@ -225,7 +224,7 @@ func TestBinPurgeEmptiesTheRecordAndDropsItsTerritories(t *testing.T) {
 		t.Errorf("bin holds %d, want 1", n)
 	}
 	// A purged record cannot be restored.
-	f.tx(t, func(tx *sql.Tx) (err error) {
+	f.tx(t, func(tx *store.Tx) (err error) {
 		n, err = f.st.RestoreRecords(ctx, tx, f.a.Org.ID, []crmd.ID{ids[0]})
 		return err
 	})
@@ -251,7 +250,7 @@ func TestBinPurgeDueTouchesOnlyDueRecordsInBatches(t *testing.T) {
 	total := 0
 	for {
 		var n int
-		f.tx(t, func(tx *sql.Tx) (err error) {
+		f.tx(t, func(tx *store.Tx) (err error) {
 			n, err = f.st.PurgeDueRecords(ctx, tx, 200, 999, 4)
 			return err
 		})
@@ -275,14 +274,14 @@ func TestBinPurgeDueTouchesOnlyDueRecordsInBatches(t *testing.T) {
 
 	// Purged rows are dropped once their permanent listing time is over, and only those.
 	var dropped int
-	f.tx(t, func(tx *sql.Tx) (err error) {
+	f.tx(t, func(tx *store.Tx) (err error) {
 		dropped, err = f.st.DropPermanentRecords(ctx, tx, 999, 100)
 		return err
 	})
 	if dropped != 0 {
 		t.Errorf("dropped %d rows purged at the cut-off", dropped)
 	}
-	f.tx(t, func(tx *sql.Tx) (err error) {
+	f.tx(t, func(tx *store.Tx) (err error) {
 		dropped, err = f.st.DropPermanentRecords(ctx, tx, 1000, 100)
 		return err
 	})

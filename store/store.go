@@ -303,11 +303,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if s.Dialect == Postgres {
 		// CREATE TABLE IF NOT EXISTS races with itself on PostgreSQL (a unique violation in pg_type),
 		// so it runs under the same transaction-scoped advisory lock as each migration.
-		err = s.Tx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLockKey); err != nil {
+		err = s.Tx(ctx, func(tx *Tx) error {
+			if _, err := tx.q.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLockKey); err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`)
+			_, err := tx.q.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`)
 			return err
 		})
 		if err != nil {
@@ -321,25 +321,25 @@ func (s *Store) Migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		err = s.Tx(ctx, func(tx *sql.Tx) error {
+		err = s.Tx(ctx, func(tx *Tx) error {
 			if s.Dialect == Postgres {
 				// Serialise migrators across processes: the second waits here, then sees the version
 				// recorded and skips it. The lock ends with the transaction.
-				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLockKey); err != nil {
+				if _, err := tx.q.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLockKey); err != nil {
 					return err
 				}
 			}
 			var n int
-			if err := tx.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), name).Scan(&n); err != nil {
+			if err := tx.q.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), name).Scan(&n); err != nil {
 				return err
 			}
 			if n > 0 {
 				return nil
 			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			if _, err := tx.q.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, s.Q(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`), name, s.NowMS())
+			_, err := tx.q.ExecContext(ctx, s.Q(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`), name, s.NowMS())
 			return err
 		})
 		if err != nil {
@@ -389,28 +389,36 @@ func (s *Store) Q(query string) string {
 	return b.String()
 }
 
+// Tx is a write transaction of the store. Services get one from Store.Tx and hand it to the store's
+// methods that take one, so that their reads and writes commit together; the SQL connection itself
+// never leaves the store.
+type Tx struct {
+	q *sql.Tx
+}
+
 // Tx runs fn in one write transaction: everything fn writes commits together or not at all.
-func (s *Store) Tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
-	tx, err := s.W.BeginTx(ctx, nil)
+func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	sqlTx, err := s.W.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
+	tx := &Tx{q: sqlTx}
 	defer func() {
 		if p := recover(); p != nil {
-			tx.Rollback()
+			sqlTx.Rollback()
 			panic(p)
 		}
 		if err != nil {
-			tx.Rollback()
+			sqlTx.Rollback()
 		}
 	}()
 	if err = fn(tx); err != nil {
 		return err
 	}
-	return tx.Commit()
+	return sqlTx.Commit()
 }
 
-// execer is what both *sql.DB and *sql.Tx offer.
+// execer is what both *sql.DB and *Tx offer.
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -424,9 +432,9 @@ const idScale = 1_000_000_000_000
 // AllocIDs reserves n consecutive ids in the org's sequence and returns the first. Callers inside a
 // transaction pass the tx, so a rolled-back request gives its ids back… never: ids are never reused,
 // and a rollback simply leaves a gap, as Zoho's do.
-func (s *Store) AllocIDs(ctx context.Context, tx *sql.Tx, orgID crmd.ID, n int) (crmd.ID, error) {
+func (s *Store) AllocIDs(ctx context.Context, tx *Tx, orgID crmd.ID, n int) (crmd.ID, error) {
 	var prefix, next int64
-	err := tx.QueryRowContext(ctx, s.Q(`UPDATE orgs SET next_seq = next_seq + ? WHERE id = ? RETURNING id_prefix, next_seq`), n, int64(orgID)).Scan(&prefix, &next)
+	err := tx.q.QueryRowContext(ctx, s.Q(`UPDATE orgs SET next_seq = next_seq + ? WHERE id = ? RETURNING id_prefix, next_seq`), n, int64(orgID)).Scan(&prefix, &next)
 	if err != nil {
 		return 0, fmt.Errorf("alloc ids: %w", err)
 	}

@@ -42,7 +42,7 @@ func nullString(p *string) any {
 }
 
 // RootTerritory returns the org's root territory, or ErrNotFound when it has not been created yet.
-func (s *Store) RootTerritory(ctx context.Context, tx *sql.Tx, orgID crmd.ID) (*crmd.Territory, error) {
+func (s *Store) RootTerritory(ctx context.Context, tx *Tx, orgID crmd.ID) (*crmd.Territory, error) {
 	return scanTerritory(s.recDB(tx).QueryRowContext(ctx, s.Q(`SELECT `+territoryCols+` FROM territories
 		WHERE org_id = ? AND reporting_to IS NULL`), int64(orgID)))
 }
@@ -58,20 +58,20 @@ func (s *Store) EnsureRootTerritory(ctx context.Context, orgID crmd.ID) (*crmd.T
 	if !errors.Is(err, ErrNotFound) {
 		return t, err
 	}
-	err = s.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.Tx(ctx, func(tx *Tx) error {
 		if _, err := s.RootTerritory(ctx, tx, orgID); !errors.Is(err, ErrNotFound) {
 			return err
 		}
 		var name string
 		var created int64
-		if err := tx.QueryRowContext(ctx, s.Q(`SELECT name, created_time FROM orgs WHERE id = ?`), int64(orgID)).Scan(&name, &created); err != nil {
+		if err := tx.q.QueryRowContext(ctx, s.Q(`SELECT name, created_time FROM orgs WHERE id = ?`), int64(orgID)).Scan(&name, &created); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return ErrNotFound
 			}
 			return err
 		}
 		var by int64
-		err := tx.QueryRowContext(ctx, s.Q(`SELECT u.id FROM users u JOIN profiles p ON p.id = u.profile_id
+		err := tx.q.QueryRowContext(ctx, s.Q(`SELECT u.id FROM users u JOIN profiles p ON p.id = u.profile_id
 			WHERE u.org_id = ? AND p.name = ? ORDER BY u.id LIMIT 1`), int64(orgID), crmd.ProfileAdministrator).Scan(&by)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -84,7 +84,7 @@ func (s *Store) EnsureRootTerritory(ctx context.Context, orgID crmd.ID) (*crmd.T
 		root := &crmd.Territory{ID: id, OrgID: orgID, Name: name, APIName: TerritoryAPIName(name), Description: &desc,
 			PermissionType: crmd.TerritoryReadWriteDelete, CreatedBy: crmd.ID(by), ModifiedBy: crmd.ID(by),
 			CreatedTime: created, ModifiedTime: created}
-		_, err = tx.ExecContext(ctx, s.Q(`INSERT INTO territories (`+territoryCols+`, name_lower)
+		_, err = tx.q.ExecContext(ctx, s.Q(`INSERT INTO territories (`+territoryCols+`, name_lower)
 			VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
 			int64(root.ID), int64(orgID), root.Name, root.APIName, desc, root.PermissionType,
 			by, created, by, created, strings.ToLower(root.Name))
@@ -126,13 +126,13 @@ func TerritoryAPIName(name string) string {
 
 // Territory returns one territory of an org (read inside tx when given), or ErrNotFound: a territory of
 // another org is not found either.
-func (s *Store) Territory(ctx context.Context, tx *sql.Tx, orgID, id crmd.ID) (*crmd.Territory, error) {
+func (s *Store) Territory(ctx context.Context, tx *Tx, orgID, id crmd.ID) (*crmd.Territory, error) {
 	return scanTerritory(s.recDB(tx).QueryRowContext(ctx, s.Q(`SELECT `+territoryCols+` FROM territories
 		WHERE org_id = ? AND id = ?`), int64(orgID), int64(id)))
 }
 
 // TerritoriesByID returns those of ids that are territories of the org, keyed by id.
-func (s *Store) TerritoriesByID(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []crmd.ID) (map[crmd.ID]*crmd.Territory, error) {
+func (s *Store) TerritoriesByID(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID) (map[crmd.ID]*crmd.Territory, error) {
 	out := make(map[crmd.ID]*crmd.Territory, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -191,7 +191,7 @@ func (s *Store) ListTerritories(ctx context.Context, q TerritoryQuery) ([]*crmd.
 
 // TerritoryNameTaken reports whether another territory of the org (any but except) has this name,
 // compared case-insensitively.
-func (s *Store) TerritoryNameTaken(ctx context.Context, tx *sql.Tx, orgID crmd.ID, name string, except crmd.ID) (bool, error) {
+func (s *Store) TerritoryNameTaken(ctx context.Context, tx *Tx, orgID crmd.ID, name string, except crmd.ID) (bool, error) {
 	var n int
 	err := s.recDB(tx).QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM territories WHERE org_id = ? AND name_lower = ? AND id <> ?`),
 		int64(orgID), strings.ToLower(name), int64(except)).Scan(&n)
@@ -202,18 +202,18 @@ func (s *Store) TerritoryNameTaken(ctx context.Context, tx *sql.Tx, orgID crmd.I
 // PostgreSQL locks until the transaction ends (on SQLite the write transaction already holds the only
 // write lock). Every hierarchy change calls it first, so that two racing re-parentings cannot together
 // build a cycle that neither would alone.
-func (s *Store) LockTerritories(ctx context.Context, tx *sql.Tx, orgID crmd.ID) error {
-	_, err := tx.ExecContext(ctx, s.Q(`UPDATE territories SET modified_time = modified_time WHERE org_id = ? AND reporting_to IS NULL`), int64(orgID))
+func (s *Store) LockTerritories(ctx context.Context, tx *Tx, orgID crmd.ID) error {
+	_, err := tx.q.ExecContext(ctx, s.Q(`UPDATE territories SET modified_time = modified_time WHERE org_id = ? AND reporting_to IS NULL`), int64(orgID))
 	return err
 }
 
 // InsertTerritory writes a new territory inside tx; its id must already be allocated (AllocIDs) and it
 // must report to a territory of the org. A taken name is ErrDuplicate.
-func (s *Store) InsertTerritory(ctx context.Context, tx *sql.Tx, t *crmd.Territory) error {
+func (s *Store) InsertTerritory(ctx context.Context, tx *Tx, t *crmd.Territory) error {
 	if t.ReportingTo == 0 {
 		return errors.New("insert territory: only the root reports to nobody")
 	}
-	_, err := tx.ExecContext(ctx, s.Q(`INSERT INTO territories (`+territoryCols+`, name_lower)
+	_, err := tx.q.ExecContext(ctx, s.Q(`INSERT INTO territories (`+territoryCols+`, name_lower)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		int64(t.ID), int64(t.OrgID), t.Name, t.APIName, nullString(t.Description), t.PermissionType,
 		recNullInt(int64(t.ManagerID)), int64(t.ReportingTo), int64(t.CreatedBy), t.CreatedTime,
@@ -230,8 +230,8 @@ func (s *Store) InsertTerritory(ctx context.Context, tx *sql.Tx, t *crmd.Territo
 // UpdateTerritory writes the mutable columns (name, api_name, description, permission type, manager,
 // parent, modifier and modification time) of t inside tx. A taken name is ErrDuplicate. The caller
 // checks that a new parent is not inside t's subtree (TerritoryAncestorOf).
-func (s *Store) UpdateTerritory(ctx context.Context, tx *sql.Tx, t *crmd.Territory) error {
-	res, err := tx.ExecContext(ctx, s.Q(`UPDATE territories SET name = ?, name_lower = ?, api_name = ?, description = ?,
+func (s *Store) UpdateTerritory(ctx context.Context, tx *Tx, t *crmd.Territory) error {
+	res, err := tx.q.ExecContext(ctx, s.Q(`UPDATE territories SET name = ?, name_lower = ?, api_name = ?, description = ?,
 		permission_type = ?, manager_id = ?, reporting_to = ?, modified_by = ?, modified_time = ? WHERE org_id = ? AND id = ?`),
 		t.Name, strings.ToLower(t.Name), t.APIName, nullString(t.Description), t.PermissionType,
 		recNullInt(int64(t.ManagerID)), recNullInt(int64(t.ReportingTo)), int64(t.ModifiedBy), t.ModifiedTime,
@@ -260,7 +260,7 @@ const subtreeCTE = `WITH RECURSIVE sub(id) AS (
 
 // SubtreeTerritoryIDs returns a territory and all its descendants in one recursive query, the
 // territory first and the rest in no particular order. A territory that is not the org's gives none.
-func (s *Store) SubtreeTerritoryIDs(ctx context.Context, tx *sql.Tx, orgID, id crmd.ID) ([]crmd.ID, error) {
+func (s *Store) SubtreeTerritoryIDs(ctx context.Context, tx *Tx, orgID, id crmd.ID) ([]crmd.ID, error) {
 	rows, err := s.recDB(tx).QueryContext(ctx, s.Q(subtreeCTE+` SELECT id FROM sub`), int64(orgID), int64(id), int64(orgID))
 	if err != nil {
 		return nil, fmt.Errorf("territory subtree: %w", err)
@@ -285,7 +285,7 @@ func (s *Store) SubtreeTerritoryIDs(ctx context.Context, tx *sql.Tx, orgID, id c
 // from node through reporting_to in one recursive query (as many steps as node is deep, whatever the
 // size of the tree). Moving a territory under node is a cycle exactly when the territory is an ancestor
 // of node.
-func (s *Store) TerritoryAncestorOf(ctx context.Context, tx *sql.Tx, orgID, ancestor, node crmd.ID) (bool, error) {
+func (s *Store) TerritoryAncestorOf(ctx context.Context, tx *Tx, orgID, ancestor, node crmd.ID) (bool, error) {
 	var n int
 	err := s.recDB(tx).QueryRowContext(ctx, s.Q(`WITH RECURSIVE up(id, parent) AS (
 			SELECT id, reporting_to FROM territories WHERE org_id = ? AND id = ?
@@ -339,7 +339,7 @@ func (s *Store) TerritoryRecordProbe(territoryIDs []crmd.ID) Predicate {
 
 // ChildTerritoryIDs returns the direct children of each of parents, keyed by parent (parents without
 // children are absent).
-func (s *Store) ChildTerritoryIDs(ctx context.Context, tx *sql.Tx, orgID crmd.ID, parents []crmd.ID) (map[crmd.ID][]crmd.ID, error) {
+func (s *Store) ChildTerritoryIDs(ctx context.Context, tx *Tx, orgID crmd.ID, parents []crmd.ID) (map[crmd.ID][]crmd.ID, error) {
 	out := map[crmd.ID][]crmd.ID{}
 	if len(parents) == 0 {
 		return out, nil
@@ -364,16 +364,16 @@ func (s *Store) ChildTerritoryIDs(ctx context.Context, tx *sql.Tx, orgID crmd.ID
 // DeleteTerritories deletes territories of the org inside tx, with their record assignments (the
 // records stay). The caller makes sure no other territory reports to them afterwards; the foreign key
 // on reporting_to refuses the statement otherwise.
-func (s *Store) DeleteTerritories(ctx context.Context, tx *sql.Tx, orgID crmd.ID, ids []crmd.ID) error {
+func (s *Store) DeleteTerritories(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	args := append([]any{int64(orgID)}, recIDArgs(ids)...)
 	in := recPlaceholders(len(ids))
-	if _, err := tx.ExecContext(ctx, s.Q(`DELETE FROM record_territories WHERE org_id = ? AND territory_id IN (`+in+`)`), args...); err != nil {
+	if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM record_territories WHERE org_id = ? AND territory_id IN (`+in+`)`), args...); err != nil {
 		return fmt.Errorf("delete territory assignments: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, s.Q(`DELETE FROM territories WHERE org_id = ? AND id IN (`+in+`)`), args...); err != nil {
+	if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM territories WHERE org_id = ? AND id IN (`+in+`)`), args...); err != nil {
 		return fmt.Errorf("delete territories: %w", err)
 	}
 	return nil
@@ -383,19 +383,19 @@ func (s *Store) DeleteTerritories(ctx context.Context, tx *sql.Tx, orgID crmd.ID
 // by at at) and the record assignments of from to to: a record already in to keeps its assignment to
 // to, the others move with their original assigner and time. from keeps nothing; the caller then
 // deletes it. The caller checks that to is not inside from's subtree.
-func (s *Store) TransferTerritory(ctx context.Context, tx *sql.Tx, orgID, from, to, by crmd.ID, at int64) error {
-	if _, err := tx.ExecContext(ctx, s.Q(`UPDATE territories SET reporting_to = ?, modified_by = ?, modified_time = ?
+func (s *Store) TransferTerritory(ctx context.Context, tx *Tx, orgID, from, to, by crmd.ID, at int64) error {
+	if _, err := tx.q.ExecContext(ctx, s.Q(`UPDATE territories SET reporting_to = ?, modified_by = ?, modified_time = ?
 		WHERE org_id = ? AND reporting_to = ?`), int64(to), int64(by), at, int64(orgID), int64(from)); err != nil {
 		return fmt.Errorf("transfer child territories: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, s.Q(`INSERT INTO record_territories (record_id, territory_id, org_id, assigned_by, assigned_time)
+	if _, err := tx.q.ExecContext(ctx, s.Q(`INSERT INTO record_territories (record_id, territory_id, org_id, assigned_by, assigned_time)
 		SELECT rt.record_id, ?, rt.org_id, rt.assigned_by, rt.assigned_time FROM record_territories rt
 		WHERE rt.org_id = ? AND rt.territory_id = ?
 		AND NOT EXISTS (SELECT 1 FROM record_territories x WHERE x.record_id = rt.record_id AND x.territory_id = ?)`),
 		int64(to), int64(orgID), int64(from), int64(to)); err != nil {
 		return fmt.Errorf("transfer territory assignments: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, s.Q(`DELETE FROM record_territories WHERE org_id = ? AND territory_id = ?`), int64(orgID), int64(from)); err != nil {
+	if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM record_territories WHERE org_id = ? AND territory_id = ?`), int64(orgID), int64(from)); err != nil {
 		return fmt.Errorf("transfer territory assignments: %w", err)
 	}
 	return nil
@@ -404,7 +404,7 @@ func (s *Store) TransferTerritory(ctx context.Context, tx *sql.Tx, orgID, from, 
 // RecordTerritories returns the territories of each of recordIDs (records of the org; live or
 // deleted), keyed by record, each record's in assignment order — one query for a whole page of records.
 // Records without territories are absent.
-func (s *Store) RecordTerritories(ctx context.Context, tx *sql.Tx, orgID crmd.ID, recordIDs []crmd.ID) (map[crmd.ID][]crmd.RecordTerritory, error) {
+func (s *Store) RecordTerritories(ctx context.Context, tx *Tx, orgID crmd.ID, recordIDs []crmd.ID) (map[crmd.ID][]crmd.RecordTerritory, error) {
 	out := map[crmd.ID][]crmd.RecordTerritory{}
 	if len(recordIDs) == 0 {
 		return out, nil
@@ -432,7 +432,7 @@ func (s *Store) RecordTerritories(ctx context.Context, tx *sql.Tx, orgID crmd.ID
 
 // AssignTerritories assigns territories to one record of the org inside tx. The caller has checked
 // that none is assigned yet.
-func (s *Store) AssignTerritories(ctx context.Context, tx *sql.Tx, orgID, recordID crmd.ID, territoryIDs []crmd.ID, by crmd.ID, at int64) error {
+func (s *Store) AssignTerritories(ctx context.Context, tx *Tx, orgID, recordID crmd.ID, territoryIDs []crmd.ID, by crmd.ID, at int64) error {
 	if len(territoryIDs) == 0 {
 		return nil
 	}
@@ -446,19 +446,19 @@ func (s *Store) AssignTerritories(ctx context.Context, tx *sql.Tx, orgID, record
 		b.WriteString("(?, ?, ?, ?, ?)")
 		args = append(args, int64(recordID), int64(tid), int64(orgID), int64(by), at)
 	}
-	if _, err := tx.ExecContext(ctx, s.Q(b.String()), args...); err != nil {
+	if _, err := tx.q.ExecContext(ctx, s.Q(b.String()), args...); err != nil {
 		return fmt.Errorf("assign territories: %w", err)
 	}
 	return nil
 }
 
 // RemoveTerritories removes territories from one record of the org inside tx.
-func (s *Store) RemoveTerritories(ctx context.Context, tx *sql.Tx, orgID, recordID crmd.ID, territoryIDs []crmd.ID) error {
+func (s *Store) RemoveTerritories(ctx context.Context, tx *Tx, orgID, recordID crmd.ID, territoryIDs []crmd.ID) error {
 	if len(territoryIDs) == 0 {
 		return nil
 	}
 	args := append([]any{int64(orgID), int64(recordID)}, recIDArgs(territoryIDs)...)
-	if _, err := tx.ExecContext(ctx, s.Q(`DELETE FROM record_territories WHERE org_id = ? AND record_id = ? AND territory_id IN (`+
+	if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM record_territories WHERE org_id = ? AND record_id = ? AND territory_id IN (`+
 		recPlaceholders(len(territoryIDs))+`)`), args...); err != nil {
 		return fmt.Errorf("remove territories: %w", err)
 	}
@@ -467,12 +467,12 @@ func (s *Store) RemoveTerritories(ctx context.Context, tx *sql.Tx, orgID, record
 
 // TouchRecords stamps live records of a module of the org as modified by by at at, inside tx: what a
 // change of their territories does to them.
-func (s *Store) TouchRecords(ctx context.Context, tx *sql.Tx, orgID, moduleID crmd.ID, ids []crmd.ID, by crmd.ID, at int64) error {
+func (s *Store) TouchRecords(ctx context.Context, tx *Tx, orgID, moduleID crmd.ID, ids []crmd.ID, by crmd.ID, at int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	args := append([]any{int64(by), at, int64(orgID), int64(moduleID)}, recIDArgs(ids)...)
-	if _, err := tx.ExecContext(ctx, s.Q(`UPDATE records SET modified_by = ?, modified_time = ?
+	if _, err := tx.q.ExecContext(ctx, s.Q(`UPDATE records SET modified_by = ?, modified_time = ?
 		WHERE org_id = ? AND module_id = ? AND deleted_time IS NULL AND id IN (`+recPlaceholders(len(ids))+`)`), args...); err != nil {
 		return fmt.Errorf("touch records: %w", err)
 	}

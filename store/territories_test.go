@@ -20,7 +20,7 @@ func terrTree(t testing.TB, st *Store, org *crmd.Org, by *crmd.User, parents []c
 	t.Helper()
 	ctx := context.Background()
 	var ids []crmd.ID
-	err := st.Tx(ctx, func(tx *sql.Tx) error {
+	err := st.Tx(ctx, func(tx *Tx) error {
 		first, err := st.AllocIDs(ctx, tx, org.ID, len(parents))
 		if err != nil {
 			return err
@@ -286,7 +286,7 @@ func TestTerritorySubtreeWide(t *testing.T) {
 	leads := f.add(t, f.orgA, f.userA, f.leadsA, 40, nil)
 	where := map[crmd.ID][]crmd.ID{} // territory → records
 	assign := func(rec crmd.ID, terrs ...crmd.ID) {
-		err := f.st.Tx(ctx, func(tx *sql.Tx) error {
+		err := f.st.Tx(ctx, func(tx *Tx) error {
 			return f.st.AssignTerritories(ctx, tx, f.orgA.ID, rec, terrs, f.userA.ID, 5)
 		})
 		if err != nil {
@@ -401,7 +401,7 @@ func TestTerritoryTransferDeleteAndAssignments(t *testing.T) {
 	a, b := ts[0], ts[1]
 	kids := terrTree(t, f.st, f.orgA, f.userA, []crmd.ID{a, a})
 	recs := f.add(t, f.orgA, f.userA, f.leadsA, 3, nil)
-	err := f.st.Tx(ctx, func(tx *sql.Tx) error {
+	err := f.st.Tx(ctx, func(tx *Tx) error {
 		if err := f.st.AssignTerritories(ctx, tx, f.orgA.ID, recs[0], []crmd.ID{a}, f.userA.ID, 10); err != nil {
 			return err
 		}
@@ -418,11 +418,11 @@ func TestTerritoryTransferDeleteAndAssignments(t *testing.T) {
 		t.Fatalf("record territories: %+v %v", got, err)
 	}
 	// Deleting a with its children in place is refused by the foreign key.
-	if err := f.st.Tx(ctx, func(tx *sql.Tx) error { return f.st.DeleteTerritories(ctx, tx, f.orgA.ID, []crmd.ID{a}) }); err == nil {
+	if err := f.st.Tx(ctx, func(tx *Tx) error { return f.st.DeleteTerritories(ctx, tx, f.orgA.ID, []crmd.ID{a}) }); err == nil {
 		t.Fatal("deleted a territory with children")
 	}
 	// Transfer a to b: children and records move (recs[1] keeps one row for b), then a goes.
-	err = f.st.Tx(ctx, func(tx *sql.Tx) error {
+	err = f.st.Tx(ctx, func(tx *Tx) error {
 		if err := f.st.TransferTerritory(ctx, tx, f.orgA.ID, a, b, f.userA.ID, 99); err != nil {
 			return err
 		}
@@ -446,7 +446,7 @@ func TestTerritoryTransferDeleteAndAssignments(t *testing.T) {
 		t.Fatalf("a still there: %v", err)
 	}
 	// Deleting a leaf drops its assignments, never the records.
-	if err := f.st.Tx(ctx, func(tx *sql.Tx) error { return f.st.DeleteTerritories(ctx, tx, f.orgA.ID, []crmd.ID{kids[0]}) }); err != nil {
+	if err := f.st.Tx(ctx, func(tx *Tx) error { return f.st.DeleteTerritories(ctx, tx, f.orgA.ID, []crmd.ID{kids[0]}) }); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = f.st.RecordTerritories(ctx, nil, f.orgA.ID, recs)
@@ -457,7 +457,7 @@ func TestTerritoryTransferDeleteAndAssignments(t *testing.T) {
 		t.Fatalf("record gone with its territory: %v", err)
 	}
 	// Removing, and the records' modification stamp.
-	err = f.st.Tx(ctx, func(tx *sql.Tx) error {
+	err = f.st.Tx(ctx, func(tx *Tx) error {
 		if err := f.st.RemoveTerritories(ctx, tx, f.orgA.ID, recs[1], []crmd.ID{b}); err != nil {
 			return err
 		}

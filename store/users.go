@@ -25,7 +25,7 @@ var ErrDuplicate = errors.New("store: duplicate")
 // CreateUser adds a user to an org.
 func (s *Store) CreateUser(ctx context.Context, orgID crmd.ID, n NewUser) (*crmd.User, error) {
 	var u *crmd.User
-	err := s.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		var err error
 		u, err = s.createUser(ctx, tx, orgID, n)
 		return err
@@ -33,12 +33,12 @@ func (s *Store) CreateUser(ctx context.Context, orgID crmd.ID, n NewUser) (*crmd
 	return u, err
 }
 
-func (s *Store) createUser(ctx context.Context, tx *sql.Tx, orgID crmd.ID, n NewUser) (*crmd.User, error) {
+func (s *Store) createUser(ctx context.Context, tx *Tx, orgID crmd.ID, n NewUser) (*crmd.User, error) {
 	email := strings.ToLower(strings.TrimSpace(n.Email))
 	// The count answers the common case before an id is spent; the UNIQUE (org_id, email) constraint
 	// decides a race (on PostgreSQL two transactions may both count zero), see the INSERT below.
 	var dup int
-	if err := tx.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM users WHERE org_id = ? AND email = ?`), int64(orgID), email).Scan(&dup); err != nil {
+	if err := tx.q.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM users WHERE org_id = ? AND email = ?`), int64(orgID), email).Scan(&dup); err != nil {
 		return nil, err
 	}
 	if dup > 0 {
@@ -60,10 +60,10 @@ func (s *Store) createUser(ctx context.Context, tx *sql.Tx, orgID crmd.ID, n New
 		}
 	}
 	var profileID, roleID int64
-	if err := tx.QueryRowContext(ctx, s.Q(`SELECT id FROM profiles WHERE org_id = ? AND name = ?`), int64(orgID), n.Profile).Scan(&profileID); err != nil {
+	if err := tx.q.QueryRowContext(ctx, s.Q(`SELECT id FROM profiles WHERE org_id = ? AND name = ?`), int64(orgID), n.Profile).Scan(&profileID); err != nil {
 		return nil, fmt.Errorf("profile %q: %w", n.Profile, err)
 	}
-	if err := tx.QueryRowContext(ctx, s.Q(`SELECT id FROM roles WHERE org_id = ? AND name = ?`), int64(orgID), n.Role).Scan(&roleID); err != nil {
+	if err := tx.q.QueryRowContext(ctx, s.Q(`SELECT id FROM roles WHERE org_id = ? AND name = ?`), int64(orgID), n.Role).Scan(&roleID); err != nil {
 		return nil, fmt.Errorf("role %q: %w", n.Role, err)
 	}
 	id, err := s.AllocIDs(ctx, tx, orgID, 1)
@@ -72,7 +72,7 @@ func (s *Store) createUser(ctx context.Context, tx *sql.Tx, orgID crmd.ID, n New
 	}
 	now := s.NowMS()
 	zuid := randomDigits(9)
-	_, err = tx.ExecContext(ctx, s.Q(`INSERT INTO users (id, org_id, email, first_name, last_name, profile_id, role_id, status, zuid, created_time, modified_time)
+	_, err = tx.q.ExecContext(ctx, s.Q(`INSERT INTO users (id, org_id, email, first_name, last_name, profile_id, role_id, status, zuid, created_time, modified_time)
 		VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`),
 		int64(id), int64(orgID), email, n.FirstName, n.LastName, profileID, roleID, zuid, now, now)
 	if err != nil {

@@ -74,12 +74,12 @@ func nameLower(v *crmd.View) any {
 // insertView writes v with ON CONFLICT DO NOTHING and reports whether a row was written; a conflict
 // (a user view name or system name already taken in the module) writes nothing and does not abort the
 // transaction, in SQLite as in PostgreSQL.
-func (s *Store) insertView(ctx context.Context, tx *sql.Tx, v *crmd.View) (bool, error) {
+func (s *Store) insertView(ctx context.Context, tx *Tx, v *crmd.View) (bool, error) {
 	var fav any
 	if v.Favorite != 0 {
 		fav = v.Favorite
 	}
-	res, err := tx.ExecContext(ctx, s.Q(`INSERT INTO custom_views (`+viewCols+`, name_lower)
+	res, err := tx.q.ExecContext(ctx, s.Q(`INSERT INTO custom_views (`+viewCols+`, name_lower)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
 		int64(v.ID), int64(v.OrgID), int64(v.ModuleID), v.Name, v.DisplayValue, nullStr(v.SystemName), nullBytes(v.Criteria),
 		fieldsJSON(v.Fields), nullStr(v.SortBy), nullStr(v.SortOrder), v.AccessType, recNullInt(int64(v.CreatedBy)),
@@ -134,9 +134,9 @@ func (s *Store) EnsureSystemViews(ctx context.Context, orgID, moduleID crmd.ID, 
 		return 0, nil
 	}
 	created := 0
-	err = s.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.Tx(ctx, func(tx *Tx) error {
 		created = 0
-		have, err := s.systemViewNames(ctx, tx, orgID, moduleID)
+		have, err := s.systemViewNames(ctx, tx.q, orgID, moduleID)
 		if err != nil {
 			return err
 		}
@@ -200,7 +200,7 @@ func (s *Store) CreateViews(ctx context.Context, orgID crmd.ID, vs []*crmd.View)
 	if len(vs) == 0 {
 		return added, nil
 	}
-	err := s.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		first, err := s.AllocIDs(ctx, tx, orgID, len(vs))
 		if err != nil {
 			return err
@@ -238,7 +238,7 @@ func (s *Store) CreateViews(ctx context.Context, orgID crmd.ID, vs []*crmd.View)
 // view and ErrDuplicate when another view of the module has the name. v replaces every changeable
 // column: to change some keys of the view as it is now, use PatchView.
 func (s *Store) UpdateView(ctx context.Context, v *crmd.View) error {
-	return s.Tx(ctx, func(tx *sql.Tx) error { return s.updateView(ctx, tx, v) })
+	return s.Tx(ctx, func(tx *Tx) error { return s.updateView(ctx, tx, v) })
 }
 
 // PatchView changes a user view of a module of an org in one transaction: it reads the view with its
@@ -252,8 +252,8 @@ func (s *Store) PatchView(ctx context.Context, orgID, moduleID, id crmd.ID, patc
 	if s.Dialect == Postgres {
 		lock = ` FOR UPDATE` // SQLite's write transaction already excludes every other writer
 	}
-	return s.Tx(ctx, func(tx *sql.Tx) error {
-		v, err := scanView(tx.QueryRowContext(ctx, s.Q(`SELECT `+viewCols+` FROM custom_views
+	return s.Tx(ctx, func(tx *Tx) error {
+		v, err := scanView(tx.q.QueryRowContext(ctx, s.Q(`SELECT `+viewCols+` FROM custom_views
 			WHERE id = ? AND org_id = ? AND module_id = ? AND system_name IS NULL`+lock), int64(id), int64(orgID), int64(moduleID)))
 		if err != nil {
 			return err
@@ -266,18 +266,18 @@ func (s *Store) PatchView(ctx context.Context, orgID, moduleID, id crmd.ID, patc
 	})
 }
 
-func (s *Store) updateView(ctx context.Context, tx *sql.Tx, v *crmd.View) error {
+func (s *Store) updateView(ctx context.Context, tx *Tx, v *crmd.View) error {
 	// The count answers the common case; UNIQUE (module_id, name_lower) decides a race (on PostgreSQL
 	// a racing rename may commit after the count), answered the same way below.
 	var n int
-	if err := tx.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM custom_views WHERE module_id = ? AND name_lower = ? AND id <> ?`),
+	if err := tx.q.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM custom_views WHERE module_id = ? AND name_lower = ? AND id <> ?`),
 		int64(v.ModuleID), strings.ToLower(v.Name), int64(v.ID)).Scan(&n); err != nil {
 		return err
 	}
 	if n > 0 {
 		return ErrDuplicate
 	}
-	res, err := tx.ExecContext(ctx, s.Q(`UPDATE custom_views SET name = ?, name_lower = ?, display_value = ?, criteria = ?,
+	res, err := tx.q.ExecContext(ctx, s.Q(`UPDATE custom_views SET name = ?, name_lower = ?, display_value = ?, criteria = ?,
 		fields = ?, sort_by = ?, sort_order = ?, access_type = ?, modified_by = ?, modified_time = ?
 		WHERE id = ? AND org_id = ? AND module_id = ? AND system_name IS NULL`),
 		v.Name, strings.ToLower(v.Name), v.DisplayValue, nullBytes(v.Criteria), fieldsJSON(v.Fields), nullStr(v.SortBy),

@@ -2,7 +2,6 @@ package territories
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 
@@ -150,7 +149,7 @@ func (s *Service) change(ctx context.Context, c *crmd.Caller, m *crmd.Module, pa
 	if len(recIDs) == 0 {
 		return out, nil
 	}
-	err := s.st.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.st.Tx(ctx, func(tx *store.Tx) error {
 		// The lock keeps a racing territory delete from removing a territory between the check and
 		// the insert below.
 		if err := s.st.LockTerritories(ctx, tx, c.Org.ID); err != nil {

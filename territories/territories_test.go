@@ -2,7 +2,6 @@ package territories_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"testing"
@@ -108,7 +107,7 @@ func TestSubtreeAndFilter(t *testing.T) {
 
 	// Filter as a records predicate: records in the chain's lower half and the branch.
 	var recs []crmd.ID
-	err = e.st.Tx(ctx, func(tx *sql.Tx) error {
+	err = e.st.Tx(ctx, func(tx *store.Tx) error {
 		first, err := e.st.AllocIDs(ctx, tx, e.a.Org.ID, 4)
 		if err != nil {
 			return err

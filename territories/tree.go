@@ -2,7 +2,6 @@ package territories
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -221,7 +220,7 @@ func (s *Service) Create(ctx context.Context, c *crmd.Caller, body map[string]an
 		drafts[i] = &ch
 		parents = append(parents, ch.parent)
 	}
-	err = s.st.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.st.Tx(ctx, func(tx *store.Tx) error {
 		if err := s.st.LockTerritories(ctx, tx, c.Org.ID); err != nil {
 			return err
 		}
@@ -312,7 +311,7 @@ func (s *Service) Update(ctx context.Context, c *crmd.Caller, pathID string, bod
 		}
 		drafts[i] = &draft{id: id, ch: ch}
 	}
-	err = s.st.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.st.Tx(ctx, func(tx *store.Tx) error {
 		if err := s.st.LockTerritories(ctx, tx, c.Org.ID); err != nil {
 			return err
 		}
@@ -352,7 +351,7 @@ func (s *Service) Update(ctx context.Context, c *crmd.Caller, pathID string, bod
 }
 
 // apply checks the changes of update item i against the database (inside tx) and applies them to t.
-func (s *Service) apply(ctx context.Context, tx *sql.Tx, c *crmd.Caller, t *crmd.Territory, i int, ch changes) (*crmd.Error, error) {
+func (s *Service) apply(ctx context.Context, tx *store.Tx, c *crmd.Caller, t *crmd.Territory, i int, ch changes) (*crmd.Error, error) {
 	if ch.name != nil {
 		taken, err := s.st.TerritoryNameTaken(ctx, tx, c.Org.ID, *ch.name, t.ID)
 		if err != nil {
@@ -436,7 +435,7 @@ func (s *Service) delete(ctx context.Context, c *crmd.Caller, ids []crmd.ID) ([]
 		return nil, err
 	}
 	out := make([]Outcome, len(ids))
-	err := s.st.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.st.Tx(ctx, func(tx *store.Tx) error {
 		if err := s.st.LockTerritories(ctx, tx, c.Org.ID); err != nil {
 			return err
 		}
@@ -532,7 +531,7 @@ func (s *Service) TransferAndDelete(ctx context.Context, c *crmd.Caller, pathID 
 		}
 		drafts[i] = d
 	}
-	err = s.st.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.st.Tx(ctx, func(tx *store.Tx) error {
 		if err := s.st.LockTerritories(ctx, tx, c.Org.ID); err != nil {
 			return err
 		}

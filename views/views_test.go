@@ -2,7 +2,6 @@ package views
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -61,7 +60,7 @@ func (f *fixture) insert(t *testing.T, m *crmd.Module, ls ...lead) []crmd.ID {
 	t.Helper()
 	ctx := context.Background()
 	var ids []crmd.ID
-	err := f.st.Tx(ctx, func(tx *sql.Tx) error {
+	err := f.st.Tx(ctx, func(tx *store.Tx) error {
 		first, err := f.st.AllocIDs(ctx, tx, m.OrgID, len(ls))
 		if err != nil {
 			return err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -267,7 +266,7 @@ func (s *seeder) run(ctx context.Context, count int, progress func(int)) (int, e
 // written: ids are never reused, so a batch that then fails leaves only a gap, and the writers do not
 // queue behind the org's counter row for the length of a whole batch.
 func (s *seeder) number(ctx context.Context, recs []crmd.Record) error {
-	return s.st.Tx(ctx, func(tx *sql.Tx) error {
+	return s.st.Tx(ctx, func(tx *store.Tx) error {
 		first, err := s.st.AllocIDs(ctx, tx, s.org.ID, len(recs))
 		if err != nil {
 			return err
@@ -399,7 +398,7 @@ func (l *lineWriter) flush() {
 
 // autonumber gives the records of a module with autonumber fields (Cases, Solutions) their numbers from
 // the module's counter, as the records service does for inserts through the API.
-func (s *seeder) autonumber(ctx context.Context, tx *sql.Tx, recs []crmd.Record) error {
+func (s *seeder) autonumber(ctx context.Context, tx *store.Tx, recs []crmd.Record) error {
 	autos := records.AutonumberFields(s.mod)
 	if len(autos) == 0 {
 		return nil
