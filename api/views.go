@@ -165,5 +165,5 @@ func (s *Server) viewFilter(ctx context.Context, c *crmd.Caller, m *crmd.Module,
 	if err != nil {
 		return nil, err
 	}
-	return &records.ViewFilter{Where: vs.Predicate(c, m, v), SortBy: v.SortBy, SortOrder: v.SortOrder}, nil
+	return &records.ViewFilter{View: vs.Filter(c, m, v), SortBy: v.SortBy, SortOrder: v.SortOrder}, nil
 }

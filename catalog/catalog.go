@@ -78,6 +78,22 @@ func NewCustomModule(apiName, moduleName, singular, plural string, extra []*crmd
 	return m
 }
 
+// Numbered returns a fresh copy of the standard module apiName outside any org, with the given module id
+// and its fields numbered firstFieldID, firstFieldID+1, …: a module for code that has no database to
+// take ids from (fuzzers, the tests of the criteria language). It panics on a name the catalog lacks.
+func Numbered(apiName string, moduleID, firstFieldID crmd.ID) *crmd.Module {
+	for _, m := range Standard() {
+		if m.APIName == apiName {
+			m.ID = moduleID
+			for i, f := range m.Fields {
+				f.ID = firstFieldID + crmd.ID(i)
+			}
+			return m
+		}
+	}
+	panic("catalog: no standard module " + apiName)
+}
+
 // reservedModuleNames are the words of Zoho's API paths that stand where a module name stands, or right
 // after one, lower-cased: /crm/{version}/settings/…, /users, /org, /actions/watch, /coql, /files, /upload,
 // and /{module}/search, /upsert, /deleted, /actions/…, plus "notifications", the name the official SDKs give

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crmd/crmd/crmdtest"
+	"github.com/crmd/crmd/catalog"
 
 	"github.com/crmd/crmd"
 )
@@ -69,7 +69,7 @@ func FuzzParse(f *testing.F) {
 	} {
 		f.Add(true, s)
 	}
-	leads := crmdtest.CatalogModule("Leads")
+	leads := catalog.Numbered("Leads", 7, 5000)
 	things := testModule()
 	db, rows := fuzzRows(f)
 	env := Env{Now: time.Date(2024, 5, 13, 8, 2, 33, 0, time.UTC), Loc: mustZone(f, "Asia/Kolkata"), UserID: 42}

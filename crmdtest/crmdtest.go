@@ -255,18 +255,7 @@ func IsID(v any) bool {
 
 // CatalogModule is the standard catalog's module named apiName with the ids an org's copy has (module 7,
 // fields 5000, 5001, …), for tests of code that takes module metadata without a database.
-func CatalogModule(apiName string) *crmd.Module {
-	for _, m := range catalog.Standard() {
-		if m.APIName == apiName {
-			m.ID = 7
-			for i, f := range m.Fields {
-				f.ID = crmd.ID(5000 + i)
-			}
-			return m
-		}
-	}
-	panic("crmdtest: no module " + apiName + " in the catalog")
-}
+func CatalogModule(apiName string) *crmd.Module { return catalog.Numbered(apiName, 7, 5000) }
 
 // LockedBuffer is a bytes.Buffer that many goroutines may write and read at once (a server's log, a
 // subprocess's output).

@@ -241,15 +241,14 @@ func parseTerritory(v any) (*Territory, error) {
 	return t, nil
 }
 
-// territoryWhere resolves a request's territory to the records predicate of the territory (∪ its
-// subtree with include_child), in the probe form that tests given records; an unknown territory is
-// errTerritoryID.
-func (s *Service) territoryWhere(ctx context.Context, orgID crmd.ID, t *Territory) (store.Predicate, error) {
-	p, err := s.terr.Probe(ctx, orgID, t.ID, t.IncludeChild)
+// territoryScope resolves a request's territory (∪ its subtree with include_child); an unknown
+// territory is errTerritoryID.
+func (s *Service) territoryScope(ctx context.Context, orgID crmd.ID, t *Territory) (*store.TerritoryScope, error) {
+	scope, err := s.terr.Scope(ctx, orgID, t.ID, t.IncludeChild)
 	if _, ok := crmd.AsError(err); ok {
-		return store.Predicate{}, errTerritoryID()
+		return nil, errTerritoryID()
 	}
-	return p, err
+	return scope, err
 }
 
 // Message of a successful per-id deletion (the plain DELETE says "record deleted").
@@ -259,10 +258,10 @@ const msgDeleted = "record is deleted"
 // the caller as deleted_by, and returns one outcome per id in order (D6). With a territory, ids of
 // records outside it (∪ its subtree with include_child) are INVALID_DATA and left alone (D12).
 func (s *Service) DeleteIDs(ctx context.Context, c *crmd.Caller, m *crmd.Module, ids []crmd.ID, t *Territory) ([]crmd.Outcome, error) {
-	var terrWhere store.Predicate
+	var scope *store.TerritoryScope
 	if t != nil {
 		var err error
-		if terrWhere, err = s.territoryWhere(ctx, c.Org.ID, t); err != nil {
+		if scope, err = s.territoryScope(ctx, c.Org.ID, t); err != nil {
 			return nil, err
 		}
 	}
@@ -280,7 +279,7 @@ func (s *Service) DeleteIDs(ctx context.Context, c *crmd.Caller, m *crmd.Module,
 		}
 		var inTerr map[crmd.ID]bool
 		if t != nil {
-			if inTerr, err = s.st.RecordsMatching(ctx, tx, ids, terrWhere); err != nil {
+			if inTerr, err = s.st.InTerritory(ctx, tx, ids, *scope); err != nil {
 				return err
 			}
 		}
@@ -343,14 +342,13 @@ func (s *Service) Schedule(ctx context.Context, c *crmd.Caller, m *crmd.Module, 
 		return 0, err
 	}
 	viewID, _ := crmd.ParseID(cvid)
-	where := []store.Predicate{view}
+	filter := store.RecordFilter{View: view}
 	if t != nil {
-		// The probe form tests each record the view selects, instead of listing the territory's records.
-		p, err := s.territoryWhere(ctx, c.Org.ID, t)
-		if err != nil {
+		// Beside the view the store probes each record the view selects, instead of listing the
+		// territory's records.
+		if filter.Territory, err = s.territoryScope(ctx, c.Org.ID, t); err != nil {
 			return 0, err
 		}
-		where = append(where, p)
 	}
 	var jobID crmd.ID
 	err = s.st.Tx(ctx, func(tx *store.Tx) error {
@@ -370,7 +368,7 @@ func (s *Service) Schedule(ctx context.Context, c *crmd.Caller, m *crmd.Module, 
 		if !ok {
 			return ErrAlreadyScheduled()
 		}
-		n, err := s.st.SnapshotJobItems(ctx, tx, id, c.Org.ID, m.ID, where, s.cfg.ViewLimit)
+		n, err := s.st.SnapshotJobItems(ctx, tx, id, c.Org.ID, m.ID, filter, s.cfg.ViewLimit)
 		if err != nil {
 			return err
 		}

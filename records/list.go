@@ -88,11 +88,11 @@ type listParams struct {
 	subtree  bool    // include_child=true: the territory's descendants too
 }
 
-// ViewFilter is what a custom view adds to GET /{module}?cvid=: the bound predicate selecting its
-// records and the view's own sort (SortBy an api name of the module, "" for none; SortOrder "asc",
+// ViewFilter is what a custom view adds to GET /{module}?cvid=: what it selects (which the store
+// compiles) and the view's own sort (SortBy an api name of the module, "" for none; SortOrder "asc",
 // "desc" or "").
 type ViewFilter struct {
-	Where     store.Predicate
+	View      *store.ViewFilter
 	SortBy    string
 	SortOrder string
 }
@@ -332,7 +332,7 @@ func (s *Service) List(ctx context.Context, c *crmd.Caller, m *crmd.Module, vers
 	if perr != nil {
 		return nil, perr
 	}
-	var viewWhere []store.Predicate
+	var viewFilter *store.ViewFilter
 	if p.cvid != 0 {
 		var resolve ViewResolver
 		for _, o := range opts {
@@ -348,7 +348,7 @@ func (s *Service) List(ctx context.Context, c *crmd.Caller, m *crmd.Module, vers
 			return nil, err
 		}
 		p.applyViewSort(m, version, q, f)
-		viewWhere = append(viewWhere, f.Where)
+		viewFilter = f.View
 	}
 	bind := p.bind(m.ID)
 	now := s.st.NowMS()
@@ -365,13 +365,13 @@ func (s *Service) List(ctx context.Context, c *crmd.Caller, m *crmd.Module, vers
 		OrgID: c.Org.ID, ModuleID: m.ID, Approval: p.approval, IDs: p.ids,
 		SortBy: p.sort.column, SortField: p.sort.field, Desc: p.desc,
 	}
-	rq.Where = append(rq.Where, viewWhere...)
+	rq.Filter.View = viewFilter
 	if p.terr != 0 {
-		where, err := s.territoryWhere(ctx, c, p.terr, p.subtree, len(viewWhere) > 0)
+		scope, err := s.territoryScope(ctx, c, p.terr, p.subtree)
 		if err != nil {
 			return nil, err
 		}
-		rq.Where = append(rq.Where, where)
+		rq.Filter.Territory = scope
 	}
 	page, offset, limit := p.page, (p.page-1)*p.perPage, p.perPage
 	if p.token != "" {

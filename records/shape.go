@@ -246,21 +246,15 @@ func parseTerritoryParams(q url.Values) (crmd.ID, bool, *crmd.Error) {
 	return id, sub, nil
 }
 
-// territoryWhere is the records predicate of territory_id (with include_child, of its subtree), from the
-// territory service: one SQL condition, the subtree resolved by the database — in its probe form when
-// a view already narrows the records. A territory that is not the caller's org's is INVALID_DATA
-// {"param_name":"territory_id"}.
-func (s *Service) territoryWhere(ctx context.Context, c *crmd.Caller, id crmd.ID, subtree, besideView bool) (store.Predicate, error) {
-	ts := territories.New(s.st)
-	filter := ts.Filter
-	if besideView {
-		filter = ts.Probe
-	}
-	p, err := filter(ctx, c.Org.ID, id, subtree)
+// territoryScope is the record filter of territory_id (with include_child, of its subtree), from the
+// territory service. A territory that is not the caller's org's is INVALID_DATA {"param_name":
+// "territory_id"}.
+func (s *Service) territoryScope(ctx context.Context, c *crmd.Caller, id crmd.ID, subtree bool) (*store.TerritoryScope, error) {
+	scope, err := territories.New(s.st).Scope(ctx, c.Org.ID, id, subtree)
 	if _, unknown := crmd.AsError(err); unknown {
-		return store.Predicate{}, crmd.ErrInvalidParam("territory_id")
+		return nil, crmd.ErrInvalidParam("territory_id")
 	}
-	return p, err
+	return scope, err
 }
 
 // loadTerritories loads, with one query for all of recs, the territories of the records when the view

@@ -52,32 +52,27 @@ var comparators = map[string][]string{
 // negations maps each negated comparator to its positive form.
 var negations = map[string]string{"not_equal": "equal", "not_in": "in", "not_contains": "contains", "not_between": "between"}
 
-// filterParser turns a decoded filter into one SQL predicate over the records table, binding every value.
+// filterParser turns a decoded filter into a store.BinFilter, which the store compiles.
 type filterParser struct {
 	mods   []*crmd.Module
 	param  bool // the filter came in the query string: errors also name the parameter
 	leaves int
-	sql    strings.Builder
-	args   []any
 }
 
-// parseFilter compiles raw (a decoded JSON object) rooted at path ("$.filters" in a body, "$" in the
-// query string) against the org's modules.
-func parseFilter(raw any, mods []*crmd.Module, path string, param bool) (store.Predicate, error) {
+// parseFilter reads raw (a decoded JSON object) rooted at path ("$.filters" in a body, "$" in the query
+// string) against the org's modules.
+func parseFilter(raw any, mods []*crmd.Module, path string, param bool) (*store.BinFilter, error) {
 	p := &filterParser{mods: mods, param: param}
-	if err := p.node(raw, path, 1); err != nil {
-		return store.Predicate{}, err
-	}
-	return store.Predicate{SQL: p.sql.String(), Args: p.args}, nil
+	return p.node(raw, path, 1)
 }
 
 // parseFilterParam reads the URL-encoded JSON of a filters query parameter.
-func parseFilterParam(raw string, mods []*crmd.Module) (store.Predicate, error) {
+func parseFilterParam(raw string, mods []*crmd.Module) (*store.BinFilter, error) {
 	dec := json.NewDecoder(strings.NewReader(raw))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil || dec.More() {
-		return store.Predicate{}, crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"param_name": "filters"})
+		return nil, crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"param_name": "filters"})
 	}
 	return parseFilter(v, mods, "$", true)
 }
@@ -101,10 +96,10 @@ func (p *filterParser) limit(n int, apiName, path string) *crmd.Error {
 	return p.err("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": n, "api_name": apiName, "json_path": path})
 }
 
-func (p *filterParser) node(raw any, path string, depth int) error {
+func (p *filterParser) node(raw any, path string, depth int) (*store.BinFilter, error) {
 	obj, ok := raw.(map[string]any)
 	if !ok {
-		return p.err("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"api_name": "filters", "json_path": path, "expected_data_type": "jsonobject"})
+		return nil, p.err("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"api_name": "filters", "json_path": path, "expected_data_type": "jsonobject"})
 	}
 	_, hasGroup := obj["group"]
 	_, hasOp := obj["group_operator"]
@@ -114,60 +109,58 @@ func (p *filterParser) node(raw any, path string, depth int) error {
 	return p.leaf(obj, path)
 }
 
-func (p *filterParser) group(obj map[string]any, path string, depth int) error {
+func (p *filterParser) group(obj map[string]any, path string, depth int) (*store.BinFilter, error) {
 	if depth > maxDepth {
-		return p.limit(maxDepth, "group", path)
+		return nil, p.limit(maxDepth, "group", path)
 	}
 	rawOp, ok := obj["group_operator"]
 	if !ok || rawOp == nil {
-		return p.mandatory("group_operator", path+".group_operator")
+		return nil, p.mandatory("group_operator", path+".group_operator")
 	}
 	op, _ := rawOp.(string)
 	op = strings.ToLower(op)
-	if op != "and" && op != "or" {
+	if op != store.BinAnd && op != store.BinOr {
 		e := p.invalid("group_operator", path+".group_operator")
 		e.Details["supported_values"] = []string{"AND", "OR"}
-		return e
+		return nil, e
 	}
 	rawMembers, ok := obj["group"]
 	if !ok || rawMembers == nil {
-		return p.mandatory("group", path+".group")
+		return nil, p.mandatory("group", path+".group")
 	}
 	members, ok := rawMembers.([]any)
 	if !ok {
 		e := p.invalid("group", path+".group")
 		e.Details["expected_data_type"] = "jsonarray"
-		return e
+		return nil, e
 	}
 	if len(members) < 2 {
 		e := p.invalid("group", path+".group")
 		e.Details["minimum_length"] = 2
-		return e
+		return nil, e
 	}
 	if len(members) > maxGroupMembers {
-		return p.limit(maxGroupMembers, "group", path+".group")
+		return nil, p.limit(maxGroupMembers, "group", path+".group")
 	}
-	p.sql.WriteString("(")
+	g := &store.BinFilter{Group: op}
 	for i, m := range members {
-		if i > 0 {
-			p.sql.WriteString(" " + strings.ToUpper(op) + " ")
+		f, err := p.node(m, path+".group["+strconv.Itoa(i)+"]", depth+1)
+		if err != nil {
+			return nil, err
 		}
-		if err := p.node(m, path+".group["+strconv.Itoa(i)+"]", depth+1); err != nil {
-			return err
-		}
+		g.Members = append(g.Members, f)
 	}
-	p.sql.WriteString(")")
-	return nil
+	return g, nil
 }
 
-func (p *filterParser) leaf(obj map[string]any, path string) error {
+func (p *filterParser) leaf(obj map[string]any, path string) (*store.BinFilter, error) {
 	p.leaves++
 	if p.leaves > maxLeaves {
-		return p.limit(maxLeaves, "filters", path)
+		return nil, p.limit(maxLeaves, "filters", path)
 	}
 	rawField, ok := obj["field"]
 	if !ok || rawField == nil {
-		return p.mandatory("field", path+".field")
+		return nil, p.mandatory("field", path+".field")
 	}
 	field, _ := rawField.(string)
 	if m, ok := rawField.(map[string]any); ok {
@@ -176,11 +169,11 @@ func (p *filterParser) leaf(obj map[string]any, path string) error {
 	if comparators[field] == nil {
 		e := p.invalid("field", path+".field")
 		e.Details["supported_values"] = filterFields
-		return e
+		return nil, e
 	}
 	rawCmp, ok := obj["comparator"]
 	if !ok || rawCmp == nil {
-		return p.mandatory("comparator", path+".comparator")
+		return nil, p.mandatory("comparator", path+".comparator")
 	}
 	cmp, _ := rawCmp.(string)
 	cmp = strings.ToLower(cmp)
@@ -191,33 +184,32 @@ func (p *filterParser) leaf(obj map[string]any, path string) error {
 	if !allowed {
 		e := p.invalid("comparator", path+".comparator")
 		e.Details["supported_values"] = comparators[field]
-		return e
+		return nil, e
 	}
 	value, ok := obj["value"]
 	if !ok || value == nil {
-		return p.mandatory("value", path+".value")
+		return nil, p.mandatory("value", path+".value")
 	}
 	pos, neg := cmp, false
 	if pc, ok := negations[cmp]; ok {
 		pos, neg = pc, true
 	}
-	if neg {
-		p.sql.WriteString("NOT ")
-	}
-	p.sql.WriteString("(")
+	f := &store.BinFilter{Not: neg, Field: field}
 	var err error
 	switch field {
 	case "display_name":
-		err = p.displayName(pos, value, path+".value")
+		err = p.displayName(f, pos, value, path+".value")
 	case "module":
-		err = p.ids("module", "module_id", pos, value, path+".value", p.moduleID)
+		f.IDs, err = p.ids("module", pos, value, path+".value", p.moduleID)
 	case "deleted_by":
-		err = p.ids("deleted_by", "deleted_by", pos, value, path+".value", userID)
+		f.IDs, err = p.ids("deleted_by", pos, value, path+".value", userID)
 	case "deleted_time":
-		err = p.deletedTime(pos, value, path+".value")
+		err = p.deletedTime(f, pos, value, path+".value")
 	}
-	p.sql.WriteString(")")
-	return err
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 // list returns value as a list when the comparator takes one (in; equal also takes an array, meaning
@@ -241,31 +233,12 @@ func (p *filterParser) list(cmp string, value any, apiName, path string) ([]any,
 	return arr, nil
 }
 
-// asciiLower lower-cases A–Z only, as SQLite's lower() does, so that the Go side and SQL agree.
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}
-
-// likeEscape escapes LIKE's wildcards and the escape character itself, so that contains, starts_with
-// and ends_with take their value literally.
-func likeEscape(s string) string {
-	r := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
-	return r.Replace(s)
-}
-
-func (p *filterParser) displayName(cmp string, value any, path string) error {
+func (p *filterParser) displayName(f *store.BinFilter, cmp string, value any, path string) error {
 	vals, err := p.list(cmp, value, "display_name", path)
 	if err != nil {
 		return err
 	}
-	strs := make([]string, len(vals))
-	for i, v := range vals {
+	for _, v := range vals {
 		s, ok := v.(string)
 		// NUL cannot be a PostgreSQL text parameter (it failed there with a 500) and no name holds one.
 		if !ok || s == "" || len(s) > 2000 || strings.ContainsRune(s, 0) {
@@ -273,45 +246,35 @@ func (p *filterParser) displayName(cmp string, value any, path string) error {
 			e.Details["expected_data_type"] = "string"
 			return e
 		}
-		strs[i] = asciiLower(s)
+		f.Values = append(f.Values, s)
 	}
+	f.Match = store.BinEqual
 	switch cmp {
-	case "equal", "in":
-		p.sql.WriteString("lower(display_name) IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(strs)), ", ") + ")")
-		for _, s := range strs {
-			p.args = append(p.args, s)
-		}
-	default:
-		pattern := likeEscape(strs[0])
-		switch cmp {
-		case "contains":
-			pattern = "%" + pattern + "%"
-		case "starts_with":
-			pattern += "%"
-		case "ends_with":
-			pattern = "%" + pattern
-		}
-		p.sql.WriteString("lower(display_name) LIKE ? ESCAPE '!'")
-		p.args = append(p.args, pattern)
+	case "contains":
+		f.Match = store.BinContains
+	case "starts_with":
+		f.Match = store.BinStartsWith
+	case "ends_with":
+		f.Match = store.BinEndsWith
 	}
 	return nil
 }
 
-// ids writes column IN (…) for the ids resolve finds in value; apiName is the filter field errors name.
-func (p *filterParser) ids(apiName, column, cmp string, value any, path string, resolve func(any) (crmd.ID, bool)) error {
+// ids reads the ids resolve finds in value; apiName is the filter field errors name.
+func (p *filterParser) ids(apiName, cmp string, value any, path string, resolve func(any) (crmd.ID, bool)) ([]crmd.ID, error) {
 	vals, err := p.list(cmp, value, apiName, path)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	p.sql.WriteString(column + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ") + ")")
+	out := make([]crmd.ID, 0, len(vals))
 	for _, v := range vals {
 		id, ok := resolve(v)
 		if !ok {
-			return p.invalid(apiName, path)
+			return nil, p.invalid(apiName, path)
 		}
-		p.args = append(p.args, int64(id))
+		out = append(out, id)
 	}
-	return nil
+	return out, nil
 }
 
 // moduleID resolves a module given by api name (any case), {"api_name"} or {"id"} among the org's
@@ -353,8 +316,9 @@ func userID(v any) (crmd.ID, bool) {
 	return 0, false
 }
 
-// deletedTime writes a comparison of deleted_time (Unix ms) with the second(s) value names.
-func (p *filterParser) deletedTime(cmp string, value any, path string) error {
+// deletedTime bounds deleted_time (Unix ms) by the second(s) value names: a value stands for its whole
+// second.
+func (p *filterParser) deletedTime(f *store.BinFilter, cmp string, value any, path string) error {
 	bad := func() error {
 		e := p.invalid("deleted_time", path)
 		e.Details["expected_data_type"] = "datetime"
@@ -379,8 +343,7 @@ func (p *filterParser) deletedTime(cmp string, value any, path string) error {
 		if !ok1 || !ok2 {
 			return bad()
 		}
-		p.sql.WriteString("deleted_time >= ? AND deleted_time < ?")
-		p.args = append(p.args, lo, hi)
+		f.From, f.To = &lo, &hi
 		return nil
 	}
 	lo, hi, ok := second(value)
@@ -389,20 +352,15 @@ func (p *filterParser) deletedTime(cmp string, value any, path string) error {
 	}
 	switch cmp {
 	case "equal":
-		p.sql.WriteString("deleted_time >= ? AND deleted_time < ?")
-		p.args = append(p.args, lo, hi)
+		f.From, f.To = &lo, &hi
 	case "less_than":
-		p.sql.WriteString("deleted_time < ?")
-		p.args = append(p.args, lo)
+		f.To = &lo
 	case "less_equal":
-		p.sql.WriteString("deleted_time < ?")
-		p.args = append(p.args, hi)
+		f.To = &hi
 	case "greater_than":
-		p.sql.WriteString("deleted_time >= ?")
-		p.args = append(p.args, hi)
+		f.From = &hi
 	case "greater_equal":
-		p.sql.WriteString("deleted_time >= ?")
-		p.args = append(p.args, lo)
+		f.From = &lo
 	}
 	return nil
 }

@@ -175,11 +175,11 @@ func (s *Service) List(ctx context.Context, c *crmd.Caller, q url.Values) (*Page
 		return nil, err
 	}
 	if v, ok := crmd.QueryParam(q, "filters"); ok {
-		pred, err := parseFilterParam(v, mods)
+		f, err := parseFilterParam(v, mods)
 		if err != nil {
 			return nil, err
 		}
-		bq.Where = []store.Predicate{pred}
+		bq.Filter = f
 	}
 	page, perPage, perr := crmd.PageParams(q, MaxPerPage)
 	if perr != nil {
@@ -313,19 +313,17 @@ func (s *Service) Restore(ctx context.Context, c *crmd.Caller, body map[string]a
 		outs, err := s.restoreIDs(ctx, c, ids)
 		return &Result{Outcomes: outs}, err
 	}
-	var where []store.Predicate
+	var filter *store.BinFilter
 	if hasFilters {
 		mods, err := s.st.Modules(ctx, c.Org.ID)
 		if err != nil {
 			return nil, err
 		}
-		pred, err := parseFilter(rawFilters, mods, "$.filters", false)
-		if err != nil {
+		if filter, err = parseFilter(rawFilters, mods, "$.filters", false); err != nil {
 			return nil, err
 		}
-		where = []store.Predicate{pred}
 	}
-	if err := s.batched(ctx, c, where, s.st.RestoreRecords); err != nil {
+	if err := s.batched(ctx, c, filter, s.st.RestoreRecords); err != nil {
 		return nil, err
 	}
 	return s.scheduled(ctx, c, MsgRestoreSchedule)
@@ -418,13 +416,13 @@ func (s *Service) perID(ctx context.Context, c *crmd.Caller, ids []crmd.ID, msg 
 	return outs, nil
 }
 
-// batched applies change to every record of the caller's reach in the bin that satisfies where, in
-// batches of batchSize records, one transaction each.
-func (s *Service) batched(ctx context.Context, c *crmd.Caller, where []store.Predicate, change func(ctx context.Context, tx *store.Tx, orgID crmd.ID, ids []crmd.ID) (int64, error)) error {
+// batched applies change to every record of the caller's reach in the bin that satisfies filter (nil:
+// every one), in batches of batchSize records, one transaction each.
+func (s *Service) batched(ctx context.Context, c *crmd.Caller, filter *store.BinFilter, change func(ctx context.Context, tx *store.Tx, orgID crmd.ID, ids []crmd.ID) (int64, error)) error {
 	for {
 		n := 0
 		err := s.st.Tx(ctx, func(tx *store.Tx) error {
-			ids, err := s.st.BinIDs(ctx, tx, c.Org.ID, ownerScope(c), where, batchSize)
+			ids, err := s.st.BinIDs(ctx, tx, c.Org.ID, ownerScope(c), filter, batchSize)
 			if err != nil {
 				return err
 			}
@@ -487,11 +485,11 @@ func (s *Service) Delete(ctx context.Context, c *crmd.Caller, q url.Values) (*Re
 		if err != nil {
 			return nil, err
 		}
-		pred, err := parseFilterParam(rawFilters, mods)
+		filter, err := parseFilterParam(rawFilters, mods)
 		if err != nil {
 			return nil, err
 		}
-		if err := s.batched(ctx, c, []store.Predicate{pred}, s.purge); err != nil {
+		if err := s.batched(ctx, c, filter, s.purge); err != nil {
 			return nil, err
 		}
 		return s.scheduled(ctx, c, MsgDeleteSchedule)

@@ -41,3 +41,40 @@ func (s *Store) RecordRefs(ctx context.Context, orgID, moduleID crmd.ID, limit i
 	}
 	return out, rows.Err()
 }
+
+// RecordTime is a record's id and creation time (Unix ms).
+type RecordTime struct {
+	ID          crmd.ID
+	CreatedTime int64
+}
+
+// LiveRecordTimes returns every live record of a module of an org with its creation time, oldest first
+// (the id breaks ties): what crmd bench plans its Created_Time views from.
+func (s *Store) LiveRecordTimes(ctx context.Context, orgID, moduleID crmd.ID) ([]RecordTime, error) {
+	rows, err := s.R.QueryContext(ctx, s.Q(`SELECT id, created_time FROM records WHERE org_id = ? AND module_id = ?
+		AND deleted_time IS NULL ORDER BY created_time, id`), int64(orgID), int64(moduleID))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RecordTime
+	for rows.Next() {
+		var id int64
+		var r RecordTime
+		if err := rows.Scan(&id, &r.CreatedTime); err != nil {
+			return nil, err
+		}
+		r.ID = crmd.ID(id)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Engine names the database engine the store runs on, for people and reports: "SQLite" or
+// "PostgreSQL".
+func (s *Store) Engine() string {
+	if s.Dialect == Postgres {
+		return "PostgreSQL"
+	}
+	return "SQLite"
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/crmd/crmd"
 
@@ -71,3 +72,69 @@ func (s *Store) FinishBulk(ctx context.Context, orgID crmd.ID) error {
 	}
 	return nil
 }
+
+// BulkLoad is a bulk load in progress (crmd seed): StartBulk tunes the store for it, CopyRecords writes
+// its batches, Committed follows each committed batch, Close undoes the tuning. Call FinishBulk at the
+// end of a load that succeeded.
+type BulkLoad struct {
+	// Writers is how many CopyRecords may usefully run at once: several on PostgreSQL (each on a
+	// connection of its own, so that several server backends parse and index rows at once), one on
+	// SQLite, which has one writer.
+	Writers int
+
+	ckpt  chan struct{} // wakes the checkpoint goroutine (SQLite); nil when there is none
+	close func()
+}
+
+// StartBulk tunes the store's one write connection for a bulk load of at most writers concurrent
+// batches. Besides the inserts themselves, the WAL checkpoint SQLite runs after each commit on the
+// committing connection dominates a seed (statement journals already stay in memory: the store sets
+// temp_store). The automatic checkpoint is turned off on the write connection and a goroutine runs
+// PASSIVE checkpoints on a read connection instead, on the other core, while the next batch is written
+// (Committed asks for one). A PASSIVE checkpoint never blocks writers or readers, so a server on the
+// same database is unaffected.
+func (s *Store) StartBulk(ctx context.Context, writers int) *BulkLoad {
+	if s.Dialect == Postgres {
+		return &BulkLoad{Writers: max(1, writers), close: func() {}}
+	}
+	b := &BulkLoad{Writers: 1, close: func() {}}
+	var autoCheckpoint int
+	if err := s.W.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&autoCheckpoint); err != nil {
+		return b
+	}
+	if _, err := s.W.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
+		return b
+	}
+	ckpt := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range ckpt {
+			// Errors (SQLITE_BUSY while another process checkpoints) only delay the checkpoint.
+			s.R.ExecContext(context.WithoutCancel(ctx), `PRAGMA wal_checkpoint(PASSIVE)`)
+		}
+	}()
+	b.ckpt = ckpt
+	b.close = func() {
+		close(ckpt)
+		<-done
+		bg := context.WithoutCancel(ctx)
+		s.W.ExecContext(bg, `PRAGMA wal_autocheckpoint = `+strconv.Itoa(autoCheckpoint))
+		s.R.ExecContext(bg, `PRAGMA wal_checkpoint(PASSIVE)`)
+	}
+	return b
+}
+
+// Committed asks for a checkpoint after a batch committed, unless one is already pending.
+func (b *BulkLoad) Committed() {
+	if b.ckpt == nil {
+		return
+	}
+	select {
+	case b.ckpt <- struct{}{}:
+	default:
+	}
+}
+
+// Close ends the tuning of StartBulk (once every batch has returned).
+func (b *BulkLoad) Close() { b.close() }

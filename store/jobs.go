@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/crmd/crmd"
 )
@@ -52,23 +53,24 @@ func (s *Store) InsertMassDeleteJob(ctx context.Context, tx *Tx, j *crmd.Job) (b
 	return n == 1, err
 }
 
-// SnapshotJobItems copies, inside tx, the ids of the live records of a module of an org that satisfy
-// every predicate of where (approved or not) into the job's items, in id order with seq 0, 1, …, and
-// returns how many it copied. It copies at most limit+1 rows, so that a caller enforcing limit learns
-// that the selection is too large without copying all of it. One INSERT … SELECT: the ids never leave
-// the database.
-func (s *Store) SnapshotJobItems(ctx context.Context, tx *Tx, jobID, orgID, moduleID crmd.ID, where []Predicate, limit int) (int64, error) {
-	q := `INSERT INTO mass_delete_job_items (job_id, seq, record_id)
-		SELECT CAST(? AS BIGINT), ROW_NUMBER() OVER (ORDER BY records.id) - 1, records.id FROM records
-		WHERE records.org_id = ? AND records.module_id = ? AND records.deleted_time IS NULL`
-	args := []any{int64(jobID), int64(orgID), int64(moduleID)}
-	for _, p := range where {
-		q += ` AND (` + p.SQL + `)`
-		args = append(args, p.Args...)
+// SnapshotJobItems copies, inside tx, the ids of the live records of a module of an org that filter
+// selects (approved or not) into the job's items, in id order with seq 0, 1, …, and returns how many it
+// copied. It copies at most limit+1 rows, so that a caller enforcing limit learns that the selection is
+// too large without copying all of it. One INSERT … SELECT: the ids never leave the database. A
+// territory beside the view is probed record by record (see territoryProbe).
+func (s *Store) SnapshotJobItems(ctx context.Context, tx *Tx, jobID, orgID, moduleID crmd.ID, filter RecordFilter, limit int) (int64, error) {
+	conds, err := s.compileFilter(ctx, tx.q, filter, true)
+	if err != nil {
+		return 0, fmt.Errorf("snapshot mass delete job: %w", err)
 	}
-	q += ` ORDER BY records.id LIMIT ?`
+	var q strings.Builder
+	q.WriteString(`INSERT INTO mass_delete_job_items (job_id, seq, record_id)
+		SELECT CAST(? AS BIGINT), ROW_NUMBER() OVER (ORDER BY records.id) - 1, records.id FROM records
+		WHERE records.org_id = ? AND records.module_id = ? AND records.deleted_time IS NULL`)
+	args := andAll(&q, []any{int64(jobID), int64(orgID), int64(moduleID)}, conds)
+	q.WriteString(` ORDER BY records.id LIMIT ?`)
 	args = append(args, limit+1)
-	res, err := tx.q.ExecContext(ctx, s.Q(q), args...)
+	res, err := tx.q.ExecContext(ctx, s.Q(q.String()), args...)
 	if err != nil {
 		return 0, fmt.Errorf("snapshot mass delete job: %w", err)
 	}
@@ -224,27 +226,30 @@ func (s *Store) ReleaseMassDeleteJob(ctx context.Context, jobID crmd.ID, owner s
 	return err
 }
 
-// RecordsMatching returns which of ids satisfy where, a predicate over the records table such as a
-// territory filter (the territory guard of a mass delete by ids). With a transaction it reads inside it.
-func (s *Store) RecordsMatching(ctx context.Context, tx *Tx, ids []crmd.ID, where Predicate) (map[crmd.ID]bool, error) {
+// InTerritory returns which of ids are records assigned to the territory of t (or to its subtree),
+// reading inside tx when one is given: the territory guard of a mass delete by ids. The territory is
+// probed record by record, since the ids are few.
+func (s *Store) InTerritory(ctx context.Context, tx *Tx, ids []crmd.ID, t TerritoryScope) (map[crmd.ID]bool, error) {
+	out := make(map[crmd.ID]bool, len(ids))
 	if len(ids) == 0 {
-		return map[crmd.ID]bool{}, nil
+		return out, nil
 	}
-	args := append(recIDArgs(ids), where.Args...)
-	rows, err := s.recDB(tx).QueryContext(ctx, s.Q(`SELECT records.id FROM records WHERE records.id IN (`+recPlaceholders(len(ids))+`) AND (`+where.SQL+`)`), args...)
+	db := s.recDB(tx)
+	p, err := s.territoryCondition(ctx, db, t, true)
 	if err != nil {
 		return nil, err
 	}
-	found, err := scanAll(rows, func(r interface{ Scan(...any) error }) (*int64, error) {
-		var id int64
-		return &id, r.Scan(&id)
-	})
+	args := append(recIDArgs(ids), p.args...)
+	rows, err := db.QueryContext(ctx, s.Q(`SELECT records.id FROM records WHERE records.id IN (`+recPlaceholders(len(ids))+`) AND (`+p.sql+`)`), args...)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[crmd.ID]bool, len(found))
+	found, err := scanIDs(rows)
+	if err != nil {
+		return nil, err
+	}
 	for _, id := range found {
-		out[crmd.ID(*id)] = true
+		out[id] = true
 	}
 	return out, nil
 }

@@ -243,16 +243,8 @@ type RecordQuery struct {
 	After *Cursor
 	// Offset skips rows; Limit caps them (0 = no limit).
 	Offset, Limit int
-	// Where holds further conditions that must all hold: a view's compiled criteria, a territory
-	// filter. Each is a SQL predicate over the records table (qualify columns as "records.") with
-	// `?` placeholders and its bound arguments; none is ever built from user text.
-	Where []Predicate
-}
-
-// Predicate is one SQL condition with its bound arguments.
-type Predicate struct {
-	SQL  string
-	Args []any
+	// Filter narrows the selection further: a view, a territory.
+	Filter RecordFilter
 }
 
 var recordSortColumns = map[string]bool{SortID: true, SortCreatedTime: true, SortModifiedTime: true, SortOwner: true, SortCreatedBy: true, SortModifiedBy: true}
@@ -273,11 +265,9 @@ func (s *Store) recJSONPathArg(field string) string {
 	return `$."` + strings.ReplaceAll(field, `"`, ``) + `"`
 }
 
-// ListRecords returns one page of live records. Sorting by id, created_time or modified_time walks
-// the partial indexes records_live, records_live_created and records_live_modified; the id is always
-// the tie-breaker, so the order is total and keyset pages never skip or repeat a record.
-func (s *Store) ListRecords(ctx context.Context, q RecordQuery) ([]*crmd.Record, error) {
-	var where strings.Builder
+// recordWhere writes the WHERE clause of q's selection of live records (org, module, approval, ids,
+// filter) to where and returns its arguments; probe asks for a territory in its probe form.
+func (s *Store) recordWhere(ctx context.Context, where *strings.Builder, q RecordQuery, probe bool) ([]any, error) {
 	args := []any{int64(q.OrgID), int64(q.ModuleID)}
 	where.WriteString(`org_id = ? AND module_id = ? AND deleted_time IS NULL`)
 	switch q.Approval {
@@ -291,9 +281,21 @@ func (s *Store) ListRecords(ctx context.Context, q RecordQuery) ([]*crmd.Record,
 		where.WriteString(` AND id IN (` + recPlaceholders(len(q.IDs)) + `)`)
 		args = append(args, recIDArgs(q.IDs)...)
 	}
-	for _, p := range q.Where {
-		where.WriteString(` AND (` + p.SQL + `)`)
-		args = append(args, p.Args...)
+	conds, err := s.compileFilter(ctx, s.R, q.Filter, probe)
+	if err != nil {
+		return nil, err
+	}
+	return andAll(where, args, conds), nil
+}
+
+// ListRecords returns one page of live records. Sorting by id, created_time or modified_time walks
+// the partial indexes records_live, records_live_created and records_live_modified; the id is always
+// the tie-breaker, so the order is total and keyset pages never skip or repeat a record.
+func (s *Store) ListRecords(ctx context.Context, q RecordQuery) ([]*crmd.Record, error) {
+	var where strings.Builder
+	args, err := s.recordWhere(ctx, &where, q, false)
+	if err != nil {
+		return nil, fmt.Errorf("list records: %w", err)
 	}
 	dir := "ASC"
 	cmp := ">"
@@ -354,6 +356,21 @@ func (s *Store) ListRecords(ctx context.Context, q RecordQuery) ([]*crmd.Record,
 		return nil, fmt.Errorf("list records: %w", err)
 	}
 	return scanAll(rows, scanRecordRow)
+}
+
+// RecordIDs returns the ids of the live records q selects (approval, ids and filter; sort, paging and
+// keyset are ignored), in id order: the selection a job snapshots, without reading the records.
+func (s *Store) RecordIDs(ctx context.Context, q RecordQuery) ([]crmd.ID, error) {
+	var where strings.Builder
+	args, err := s.recordWhere(ctx, &where, q, false)
+	if err != nil {
+		return nil, fmt.Errorf("record ids: %w", err)
+	}
+	rows, err := s.R.QueryContext(ctx, s.Q(`SELECT id FROM records WHERE `+where.String()+` ORDER BY id`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("record ids: %w", err)
+	}
+	return scanIDs(rows)
 }
 
 // UpdateRecords writes the mutable columns (owner, modifier, modification time, approval state,

@@ -32,8 +32,8 @@ type BinQuery struct {
 	OrgID crmd.ID
 	// IDs, when not empty, restricts the page to these ids.
 	IDs []crmd.ID
-	// Where holds further conditions over the records table (a compiled filter), all of which must hold.
-	Where []Predicate
+	// Filter, when set, is a condition on the bin's fields the records must satisfy.
+	Filter *BinFilter
 	// SortBy is one of the BinSort* keys; empty means BinSortDeletedTime. The id breaks ties.
 	SortBy string
 	Desc   bool
@@ -51,7 +51,7 @@ var binOrder = map[string]string{
 }
 
 // binWhere builds the WHERE clause and arguments shared by ListBin and BinIDs.
-func binWhere(orgID crmd.ID, ids []crmd.ID, where []Predicate) (string, []any) {
+func binWhere(orgID crmd.ID, ids []crmd.ID, filter *BinFilter) (string, []any) {
 	var b strings.Builder
 	args := []any{int64(orgID)}
 	b.WriteString(binCond)
@@ -59,9 +59,8 @@ func binWhere(orgID crmd.ID, ids []crmd.ID, where []Predicate) (string, []any) {
 		b.WriteString(` AND id IN (` + recPlaceholders(len(ids)) + `)`)
 		args = append(args, recIDArgs(ids)...)
 	}
-	for _, p := range where {
-		b.WriteString(` AND (` + p.SQL + `)`)
-		args = append(args, p.Args...)
+	if filter != nil {
+		args = andAll(&b, args, []predicate{compileBinFilter(filter)})
 	}
 	return b.String(), args
 }
@@ -84,7 +83,7 @@ func (s *Store) ListBin(ctx context.Context, q BinQuery) ([]*crmd.Record, error)
 	if limit <= 0 {
 		limit = 200
 	}
-	where, args := binWhere(q.OrgID, q.IDs, q.Where)
+	where, args := binWhere(q.OrgID, q.IDs, q.Filter)
 	query := `SELECT ` + recordCols + ` FROM records WHERE ` + where +
 		` ORDER BY ` + expr + ` ` + dir + `, id ` + dir + ` LIMIT ? OFFSET ?`
 	args = append(args, limit, q.Offset)
@@ -132,11 +131,11 @@ func (s *Store) BinRecords(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crm
 	return out, nil
 }
 
-// BinIDs returns up to limit ids (in id order) of the org's recycle bin that satisfy where and, when
-// ownerID is not zero, are owned by ownerID. Batched restores and purges call it repeatedly: what they
-// processed has left the bin, so the next call returns the next batch.
-func (s *Store) BinIDs(ctx context.Context, tx *Tx, orgID, ownerID crmd.ID, where []Predicate, limit int) ([]crmd.ID, error) {
-	w, args := binWhere(orgID, nil, where)
+// BinIDs returns up to limit ids (in id order) of the org's recycle bin that satisfy filter (nil: all)
+// and, when ownerID is not zero, are owned by ownerID. Batched restores and purges call it repeatedly:
+// what they processed has left the bin, so the next call returns the next batch.
+func (s *Store) BinIDs(ctx context.Context, tx *Tx, orgID, ownerID crmd.ID, filter *BinFilter, limit int) ([]crmd.ID, error) {
+	w, args := binWhere(orgID, nil, filter)
 	if ownerID != 0 {
 		w += ` AND owner_id = ?`
 		args = append(args, int64(ownerID))

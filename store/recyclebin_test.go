@@ -125,9 +125,29 @@ func TestBinListSortsPagesAndStaysInItsOrg(t *testing.T) {
 	if got, want := list(store.BinQuery{IDs: []crmd.ID{ids[1], other[0], live[0]}}), []crmd.ID{ids[1]}; !slices.Equal(got, want) {
 		t.Errorf("by ids %v, want %v", got, want)
 	}
-	where := store.Predicate{SQL: "module_id = ?", Args: []any{int64(f.accA.ID)}}
-	if got, want := list(store.BinQuery{Where: []store.Predicate{where}}), []crmd.ID{acc[0]}; !slices.Equal(got, want) {
-		t.Errorf("where %v, want %v", got, want)
+	// Filters on the bin's own fields, compiled by the store.
+	t200, t300 := int64(200), int64(300)
+	byModule := &store.BinFilter{Field: store.BinModule, IDs: []crmd.ID{f.accA.ID}}
+	notAccounts := &store.BinFilter{Field: store.BinModule, IDs: []crmd.ID{f.accA.ID}, Not: true}
+	for name, c := range map[string]struct {
+		filter *store.BinFilter
+		want   []crmd.ID
+	}{
+		"module":     {byModule, []crmd.ID{acc[0]}},
+		"not module": {notAccounts, []crmd.ID{ids[0], ids[2], ids[1]}},
+		"or":         {&store.BinFilter{Group: store.BinOr, Members: []*store.BinFilter{byModule, {Field: store.BinDeletedBy, IDs: []crmd.ID{f.a.Std.ID}}}}, []crmd.ID{ids[1], acc[0]}},
+		"and":        {&store.BinFilter{Group: store.BinAnd, Members: []*store.BinFilter{notAccounts, {Field: store.BinDeletedBy, IDs: []crmd.ID{f.a.Admin.ID}}}}, []crmd.ID{ids[0], ids[2]}},
+		"nothing":    {&store.BinFilter{Field: store.BinDeletedBy, IDs: []crmd.ID{f.b.Admin.ID}}, nil},
+		"contains":   {&store.BinFilter{Field: store.BinDisplayName, Match: store.BinContains, Values: []string{"O"}}, []crmd.ID{ids[0], ids[2], acc[0]}},
+		"starts":     {&store.BinFilter{Field: store.BinDisplayName, Match: store.BinStartsWith, Values: []string{"aL"}}, []crmd.ID{ids[1]}},
+		"in":         {&store.BinFilter{Field: store.BinDisplayName, Match: store.BinEqual, Values: []string{"BOB", "dora"}}, []crmd.ID{ids[2], acc[0]}},
+		"wildcards":  {&store.BinFilter{Field: store.BinDisplayName, Match: store.BinContains, Values: []string{"%"}}, nil},
+		"time range": {&store.BinFilter{Field: store.BinDeletedTime, From: &t200, To: &t300}, []crmd.ID{ids[2], acc[0]}},
+		"before":     {&store.BinFilter{Field: store.BinDeletedTime, To: &t200}, []crmd.ID{ids[1]}},
+	} {
+		if got := list(store.BinQuery{Filter: c.filter, SortBy: store.BinSortDeletedBy}); !slices.Equal(got, c.want) && !(len(got) == 0 && len(c.want) == 0) {
+			t.Errorf("filter %s: %v, want %v", name, got, c.want)
+		}
 	}
 
 	for _, c := range []struct {

@@ -261,7 +261,11 @@ const subtreeCTE = `WITH RECURSIVE sub(id) AS (
 // SubtreeTerritoryIDs returns a territory and all its descendants in one recursive query, the
 // territory first and the rest in no particular order. A territory that is not the org's gives none.
 func (s *Store) SubtreeTerritoryIDs(ctx context.Context, tx *Tx, orgID, id crmd.ID) ([]crmd.ID, error) {
-	rows, err := s.recDB(tx).QueryContext(ctx, s.Q(subtreeCTE+` SELECT id FROM sub`), int64(orgID), int64(id), int64(orgID))
+	return s.subtreeIDs(ctx, s.recDB(tx), orgID, id)
+}
+
+func (s *Store) subtreeIDs(ctx context.Context, db execer, orgID, id crmd.ID) ([]crmd.ID, error) {
+	rows, err := db.QueryContext(ctx, s.Q(subtreeCTE+` SELECT id FROM sub`), int64(orgID), int64(id), int64(orgID))
 	if err != nil {
 		return nil, fmt.Errorf("territory subtree: %w", err)
 	}
@@ -296,45 +300,6 @@ func (s *Store) TerritoryAncestorOf(ctx context.Context, tx *Tx, orgID, ancestor
 		return false, fmt.Errorf("territory ancestors: %w", err)
 	}
 	return n > 0, nil
-}
-
-// TerritoryRecordFilter is the predicate over the records table (for RecordQuery.Where) that keeps the
-// records assigned to a territory, or with subtree also to any of its descendants. It is one SQL
-// condition with the recursive walk inlined as a subquery, so the database resolves the subtree and
-// the records together: no id list is ever built in memory. The caller checks that the territory is
-// the org's.
-func (s *Store) TerritoryRecordFilter(orgID, id crmd.ID, subtree bool) Predicate {
-	// The assignment rows are read from the record_territories_territory index alone: a territory's rows
-	// are all of its org, and ListRecords scopes records to the org anyway. Alone, the predicate drives
-	// the query (the territory's records are fetched by id); beside a selective view, use
-	// TerritoryRecordProbe.
-	if !subtree {
-		return Predicate{
-			SQL:  `records.id IN (SELECT rt.record_id FROM record_territories rt WHERE rt.territory_id = ?)`,
-			Args: []any{int64(id)},
-		}
-	}
-	return Predicate{
-		SQL: `records.id IN (SELECT rt.record_id FROM record_territories rt WHERE rt.territory_id IN (` +
-			subtreeCTE + ` SELECT id FROM sub))`,
-		Args: []any{int64(orgID), int64(id), int64(orgID)},
-	}
-}
-
-// TerritoryRecordProbe is the territory filter in the form to use beside a selective condition (a
-// view on an indexed field): a per-row probe of the record_territories primary key for the given
-// territories (a territory's subtree, resolved beforehand with SubtreeTerritoryIDs), instead of a list
-// of the territories' records. SQLite drives a query from an "id IN (list)" whatever its statistics
-// say, or at least materialises the list: with 666,000 records in a subtree that cost 0.5 s beside a
-// view selecting 56,000 of 1,000,000 Leads; and a subtree walk inside the probe would run once per row.
-func (s *Store) TerritoryRecordProbe(territoryIDs []crmd.ID) Predicate {
-	if len(territoryIDs) == 0 {
-		return Predicate{SQL: "1 = 0"}
-	}
-	return Predicate{
-		SQL:  `EXISTS (SELECT 1 FROM record_territories rt WHERE rt.record_id = records.id AND rt.territory_id IN (` + recPlaceholders(len(territoryIDs)) + `))`,
-		Args: recIDArgs(territoryIDs),
-	}
 }
 
 // ChildTerritoryIDs returns the direct children of each of parents, keyed by parent (parents without

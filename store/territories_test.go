@@ -317,11 +317,13 @@ func TestTerritorySubtreeWide(t *testing.T) {
 			}
 		}
 		// Both SQL forms — the list that drives a query and the per-row probe — select the same records.
-		for form, pred := range map[string]Predicate{
-			"filter": f.st.TerritoryRecordFilter(f.orgA.ID, c.terr, c.subtree),
-			"probe":  f.st.TerritoryRecordProbe(scope),
+		// A territory alone is listed; beside a view (here one selecting every record) it is probed.
+		ts := &TerritoryScope{OrgID: f.orgA.ID, ID: c.terr, IncludeChild: c.subtree}
+		for form, filter := range map[string]RecordFilter{
+			"filter": {Territory: ts},
+			"probe":  {View: &ViewFilter{}, Territory: ts},
 		} {
-			recs, err := f.st.ListRecords(ctx, RecordQuery{OrgID: f.orgA.ID, ModuleID: f.leadsA.ID, Where: []Predicate{pred}})
+			recs, err := f.st.ListRecords(ctx, RecordQuery{OrgID: f.orgA.ID, ModuleID: f.leadsA.ID, Filter: filter})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -368,9 +370,9 @@ func TestTerritoryQueriesUseIndexes(t *testing.T) {
 		t.Errorf("subtree plan %q does not step through territories_parent", p)
 	}
 	for _, sub := range []bool{false, true} {
-		pred := f.st.TerritoryRecordFilter(f.orgA.ID, 5, sub)
-		p := plan(`SELECT id FROM records WHERE org_id = ? AND module_id = ? AND deleted_time IS NULL AND (`+pred.SQL+`)`,
-			append([]any{1, 2}, pred.Args...)...)
+		pred := territoryList(TerritoryScope{OrgID: f.orgA.ID, ID: 5, IncludeChild: sub})
+		p := plan(`SELECT id FROM records WHERE org_id = ? AND module_id = ? AND deleted_time IS NULL AND (`+pred.sql+`)`,
+			append([]any{1, 2}, pred.args...)...)
 		if !strings.Contains(p, "record_territories_territory") {
 			t.Errorf("filter (subtree=%v) plan %q does not read record_territories_territory", sub, p)
 		}

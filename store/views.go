@@ -329,11 +329,3 @@ func (s *Store) MarkRecordRead(ctx context.Context, userID, recordID crmd.ID) er
 	return nil
 }
 
-// UnreadBy is the predicate over the records table "the user has not opened this record" (see
-// MarkRecordRead), for RecordQuery.Where.
-func UnreadBy(userID crmd.ID) Predicate {
-	return Predicate{
-		SQL:  `NOT EXISTS (SELECT 1 FROM record_reads WHERE record_reads.user_id = ? AND record_reads.record_id = records.id)`,
-		Args: []any{int64(userID)},
-	}
-}

@@ -197,7 +197,7 @@ func TestRecordReadsAndUnread(t *testing.T) {
 	ctx := context.Background()
 	ids := f.add(t, f.orgA, f.userA, f.leadsA, 4, nil)
 	unread := func(user crmd.ID) []crmd.ID {
-		recs, err := f.st.ListRecords(ctx, RecordQuery{OrgID: f.orgA.ID, ModuleID: f.leadsA.ID, Where: []Predicate{UnreadBy(user)}})
+		recs, err := f.st.ListRecords(ctx, RecordQuery{OrgID: f.orgA.ID, ModuleID: f.leadsA.ID, Filter: RecordFilter{View: &ViewFilter{UnreadBy: user}}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -134,39 +134,19 @@ func (s *Service) Subtree(ctx context.Context, orgID, territoryID crmd.ID, inclu
 	return ids, nil
 }
 
-// Filter returns the bound predicate over the records table (for store.RecordQuery.Where) that keeps
-// the records assigned to the territory, or with includeChild to the territory or any descendant. The
-// predicate is a single SQL condition with the recursive subtree walk inlined as a subquery, so the
-// database resolves subtree and records together; no id list is held in memory. Records with no
-// territory belong to none (not to the root). A territory that is not the org's is ErrUnknownTerritory
-// (the only *crmd.Error Filter returns): GET /{module}?territory_id= maps it to {"param_name":
-// "territory_id"}, mass delete to {"api_name":"id","json_path":"$.territory.id"}.
-func (s *Service) Filter(ctx context.Context, orgID, territoryID crmd.ID, includeChild bool) (store.Predicate, error) {
+// Scope returns the record filter of a territory of the caller's org, alone or with includeChild its
+// whole subtree (store.TerritoryScope: the store resolves the subtree inside its queries, however deep
+// and wide the tree). Records with no territory belong to none (not to the root). A territory that is
+// not the org's is ErrUnknownTerritory (the only *crmd.Error Scope returns): GET /{module}?territory_id=
+// maps it to {"param_name":"territory_id"}, mass delete to {"api_name":"id","json_path":"$.territory.id"}.
+func (s *Service) Scope(ctx context.Context, orgID, territoryID crmd.ID, includeChild bool) (*store.TerritoryScope, error) {
 	if _, err := s.st.Territory(ctx, nil, orgID, territoryID); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return store.Predicate{}, ErrUnknownTerritory(territoryID)
+			return nil, ErrUnknownTerritory(territoryID)
 		}
-		return store.Predicate{}, err
+		return nil, err
 	}
-	return s.st.TerritoryRecordFilter(orgID, territoryID, includeChild), nil
-}
-
-// maxProbeTerritories bounds the territories a probe binds (SQLite takes at most 32,766 parameters).
-const maxProbeTerritories = 30_000
-
-// Probe is Filter in the form to combine with a selective condition, such as a view on an indexed
-// field: each candidate record is tested against the territory instead of the territory's records
-// being listed (see store.TerritoryRecordProbe). Errors as Filter.
-func (s *Service) Probe(ctx context.Context, orgID, territoryID crmd.ID, includeChild bool) (store.Predicate, error) {
-	ids, err := s.Subtree(ctx, orgID, territoryID, includeChild)
-	if err != nil {
-		return store.Predicate{}, err
-	}
-	if len(ids) > maxProbeTerritories {
-		// Beyond what one statement may bind: the list form is correct, only slower beside a view.
-		return s.st.TerritoryRecordFilter(orgID, territoryID, includeChild), nil
-	}
-	return s.st.TerritoryRecordProbe(ids), nil
+	return &store.TerritoryScope{OrgID: orgID, ID: territoryID, IncludeChild: includeChild}, nil
 }
 
 // ---- reads ---------------------------------------------------------------------------------------

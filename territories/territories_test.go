@@ -93,19 +93,19 @@ func TestSubtreeAndFilter(t *testing.T) {
 			if !ok || ce.Code != "INVALID_DATA" || ce.Message != crmd.MsgInvalidID || ce.Details["id"] != id || ce.Status != 400 {
 				t.Fatalf("subtree of foreign %s: %v", id, err)
 			}
-			_, err = e.svc.Filter(ctx, e.a.Org.ID, id, include)
+			_, err = e.svc.Scope(ctx, e.a.Org.ID, id, include)
 			ce, ok = crmd.AsError(err)
 			if !ok || ce.Code != "INVALID_DATA" {
-				t.Fatalf("filter of foreign %s: %v", id, err)
+				t.Fatalf("scope of foreign %s: %v", id, err)
 			}
 			ce.Details = crmd.D{"api_name": "id", "json_path": "$.territory.id"}
-			if _, again := e.svc.Filter(ctx, e.a.Org.ID, id, include); again.(*crmd.Error).Details["id"] != id {
+			if _, again := e.svc.Scope(ctx, e.a.Org.ID, id, include); again.(*crmd.Error).Details["id"] != id {
 				t.Fatal("the unknown-territory error is shared between calls")
 			}
 		}
 	}
 
-	// Filter as a records predicate: records in the chain's lower half and the branch.
+	// Scope as a record filter: records in the chain's lower half and the branch.
 	var recs []crmd.ID
 	err = e.st.Tx(ctx, func(tx *store.Tx) error {
 		first, err := e.st.AllocIDs(ctx, tx, e.a.Org.ID, 4)
@@ -139,11 +139,11 @@ func TestSubtreeAndFilter(t *testing.T) {
 	}{
 		{chain[5], true, recs[:2]}, {chain[5], false, nil}, {chain[2], false, recs[2:3]}, {chain[0], true, recs[:3]}, {root, true, recs[:3]}, {root, false, nil},
 	} {
-		p, err := e.svc.Filter(ctx, e.a.Org.ID, c.terr, c.include)
+		scope, err := e.svc.Scope(ctx, e.a.Org.ID, c.terr, c.include)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, err := e.st.ListRecords(ctx, store.RecordQuery{OrgID: e.a.Org.ID, ModuleID: e.leadsA.ID, Where: []store.Predicate{p}})
+		rows, err := e.st.ListRecords(ctx, store.RecordQuery{OrgID: e.a.Org.ID, ModuleID: e.leadsA.ID, Filter: store.RecordFilter{Territory: scope}})
 		if err != nil {
 			t.Fatal(err)
 		}

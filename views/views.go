@@ -205,55 +205,47 @@ func (s *Service) Env(c *crmd.Caller) criteria.Env {
 	return criteria.Env{Now: s.st.Now(), Loc: c.Org.Location(), UserID: c.User.ID}
 }
 
-// Predicate compiles a view of module m into one bound SQL predicate over the records table (columns
-// qualified "records."), for store.RecordQuery.Where, as the caller sees it now: ${CURRENTUSER} is the
-// caller, date keywords are relative to the store's clock in the org's time zone, and Unread means unread
-// by the caller.
-func (s *Service) Predicate(c *crmd.Caller, m *crmd.Module, v *crmd.View) store.Predicate {
+// Filter is what view v of module m selects as the caller sees it now (store.ViewFilter, which the
+// store compiles): ${CURRENTUSER} is the caller, date keywords are relative to the store's clock in the
+// org's time zone, and Unread means unread by the caller.
+func (s *Service) Filter(c *crmd.Caller, m *crmd.Module, v *crmd.View) *store.ViewFilter {
 	def, _ := Define(m, v)
 	if def.Special == SpecialNothing {
-		return store.Predicate{SQL: "1 = 0"}
+		return &store.ViewFilter{Nothing: true}
 	}
-	dialect := criteria.SQLite
-	if s.st.Dialect == store.Postgres {
-		dialect = criteria.Postgres
-	}
-	// FieldExpr reads data fields the way the store's on-demand expression indexes are built.
-	sql, args := criteria.Compile(def.Criteria, criteria.Target{Dialect: dialect, Alias: "records", FieldExpr: s.st.FieldExpr}, s.Env(c))
+	f := &store.ViewFilter{Criteria: def.Criteria, Env: s.Env(c)}
 	if def.Special == SpecialUnread {
-		u := store.UnreadBy(c.User.ID)
-		sql = "(" + sql + ") AND (" + u.SQL + ")"
-		args = append(args, u.Args...)
+		f.UnreadBy = c.User.ID
 	}
-	return store.Predicate{SQL: sql, Args: args}
+	return f
 }
 
 // Resolve is the one call a consumer of views needs (mass delete): it resolves cvid, a view id given as
-// decimal digits, for module m and the caller, and returns the bound SQL predicate selecting the view's
-// records (see Predicate). A malformed cvid, or one naming no view of the module the caller may see, is
-// ErrInvalidCVID (400 INVALID_DATA {"api_name":"cvid","json_path":"$.cvid"}). The caller's other
-// conditions (live, approved, territory) are for the caller to add beside it.
-func (s *Service) Resolve(ctx context.Context, c *crmd.Caller, m *crmd.Module, cvid string) (store.Predicate, error) {
+// decimal digits, for module m and the caller, and returns what the view selects (see Filter). A
+// malformed cvid, or one naming no view of the module the caller may see, is ErrInvalidCVID (400
+// INVALID_DATA {"api_name":"cvid","json_path":"$.cvid"}). The caller's other conditions (live,
+// approved, territory) are for the caller to add beside it.
+func (s *Service) Resolve(ctx context.Context, c *crmd.Caller, m *crmd.Module, cvid string) (*store.ViewFilter, error) {
 	id, ok := crmd.ParseID(cvid)
 	if !ok {
-		return store.Predicate{}, ErrInvalidCVID()
+		return nil, ErrInvalidCVID()
 	}
 	v, err := s.Lookup(ctx, c, m, id)
 	if errors.Is(err, ErrUnknownView) {
-		return store.Predicate{}, ErrInvalidCVID()
+		return nil, ErrInvalidCVID()
 	}
 	if err != nil {
-		return store.Predicate{}, err
+		return nil, err
 	}
 	// The first resolution of a view whose fields have no index yet builds them (a user's view already
 	// did when it was saved; a system view such as Junk Leads does here). Indexing every field up front
 	// would slow every insert instead: Lead_Status and Email_Opt_Out alone cut seeding by 40%.
 	if def, err := Define(m, v); err == nil && def.Criteria != nil {
 		if err := s.indexCriteria(ctx, def.Criteria); err != nil {
-			return store.Predicate{}, err
+			return nil, err
 		}
 	}
-	return s.Predicate(c, m, v), nil
+	return s.Filter(c, m, v), nil
 }
 
 // renderCriteria is the view's criteria as the given API version shows them: the definition rendered by

@@ -80,10 +80,10 @@ func (f *fixture) insert(t *testing.T, m *crmd.Module, ls ...lead) []crmd.ID {
 	return ids
 }
 
-// selected lists the ids a predicate selects among the module's live approved records, sorted.
-func (f *fixture) selected(t *testing.T, c *crmd.Caller, m *crmd.Module, p store.Predicate) []crmd.ID {
+// selected lists the ids a view filter selects among the module's live approved records, sorted.
+func (f *fixture) selected(t *testing.T, c *crmd.Caller, m *crmd.Module, vf *store.ViewFilter) []crmd.ID {
 	t.Helper()
-	recs, err := f.st.ListRecords(context.Background(), store.RecordQuery{OrgID: c.Org.ID, ModuleID: m.ID, Where: []store.Predicate{p}})
+	recs, err := f.st.ListRecords(context.Background(), store.RecordQuery{OrgID: c.Org.ID, ModuleID: m.ID, Filter: store.RecordFilter{View: vf}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +275,7 @@ func TestSystemViewMeanings(t *testing.T) {
 	}
 	for name, w := range want {
 		v := sys[name]
-		got := f.selected(t, admin, f.leads, f.svc.Predicate(admin, f.leads, v))
+		got := f.selected(t, admin, f.leads, f.svc.Filter(admin, f.leads, v))
 		if !sameIDs(got, w) {
 			t.Errorf("%s selects %v, want %v", name, ids(got...), ids(w...))
 		}
@@ -284,7 +284,7 @@ func TestSystemViewMeanings(t *testing.T) {
 		}
 	}
 	// My is relative to the caller.
-	if got := f.selected(t, std, f.leads, f.svc.Predicate(std, f.leads, sys[SysMine])); !sameIDs(got, []crmd.ID{leadIDs[1], leadIDs[3], leadIDs[5], early}) {
+	if got := f.selected(t, std, f.leads, f.svc.Filter(std, f.leads, sys[SysMine])); !sameIDs(got, []crmd.ID{leadIDs[1], leadIDs[3], leadIDs[5], early}) {
 		t.Errorf("My Leads for the standard user: %v", got)
 	}
 	// Unread: reading a record removes it for that user only.
@@ -292,19 +292,19 @@ func TestSystemViewMeanings(t *testing.T) {
 		t.Fatal(err)
 	}
 	read := map[crmd.ID]bool{leadIDs[2]: true}
-	gotUnread := f.selected(t, admin, f.leads, f.svc.Predicate(admin, f.leads, sys[SysUnread]))
+	gotUnread := f.selected(t, admin, f.leads, f.svc.Filter(admin, f.leads, sys[SysUnread]))
 	if len(gotUnread) != len(all)-1 || !sameIDs(gotUnread, f.evalSelected(t, admin, f.leads, sys[SysUnread], read)) {
 		t.Errorf("Unread after a read: %v", gotUnread)
 	}
-	if got := f.selected(t, std, f.leads, f.svc.Predicate(std, f.leads, sys[SysUnread])); len(got) != len(all) {
+	if got := f.selected(t, std, f.leads, f.svc.Filter(std, f.leads, sys[SysUnread])); len(got) != len(all) {
 		t.Errorf("another user's read leaked into Unread: %v", got)
 	}
 	// Recent views move with the store clock: a week later only the records of the last 7 days count.
 	f.clock.Set(now.AddDate(0, 0, 6))
-	if got := f.selected(t, admin, f.leads, f.svc.Predicate(admin, f.leads, sys[SysRecentlyCreated])); !sameIDs(got, []crmd.ID{leadIDs[0], leadIDs[1], early}) {
+	if got := f.selected(t, admin, f.leads, f.svc.Filter(admin, f.leads, sys[SysRecentlyCreated])); !sameIDs(got, []crmd.ID{leadIDs[0], leadIDs[1], early}) {
 		t.Errorf("Recently Created six days later: %v", got)
 	}
-	if got := f.selected(t, admin, f.leads, f.svc.Predicate(admin, f.leads, sys[SysToday])); len(got) != 0 {
+	if got := f.selected(t, admin, f.leads, f.svc.Filter(admin, f.leads, sys[SysToday])); len(got) != 0 {
 		t.Errorf("Today's six days later: %v", got)
 	}
 }
@@ -356,7 +356,7 @@ func TestUserViewsSelectWhatEvalSelects(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sqlSet := f.selected(t, c, f.leads, f.svc.Predicate(c, f.leads, v))
+		sqlSet := f.selected(t, c, f.leads, f.svc.Filter(c, f.leads, v))
 		evalSet := f.evalSelected(t, c, f.leads, v, nil)
 		if !sameIDs(sqlSet, evalSet) || len(sqlSet) == 0 || len(sqlSet) == 40 {
 			t.Errorf("view %s: SQL %d records, Eval %d", crits[i], len(sqlSet), len(evalSet))

@@ -148,7 +148,7 @@ type benchJob struct {
 // benchOrg is a seeded org on its own database file, with the plan of what to delete.
 type benchOrg struct {
 	db       string
-	dialect  store.Dialect
+	engine   string // "SQLite" or "PostgreSQL"
 	leads    int
 	seedRate float64 // Leads per second of `crmd seed`'s code path, org creation excluded
 	token    string
@@ -174,7 +174,7 @@ type loadResult struct {
 // orgResult is everything measured on one org.
 type orgResult struct {
 	leads    int
-	dialect  store.Dialect
+	engine   string // "SQLite" or "PostgreSQL"
 	seedRate float64
 	ids      []time.Duration
 	jobs     []jobResult
@@ -279,8 +279,8 @@ func checkNoOrg(ctx context.Context, db string) error {
 		return err
 	}
 	defer st.Close()
-	var n int
-	if err := st.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM orgs`).Scan(&n); err != nil {
+	n, err := st.CountOrgs(ctx)
+	if err != nil {
 		return err
 	}
 	if n > 0 {
@@ -320,27 +320,15 @@ func (m *Main) benchSetup(ctx context.Context, db string, leads int, seed uint64
 	if err != nil {
 		return nil, fmt.Errorf("bench: token: %w", err)
 	}
-	rows, err := st.R.QueryContext(ctx, st.Q(`SELECT id, created_time FROM records WHERE module_id = ? AND deleted_time IS NULL
-		ORDER BY created_time, id`), int64(sd.mod.ID))
+	times, err := st.LiveRecordTimes(ctx, n.org.ID, sd.mod.ID)
 	if err != nil {
 		return nil, err
 	}
-	all := make([]benchLead, 0, leads)
-	for rows.Next() {
-		var l benchLead
-		var id int64
-		if err := rows.Scan(&id, &l.created); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		l.id = crmd.ID(id)
-		all = append(all, l)
+	all := make([]benchLead, len(times))
+	for i, r := range times {
+		all[i] = benchLead{id: r.ID, created: r.CreatedTime}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	o := &benchOrg{db: db, dialect: st.Dialect, leads: leads, seedRate: float64(leads) / seedTime.Seconds(), token: tr.AccessToken}
+	o := &benchOrg{db: db, engine: st.Engine(), leads: leads, seedRate: float64(leads) / seedTime.Seconds(), token: tr.AccessToken}
 	// A range [from, to) of whole seconds holds every Lead from index i up to (not including) the first
 	// one in the second of Lead i+size: at most size Leads, and the next range starts there.
 	sec := func(ms int64) int64 { return int64(math.Floor(float64(ms) / 1000)) }
@@ -559,7 +547,7 @@ func (m *Main) benchRun(ctx context.Context, bin string, o *benchOrg, baseline b
 	}()
 	c := &benchClient{base: srv.baseURL, token: o.token, http: &http.Client{Timeout: 2 * time.Minute,
 		Transport: &http.Transport{MaxIdleConnsPerHost: 16, DisableCompression: true}}}
-	res := &orgResult{leads: o.leads, dialect: o.dialect, seedRate: o.seedRate}
+	res := &orgResult{leads: o.leads, engine: o.engine, seedRate: o.seedRate}
 	if baseline {
 		// The same clients with no job running: the baseline their figures during a job compare with.
 		load := startBenchLoad(ctx, c, o.spare)
@@ -804,8 +792,8 @@ type benchTargets struct {
 	seed                            float64 // rows/s, at least
 }
 
-func targetsFor(d store.Dialect) benchTargets {
-	if d == store.Postgres {
+func targetsFor(engine string) benchTargets {
+	if engine == "PostgreSQL" {
 		return benchTargets{ids: 40 * time.Millisecond, accept: time.Second, job: 2500 * time.Millisecond,
 			reads: 20 * time.Millisecond, writes: 50 * time.Millisecond, seed: 100_000}
 	}
@@ -815,7 +803,7 @@ func targetsFor(d store.Dialect) benchTargets {
 
 func printBenchTable(w io.Writer, c *benchConfig, r, small *orgResult, loadBefore, loadAfter string) {
 	big := c.JobSizes[len(c.JobSizes)-1]
-	tg := targetsFor(r.dialect)
+	tg := targetsFor(r.engine)
 	ratio := func(fig, target float64) string {
 		if target <= 0 {
 			return ""
@@ -833,12 +821,8 @@ func printBenchTable(w io.Writer, c *benchConfig, r, small *orgResult, loadBefor
 		}
 		row(what, fmtMS(d), t, rat)
 	}
-	dbName := "SQLite"
-	if r.dialect == store.Postgres {
-		dbName = "PostgreSQL"
-	}
 	fmt.Fprintf(w, "crmd bench: %d Leads, %s, %s/%s, %d CPUs, load average %s before, %s after\n\n",
-		r.leads, dbName, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), loadBefore, loadAfter)
+		r.leads, r.engine, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), loadBefore, loadAfter)
 	fmt.Fprintln(w, "| Measure | Figure | Target | Figure / target |")
 	fmt.Fprintln(w, "|---|---|---|---|")
 	row(fmt.Sprintf("crmd seed of %d Leads, rows/s", r.leads), fmt.Sprintf("%.0f", r.seedRate), fmt.Sprintf("≥ %.0f", tg.seed), ratio(r.seedRate, tg.seed))

@@ -108,7 +108,6 @@ type seeder struct {
 	batch int
 	// writers is how many batches are written at once on PostgreSQL (SQLite has one writer).
 	writers int
-	ckpt    chan struct{} // wakes the checkpoint goroutine during a run
 }
 
 // newSeeder prepares the generator for a module: it resolves the module (case-insensitively), the
@@ -169,14 +168,11 @@ func (b *seedBatch) fill(s *seeder, n int) {
 // how many records were committed, also on error.
 func (s *seeder) run(ctx context.Context, count int, progress func(int)) (int, error) {
 	s.gen.startRun(count)
-	restore := s.tuneForBulk(ctx)
-	defer restore()
+	bulk := s.st.StartBulk(ctx, s.writers)
+	defer bulk.Close()
 	gctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	writers := 1
-	if s.st.Dialect == store.Postgres {
-		writers = max(1, s.writers)
-	}
+	writers := bulk.Writers
 	full := make(chan *seedBatch, 1)
 	free := make(chan *seedBatch, writers+1)
 	size := min(s.batch, count)
@@ -239,7 +235,7 @@ func (s *seeder) run(ctx context.Context, count int, progress func(int)) (int, e
 					progress(len(b.recs))
 				}
 				mu.Unlock()
-				s.checkpointSoon()
+				bulk.Committed()
 				free <- b
 			}
 		}()
@@ -276,54 +272,6 @@ func (s *seeder) number(ctx context.Context, recs []crmd.Record) error {
 		}
 		return s.autonumber(ctx, tx, recs)
 	})
-}
-
-// tuneForBulk adjusts the store's one write connection for a bulk load and returns the function
-// that undoes it. Besides the inserts themselves, the WAL checkpoint SQLite runs after each commit on
-// the committing connection dominates a seed (statement journals already stay in memory: the store
-// sets temp_store). The automatic checkpoint is turned off on the write connection and a helper goroutine runs PASSIVE
-// checkpoints on a read connection instead, on the other core, while the next batch is written. A
-// PASSIVE checkpoint never blocks writers or readers, so a server on the same database is unaffected.
-func (s *seeder) tuneForBulk(ctx context.Context) func() {
-	if s.st.Dialect != store.SQLite {
-		return func() {}
-	}
-	var autoCheckpoint int
-	if err := s.st.W.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&autoCheckpoint); err != nil {
-		return func() {}
-	}
-	if _, err := s.st.W.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
-		return func() {}
-	}
-	ckpt := make(chan struct{}, 1)
-	s.ckpt = ckpt
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for range ckpt {
-			// Errors (SQLITE_BUSY while another process checkpoints) only delay the checkpoint.
-			s.st.R.ExecContext(context.WithoutCancel(ctx), `PRAGMA wal_checkpoint(PASSIVE)`)
-		}
-	}()
-	return func() {
-		close(ckpt)
-		<-done
-		s.ckpt = nil
-		bg := context.WithoutCancel(ctx)
-		s.st.W.ExecContext(bg, `PRAGMA wal_autocheckpoint = `+strconv.Itoa(autoCheckpoint))
-		s.st.R.ExecContext(bg, `PRAGMA wal_checkpoint(PASSIVE)`)
-	}
-}
-
-// checkpointSoon asks the checkpoint goroutine for a checkpoint, unless one is already pending.
-func (s *seeder) checkpointSoon() {
-	if s.ckpt == nil {
-		return
-	}
-	select {
-	case s.ckpt <- struct{}{}:
-	default:
-	}
 }
 
 // progressBar is a progress bar on a terminal, or plain progress lines when stderr is a file or pipe.
