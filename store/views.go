@@ -328,4 +328,3 @@ func (s *Store) MarkRecordRead(ctx context.Context, userID, recordID crmd.ID) er
 	}
 	return nil
 }
-
