@@ -31,6 +31,7 @@ import (
 	"strings"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/records"
 	"github.com/crmd/crmd/store"
 	"github.com/crmd/crmd/territories"
 	"github.com/crmd/crmd/views"
@@ -265,48 +266,27 @@ func (s *Service) DeleteIDs(ctx context.Context, c *crmd.Caller, m *crmd.Module,
 			return nil, err
 		}
 	}
-	out := make([]crmd.Outcome, len(ids))
+	var verdicts []records.Verdict
 	err := s.st.Tx(ctx, func(tx *store.Tx) error {
-		// Locked, what is read below (the record live and approved, in the territory) stays true until
-		// the delete: of racing deletes of a record one wins, and the others find it in the bin. An
-		// assign or remove_territories of the record waits too, so the guard sees it before or after.
-		if err := s.st.LockRecords(ctx, tx, c.Org.ID, ids); err != nil {
-			return err
-		}
-		recs, err := s.st.RecordsByID(ctx, tx, c.Org.ID, m.ID, ids)
-		if err != nil {
-			return err
-		}
-		var inTerr map[crmd.ID]bool
-		if t != nil {
-			if inTerr, err = s.st.InTerritory(ctx, tx, ids, *scope); err != nil {
-				return err
-			}
-		}
-		var del []crmd.ID
-		for i, id := range ids {
-			rec := recs[id]
-			switch {
-			case rec == nil || rec.DeletedTime != 0 || (t != nil && !inTerr[id]):
-				out[i].Err = crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"id": id})
-			case !rec.Approved():
-				out[i].Err = crmd.E("NOT_APPROVED", "cannot delete record that is not approved yet", crmd.D{"id": id})
-			default:
-				out[i] = crmd.Outcome{Message: msgDeleted, Details: map[string]any{"id": id}}
-				del = append(del, id)
-			}
-		}
-		n, err := s.st.SoftDeleteRecords(ctx, tx, c.Org.ID, m.ID, del, c.User.ID, 0, s.st.NowMS())
-		if err != nil {
-			return err
-		}
-		if n != int64(len(del)) {
-			return fmt.Errorf("mass delete: %d of %d rows changed", n, len(del))
-		}
-		return nil
+		var err error
+		verdicts, err = records.SoftDelete(ctx, s.st, tx, records.Deletion{OrgID: c.Org.ID, ModuleID: m.ID, IDs: ids,
+			By: c.User.ID, At: s.st.NowMS(), Territory: scope})
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	out := make([]crmd.Outcome, len(ids))
+	for i, id := range ids {
+		switch verdicts[i] {
+		case records.Deleted:
+			out[i] = crmd.Outcome{Message: msgDeleted, Details: map[string]any{"id": id}}
+		case records.NotApproved:
+			out[i].Err = crmd.E("NOT_APPROVED", "cannot delete record that is not approved yet", crmd.D{"id": id})
+		default:
+			// Only Administrators mass delete, and they may delete every record: NotOwned never arises.
+			out[i].Err = crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"id": id})
+		}
 	}
 	return out, nil
 }

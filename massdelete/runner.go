@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/records"
 	"github.com/crmd/crmd/store"
 )
 
@@ -207,31 +208,20 @@ func (r *Runner) batch(ctx context.Context, job *crmd.Job) (done bool, err error
 		if err != nil {
 			return err
 		}
-		// A record deleted, restored or unapproved by a request racing this batch is locked first, so
-		// that the check below and the delete agree (PostgreSQL; SQLite's write transaction already
-		// excludes other writers). Without it the batch found such a record live, deleted nothing and
-		// failed, stalling the job until its lease ran out.
-		if err := r.st.LockRecords(ctx, tx, job.OrgID, ids); err != nil {
-			return err
-		}
-		recs, err := r.st.RecordsByID(ctx, tx, job.OrgID, job.ModuleID, ids)
-		if err != nil {
-			return err
-		}
-		var del []crmd.ID
-		for _, id := range ids {
-			// Deleted, purged or unapproved meanwhile: counted as failed (D16).
-			if rec := recs[id]; rec != nil && rec.DeletedTime == 0 && rec.Approved() {
-				del = append(del, id)
-			}
-		}
+		// The one soft delete locks the batch's records first, so that its checks and the delete agree
+		// with a request racing the batch (PostgreSQL; SQLite's write transaction already excludes other
+		// writers); a record deleted, purged or unapproved meanwhile counts as failed (D16).
 		now := r.st.Now()
-		n, err := r.st.SoftDeleteRecords(ctx, tx, job.OrgID, job.ModuleID, del, job.CreatedBy, job.ID, now.UnixMilli())
+		verdicts, err := records.SoftDelete(ctx, r.st, tx, records.Deletion{OrgID: job.OrgID, ModuleID: job.ModuleID,
+			IDs: ids, By: job.CreatedBy, JobID: job.ID, At: now.UnixMilli()})
 		if err != nil {
 			return err
 		}
-		if n != int64(len(del)) {
-			return fmt.Errorf("mass delete batch: %d of %d rows changed", n, len(del))
+		var n int64
+		for _, v := range verdicts {
+			if v == records.Deleted {
+				n++
+			}
 		}
 		p = store.JobProgress{
 			Processed: int64(len(ids)), Deleted: n, Failed: int64(len(ids)) - n,

@@ -455,43 +455,32 @@ func (s *Service) Delete(ctx context.Context, c *crmd.Caller, m *crmd.Module, id
 	if err := checkProfile(c, m, crmd.PermDelete); err != nil {
 		return nil, err
 	}
-	out := make([]Outcome, len(ids))
+	owner := crmd.ID(0)
+	if !c.User.Profile.IsAdmin() {
+		owner = c.User.ID // a Standard user deletes only their own records
+	}
+	var verdicts []Verdict
 	err := s.st.Tx(ctx, func(tx *store.Tx) error {
-		// Locked, a record found live stays live until it is deleted here: of racing deletes one wins
-		// and the others find it in the recycle bin.
-		if err := s.st.LockRecords(ctx, tx, c.Org.ID, ids); err != nil {
-			return err
-		}
-		recs, err := s.st.RecordsByID(ctx, tx, c.Org.ID, m.ID, ids)
-		if err != nil {
-			return err
-		}
-		var del []crmd.ID
-		for i, id := range ids {
-			rec := recs[id]
-			switch {
-			case rec == nil || rec.DeletedTime != 0:
-				out[i].Err = crmd.E("INVALID_DATA", "record not deleted", crmd.D{"id": id})
-			case !mayTouch(c, rec):
-				out[i].Err = crmd.E("NO_PERMISSION", crmd.MsgPermissionDenied, crmd.D{"id": id})
-			case !rec.Approved():
-				out[i].Err = crmd.E("NOT_APPROVED", "cannot delete record that is not approved yet", crmd.D{"id": id})
-			default:
-				out[i] = Outcome{Message: "record deleted", Details: map[string]any{"id": id}}
-				del = append(del, id)
-			}
-		}
-		n, err := s.st.SoftDeleteRecords(ctx, tx, c.Org.ID, m.ID, del, c.User.ID, 0, s.st.NowMS())
-		if err != nil {
-			return err
-		}
-		if n != int64(len(del)) {
-			return fmt.Errorf("delete records: %d of %d rows changed", n, len(del))
-		}
-		return nil
+		var err error
+		verdicts, err = SoftDelete(ctx, s.st, tx, Deletion{OrgID: c.Org.ID, ModuleID: m.ID, IDs: ids, By: c.User.ID,
+			At: s.st.NowMS(), OwnedBy: owner})
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	out := make([]Outcome, len(ids))
+	for i, id := range ids {
+		switch verdicts[i] {
+		case NotLive:
+			out[i].Err = crmd.E("INVALID_DATA", "record not deleted", crmd.D{"id": id})
+		case NotOwned:
+			out[i].Err = crmd.E("NO_PERMISSION", crmd.MsgPermissionDenied, crmd.D{"id": id})
+		case NotApproved:
+			out[i].Err = crmd.E("NOT_APPROVED", "cannot delete record that is not approved yet", crmd.D{"id": id})
+		default:
+			out[i] = Outcome{Message: "record deleted", Details: map[string]any{"id": id}}
+		}
 	}
 	return out, nil
 }
