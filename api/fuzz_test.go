@@ -35,7 +35,6 @@ import (
 	"github.com/crmd/crmd/internal/testdb"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // fuzzScope is what the fuzz callers' tokens carry: everything the targets exercise.
@@ -74,7 +73,7 @@ func newFuzzEnv(tb testing.TB) *fuzzEnv {
 	st := crmdtest.OpenStore(tb)
 	e := &fuzzEnv{st: st, clock: crmdtest.UseClock(st, time.Date(2024, 5, 13, 8, 2, 33, 0, time.UTC)), logs: &bytes.Buffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e.srv = api.New(api.Config{}, st, &oauth.Server{Store: st, BaseURL: "http://crmd.test", Logger: log}, log, prometheus.NewRegistry())
+	e.srv = newApp(tb, st, api.Config{}, log).API
 
 	e.acme = crmdtest.NewTeam(tb, st, "Acme", "Asia/Kolkata")
 	beta := crmdtest.NewTeam(tb, st, "Beta", "UTC")

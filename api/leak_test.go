@@ -18,13 +18,11 @@ import (
 	"time"
 
 	"github.com/crmd/crmd/api"
+	"github.com/crmd/crmd/app"
 	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/internal/testdb"
 	"github.com/crmd/crmd/massdelete"
-	"github.com/crmd/crmd/oauth"
-	"github.com/crmd/crmd/recyclebin"
 	"github.com/crmd/crmd/store"
-	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 )
 
@@ -45,15 +43,14 @@ func TestNoGoroutineLeakUnderLoad(t *testing.T) {
 	o := crmdtest.NewOrg(t, st, store.NewOrg{Name: "Acme", AdminEmail: "admin@acme.test", AdminLast: "Admin"})
 	token := o.Token(t, o.Admin, "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.mass_delete.ALL")
 	quiet := slog.New(slog.DiscardHandler)
-	svc := massdelete.New(st, massdelete.Settings{})
-	srv := api.New(api.Config{MassDelete: svc, MaxBodyBytes: 1 << 20}, st, &oauth.Server{Store: st, BaseURL: "http://crmd.test"}, quiet, prometheus.NewRegistry())
+	a := newApp(t, st, api.Config{MaxBodyBytes: 1 << 20}, quiet, func(c *app.Config) {
+		c.Runner = massdelete.RunnerConfig{BatchSize: 20, Poll: 50 * time.Millisecond}
+		c.RecycleRetention = time.Hour
+	})
 	runCtx, stopBackground := context.WithCancel(ctx)
 	var background sync.WaitGroup
-	runner := massdelete.NewRunner(svc, massdelete.RunnerConfig{BatchSize: 20, Poll: 50 * time.Millisecond}, quiet)
-	background.Go(func() { runner.Run(runCtx) })
-	purger := recyclebin.NewPurger(st, time.Hour, quiet)
-	background.Go(func() { purger.Run(runCtx) })
-	ts := httptest.NewServer(srv)
+	background.Go(func() { a.Run(runCtx) })
+	ts := httptest.NewServer(a.Handler)
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 32}, Timeout: 30 * time.Second}
 	call := func(ctx context.Context, method, path string, body any) (int, map[string]any, error) {

@@ -1,38 +1,25 @@
-package api
+package api_test
 
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/api"
 	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/oauth"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // limitsServer serves st's orgs with the given limits.
-func limitsServer(t *testing.T, e *recEnv, cfg Config) (*Server, string) {
+func limitsServer(t *testing.T, e *recEnv, cfg api.Config) (*api.Server, string) {
 	t.Helper()
-	srv := New(cfg, e.st, &oauth.Server{Store: e.st, BaseURL: "http://crmd.test"}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	srv := newApp(t, e.st, cfg, nil).API
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return srv, ts.URL
-}
-
-// inflightTotal is how many calls the limiter counts in flight in all.
-func (l *limiter) inflightTotal() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, k := range l.inflight {
-		n += k
-	}
-	return n
 }
 
 func wantTooMany(t *testing.T, what string, status int, body map[string]any, message string) {
@@ -49,7 +36,7 @@ func wantTooMany(t *testing.T, what string, status int, body map[string]any, mes
 // calls go through again.
 func TestConcurrencyLimit(t *testing.T) {
 	e := newRecEnv(t)
-	srv, base := limitsServer(t, e, Config{MaxConcurrentPerUser: 2})
+	srv, base := limitsServer(t, e, api.Config{MaxConcurrentPerUser: 2})
 	list := "/crm/v8/Leads?fields=Last_Name"
 
 	type held struct {
@@ -77,13 +64,13 @@ func TestConcurrencyLimit(t *testing.T) {
 	}
 	// The held calls are admitted once the server has read their headers: wait for that, so that the
 	// third call cannot take a slot before them.
-	for deadline := time.Now().Add(10 * time.Second); srv.limits.inflightTotal() < 2; time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); srv.InflightTotal() < 2; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("the held calls were not admitted: %d in flight", srv.limits.inflightTotal())
+			t.Fatalf("the held calls were not admitted: %d in flight", srv.InflightTotal())
 		}
 	}
 	status, body := crmdtest.DoJSON(t, "GET", base+list, "", crmdtest.Auth(e.a.adminTok))
-	wantTooMany(t, "third call", status, body, MsgConcurrencyExceeded)
+	wantTooMany(t, "third call", status, body, api.MsgConcurrencyExceeded)
 	if status, body := crmdtest.DoJSON(t, "GET", base+list, "", crmdtest.Auth(e.a.stdTok)); status == http.StatusTooManyRequests {
 		t.Fatalf("another user is limited: %v", body)
 	}
@@ -91,7 +78,7 @@ func TestConcurrencyLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth := &oauth.Server{Store: e.st, BaseURL: "http://crmd.test"}
+	auth := &oauth.Server{Store: e.st, BaseURL: testBaseURL}
 	other, err := auth.IssueForUser(context.Background(), clientID, e.a.org.ID, e.a.admin.ID, recScope, time.Hour, false)
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +94,7 @@ func TestConcurrencyLimit(t *testing.T) {
 		}
 	}
 	if status, body := crmdtest.DoJSON(t, "GET", base+list, "", crmdtest.Auth(e.a.adminTok)); status != http.StatusOK {
-		t.Fatalf("after the held calls: %d %v (in flight %d: %v)", status, body, srv.limits.inflightTotal(), srv.limits.inflight)
+		t.Fatalf("after the held calls: %d %v (in flight %d)", status, body, srv.InflightTotal())
 	}
 }
 
@@ -116,7 +103,7 @@ func TestConcurrencyLimit(t *testing.T) {
 func TestCreditsLimit(t *testing.T) {
 	e := newRecEnv(t)
 	b := e.addOrg(t, "Globex", "UTC")
-	_, base := limitsServer(t, e, Config{CreditsPerDay: 3})
+	_, base := limitsServer(t, e, api.Config{CreditsPerDay: 3})
 	list := "/crm/v8/Leads?fields=Last_Name"
 	get := func(token string) (int, map[string]any) {
 		return crmdtest.DoJSON(t, "GET", base+list, "", crmdtest.Auth(token))
@@ -134,13 +121,13 @@ func TestCreditsLimit(t *testing.T) {
 		}
 	}
 	status, body := get(e.a.stdTok)
-	wantTooMany(t, "fourth call (another user of the org)", status, body, MsgCreditsExceeded)
+	wantTooMany(t, "fourth call (another user of the org)", status, body, api.MsgCreditsExceeded)
 	if status, body := get(b.adminTok); status == http.StatusTooManyRequests {
 		t.Fatalf("another org is limited: %v", body)
 	}
 	e.clock.Set(start.Add(24*time.Hour - time.Minute))
 	status, body = get(e.a.adminTok)
-	wantTooMany(t, "a minute before the first credits come back", status, body, MsgCreditsExceeded)
+	wantTooMany(t, "a minute before the first credits come back", status, body, api.MsgCreditsExceeded)
 	e.clock.Set(start.Add(24 * time.Hour))
 	for i := 0; i < 2; i++ { // the first two credits are back, the third not yet
 		if status, body := get(e.a.adminTok); status == http.StatusTooManyRequests {
@@ -148,36 +135,5 @@ func TestCreditsLimit(t *testing.T) {
 		}
 	}
 	status, body = get(e.a.adminTok)
-	wantTooMany(t, "24 h later, third call", status, body, MsgCreditsExceeded)
-}
-
-// TestCreditWindow checks the ring of minute buckets against a plain list of call times.
-func TestCreditWindow(t *testing.T) {
-	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	l := newLimiter(0, 50, func() time.Time { return now })
-	c := &crmd.Caller{Org: &crmd.Org{ID: 1}, User: &crmd.User{ID: 2}}
-	var calls []time.Time
-	steps := []time.Duration{0, 30 * time.Second, 7 * time.Minute, 3 * time.Hour, 20 * time.Hour, 59 * time.Minute, 25 * time.Hour, 23*time.Hour + 59*time.Minute}
-	for round := 0; round < 40; round++ {
-		now = now.Add(steps[round%len(steps)])
-		live := 0
-		for _, at := range calls {
-			// A call counts while its minute is one of the last 1,440 minutes.
-			if now.Unix()/60-at.Unix()/60 < creditBuckets {
-				live++
-			}
-		}
-		_, err := l.admit(c)
-		if (err == nil) != (live < 50) {
-			t.Fatalf("round %d at %v: %d calls in the window, admit error %v", round, now, live, err)
-		}
-		if err == nil {
-			calls = append(calls, now)
-		}
-		for i := 0; i < 9 && err == nil; i++ { // a burst in the same minute
-			if _, err = l.admit(c); err == nil {
-				calls = append(calls, now)
-			}
-		}
-	}
+	wantTooMany(t, "24 h later, third call", status, body, api.MsgCreditsExceeded)
 }

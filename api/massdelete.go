@@ -61,12 +61,12 @@ func (s *Server) massDelete(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 	if err != nil {
 		return err
 	}
-	req, err := s.massDel.Parse(body)
+	req, err := s.svc.MassDelete.Parse(body)
 	if err != nil {
 		return err
 	}
 	if req.CVID != "" {
-		id, err := s.massDel.Schedule(r.Context(), rc.caller, m, req.CVID, req.Territory)
+		id, err := s.svc.MassDelete.Schedule(r.Context(), rc.caller, m, req.CVID, req.Territory)
 		if err != nil {
 			return err
 		}
@@ -75,7 +75,7 @@ func (s *Server) massDelete(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 		}})
 		return nil
 	}
-	outs, err := s.massDel.DeleteIDs(r.Context(), rc.caller, m, req.IDs, req.Territory)
+	outs, err := s.svc.MassDelete.DeleteIDs(r.Context(), rc.caller, m, req.IDs, req.Territory)
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (s *Server) massDeleteStatus(w http.ResponseWriter, r *http.Request, rc *re
 		return err
 	}
 	jobID, given := crmd.QueryParam(r.URL.Query(), "job_id")
-	st, err := s.massDel.Status(r.Context(), rc.caller, m, rc.version, jobID, given)
+	st, err := s.svc.MassDelete.Status(r.Context(), rc.caller, m, rc.version, jobID, given)
 	if err != nil {
 		return err
 	}

@@ -11,11 +11,10 @@ import (
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/api"
+	"github.com/crmd/crmd/app"
 	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/massdelete"
-	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // mdScope is what the mass delete tests' tokens carry unless a test says otherwise: records, views,
@@ -35,6 +34,7 @@ type mdEnv struct {
 	t    *testing.T
 	st   *store.Store
 	svc  *massdelete.Service
+	app  *app.App
 	ts   *httptest.Server
 	a, b mdOrg
 }
@@ -43,8 +43,9 @@ func newMDEnv(t *testing.T, cfg massdelete.Settings) *mdEnv {
 	t.Helper()
 	st := crmdtest.OpenStore(t)
 	crmdtest.UseClock(st, time.Date(2024, 5, 13, 8, 2, 33, 0, time.UTC))
-	e := &mdEnv{t: t, st: st, svc: massdelete.New(st, cfg)}
-	srv := api.New(api.Config{MassDelete: e.svc}, st, &oauth.Server{Store: st, BaseURL: "http://crmd.test"}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	a := newApp(t, st, api.Config{}, nil, func(c *app.Config) { c.MassDelete = cfg })
+	e := &mdEnv{t: t, st: st, svc: a.MassDelete, app: a}
+	srv := a.API
 	e.ts = httptest.NewServer(srv)
 	t.Cleanup(e.ts.Close)
 	for _, o := range []struct {

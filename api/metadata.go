@@ -18,7 +18,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -27,7 +26,6 @@ import (
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/catalog"
 	"github.com/crmd/crmd/oauth"
-	"github.com/crmd/crmd/store"
 )
 
 // metaMaxPerPage is the page size limit (and default) of the users list, as for every Zoho list.
@@ -58,7 +56,7 @@ func metaInVersion(m *crmd.Module, version int) bool {
 
 // metaModules returns the caller's org's modules that exist in the request's version.
 func (s *Server) metaModules(ctx context.Context, rc *reqCtx) ([]*crmd.Module, error) {
-	all, err := s.store.Modules(ctx, rc.caller.Org.ID)
+	all, err := s.svc.Metadata.Modules(ctx, rc.caller.Org.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -74,11 +72,7 @@ func (s *Server) metaModules(ctx context.Context, rc *reqCtx) ([]*crmd.Module, e
 // metaFirstAdmin is the org's founding administrator, or nil when there is none, in which case the
 // references to it are written as null rather than failing the request.
 func (s *Server) metaFirstAdmin(ctx context.Context, orgID crmd.ID) (*crmd.User, error) {
-	u, err := s.store.FirstAdmin(ctx, orgID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	return u, err
+	return s.svc.Metadata.FirstAdmin(ctx, orgID)
 }
 
 // metaErrInvalidPathID is the answer for an id in the path that names nothing of the caller's org.
@@ -173,7 +167,7 @@ func metaModuleOf(m *crmd.Module, rc *reqCtx, profiles []metaRef, admin *crmd.Us
 
 // metaProfileRefs lists the org's profiles as {name, id}, as every module and field shows them.
 func (s *Server) metaProfileRefs(ctx context.Context, orgID crmd.ID) ([]crmd.Profile, []metaRef, error) {
-	ps, err := s.store.Profiles(ctx, orgID)
+	ps, err := s.svc.Metadata.Profiles(ctx, orgID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -418,7 +412,7 @@ func (s *Server) metaFieldsModule(r *http.Request, rc *reqCtx) (*crmd.Module, []
 
 // metaFieldsOut renders fields with their lookup targets resolved against the org's modules.
 func (s *Server) metaFieldsOut(ctx context.Context, rc *reqCtx, mods []*crmd.Module, fields []*crmd.Field) ([]metaFieldJSON, error) {
-	profiles, err := s.store.Profiles(ctx, rc.caller.Org.ID)
+	profiles, err := s.svc.Metadata.Profiles(ctx, rc.caller.Org.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -531,7 +525,7 @@ func (s *Server) listProfiles(w http.ResponseWriter, r *http.Request, rc *reqCtx
 	if err := rc.require(oauth.Need{Family: "settings", Resource: "profiles", Op: oauth.OpRead}); err != nil {
 		return err
 	}
-	ps, err := s.store.Profiles(r.Context(), rc.caller.Org.ID)
+	ps, err := s.svc.Metadata.Profiles(r.Context(), rc.caller.Org.ID)
 	if err != nil {
 		return err
 	}
@@ -555,7 +549,7 @@ func (s *Server) getProfile(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 		return err
 	}
 	ctx := r.Context()
-	ps, err := s.store.Profiles(ctx, rc.caller.Org.ID)
+	ps, err := s.svc.Metadata.Profiles(ctx, rc.caller.Org.ID)
 	if err != nil {
 		return err
 	}
@@ -576,19 +570,13 @@ func (s *Server) getProfile(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 		return err
 	}
 	perms := []metaPermission{}
-	for _, m := range mods {
-		for vi, verb := range crmd.PermissionVerbs {
-			if verb == crmd.PermMassDelete && !m.MassDeletable {
-				continue
-			}
-			perms = append(perms, metaPermission{
-				DisplayLabel: metaVerbLabels[verb], Module: m.APIName, Name: crmd.PermissionName(verb, m.APIName),
-				// A permission is one org-wide entity that each profile enables or not, so its id
-				// depends on the module and verb only.
-				ID:      store.PermissionID(m.ID, vi),
-				Enabled: p.Can(verb),
-			})
-		}
+	for _, pm := range s.svc.Metadata.Permissions(*p, mods) {
+		// A permission is one org-wide entity that each profile enables or not, so its id depends on
+		// the module and verb only.
+		perms = append(perms, metaPermission{
+			DisplayLabel: metaVerbLabels[pm.Verb], Module: pm.Module.APIName, Name: crmd.PermissionName(pm.Verb, pm.Module.APIName),
+			ID: pm.ID, Enabled: pm.Enabled,
+		})
 	}
 	j := metaProfileOf(*p, rc)
 	j.PermissionsDetails = &perms
@@ -745,7 +733,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 	}
 	ctx := r.Context()
 	org := rc.caller.Org
-	all, err := s.store.Users(ctx, org.ID)
+	all, err := s.svc.Metadata.Users(ctx, org.ID)
 	if err != nil {
 		return err
 	}
@@ -784,12 +772,12 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, rc *reqCtx) err
 	}
 	ctx := r.Context()
 	org := rc.caller.Org
-	u, err := s.store.User(ctx, org.ID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return metaErrInvalidPathID(1)
-	}
+	u, err := s.svc.Metadata.User(ctx, org.ID, id)
 	if err != nil {
 		return err
+	}
+	if u == nil {
+		return metaErrInvalidPathID(1)
 	}
 	out, err := s.metaUsersJSON(ctx, org, []*crmd.User{u})
 	if err != nil {
@@ -806,7 +794,7 @@ func (s *Server) metaUsersJSON(ctx context.Context, org *crmd.Org, users []*crmd
 	if err != nil {
 		return nil, err
 	}
-	modified, err := s.store.UserModifiedTimes(ctx, org.ID)
+	modified, err := s.svc.Metadata.UserModifiedTimes(ctx, org.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package api_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -15,9 +14,7 @@ import (
 	"github.com/crmd/crmd/api"
 	"github.com/crmd/crmd/catalog"
 	"github.com/crmd/crmd/crmdtest"
-	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // metaAllScopes is what an SDK user typically grants: every family the metadata APIs need.
@@ -37,12 +34,11 @@ type metaEnv struct {
 func newMetaEnv(t *testing.T) *metaEnv {
 	t.Helper()
 	st := crmdtest.OpenStore(t)
-	auth := &oauth.Server{Store: st, BaseURL: "http://x"}
 	e := &metaEnv{t: t, st: st}
 	e.acme = e.newOrg("Acme", "admin@acme.test")
 	e.org, e.admin = e.acme.Org, e.acme.Admin
 	e.token = e.acme.Token(t, e.admin, metaAllScopes)
-	srv := api.New(api.Config{}, st, auth, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	srv := newApp(t, st, api.Config{}, nil).API
 	e.ts = httptest.NewServer(srv)
 	t.Cleanup(e.ts.Close)
 	return e

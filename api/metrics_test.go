@@ -1,4 +1,4 @@
-package api
+package api_test
 
 import (
 	"bytes"
@@ -9,10 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/crmd/crmd/api"
 	"github.com/crmd/crmd/crmdtest"
-	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // metricSeries returns the /metrics text's sample lines (one per time series and bucket) and the raw
@@ -41,7 +40,7 @@ func TestMetricLabelsAreBounded(t *testing.T) {
 	o := crmdtest.NewOrg(t, st, store.NewOrg{Name: "Acme", AdminEmail: "admin@acme.test", AdminLast: "Admin"})
 	token := o.Token(t, o.Admin, "ZohoCRM.modules.ALL")
 	var logs bytes.Buffer
-	srv := New(Config{}, st, &oauth.Server{Store: st, BaseURL: "http://crmd.test"}, slog.New(slog.NewJSONHandler(&logs, nil)), prometheus.NewRegistry())
+	srv := newApp(t, st, api.Config{}, slog.New(slog.NewJSONHandler(&logs, nil))).API
 
 	rng := rand.New(rand.NewPCG(7, 11))
 	letters := "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -110,7 +109,7 @@ func TestMetricLabelsAreBounded(t *testing.T) {
 		t.Fatalf("request log has %d lines", len(lines))
 	}
 	for _, l := range lines {
-		if len(l) > logPathMax+512 {
+		if len(l) > api.LogPathMax+512 {
 			t.Fatalf("a log line of %d bytes: %.200s…", len(l), l)
 		}
 		if strings.Contains(l, "SECRET") {

@@ -45,7 +45,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request, rc *reqCtx) err
 
 // readyz answers 200 when the database answers, 503 DATABASE_UNREACHABLE otherwise.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
-	if err := s.store.Ping(r.Context()); err != nil {
+	if err := s.svc.Ping(r.Context()); err != nil {
 		s.log.Warn("readyz: database unreachable", "err", err)
 		// A code, as every other 5xx answer carries one, so that clients and probes that classify
 		// errors by code need no special case for this one.

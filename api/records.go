@@ -30,7 +30,7 @@ func (s *Server) listRecords(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 	if err != nil {
 		return err
 	}
-	p, err := s.records.List(r.Context(), rc.caller, m, rc.version, r.URL.Query(), records.ListOptions{Views: s.viewFilter})
+	p, err := s.svc.Records.List(r.Context(), rc.caller, m, rc.version, r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 	if err != nil {
 		return err
 	}
-	rec, err := s.records.Get(r.Context(), rc.caller, m, rc.param("id"), r.URL.Query())
+	rec, err := s.svc.Records.Get(r.Context(), rc.caller, m, rc.param("id"), r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (s *Server) insertRecords(w http.ResponseWriter, r *http.Request, rc *reqCt
 	if err != nil {
 		return err
 	}
-	outs, err := s.records.Insert(r.Context(), rc.caller, m, body)
+	outs, err := s.svc.Records.Insert(r.Context(), rc.caller, m, body)
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, rc *reqCtx, path
 	if err != nil {
 		return err
 	}
-	outs, err := s.records.Update(r.Context(), rc.caller, m, pathID, body)
+	outs, err := s.svc.Records.Update(r.Context(), rc.caller, m, pathID, body)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (s *Server) deleteRecords(w http.ResponseWriter, r *http.Request, rc *reqCt
 	if perr != nil {
 		return perr
 	}
-	outs, err := s.records.Delete(r.Context(), rc.caller, m, ids)
+	outs, err := s.svc.Records.Delete(r.Context(), rc.caller, m, ids)
 	if err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request, rc *reqCtx
 	if !ok {
 		return records.ErrInvalidPathID()
 	}
-	outs, err := s.records.Delete(r.Context(), rc.caller, m, []crmd.ID{id})
+	outs, err := s.svc.Records.Delete(r.Context(), rc.caller, m, []crmd.ID{id})
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func (s *Server) listDeleted(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 	if err != nil {
 		return err
 	}
-	p, err := s.records.ListDeleted(r.Context(), rc.caller, m, r.URL.Query())
+	p, err := s.svc.Records.ListDeleted(r.Context(), rc.caller, m, r.URL.Query())
 	if err != nil {
 		return err
 	}

@@ -1,18 +1,16 @@
-package api
+package api_test
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/api"
 	"github.com/crmd/crmd/crmdtest"
-	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // recOrg is one org of the test server with an admin and a Standard user, each with a token.
@@ -38,7 +36,7 @@ func newRecEnv(t *testing.T) *recEnv {
 	st := crmdtest.OpenStore(t)
 	e := &recEnv{st: st, clock: crmdtest.UseClock(st, time.Date(2024, 5, 13, 8, 2, 33, 0, time.UTC))}
 	e.a = e.addOrg(t, "Acme", "Asia/Kolkata")
-	srv := New(Config{}, st, &oauth.Server{Store: st, BaseURL: "http://crmd.test"}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	srv := newApp(t, st, api.Config{}, nil).API
 	e.ts = httptest.NewServer(srv)
 	t.Cleanup(e.ts.Close)
 	return e

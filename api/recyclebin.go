@@ -30,9 +30,6 @@ func (s *Server) recycleBinRoutes(crm routeOpts) {
 	s.rt.handle("POST", "/crm/{version}/settings/recycle_bin/actions/empty", s.emptyRecycleBin, v6)
 }
 
-// recycleBin is the recycle-bin service; it holds nothing but the store, so one per request is fine.
-func (s *Server) recycleBin() *recyclebin.Service { return recyclebin.New(s.store) }
-
 // requireRecycleBin checks the token's recycle_bin scope for op.
 func requireRecycleBin(rc *reqCtx, op string) error {
 	return rc.require(oauth.Need{Family: "settings", Resource: "recycle_bin", Op: op})
@@ -55,7 +52,7 @@ func (s *Server) listRecycleBin(w http.ResponseWriter, r *http.Request, rc *reqC
 	if err := requireRecycleBin(rc, oauth.OpRead); err != nil {
 		return err
 	}
-	p, err := s.recycleBin().List(r.Context(), rc.caller, r.URL.Query())
+	p, err := s.svc.RecycleBin.List(r.Context(), rc.caller, r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -68,7 +65,7 @@ func (s *Server) getRecycleBin(w http.ResponseWriter, r *http.Request, rc *reqCt
 	if err := requireRecycleBin(rc, oauth.OpRead); err != nil {
 		return err
 	}
-	it, err := s.recycleBin().Get(r.Context(), rc.caller, rc.param("id"))
+	it, err := s.svc.RecycleBin.Get(r.Context(), rc.caller, rc.param("id"))
 	if err != nil {
 		return err
 	}
@@ -81,7 +78,7 @@ func (s *Server) countRecycleBin(w http.ResponseWriter, r *http.Request, rc *req
 	if err := requireRecycleBin(rc, oauth.OpRead); err != nil {
 		return err
 	}
-	n, err := s.recycleBin().Count(r.Context(), rc.caller, r.URL.Query())
+	n, err := s.svc.RecycleBin.Count(r.Context(), rc.caller, r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -98,7 +95,7 @@ func (s *Server) restoreRecycleBin(w http.ResponseWriter, r *http.Request, rc *r
 	if err != nil {
 		return err
 	}
-	res, err := s.recycleBin().Restore(r.Context(), rc.caller, body)
+	res, err := s.svc.RecycleBin.Restore(r.Context(), rc.caller, body)
 	if err != nil {
 		return err
 	}
@@ -111,7 +108,7 @@ func (s *Server) restoreRecycleBinOne(w http.ResponseWriter, r *http.Request, rc
 	if err := requireRecycleBin(rc, oauth.OpUpdate); err != nil {
 		return err
 	}
-	res, err := s.recycleBin().RestoreOne(r.Context(), rc.caller, rc.param("id"))
+	res, err := s.svc.RecycleBin.RestoreOne(r.Context(), rc.caller, rc.param("id"))
 	if err != nil {
 		return err
 	}
@@ -124,7 +121,7 @@ func (s *Server) deleteRecycleBin(w http.ResponseWriter, r *http.Request, rc *re
 	if err := requireRecycleBin(rc, oauth.OpDelete); err != nil {
 		return err
 	}
-	res, err := s.recycleBin().Delete(r.Context(), rc.caller, r.URL.Query())
+	res, err := s.svc.RecycleBin.Delete(r.Context(), rc.caller, r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -137,7 +134,7 @@ func (s *Server) deleteRecycleBinOne(w http.ResponseWriter, r *http.Request, rc 
 	if err := requireRecycleBin(rc, oauth.OpDelete); err != nil {
 		return err
 	}
-	res, err := s.recycleBin().DeleteOne(r.Context(), rc.caller, rc.param("id"))
+	res, err := s.svc.RecycleBin.DeleteOne(r.Context(), rc.caller, rc.param("id"))
 	if err != nil {
 		return err
 	}
@@ -150,7 +147,7 @@ func (s *Server) emptyRecycleBin(w http.ResponseWriter, r *http.Request, rc *req
 	if err := requireRecycleBin(rc, oauth.OpUpdate); err != nil {
 		return err
 	}
-	res, err := s.recycleBin().Empty(r.Context(), rc.caller)
+	res, err := s.svc.RecycleBin.Empty(r.Context(), rc.caller)
 	if err != nil {
 		return err
 	}

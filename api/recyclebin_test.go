@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -12,9 +11,7 @@ import (
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/api"
 	"github.com/crmd/crmd/crmdtest"
-	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // binScope is what the recycle-bin tests' tokens carry unless a test says otherwise.
@@ -44,7 +41,7 @@ func newBinEnv(t *testing.T) *binEnv {
 	t.Helper()
 	st := crmdtest.OpenStore(t)
 	e := &binEnv{t: t, st: st, clock: crmdtest.UseClock(st, binNow)}
-	srv := api.New(api.Config{}, st, &oauth.Server{Store: st, BaseURL: "http://crmd.test"}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	srv := newApp(t, st, api.Config{}, nil).API
 	e.ts = httptest.NewServer(srv)
 	t.Cleanup(e.ts.Close)
 	for _, o := range []struct {

@@ -19,9 +19,12 @@ import (
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/catalog"
 	"github.com/crmd/crmd/massdelete"
+	"github.com/crmd/crmd/metadata"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/records"
-	"github.com/crmd/crmd/store"
+	"github.com/crmd/crmd/recyclebin"
+	"github.com/crmd/crmd/territories"
+	"github.com/crmd/crmd/views"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -29,21 +32,33 @@ import (
 type Config struct {
 	// MaxBodyBytes caps request bodies; larger ones get 413 (default 8 MiB).
 	MaxBodyBytes int64
-	// MassDelete is the mass delete service, shared with the job runner so that a new job wakes it;
-	// nil builds one with the default settings.
-	MassDelete *massdelete.Service
 	// MaxConcurrentPerUser limits a user's calls in flight through one OAuth client (0 = unlimited);
 	// CreditsPerDay limits an org's calls over a rolling 24 hours (0 = unlimited). See limits.go.
 	MaxConcurrentPerUser, CreditsPerDay int
+	// Now is the clock of the API limits (the store's, so that tests can move it); nil is time.Now.
+	Now func() time.Time
+}
+
+// Services are what the HTTP surface calls, one per resource family; package app builds them. The
+// handlers decode Zoho's requests into the services' typed arguments and encode their typed answers
+// in Zoho's shapes, per API version.
+type Services struct {
+	Auth        *oauth.Server
+	Metadata    *metadata.Service
+	Records     *records.Service
+	Views       *views.Service
+	Territories *territories.Service
+	RecycleBin  *recyclebin.Service
+	MassDelete  *massdelete.Service
+	// Ping tells whether the database answers (GET /readyz).
+	Ping func(ctx context.Context) error
 }
 
 // Server serves the Zoho API. It implements http.Handler.
 type Server struct {
 	cfg     Config
-	store   *store.Store
+	svc     Services
 	auth    *oauth.Server
-	records *records.Service
-	massDel *massdelete.Service
 	log     *slog.Logger
 	rt      router
 	metrics *metrics
@@ -52,11 +67,14 @@ type Server struct {
 	promHandler http.Handler
 }
 
-// New builds the HTTP surface. reg receives the request metrics and is served at /metrics (nil: a
-// private registry).
-func New(cfg Config, st *store.Store, auth *oauth.Server, log *slog.Logger, reg *prometheus.Registry) *Server {
+// New builds the HTTP surface on svc. reg receives the request metrics and is served at /metrics (nil:
+// a private registry).
+func New(cfg Config, svc Services, log *slog.Logger, reg *prometheus.Registry) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 8 << 20
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if log == nil {
 		log = slog.Default()
@@ -64,11 +82,8 @@ func New(cfg Config, st *store.Store, auth *oauth.Server, log *slog.Logger, reg 
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
-	if cfg.MassDelete == nil {
-		cfg.MassDelete = massdelete.New(st, massdelete.Settings{})
-	}
-	s := &Server{cfg: cfg, store: st, auth: auth, records: records.New(st), massDel: cfg.MassDelete, log: log, metrics: newMetrics(reg), promHandler: newPromHandler(reg),
-		limits: newLimiter(cfg.MaxConcurrentPerUser, cfg.CreditsPerDay, func() time.Time { return st.Now() })}
+	s := &Server{cfg: cfg, svc: svc, auth: svc.Auth, log: log, metrics: newMetrics(reg), promHandler: newPromHandler(reg),
+		limits: newLimiter(cfg.MaxConcurrentPerUser, cfg.CreditsPerDay, cfg.Now)}
 	s.routes()
 	return s
 }
@@ -291,7 +306,7 @@ func (s *Server) pathModule(ctx context.Context, rc *reqCtx, family string) (*cr
 	if catalog.IsReservedModuleName(name) {
 		return nil, crmd.ErrInvalidURL()
 	}
-	m, err := s.store.Module(ctx, rc.caller.Org.ID, name)
+	m, err := s.svc.Metadata.Module(ctx, rc.caller.Org.ID, name)
 	if err != nil {
 		return nil, err
 	}

@@ -1,24 +1,22 @@
-package api
+package api_test
 
 import (
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/api"
 	"github.com/crmd/crmd/crmdtest"
-	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // surface is a server on a real SQLite file with one org and an admin token.
 type surface struct {
-	srv   *Server
+	srv   *api.Server
 	ts    *httptest.Server
 	st    *store.Store
 	org   *crmd.Org
@@ -29,8 +27,7 @@ func newSurface(t *testing.T, scope string) *surface {
 	t.Helper()
 	st := crmdtest.OpenStore(t)
 	o := crmdtest.NewOrg(t, st, store.NewOrg{Name: "Acme", AdminEmail: "admin@acme.test", AdminLast: "Admin"})
-	auth := &oauth.Server{Store: st, BaseURL: "http://crmd.test"}
-	srv := New(Config{MaxBodyBytes: 1 << 10}, st, auth, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	srv := newApp(t, st, api.Config{MaxBodyBytes: 1 << 10}, nil).API
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return &surface{srv: srv, ts: ts, st: st, org: o.Org, token: o.Token(t, o.Admin, scope)}
@@ -105,7 +102,7 @@ func TestSurfaceErrors(t *testing.T) {
 // dropped connection or a text page.
 func TestPanicAnswersJSON(t *testing.T) {
 	s := newSurface(t, "ZohoCRM.modules.ALL")
-	s.srv.rt.handle("GET", "/boom", func(w http.ResponseWriter, r *http.Request, rc *reqCtx) error { panic("boom") }, routeOpts{public: true})
+	s.srv.HandleForTest("/boom", func(w http.ResponseWriter, r *http.Request) error { panic("boom") })
 	status, body := s.call(t, "GET", "/boom", "", nil)
 	if status != 500 || body["code"] != "INTERNAL_ERROR" || body["message"] != crmd.MsgInternal {
 		t.Fatalf("got %d %v", status, body)
@@ -115,9 +112,7 @@ func TestPanicAnswersJSON(t *testing.T) {
 // TestInternalErrorHidesText checks that a non-Zoho error becomes a 500 without its text.
 func TestInternalErrorHidesText(t *testing.T) {
 	s := newSurface(t, "ZohoCRM.modules.ALL")
-	s.srv.rt.handle("GET", "/fail", func(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
-		return io.ErrUnexpectedEOF
-	}, routeOpts{public: true})
+	s.srv.HandleForTest("/fail", func(w http.ResponseWriter, r *http.Request) error { return io.ErrUnexpectedEOF })
 	status, body := s.call(t, "GET", "/fail", "", nil)
 	if status != 500 || body["code"] != "INTERNAL_ERROR" || strings.Contains(body["message"].(string), "EOF") {
 		t.Fatalf("got %d %v", status, body)
@@ -147,30 +142,5 @@ func TestOperationsEndpoints(t *testing.T) {
 	s.st.Close()
 	if status, body := s.call(t, "GET", "/readyz", "", nil); status != 503 || body["database"] != "unreachable" || body["code"] != "DATABASE_UNREACHABLE" {
 		t.Fatalf("readyz on a closed store: %d %v", status, body)
-	}
-}
-
-func TestRouterSpecificity(t *testing.T) {
-	var rt router
-	noop := func(w http.ResponseWriter, r *http.Request, rc *reqCtx) error { return nil }
-	rt.handle("GET", "/crm/{version}/{module}/{id}", noop, routeOpts{})
-	rt.handle("GET", "/crm/{version}/{module}/deleted", noop, routeOpts{})
-	rt.handle("GET", "/crm/{version}/settings/modules", noop, routeOpts{})
-	for path, want := range map[string]string{
-		"/crm/v8/Leads/123":           "/crm/{version}/{module}/{id}",
-		"/crm/v8/Leads/deleted":       "/crm/{version}/{module}/deleted",
-		"/crm/v8/settings/modules":    "/crm/{version}/settings/modules",
-		"/crm/v8/settings/modules/":   "/crm/{version}/settings/modules",
-		"/crm/v8/settings/deleted":    "/crm/{version}/{module}/deleted",
-		"/crm/v8/settings/modules/x/": "",
-	} {
-		r, _ := rt.match(path)
-		got := ""
-		if r != nil {
-			got = r.pattern
-		}
-		if got != want {
-			t.Errorf("%s matched %q, want %q", path, got, want)
-		}
 	}
 }

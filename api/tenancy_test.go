@@ -1,4 +1,4 @@
-package api
+package api_test
 
 import (
 	"context"
@@ -9,16 +9,15 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/api"
 	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // The tenancy and authorization matrix (issue "Reliability and security", item 3). Every route the
@@ -47,7 +46,7 @@ type tenOrg struct {
 type tenEnv struct {
 	t     *testing.T
 	st    *store.Store
-	srv   *Server
+	srv   *api.Server
 	ts    *httptest.Server
 	clock *crmdtest.Clock
 	auth  *oauth.Server
@@ -85,8 +84,8 @@ func newTenEnv(t *testing.T) *tenEnv {
 	st := crmdtest.OpenStore(t)
 	e := &tenEnv{t: t, st: st, clock: crmdtest.UseClock(st, time.Date(2024, 5, 13, 8, 2, 33, 0, time.UTC)), logs: &crmdtest.LockedBuffer{}}
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e.auth = &oauth.Server{Store: st, BaseURL: "http://crmd.test", Logger: log}
-	e.srv = New(Config{}, st, e.auth, log, prometheus.NewRegistry())
+	a := newApp(t, st, api.Config{}, log)
+	e.auth, e.srv = a.Auth, a.API
 	e.ts = httptest.NewServer(e.srv)
 	t.Cleanup(e.ts.Close)
 	e.a = e.addOrg("Acme", "Aardvark")
@@ -334,34 +333,30 @@ func (e *tenEnv) tenCases() map[string][]tenCase {
 }
 
 // routeKeys lists "METHOD pattern" for every route the router registers, in a stable order.
-func routeKeys(s *Server) []string {
+func routeKeys(s *api.Server) []string {
 	var keys []string
-	for _, r := range s.rt.routes {
-		for m := range r.methods {
-			keys = append(keys, m+" "+r.pattern)
-		}
+	for _, r := range s.Routes() {
+		keys = append(keys, r.Key)
 	}
-	sort.Strings(keys)
 	return keys
 }
 
-// routeOf finds the handler options of a "METHOD pattern" key.
-func routeOf(s *Server, key string) routeOpts {
-	method, pattern, _ := strings.Cut(key, " ")
-	for _, r := range s.rt.routes {
-		if r.pattern == pattern {
-			return r.methods[method].opts
+// routeOf finds a "METHOD pattern" key's route.
+func routeOf(s *api.Server, key string) api.RouteInfo {
+	for _, r := range s.Routes() {
+		if r.Key == key {
+			return r
 		}
 	}
-	return routeOpts{}
+	return api.RouteInfo{}
 }
 
 // versionsOf are the versions a route is called in: the oldest it serves and the newest.
-func versionsOf(o routeOpts) []string {
+func versionsOf(o api.RouteInfo) []string {
 	switch {
-	case !o.crm:
+	case !o.CRM:
 		return []string{""}
-	case o.minVer >= 60:
+	case o.MinVersion >= 60:
 		return []string{"v6", "v8"}
 	}
 	return []string{"v2", "v8"}
@@ -535,7 +530,7 @@ func (e *tenEnv) scopesAndProfiles(t *testing.T, keys []string, cases map[string
 	}
 	for _, key := range keys {
 		opts := routeOf(e.srv, key)
-		if opts.public {
+		if opts.Public {
 			continue
 		}
 		c := cases[key][0]
@@ -646,7 +641,7 @@ func (e *tenEnv) badTokens(t *testing.T, keys []string, cases map[string][]tenCa
 		{"B's token hash", "Zoho-oauthtoken " + oauth.HashToken(e.b.tok), invalid},
 	}
 	for _, key := range keys {
-		if routeOf(e.srv, key).public {
+		if routeOf(e.srv, key).Public {
 			continue
 		}
 		method, path, body, header := e.ghostRequest(key, cases[key][0])

@@ -41,9 +41,6 @@ func (s *Server) territoryRoutes(crm routeOpts) {
 	s.rt.handle("POST", "/crm/{version}/{module}/{id}/actions/remove_territories", s.removeTerritories, crm)
 }
 
-// territoryService is the territory service; it holds nothing but the store, so one per request is fine.
-func (s *Server) territoryService() *territories.Service { return territories.New(s.store) }
-
 // requireTerritories checks the token's territories scope for op.
 func requireTerritories(rc *reqCtx, op string) error {
 	return rc.require(oauth.Need{Family: "settings", Resource: "territories", Op: op})
@@ -54,7 +51,7 @@ func (s *Server) listTerritories(w http.ResponseWriter, r *http.Request, rc *req
 	if err := requireTerritories(rc, oauth.OpRead); err != nil {
 		return err
 	}
-	p, err := s.territoryService().List(r.Context(), rc.caller, r.URL.Query())
+	p, err := s.svc.Territories.List(r.Context(), rc.caller, r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -67,7 +64,7 @@ func (s *Server) getTerritory(w http.ResponseWriter, r *http.Request, rc *reqCtx
 	if err := requireTerritories(rc, oauth.OpRead); err != nil {
 		return err
 	}
-	t, err := s.territoryService().Get(r.Context(), rc.caller, rc.param("id"))
+	t, err := s.svc.Territories.Get(r.Context(), rc.caller, rc.param("id"))
 	if err != nil {
 		return err
 	}
@@ -80,7 +77,7 @@ func (s *Server) childTerritories(w http.ResponseWriter, r *http.Request, rc *re
 	if err := requireTerritories(rc, oauth.OpRead); err != nil {
 		return err
 	}
-	p, err := s.territoryService().Children(r.Context(), rc.caller, rc.param("id"), r.URL.Query())
+	p, err := s.svc.Territories.Children(r.Context(), rc.caller, rc.param("id"), r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -97,7 +94,7 @@ func (s *Server) createTerritories(w http.ResponseWriter, r *http.Request, rc *r
 	if err != nil {
 		return err
 	}
-	outs, err := s.territoryService().Create(r.Context(), rc.caller, body)
+	outs, err := s.svc.Territories.Create(r.Context(), rc.caller, body)
 	if err != nil {
 		return err
 	}
@@ -123,7 +120,7 @@ func (s *Server) putTerritories(w http.ResponseWriter, r *http.Request, rc *reqC
 	if err != nil {
 		return err
 	}
-	outs, err := s.territoryService().Update(r.Context(), rc.caller, pathID, body)
+	outs, err := s.svc.Territories.Update(r.Context(), rc.caller, pathID, body)
 	if err != nil {
 		return err
 	}
@@ -136,7 +133,7 @@ func (s *Server) deleteTerritories(w http.ResponseWriter, r *http.Request, rc *r
 	if err := requireTerritories(rc, oauth.OpDelete); err != nil {
 		return err
 	}
-	outs, err := s.territoryService().Delete(r.Context(), rc.caller, r.URL.Query())
+	outs, err := s.svc.Territories.Delete(r.Context(), rc.caller, r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -149,7 +146,7 @@ func (s *Server) deleteTerritory(w http.ResponseWriter, r *http.Request, rc *req
 	if err := requireTerritories(rc, oauth.OpDelete); err != nil {
 		return err
 	}
-	outs, err := s.territoryService().DeleteOne(r.Context(), rc.caller, rc.param("id"))
+	outs, err := s.svc.Territories.DeleteOne(r.Context(), rc.caller, rc.param("id"))
 	if err != nil {
 		return err
 	}
@@ -175,7 +172,7 @@ func (s *Server) transfer(w http.ResponseWriter, r *http.Request, rc *reqCtx, pa
 	if err != nil {
 		return err
 	}
-	outs, err := s.territoryService().TransferAndDelete(r.Context(), rc.caller, pathID, body)
+	outs, err := s.svc.Territories.TransferAndDelete(r.Context(), rc.caller, pathID, body)
 	if err != nil {
 		return err
 	}
@@ -204,7 +201,7 @@ func (s *Server) recordTerritories(w http.ResponseWriter, r *http.Request, rc *r
 	if err != nil {
 		return err
 	}
-	ts := s.territoryService()
+	ts := s.svc.Territories
 	change := ts.Remove
 	if assign {
 		change = ts.Assign

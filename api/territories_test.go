@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -12,9 +11,7 @@ import (
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/api"
 	"github.com/crmd/crmd/crmdtest"
-	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // terrScope is what the territory tests' tokens carry unless a test says otherwise.
@@ -48,7 +45,7 @@ func newTerrEnv(t *testing.T) *terrEnv {
 	st := crmdtest.OpenStore(t)
 	crmdtest.UseClock(st, terrNow)
 	e := &terrEnv{t: t, st: st}
-	srv := api.New(api.Config{}, st, &oauth.Server{Store: st, BaseURL: "http://crmd.test"}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	srv := newApp(t, st, api.Config{}, nil).API
 	e.ts = httptest.NewServer(srv)
 	t.Cleanup(e.ts.Close)
 	e.a = e.addOrg("Acme")

@@ -15,14 +15,11 @@ package api
 //     {"param_name":"cvid"} (a query parameter, so param_name rather than mass delete's json_path).
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/oauth"
-	"github.com/crmd/crmd/records"
 	"github.com/crmd/crmd/views"
 )
 
@@ -36,9 +33,6 @@ func (s *Server) viewRoutes(crm routeOpts) {
 	s.rt.handle("DELETE", "/crm/{version}/settings/custom_views/{id}", s.deleteView, crm)
 }
 
-// viewService is the custom views service; it holds nothing but the store, so one per request is fine.
-func (s *Server) viewService() *views.Service { return views.New(s.store) }
-
 // viewModule checks the token's custom views scope for op and resolves the module query parameter.
 func (s *Server) viewModule(r *http.Request, rc *reqCtx, op string) (*crmd.Module, error) {
 	if err := rc.require(oauth.Need{Family: "settings", Resource: "custom_views", Op: op}); err != nil {
@@ -48,7 +42,7 @@ func (s *Server) viewModule(r *http.Request, rc *reqCtx, op string) (*crmd.Modul
 	if name == "" {
 		return nil, crmd.ErrParamMissing("module")
 	}
-	m, err := s.store.Module(r.Context(), rc.caller.Org.ID, name)
+	m, err := s.svc.Metadata.Module(r.Context(), rc.caller.Org.ID, name)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +58,7 @@ func (s *Server) listViews(w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 	if err != nil {
 		return err
 	}
-	p, err := s.viewService().List(r.Context(), rc.caller, m, rc.version, r.URL.Query())
+	p, err := s.svc.Views.List(r.Context(), rc.caller, m, rc.version, r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -78,7 +72,7 @@ func (s *Server) getView(w http.ResponseWriter, r *http.Request, rc *reqCtx) err
 	if err != nil {
 		return err
 	}
-	v, err := s.viewService().Get(r.Context(), rc.caller, m, rc.version, rc.param("id"))
+	v, err := s.svc.Views.Get(r.Context(), rc.caller, m, rc.version, rc.param("id"))
 	if err != nil {
 		return err
 	}
@@ -99,7 +93,7 @@ func (s *Server) createViews(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 	if err != nil {
 		return err
 	}
-	outs, err := s.viewService().Create(r.Context(), rc.caller, m, body)
+	outs, err := s.svc.Views.Create(r.Context(), rc.caller, m, body)
 	if err != nil {
 		return err
 	}
@@ -132,7 +126,7 @@ func (s *Server) putViews(w http.ResponseWriter, r *http.Request, rc *reqCtx, pa
 	if err != nil {
 		return err
 	}
-	outs, err := s.viewService().Update(r.Context(), rc.caller, m, pathID, body)
+	outs, err := s.svc.Views.Update(r.Context(), rc.caller, m, pathID, body)
 	if err != nil {
 		return err
 	}
@@ -146,24 +140,10 @@ func (s *Server) deleteView(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 	if err != nil {
 		return err
 	}
-	out, err := s.viewService().Delete(r.Context(), rc.caller, m, rc.param("id"))
+	out, err := s.svc.Views.Delete(r.Context(), rc.caller, m, rc.param("id"))
 	if err != nil {
 		return err
 	}
 	writeOutcomes(w, "custom_views", []crmd.Outcome{out}, http.StatusOK)
 	return nil
-}
-
-// viewFilter resolves the cvid of GET /{module} for the records service: the view's predicate for the
-// caller and its sort. A view the caller may not use is records.ErrInvalidCVID.
-func (s *Server) viewFilter(ctx context.Context, c *crmd.Caller, m *crmd.Module, cvid crmd.ID) (*records.ViewFilter, error) {
-	vs := s.viewService()
-	v, err := vs.Lookup(ctx, c, m, cvid)
-	if errors.Is(err, views.ErrUnknownView) {
-		return nil, records.ErrInvalidCVID()
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &records.ViewFilter{View: vs.Filter(c, m, v), SortBy: v.SortBy, SortOrder: v.SortOrder}, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http/httptest"
 	"sort"
 	"strings"
@@ -15,10 +14,8 @@ import (
 	"github.com/crmd/crmd/api"
 	"github.com/crmd/crmd/criteria"
 	"github.com/crmd/crmd/crmdtest"
-	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
 	"github.com/crmd/crmd/views"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // viewScope is what the views tests' tokens carry: custom views and records.
@@ -47,8 +44,7 @@ func newViewEnv(t *testing.T) *viewEnv {
 	e := &viewEnv{t: t, st: st, clock: crmdtest.UseClock(st, time.Date(2024, 5, 13, 8, 2, 33, 0, time.UTC))}
 	e.a = e.addOrg("Acme", "Asia/Kolkata")
 	e.b = e.addOrg("Other", "UTC")
-	auth := &oauth.Server{Store: st, BaseURL: "http://crmd.test"}
-	e.ts = httptest.NewServer(api.New(api.Config{}, st, auth, slog.New(slog.DiscardHandler), prometheus.NewRegistry()))
+	e.ts = httptest.NewServer(newApp(t, st, api.Config{}, nil).Handler)
 	t.Cleanup(e.ts.Close)
 	return e
 }

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/crmd/crmd"
-	"github.com/crmd/crmd/api"
+	"github.com/crmd/crmd/app"
 	"github.com/crmd/crmd/catalog"
 	"github.com/crmd/crmd/internal/testdb"
 	"github.com/crmd/crmd/massdelete"
@@ -57,17 +57,15 @@ func runMain(m *testing.M) (int, error) {
 	crmdServer.URL = "http://" + ts.Listener.Addr().String()
 	crmdServer.st = st
 	// The server's base URL is the api_domain of its tokens, as `crmd serve` does.
-	crmdServer.auth = &oauth.Server{Store: st, BaseURL: crmdServer.URL}
-	quiet := slog.New(slog.DiscardHandler)
-	md := massdelete.New(st, massdelete.Settings{})
-	ts.Config.Handler = api.New(api.Config{MassDelete: md}, st, crmdServer.auth, quiet, nil)
+	a := app.New(st, app.Config{BaseURL: crmdServer.URL, Logger: slog.New(slog.DiscardHandler),
+		Runner: massdelete.RunnerConfig{BatchSize: 50, Poll: 20 * time.Millisecond}})
+	crmdServer.auth = a.Auth
+	ts.Config.Handler = a.Handler
 	ts.Start()
 	defer ts.Close()
 	runCtx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		massdelete.NewRunner(md, massdelete.RunnerConfig{BatchSize: 50, Poll: 20 * time.Millisecond}, quiet).Run(runCtx)
-	})
+	wg.Go(func() { a.Run(runCtx) })
 	defer wg.Wait()
 	defer stop()
 	return m.Run(), nil

@@ -31,7 +31,7 @@ func FuzzParseBody(f *testing.F) {
 		f.Add(s)
 	}
 	const limit = 3
-	svc := massdelete.New(nil, massdelete.Settings{IDLimit: limit})
+	svc := massdelete.New(nil, nil, nil, massdelete.Settings{IDLimit: limit})
 	f.Fuzz(func(t *testing.T, text string) {
 		body, ok := decodeObject(text)
 		if !ok {

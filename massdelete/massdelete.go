@@ -67,8 +67,8 @@ type Service struct {
 	wake  chan struct{}
 }
 
-// New returns a mass delete service on st.
-func New(st *store.Store, cfg Settings) *Service {
+// New returns a mass delete service on st, which resolves views and territories through vs and ts.
+func New(st *store.Store, vs *views.Service, ts *territories.Service, cfg Settings) *Service {
 	if cfg.IDLimit <= 0 {
 		cfg.IDLimit = DefaultIDLimit
 	}
@@ -78,7 +78,7 @@ func New(st *store.Store, cfg Settings) *Service {
 	if cfg.Lock == "" {
 		cfg.Lock = LockOrg
 	}
-	return &Service{st: st, views: views.New(st), terr: territories.New(st), cfg: cfg, wake: make(chan struct{}, 1)}
+	return &Service{st: st, views: vs, terr: ts, cfg: cfg, wake: make(chan struct{}, 1)}
 }
 
 // Settings returns the service's settings, defaults filled in.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/app"
 	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/massdelete"
 	"github.com/crmd/crmd/store"
@@ -122,7 +123,7 @@ func TestLockScopes(t *testing.T) {
 			f := newFixture(t, 3)
 			contacts := f.org.Module(t, "Contacts")
 			f.insert(contacts, 2, "approved")
-			svc := massdelete.New(f.st, massdelete.Settings{Lock: tc.lock})
+			svc := app.New(f.st, app.Config{MassDelete: massdelete.Settings{Lock: tc.lock}}).MassDelete
 			ctx := context.Background()
 			all := f.allView(f.leads)
 			if _, err := svc.Schedule(ctx, f.c, f.leads, all, nil); err != nil {
@@ -148,7 +149,7 @@ func TestLockScopes(t *testing.T) {
 // TestScheduleRace: however many requests race, the database lets exactly one job in.
 func TestScheduleRace(t *testing.T) {
 	f := newFixture(t, 10)
-	svc := massdelete.New(f.st, massdelete.Settings{})
+	svc := app.New(f.st, app.Config{MassDelete: massdelete.Settings{}}).MassDelete
 	all := f.allView(f.leads)
 	var wg sync.WaitGroup
 	errs := make([]error, 20)
@@ -178,7 +179,7 @@ func TestScheduleRace(t *testing.T) {
 
 func TestEditionGate(t *testing.T) {
 	f := newFixture(t, 1)
-	svc := massdelete.New(f.st, massdelete.Settings{EditionGate: true})
+	svc := app.New(f.st, app.Config{MassDelete: massdelete.Settings{EditionGate: true}}).MassDelete
 	_, err := svc.Schedule(context.Background(), f.c, f.leads, f.allView(f.leads), nil)
 	e, _ := crmd.AsError(err)
 	if e == nil || e.Code != "FEATURE_NOT_SUPPORTED" || e.Message != "Scheduled Mass Operation feature is not available in your edition" || e.Status != 400 {
@@ -197,7 +198,7 @@ func TestEditionGate(t *testing.T) {
 func TestRunnerBatchesAndCounts(t *testing.T) {
 	f := newFixture(t, 7)
 	unapproved := f.insert(f.leads, 1, "approval_process_pending")
-	svc := massdelete.New(f.st, massdelete.Settings{})
+	svc := app.New(f.st, app.Config{MassDelete: massdelete.Settings{}}).MassDelete
 	ctx := context.Background()
 	job, err := svc.Schedule(ctx, f.c, f.leads, f.allView(f.leads), nil)
 	if err != nil {
@@ -259,7 +260,7 @@ func TestRunnerBatchesAndCounts(t *testing.T) {
 // deleted twice or skipped.
 func TestRunnerResume(t *testing.T) {
 	f := newFixture(t, 10)
-	svc := massdelete.New(f.st, massdelete.Settings{})
+	svc := app.New(f.st, app.Config{MassDelete: massdelete.Settings{}}).MassDelete
 	ctx := context.Background()
 	job, err := svc.Schedule(ctx, f.c, f.leads, f.allView(f.leads), nil)
 	if err != nil {
@@ -318,7 +319,7 @@ func TestRunnerResume(t *testing.T) {
 // TestRunnerWakesOnSchedule: a new job starts at once, not at the runner's next poll.
 func TestRunnerWakesOnSchedule(t *testing.T) {
 	f := newFixture(t, 4)
-	svc := massdelete.New(f.st, massdelete.Settings{})
+	svc := app.New(f.st, app.Config{MassDelete: massdelete.Settings{}}).MassDelete
 	r := massdelete.NewRunner(svc, massdelete.RunnerConfig{BatchSize: 2, Poll: time.Hour}, quiet())
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan error)
@@ -351,7 +352,7 @@ func waitFor(t *testing.T, cond func() bool) {
 // failed.
 func TestRunnerFailsHonestly(t *testing.T) {
 	f := newFixture(t, 5)
-	svc := massdelete.New(f.st, massdelete.Settings{})
+	svc := app.New(f.st, app.Config{MassDelete: massdelete.Settings{}}).MassDelete
 	ctx := context.Background()
 	job, err := svc.Schedule(ctx, f.c, f.leads, f.allView(f.leads), nil)
 	if err != nil {
@@ -385,7 +386,7 @@ func BenchmarkScheduleAndRun50k(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		f := newFixture(b, 50_000)
-		svc := massdelete.New(f.st, massdelete.Settings{})
+		svc := app.New(f.st, app.Config{MassDelete: massdelete.Settings{}}).MassDelete
 		all := f.allView(f.leads)
 		ctx := context.Background()
 		b.StartTimer()
@@ -417,7 +418,7 @@ func TestRunnerYieldsToInteractiveWrites(t *testing.T) {
 	f := newFixture(t, 5_000)
 	contacts := f.org.Module(t, "Contacts")
 	other := f.insert(contacts, 1, "approved")
-	svc := massdelete.New(f.st, massdelete.Settings{})
+	svc := app.New(f.st, app.Config{MassDelete: massdelete.Settings{}}).MassDelete
 	ctx := context.Background()
 	job, err := svc.Schedule(ctx, f.c, f.leads, f.allView(f.leads), nil)
 	if err != nil {
@@ -450,7 +451,7 @@ func TestRunnerYieldsToInteractiveWrites(t *testing.T) {
 // here) runs out — and completes with exact counts.
 func TestRunnerRetriesTransientFailures(t *testing.T) {
 	f := newFixture(t, 20)
-	svc := massdelete.New(f.st, massdelete.Settings{})
+	svc := app.New(f.st, app.Config{MassDelete: massdelete.Settings{}}).MassDelete
 	ctx := context.Background()
 	job, err := svc.Schedule(ctx, f.c, f.leads, f.allView(f.leads), nil)
 	if err != nil {

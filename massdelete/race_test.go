@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/app"
 	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/massdelete"
 	"github.com/crmd/crmd/recyclebin"
@@ -35,7 +36,7 @@ func newRaceFixture(t *testing.T, n int) (*fixture, *store.Store) {
 // by exactly one of them.
 func TestDeleteIDsRace(t *testing.T) {
 	f, other := newRaceFixture(t, 20)
-	svcs := []*massdelete.Service{massdelete.New(f.st, massdelete.Settings{}), massdelete.New(other, massdelete.Settings{})}
+	svcs := []*massdelete.Service{app.New(f.st, app.Config{MassDelete: massdelete.Settings{}}).MassDelete, app.New(other, app.Config{MassDelete: massdelete.Settings{}}).MassDelete}
 	const n = 8
 	outs := make([][]crmd.Outcome, n)
 	errs := make([]error, n)
@@ -72,7 +73,7 @@ func TestDeleteIDsRace(t *testing.T) {
 // delete deletes each again. So a record ends deleted exactly when one mass delete succeeded on it.
 func TestDeleteIDsRestoreRace(t *testing.T) {
 	f, other := newRaceFixture(t, 10)
-	svcs := []*massdelete.Service{massdelete.New(f.st, massdelete.Settings{}), massdelete.New(other, massdelete.Settings{})}
+	svcs := []*massdelete.Service{app.New(f.st, app.Config{MassDelete: massdelete.Settings{}}).MassDelete, app.New(other, app.Config{MassDelete: massdelete.Settings{}}).MassDelete}
 	ctx := context.Background()
 	for round := 0; round < 3; round++ {
 		if outs, err := svcs[0].DeleteIDs(ctx, f.c, f.leads, f.ids, nil); err != nil || !outs[0].OK() {
@@ -146,7 +147,7 @@ func countOK(outs [][]crmd.Outcome) int {
 // record counts as failed (D16). Every record is deleted once, by the job or by a request.
 func TestRunnerDeleteIDsRace(t *testing.T) {
 	f, other := newRaceFixture(t, 60)
-	svcs := []*massdelete.Service{massdelete.New(f.st, massdelete.Settings{}), massdelete.New(other, massdelete.Settings{})}
+	svcs := []*massdelete.Service{app.New(f.st, app.Config{MassDelete: massdelete.Settings{}}).MassDelete, app.New(other, app.Config{MassDelete: massdelete.Settings{}}).MassDelete}
 	ctx := context.Background()
 	job, err := svcs[0].Schedule(ctx, f.c, f.leads, f.allView(f.leads), nil)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/store"
+	"github.com/crmd/crmd/views"
 )
 
 // tokenTTL is how long a page token stays usable (docs/records.md#list-parameters: 24 hours).
@@ -95,16 +96,6 @@ type ViewFilter struct {
 	View      *store.ViewFilter
 	SortBy    string
 	SortOrder string
-}
-
-// ViewResolver resolves the cvid of GET /{module} for the caller (package views, wired in by the HTTP
-// layer). A cvid naming no view the caller may use must be answered with ErrInvalidCVID.
-type ViewResolver func(ctx context.Context, c *crmd.Caller, m *crmd.Module, cvid crmd.ID) (*ViewFilter, error)
-
-// ListOptions are List's optional collaborators.
-type ListOptions struct {
-	// Views resolves cvid; without it every cvid is invalid.
-	Views ViewResolver
 }
 
 // ErrInvalidCVID is the answer for a cvid parameter that is malformed or names no view the caller may
@@ -321,10 +312,10 @@ func sortKey(col string, r *crmd.Record) int64 {
 // Pages are read with OFFSET up to Zoho's discrete limit; page tokens continue by keyset on the
 // sort column and id, so deep pages cost no more than the first.
 //
-// With cvid the records are those of the custom view (resolved by opts' Views), in the view's order
+// With cvid the records are those of the custom view (see viewFilter), in the view's order
 // where the version can sort on its field (see applyViewSort); the cvid is part of what a page token
 // is bound to.
-func (s *Service) List(ctx context.Context, c *crmd.Caller, m *crmd.Module, version int, q url.Values, opts ...ListOptions) (*Page, error) {
+func (s *Service) List(ctx context.Context, c *crmd.Caller, m *crmd.Module, version int, q url.Values) (*Page, error) {
 	if err := checkProfile(c, m, crmd.PermView); err != nil {
 		return nil, err
 	}
@@ -334,16 +325,7 @@ func (s *Service) List(ctx context.Context, c *crmd.Caller, m *crmd.Module, vers
 	}
 	var viewFilter *store.ViewFilter
 	if p.cvid != 0 {
-		var resolve ViewResolver
-		for _, o := range opts {
-			if o.Views != nil {
-				resolve = o.Views
-			}
-		}
-		if resolve == nil {
-			return nil, ErrInvalidCVID()
-		}
-		f, err := resolve(ctx, c, m, p.cvid)
+		f, err := s.viewFilter(ctx, c, m, p.cvid)
 		if err != nil {
 			return nil, err
 		}
@@ -555,4 +537,17 @@ func (s *Service) ListDeleted(ctx context.Context, c *crmd.Caller, m *crmd.Modul
 		res.Data = append(res.Data, item)
 	}
 	return res, nil
+}
+
+// viewFilter resolves the cvid of GET /{module}: what the view selects for the caller and its sort. A
+// view the caller may not use is ErrInvalidCVID.
+func (s *Service) viewFilter(ctx context.Context, c *crmd.Caller, m *crmd.Module, cvid crmd.ID) (*ViewFilter, error) {
+	v, err := s.views.Lookup(ctx, c, m, cvid)
+	if errors.Is(err, views.ErrUnknownView) {
+		return nil, ErrInvalidCVID()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &ViewFilter{View: s.views.Filter(c, m, v), SortBy: v.SortBy, SortOrder: v.SortOrder}, nil
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/crmdtest"
+	"github.com/crmd/crmd/territories"
+	"github.com/crmd/crmd/views"
 )
 
 // Race tests: several goroutines on two stores opened separately on one database (two crmd processes
@@ -26,7 +28,7 @@ func newRaceEnv(t *testing.T) *raceEnv {
 	t.Helper()
 	stores := crmdtest.OpenStores(t, 2)
 	org := crmdtest.NewTeam(t, stores[0], "Acme", "UTC")
-	return &raceEnv{svcs: []*Service{New(stores[0]), New(stores[1])}, c: org.Caller(org.Admin), m: org.Module(t, "Leads")}
+	return &raceEnv{svcs: []*Service{New(stores[0], views.New(stores[0]), territories.New(stores[0])), New(stores[1], views.New(stores[1]), territories.New(stores[1]))}, c: org.Caller(org.Admin), m: org.Module(t, "Leads")}
 }
 
 func (e *raceEnv) insert(t *testing.T) crmd.ID {

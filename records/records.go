@@ -8,15 +8,22 @@ package records
 import (
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/store"
+	"github.com/crmd/crmd/territories"
+	"github.com/crmd/crmd/views"
 )
 
-// Service implements the records API on a store.
+// Service implements the records API on a store. It selects a custom view's records through the views
+// service and a territory's through the territories service.
 type Service struct {
-	st *store.Store
+	st    *store.Store
+	views *views.Service
+	terr  *territories.Service
 }
 
 // New returns a records service on st.
-func New(st *store.Store) *Service { return &Service{st: st} }
+func New(st *store.Store, vs *views.Service, ts *territories.Service) *Service {
+	return &Service{st: st, views: vs, terr: ts}
+}
 
 // Limits of the records API (docs/conventions.md#limits).
 const (

@@ -14,6 +14,8 @@ import (
 	"github.com/crmd/crmd/catalog"
 	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/store"
+	"github.com/crmd/crmd/territories"
+	"github.com/crmd/crmd/views"
 )
 
 func num(s string) json.Number { return json.Number(s) }
@@ -201,7 +203,7 @@ func newSvcEnv(t *testing.T) *svcEnv {
 	t.Helper()
 	st := crmdtest.OpenStore(t)
 	o := crmdtest.NewOrg(t, st, store.NewOrg{Name: "Acme", AdminEmail: "a@acme.test", AdminLast: "Admin"})
-	return &svcEnv{st: st, svc: New(st), org: o, admin: o.Caller(o.Admin)}
+	return &svcEnv{st: st, svc: New(st, views.New(st), territories.New(st)), org: o, admin: o.Caller(o.Admin)}
 }
 
 func (e *svcEnv) module(t *testing.T, name string) *crmd.Module {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/store"
-	"github.com/crmd/crmd/territories"
 )
 
 // Meta keys a record carries besides its fields; `fields` may name them.
@@ -250,7 +249,7 @@ func parseTerritoryParams(q url.Values) (crmd.ID, bool, *crmd.Error) {
 // territory service. A territory that is not the caller's org's is INVALID_DATA {"param_name":
 // "territory_id"}.
 func (s *Service) territoryScope(ctx context.Context, c *crmd.Caller, id crmd.ID, subtree bool) (*store.TerritoryScope, error) {
-	scope, err := territories.New(s.st).Scope(ctx, c.Org.ID, id, subtree)
+	scope, err := s.terr.Scope(ctx, c.Org.ID, id, subtree)
 	if _, unknown := crmd.AsError(err); unknown {
 		return nil, crmd.ErrInvalidParam("territory_id")
 	}

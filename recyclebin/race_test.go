@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/app"
 	"github.com/crmd/crmd/crmdtest"
-	"github.com/crmd/crmd/records"
 	"github.com/crmd/crmd/recyclebin"
 	"github.com/crmd/crmd/store"
 )
@@ -53,7 +53,7 @@ func newRaceEnv(t *testing.T) *raceEnv {
 func (e *raceEnv) binned(t *testing.T, n int) []crmd.ID {
 	t.Helper()
 	ctx := context.Background()
-	recs := records.New(e.stores[0])
+	recs := app.New(e.stores[0], app.Config{}).Records
 	var data []any
 	for i := 0; i < n; i++ {
 		data = append(data, map[string]any{"Last_Name": "Race"})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/app"
 	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/records"
 	"github.com/crmd/crmd/recyclebin"
@@ -32,7 +33,8 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	st := crmdtest.OpenStore(t)
-	e := &env{t: t, ctx: context.Background(), st: st, clock: crmdtest.UseClock(st, t0), recs: records.New(st), bin: recyclebin.New(st)}
+	a := app.New(st, app.Config{})
+	e := &env{t: t, ctx: context.Background(), st: st, clock: crmdtest.UseClock(st, t0), recs: a.Records, bin: a.RecycleBin}
 	e.a = crmdtest.NewTeam(t, st, "Acme", "UTC")
 	e.b = crmdtest.NewTeam(t, st, "Beta", "UTC")
 	return e

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crmd/crmd/app"
 	"github.com/crmd/crmd/criteria"
 	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/internal/testdb"
-	"github.com/crmd/crmd/records"
 	"github.com/crmd/crmd/store"
 )
 
@@ -138,7 +138,7 @@ func TestFieldExprAgreesWithDefault(t *testing.T) {
 	org := crmdtest.NewOrg(t, st, store.NewOrg{Name: "Idx", AdminEmail: "a@idx.test"})
 	leads := org.Module(t, "Leads")
 	caller := org.Caller(org.Admin)
-	svc := records.New(st)
+	svc := app.New(st, app.Config{}).Records
 	sources := []any{"Web Download", "web download", "Partner", "", nil, "Trade Show"}
 	var data []any
 	for i := 0; i < 120; i++ {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/app"
 	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/records"
 	"github.com/crmd/crmd/recyclebin"
@@ -280,7 +281,7 @@ func TestAssignPurgeRace(t *testing.T) {
 	e := newRaceEnv(t)
 	terr := e.create(t, "T", e.root)
 	ctx := context.Background()
-	recs := []*records.Service{records.New(e.stores[0]), records.New(e.stores[1])}
+	recs := []*records.Service{app.New(e.stores[0], app.Config{}).Records, app.New(e.stores[1], app.Config{}).Records}
 	bins := []*recyclebin.Service{recyclebin.New(e.stores[0]), recyclebin.New(e.stores[1])}
 	var ids []crmd.ID
 	for round := 0; round < 6; round++ {
@@ -324,7 +325,7 @@ func TestAssignPurgeRace(t *testing.T) {
 
 func insertLead(t *testing.T, e *raceEnv) crmd.ID {
 	t.Helper()
-	outs, err := records.New(e.stores[0]).Insert(context.Background(), e.c, e.leads, map[string]any{"data": []any{map[string]any{"Last_Name": "R"}}})
+	outs, err := app.New(e.stores[0], app.Config{}).Records.Insert(context.Background(), e.c, e.leads, map[string]any{"data": []any{map[string]any{"Last_Name": "R"}}})
 	if err != nil || !outs[0].OK() {
 		t.Fatalf("insert: %v %+v", err, outs)
 	}

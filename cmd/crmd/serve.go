@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/crmd/crmd/api"
+	"github.com/crmd/crmd/app"
 	"github.com/crmd/crmd/massdelete"
 	"github.com/crmd/crmd/oauth"
-	"github.com/crmd/crmd/recyclebin"
 	"github.com/crmd/crmd/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -232,36 +232,36 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 	if baseURL == "" {
 		baseURL = listenBaseURL(c.Addr, ln.Addr())
 	}
-	auth := &oauth.Server{Store: st, BaseURL: baseURL, Logger: logger}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a := app.New(st, app.Config{
+		BaseURL: baseURL,
+		API:     api.Config{MaxBodyBytes: c.MaxBodyBytes, MaxConcurrentPerUser: c.MaxConcurrentPerUser, CreditsPerDay: c.CreditsPerDay},
+		MassDelete: massdelete.Settings{
+			IDLimit: c.MassDeleteIDLimit, ViewLimit: c.MassDeleteViewLimit, EditionGate: c.MassDeleteEditionGate, Lock: c.MassDeleteLock,
+		},
+		Runner:           massdelete.RunnerConfig{BatchSize: c.JobBatchSize, BatchDelay: c.JobBatchDelay, Lease: c.jobLease()},
+		RecycleRetention: c.RecycleRetention,
+		Logger:           logger,
+		Registry:         reg,
+	})
 
 	if !c.NoBootstrap {
-		if err := m.bootstrap(ctx, st, auth, baseURL, c.DB, logger); err != nil {
+		if err := m.bootstrap(ctx, st, a.Auth, baseURL, c.DB, logger); err != nil {
 			ln.Close()
 			closeStore()
 			return err
 		}
 	}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	massDel := massdelete.New(st, massdelete.Settings{
-		IDLimit: c.MassDeleteIDLimit, ViewLimit: c.MassDeleteViewLimit, EditionGate: c.MassDeleteEditionGate, Lock: c.MassDeleteLock,
-	})
-	handler := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes, MassDelete: massDel,
-		MaxConcurrentPerUser: c.MaxConcurrentPerUser, CreditsPerDay: c.CreditsPerDay}, st, auth, logger, reg)
-	runner := massdelete.NewRunner(massDel, massdelete.RunnerConfig{
-		BatchSize: c.JobBatchSize, BatchDelay: c.JobBatchDelay, Lease: c.jobLease(),
-	}, logger)
 	runCtx, stopRunner := context.WithCancel(context.Background())
 	defer stopRunner()
 	// The job runner and the recycle bin's retention purge work in the background; both finish their
 	// current batch (one transaction each) before the store closes.
 	var background sync.WaitGroup
-	background.Go(func() { runner.Run(runCtx) })
-	purger := recyclebin.NewPurger(st, c.RecycleRetention, logger)
-	background.Go(func() { purger.Run(runCtx) })
+	background.Go(func() { a.Run(runCtx) })
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           a.Handler,
 		ReadHeaderTimeout: c.ReadHeaderTimeout,
 		ReadTimeout:       c.ReadTimeout,
 		WriteTimeout:      c.WriteTimeout,

@@ -1,0 +1,106 @@
+// Package app is the one place that assembles crmd: on an open store it builds the services, the HTTP
+// surface that calls them and the background workers (the mass delete job runner, the recycle bin's
+// retention purge). `crmd serve`, the tests and anything embedding crmd start it the same way:
+//
+//	a := app.New(st, app.Config{BaseURL: …})
+//	go a.Run(ctx)                  // the workers, until ctx ends
+//	http.Serve(ln, a.Handler)      // the Zoho API
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/crmd/crmd/api"
+	"github.com/crmd/crmd/massdelete"
+	"github.com/crmd/crmd/metadata"
+	"github.com/crmd/crmd/oauth"
+	"github.com/crmd/crmd/records"
+	"github.com/crmd/crmd/recyclebin"
+	"github.com/crmd/crmd/store"
+	"github.com/crmd/crmd/territories"
+	"github.com/crmd/crmd/views"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Config is what crmd is configured with beyond its database; zero values take the defaults.
+type Config struct {
+	// BaseURL is the public base URL of the server, the api_domain of every token.
+	BaseURL string
+	// API holds the HTTP surface's settings (body limit, API limits).
+	API api.Config
+	// MassDelete holds the mass delete limits and the one-job lock; Runner the job runner's pacing.
+	MassDelete massdelete.Settings
+	Runner     massdelete.RunnerConfig
+	// RecycleRetention is how long deleted records stay restorable (recyclebin.DefaultRetention when 0).
+	RecycleRetention time.Duration
+	// Logger receives the request log and the workers' lines (slog.Default when nil).
+	Logger *slog.Logger
+	// Registry receives the metrics served at /metrics (a private registry when nil).
+	Registry *prometheus.Registry
+}
+
+// App is crmd assembled on one store.
+type App struct {
+	Store       *store.Store
+	Auth        *oauth.Server
+	Metadata    *metadata.Service
+	Views       *views.Service
+	Territories *territories.Service
+	Records     *records.Service
+	RecycleBin  *recyclebin.Service
+	MassDelete  *massdelete.Service
+	// Handler serves the Zoho API, the accounts endpoints and the operational endpoints; API is the same
+	// handler as its own type.
+	Handler http.Handler
+	API     *api.Server
+
+	runner *massdelete.Runner
+	purger *recyclebin.Purger
+}
+
+// New assembles crmd on st.
+func New(st *store.Store, cfg Config) *App {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	a := &App{Store: st}
+	a.Auth = &oauth.Server{Store: st, BaseURL: cfg.BaseURL, Logger: log}
+	a.Metadata = metadata.New(st)
+	a.Views = views.New(st)
+	a.Territories = territories.New(st)
+	a.Records = records.New(st, a.Views, a.Territories)
+	a.RecycleBin = recyclebin.New(st)
+	a.MassDelete = massdelete.New(st, a.Views, a.Territories, cfg.MassDelete)
+	apiCfg := cfg.API
+	if apiCfg.Now == nil {
+		apiCfg.Now = func() time.Time { return st.Now() }
+	}
+	a.API = api.New(apiCfg, api.Services{
+		Auth: a.Auth, Metadata: a.Metadata, Records: a.Records, Views: a.Views, Territories: a.Territories,
+		RecycleBin: a.RecycleBin, MassDelete: a.MassDelete, Ping: st.Ping,
+	}, log, cfg.Registry)
+	a.Handler = a.API
+	a.runner = massdelete.NewRunner(a.MassDelete, cfg.Runner, log)
+	a.purger = recyclebin.NewPurger(st, cfg.RecycleRetention, log)
+	return a
+}
+
+// Runner is the app's mass delete job runner (tests drive it step by step).
+func (a *App) Runner() *massdelete.Runner { return a.runner }
+
+// Purger is the app's recycle bin retention purge.
+func (a *App) Purger() *recyclebin.Purger { return a.purger }
+
+// Run runs the background workers until ctx ends, then returns once each has finished the batch it
+// was in (one transaction each), so that the store may be closed.
+func (a *App) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { a.runner.Run(ctx) })
+	wg.Go(func() { a.purger.Run(ctx) })
+	wg.Wait()
+}
