@@ -110,6 +110,20 @@ func AsError(err error) (*Error, bool) {
 	return nil, false
 }
 
+// Result is what happened to one item of a multi-item call (insert, update, delete, custom views,
+// territories, restore …), in input order: the item's value when it succeeded, else the item's error.
+// Services return them; the HTTP layer turns each into Zoho's per-item entry.
+type Result[T any] struct {
+	Value T
+	Err   *Error
+}
+
+// OK reports whether the item succeeded.
+func (r Result[T]) OK() bool { return r.Err == nil }
+
+// Failed is the Result of an item that failed with e.
+func Failed[T any](e *Error) Result[T] { return Result[T]{Err: e} }
+
 // Outcome is the result for one item of a multi-item call (insert, update, delete, views, territories),
 // in input order: a success (Err == nil) with Zoho's Message and Details, or the item's error.
 type Outcome struct {

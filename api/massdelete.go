@@ -25,11 +25,6 @@ import (
 	"github.com/crmd/crmd/oauth"
 )
 
-// massDeleteRoutes registers Mass Delete Records and its status.
-func (s *Server) massDeleteRoutes(crm routeOpts) {
-	s.rt.handle("POST", "/crm/{version}/{module}/actions/mass_delete", s.massDelete, crm)
-	s.rt.handle("GET", "/crm/{version}/{module}/actions/mass_delete", s.massDeleteStatus, crm)
-}
 
 // massDeleteModule resolves the module of a mass delete path and checks the mass_delete scope for op
 // (steps 2 and 3 above).

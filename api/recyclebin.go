@@ -16,19 +16,6 @@ import (
 	"github.com/crmd/crmd/recyclebin"
 )
 
-// recycleBinRoutes registers the v6+ Recycle Bin API.
-func (s *Server) recycleBinRoutes(crm routeOpts) {
-	v6 := crm
-	v6.minVer = 60
-	s.rt.handle("GET", "/crm/{version}/settings/recycle_bin", s.listRecycleBin, v6)
-	s.rt.handle("DELETE", "/crm/{version}/settings/recycle_bin", s.deleteRecycleBin, v6)
-	s.rt.handle("GET", "/crm/{version}/settings/recycle_bin/{id}", s.getRecycleBin, v6)
-	s.rt.handle("DELETE", "/crm/{version}/settings/recycle_bin/{id}", s.deleteRecycleBinOne, v6)
-	s.rt.handle("GET", "/crm/{version}/settings/recycle_bin/actions/count", s.countRecycleBin, v6)
-	s.rt.handle("POST", "/crm/{version}/settings/recycle_bin/actions/restore", s.restoreRecycleBin, v6)
-	s.rt.handle("POST", "/crm/{version}/settings/recycle_bin/{id}/actions/restore", s.restoreRecycleBinOne, v6)
-	s.rt.handle("POST", "/crm/{version}/settings/recycle_bin/actions/empty", s.emptyRecycleBin, v6)
-}
 
 // requireRecycleBin checks the token's recycle_bin scope for op.
 func requireRecycleBin(rc *reqCtx, op string) error {

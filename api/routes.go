@@ -11,6 +11,7 @@ import (
 func (s *Server) routes() {
 	pub := routeOpts{public: true}
 	crm := routeOpts{crm: true}
+	v6 := routeOpts{crm: true, minVer: 60}
 
 	// Operations.
 	s.rt.handle("GET", "/healthz", s.healthz, pub)
@@ -42,10 +43,44 @@ func (s *Server) routes() {
 	s.rt.handle("PUT", "/crm/{version}/{module}/{id}", s.updateRecord, crm)
 	s.rt.handle("DELETE", "/crm/{version}/{module}/{id}", s.deleteRecord, crm)
 
-	s.viewRoutes(crm)
-	s.territoryRoutes(crm)
-	s.massDeleteRoutes(crm)
-	s.recycleBinRoutes(crm)
+	// Custom views: reads follow each version's shape; writes are served under every version (D32).
+	s.rt.handle("GET", "/crm/{version}/settings/custom_views", s.listViews, crm)
+	s.rt.handle("POST", "/crm/{version}/settings/custom_views", s.createViews, crm)
+	s.rt.handle("PUT", "/crm/{version}/settings/custom_views", s.updateViews, crm)
+	s.rt.handle("GET", "/crm/{version}/settings/custom_views/{id}", s.getView, crm)
+	s.rt.handle("PUT", "/crm/{version}/settings/custom_views/{id}", s.updateView, crm)
+	s.rt.handle("DELETE", "/crm/{version}/settings/custom_views/{id}", s.deleteView, crm)
+
+	// Territories (settings) and the territories of records.
+	s.rt.handle("GET", "/crm/{version}/settings/territories", s.listTerritories, crm)
+	s.rt.handle("POST", "/crm/{version}/settings/territories", s.createTerritories, crm)
+	s.rt.handle("PUT", "/crm/{version}/settings/territories", s.updateTerritories, crm)
+	s.rt.handle("DELETE", "/crm/{version}/settings/territories", s.deleteTerritories, crm)
+	s.rt.handle("GET", "/crm/{version}/settings/territories/{id}", s.getTerritory, crm)
+	s.rt.handle("PUT", "/crm/{version}/settings/territories/{id}", s.updateTerritory, crm)
+	s.rt.handle("DELETE", "/crm/{version}/settings/territories/{id}", s.deleteTerritory, crm)
+	s.rt.handle("GET", "/crm/{version}/settings/territories/{id}/__child_territories", s.childTerritories, crm)
+	s.rt.handle("POST", "/crm/{version}/settings/territories/actions/transfer_and_delete", s.transferTerritories, crm)
+	s.rt.handle("POST", "/crm/{version}/settings/territories/{id}/actions/transfer_and_delete", s.transferTerritory, crm)
+
+	s.rt.handle("POST", "/crm/{version}/{module}/actions/assign_territories", s.assignTerritories, crm)
+	s.rt.handle("POST", "/crm/{version}/{module}/{id}/actions/assign_territories", s.assignTerritories, crm)
+	s.rt.handle("POST", "/crm/{version}/{module}/actions/remove_territories", s.removeTerritories, crm)
+	s.rt.handle("POST", "/crm/{version}/{module}/{id}/actions/remove_territories", s.removeTerritories, crm)
+
+	// Mass Delete Records and its status.
+	s.rt.handle("POST", "/crm/{version}/{module}/actions/mass_delete", s.massDelete, crm)
+	s.rt.handle("GET", "/crm/{version}/{module}/actions/mass_delete", s.massDeleteStatus, crm)
+
+	// Recycle bin, from v6 on; older versions answer API_NOT_SUPPORTED.
+	s.rt.handle("GET", "/crm/{version}/settings/recycle_bin", s.listRecycleBin, v6)
+	s.rt.handle("DELETE", "/crm/{version}/settings/recycle_bin", s.deleteRecycleBin, v6)
+	s.rt.handle("GET", "/crm/{version}/settings/recycle_bin/{id}", s.getRecycleBin, v6)
+	s.rt.handle("DELETE", "/crm/{version}/settings/recycle_bin/{id}", s.deleteRecycleBinOne, v6)
+	s.rt.handle("GET", "/crm/{version}/settings/recycle_bin/actions/count", s.countRecycleBin, v6)
+	s.rt.handle("POST", "/crm/{version}/settings/recycle_bin/actions/restore", s.restoreRecycleBin, v6)
+	s.rt.handle("POST", "/crm/{version}/settings/recycle_bin/{id}/actions/restore", s.restoreRecycleBinOne, v6)
+	s.rt.handle("POST", "/crm/{version}/settings/recycle_bin/actions/empty", s.emptyRecycleBin, v6)
 }
 
 // wrap adapts a plain http.HandlerFunc to the router.

@@ -22,24 +22,6 @@ import (
 	"github.com/crmd/crmd/territories"
 )
 
-// territoryRoutes registers the territories API.
-func (s *Server) territoryRoutes(crm routeOpts) {
-	s.rt.handle("GET", "/crm/{version}/settings/territories", s.listTerritories, crm)
-	s.rt.handle("POST", "/crm/{version}/settings/territories", s.createTerritories, crm)
-	s.rt.handle("PUT", "/crm/{version}/settings/territories", s.updateTerritories, crm)
-	s.rt.handle("DELETE", "/crm/{version}/settings/territories", s.deleteTerritories, crm)
-	s.rt.handle("GET", "/crm/{version}/settings/territories/{id}", s.getTerritory, crm)
-	s.rt.handle("PUT", "/crm/{version}/settings/territories/{id}", s.updateTerritory, crm)
-	s.rt.handle("DELETE", "/crm/{version}/settings/territories/{id}", s.deleteTerritory, crm)
-	s.rt.handle("GET", "/crm/{version}/settings/territories/{id}/__child_territories", s.childTerritories, crm)
-	s.rt.handle("POST", "/crm/{version}/settings/territories/actions/transfer_and_delete", s.transferTerritories, crm)
-	s.rt.handle("POST", "/crm/{version}/settings/territories/{id}/actions/transfer_and_delete", s.transferTerritory, crm)
-
-	s.rt.handle("POST", "/crm/{version}/{module}/actions/assign_territories", s.assignTerritories, crm)
-	s.rt.handle("POST", "/crm/{version}/{module}/{id}/actions/assign_territories", s.assignTerritories, crm)
-	s.rt.handle("POST", "/crm/{version}/{module}/actions/remove_territories", s.removeTerritories, crm)
-	s.rt.handle("POST", "/crm/{version}/{module}/{id}/actions/remove_territories", s.removeTerritories, crm)
-}
 
 // requireTerritories checks the token's territories scope for op.
 func requireTerritories(rc *reqCtx, op string) error {

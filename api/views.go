@@ -23,15 +23,6 @@ import (
 	"github.com/crmd/crmd/views"
 )
 
-// viewRoutes registers the custom views API.
-func (s *Server) viewRoutes(crm routeOpts) {
-	s.rt.handle("GET", "/crm/{version}/settings/custom_views", s.listViews, crm)
-	s.rt.handle("POST", "/crm/{version}/settings/custom_views", s.createViews, crm)
-	s.rt.handle("PUT", "/crm/{version}/settings/custom_views", s.updateViews, crm)
-	s.rt.handle("GET", "/crm/{version}/settings/custom_views/{id}", s.getView, crm)
-	s.rt.handle("PUT", "/crm/{version}/settings/custom_views/{id}", s.updateView, crm)
-	s.rt.handle("DELETE", "/crm/{version}/settings/custom_views/{id}", s.deleteView, crm)
-}
 
 // viewModule checks the token's custom views scope for op and resolves the module query parameter.
 func (s *Server) viewModule(r *http.Request, rc *reqCtx, op string) (*crmd.Module, error) {
