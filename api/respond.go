@@ -197,3 +197,25 @@ func outcomeEntries(outs []crmd.Outcome) []entry {
 	}
 	return entries
 }
+
+// resultEntries turns a service's per-item results into response entries, in input order: success
+// builds the message and details of an item that succeeded, an error becomes Zoho's error entry.
+func resultEntries[T any](rs []crmd.Result[T], success func(T) (message string, details map[string]any)) []entry {
+	entries := make([]entry, len(rs))
+	for i, r := range rs {
+		if r.OK() {
+			msg, details := success(r.Value)
+			entries[i] = successEntry(msg, details)
+		} else {
+			entries[i] = errorEntry(r.Err)
+		}
+	}
+	return entries
+}
+
+// writeResults answers a multi-item call with one entry per item under key (see resultEntries): ok
+// when every item succeeded, 207 when mixed, 400 when all failed.
+func writeResults[T any](w http.ResponseWriter, key string, rs []crmd.Result[T], ok int, success func(T) (message string, details map[string]any)) {
+	entries := resultEntries(rs, success)
+	writeJSON(w, multiStatus(entries, ok), map[string]any{key: entries})
+}
