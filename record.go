@@ -1,5 +1,11 @@
 package crmd
 
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
 // Record is one record of a module of an org. The system fields (owner, creator, times, approval,
 // deletion) are fields of the struct; Data holds every other field of the module as a JSON object,
 // already validated and coerced by package records.
@@ -37,4 +43,22 @@ type RecordTerritory struct {
 	Name         string
 	AssignedBy   ID
 	AssignedTime int64 // Unix ms
+}
+
+// Fields decodes the record's data document, keeping numbers as json.Number so that big integers and
+// decimals survive the round trip; an empty document is an empty map.
+func (r *Record) Fields() (map[string]any, error) {
+	out := map[string]any{}
+	if len(bytes.TrimSpace(r.Data)) == 0 {
+		return out, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(r.Data))
+	dec.UseNumber()
+	if err := dec.Decode(&out); err != nil {
+		return nil, fmt.Errorf("record %s data: %w", r.ID, err)
+	}
+	if out == nil {
+		out = map[string]any{}
+	}
+	return out, nil
 }

@@ -65,7 +65,7 @@ func (f *fixture) insert(m *crmd.Module, n int, approval string) []crmd.ID {
 }
 
 // allView returns the id of the module's "All" system view.
-func (f *fixture) allView(m *crmd.Module) string {
+func (f *fixture) allView(m *crmd.Module) crmd.ID {
 	f.t.Helper()
 	vs, err := views.New(f.st).Views(context.Background(), f.c, m)
 	if err != nil {
@@ -73,11 +73,11 @@ func (f *fixture) allView(m *crmd.Module) string {
 	}
 	for _, v := range vs {
 		if v.SystemName == "ALLVIEWS" {
-			return v.ID.String()
+			return v.ID
 		}
 	}
 	f.t.Fatal("no ALLVIEWS")
-	return ""
+	return 0
 }
 
 func (f *fixture) job(id crmd.ID) *crmd.Job {
@@ -130,10 +130,10 @@ func TestLockScopes(t *testing.T) {
 				t.Fatal(err)
 			}
 			vs, _ := views.New(f.st).Views(ctx, f.c, f.leads)
-			var mine string
+			var mine crmd.ID
 			for _, v := range vs {
 				if v.SystemName == "MYVIEWS" {
-					mine = v.ID.String()
+					mine = v.ID
 				}
 			}
 			_, err := svc.Schedule(ctx, f.c, f.leads, all, nil)
@@ -250,8 +250,8 @@ func TestRunnerBatchesAndCounts(t *testing.T) {
 	if err := <-stopped; err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Status(ctx, f.c, f.leads, 80, job.String(), true); code(err) != "INVALID_DATA" {
-		t.Fatalf("status of a purged job: %v", err)
+	if j, err := svc.Job(ctx, f.c, f.leads, job); j != nil || err != nil {
+		t.Fatalf("a purged job: %+v %v", j, err)
 	}
 }
 

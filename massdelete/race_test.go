@@ -38,7 +38,7 @@ func TestDeleteIDsRace(t *testing.T) {
 	f, other := newRaceFixture(t, 20)
 	svcs := []*massdelete.Service{app.New(f.st, app.Config{MassDelete: massdelete.Settings{}}).MassDelete, app.New(other, app.Config{MassDelete: massdelete.Settings{}}).MassDelete}
 	const n = 8
-	outs := make([][]crmd.Outcome, n)
+	outs := make([][]crmd.Result[crmd.ID], n)
 	errs := make([]error, n)
 	crmdtest.Race(n, func(i int) {
 		ids := slices.Clone(f.ids)
@@ -80,7 +80,7 @@ func TestDeleteIDsRestoreRace(t *testing.T) {
 			t.Fatalf("round %d: delete: %v %+v", round, err, outs)
 		}
 		const n = 6
-		outs := make([][]crmd.Outcome, n)
+		outs := make([][]crmd.Result[crmd.ID], n)
 		errs := make([]error, n)
 		var restored *recyclebin.Result
 		crmdtest.Race(n, func(i int) {
@@ -130,7 +130,7 @@ func idStrings(ids []crmd.ID) []any {
 	return out
 }
 
-func countOK(outs [][]crmd.Outcome) int {
+func countOK(outs [][]crmd.Result[crmd.ID]) int {
 	n := 0
 	for _, os := range outs {
 		for _, o := range os {
@@ -155,7 +155,7 @@ func TestRunnerDeleteIDsRace(t *testing.T) {
 	}
 	const n = 8
 	worked := make([]bool, n)
-	outs := make([][]crmd.Outcome, n)
+	outs := make([][]crmd.Result[crmd.ID], n)
 	errs := make([]error, n)
 	crmdtest.Race(n, func(i int) {
 		if i < 2 {

@@ -139,7 +139,7 @@ func Coerce(f *crmd.Field, v any) (any, *crmd.Error) {
 		}
 		return t.UTC().Format(time.RFC3339), nil
 	case crmd.TypeLookup, crmd.TypeOwnerLookup, crmd.TypeUserLookup:
-		id, ok := refID(v)
+		id, ok := RefID(v)
 		if !ok {
 			return nil, invalidValue(f)
 		}
@@ -150,8 +150,8 @@ func Coerce(f *crmd.Field, v any) (any, *crmd.Error) {
 	}
 }
 
-// refID reads the id of a reference value: {"id": …}, an id string or a JSON integer.
-func refID(v any) (crmd.ID, bool) {
+// RefID reads the id of a reference value: {"id": …}, an id string or a JSON integer.
+func RefID(v any) (crmd.ID, bool) {
 	if m, ok := v.(map[string]any); ok {
 		v = m["id"]
 	}

@@ -33,11 +33,11 @@ func newRaceEnv(t *testing.T) *raceEnv {
 
 func (e *raceEnv) insert(t *testing.T) crmd.ID {
 	t.Helper()
-	outs, err := e.svcs[0].Insert(context.Background(), e.c, e.m, map[string]any{"data": []any{map[string]any{"Last_Name": "Race"}}})
-	if err != nil || !outs[0].OK() {
-		t.Fatalf("insert: %v %+v", err, outs)
+	w, err := e.svcs[0].Insert(context.Background(), e.c, e.m, []Entry{{Values: map[string]any{"Last_Name": "Race"}}})
+	if err != nil || !w.Results[0].OK() {
+		t.Fatalf("insert: %v %+v", err, w)
 	}
-	return outs[0].Details["id"].(crmd.ID)
+	return w.Results[0].Value.ID
 }
 
 func (e *raceEnv) stored(t *testing.T, id crmd.ID) (data map[string]any, deleted bool) {
@@ -59,7 +59,7 @@ func TestDeleteRace(t *testing.T) {
 	const n = 12
 	for round := 0; round < 3; round++ {
 		id := e.insert(t)
-		outs := make([][]Outcome, n)
+		outs := make([][]crmd.Result[crmd.ID], n)
 		errs := make([]error, n)
 		crmdtest.Race(n, func(i int) {
 			outs[i], errs[i] = e.svcs[i%2].Delete(context.Background(), e.c, e.m, []crmd.ID{id})
@@ -92,14 +92,14 @@ func TestUpdateRaceLosesNoField(t *testing.T) {
 	e := newRaceEnv(t)
 	for round := 0; round < 3; round++ {
 		id := e.insert(t)
-		outs := make([][]Outcome, len(raceFields))
+		outs := make([]*Written, len(raceFields))
 		errs := make([]error, len(raceFields))
 		crmdtest.Race(len(raceFields), func(i int) {
-			body := map[string]any{"data": []any{map[string]any{raceFields[i]: fmt.Sprintf("5550%d", i)}}}
-			outs[i], errs[i] = e.svcs[i%2].Update(context.Background(), e.c, e.m, id.String(), body)
+			entry := Entry{ID: id, Values: map[string]any{raceFields[i]: fmt.Sprintf("5550%d", i)}}
+			outs[i], errs[i] = e.svcs[i%2].Update(context.Background(), e.c, e.m, []Entry{entry})
 		})
 		for i := range outs {
-			if errs[i] != nil || !outs[i][0].OK() {
+			if errs[i] != nil || !outs[i].Results[0].OK() {
 				t.Fatalf("update %d: %v %+v", i, errs[i], outs[i])
 			}
 		}
@@ -119,24 +119,30 @@ func TestUpdateDeleteRace(t *testing.T) {
 	const n = 8
 	for round := 0; round < 3; round++ {
 		id := e.insert(t)
-		outs := make([][]Outcome, n)
 		errs := make([]error, n)
+		errOf := make([]*crmd.Error, n) // each call's only item's error, nil when it succeeded
 		crmdtest.Race(n, func(i int) {
 			ctx := context.Background()
 			if i == 0 {
-				outs[i], errs[i] = e.svcs[0].Delete(ctx, e.c, e.m, []crmd.ID{id})
+				outs, err := e.svcs[0].Delete(ctx, e.c, e.m, []crmd.ID{id})
+				if errs[i] = err; err == nil {
+					errOf[i] = outs[0].Err
+				}
 				return
 			}
-			body := map[string]any{"data": []any{map[string]any{"Company": fmt.Sprintf("C%d", i)}}}
-			outs[i], errs[i] = e.svcs[i%2].Update(ctx, e.c, e.m, id.String(), body)
+			entry := Entry{ID: id, Values: map[string]any{"Company": fmt.Sprintf("C%d", i)}}
+			w, err := e.svcs[i%2].Update(ctx, e.c, e.m, []Entry{entry})
+			if errs[i] = err; err == nil {
+				errOf[i] = w.Results[0].Err
+			}
 		})
-		for i := range outs {
+		for i := range errs {
 			if errs[i] != nil {
 				t.Fatalf("round %d, call %d: %v", round, i, errs[i])
 			}
-			o := outs[i][0]
-			if i == 0 && !o.OK() || i > 0 && !o.OK() && (o.Err.Code != "INVALID_DATA" || o.Err.Details["id"] != id) {
-				t.Fatalf("round %d, call %d: %+v", round, i, o.Err)
+			e := errOf[i]
+			if i == 0 && e != nil || i > 0 && e != nil && (e.Code != "INVALID_DATA" || e.Details["id"] != id) {
+				t.Fatalf("round %d, call %d: %+v", round, i, e)
 			}
 		}
 		if _, gone := e.stored(t, id); !gone {

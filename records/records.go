@@ -1,8 +1,8 @@
 // Package records holds the rules of Zoho records: validating and coercing field values against a
-// module's fields, inserting, updating, reading, listing and soft-deleting records, and shaping them
-// as Zoho's JSON. It knows nothing of HTTP: every operation takes the caller and the resolved module
-// (the HTTP layer has already checked the token's scope) and returns plain results, with *crmd.Error
-// for anything the client caused and any other error for internal failures.
+// module's fields, inserting, updating, reading, listing and soft-deleting records. It knows nothing of
+// HTTP or of Zoho's JSON: every operation takes the caller, the resolved module (the HTTP layer has
+// already checked the token's scope) and typed arguments, and returns records and typed pages, with
+// *crmd.Error for anything the client caused and any other error for internal failures.
 package records
 
 import (
@@ -29,16 +29,29 @@ func New(st *store.Store, vs *views.Service, ts *territories.Service) *Service {
 const (
 	// MaxWrite is how many records one insert or update may carry.
 	MaxWrite = 100
-	// MaxDelete is how many ids one DELETE /{module}?ids= may name.
+	// MaxDelete is how many ids one DELETE /{module}?ids= (or one list's ids filter) may name.
 	MaxDelete = 100
 	// MaxPerPage is the largest page; larger per_page values are clamped to it.
 	MaxPerPage = 200
-	// MaxFields is how many api names the fields parameter may list.
-	MaxFields = 50
 	// DiscreteLimit is how far page/per_page may reach (v5+); beyond it a page_token is needed.
 	DiscreteLimit = 2000
 	// TokenLimit is how far page tokens may reach (v5+).
 	TokenLimit = 100_000
+)
+
+// Approval filters of a list (`approved`): approved records only (the default), unapproved only, or
+// both.
+const (
+	ApprovedOnly   = store.ApprovedOnly
+	UnapprovedOnly = store.UnapprovedOnly
+	ApprovedBoth   = store.ApprovedBoth
+)
+
+// Kinds of deleted records (`type` of GET /{module}/deleted).
+const (
+	DeletedAll       = store.DeletedAll
+	DeletedRecycle   = store.DeletedRecycle
+	DeletedPermanent = store.DeletedPermanent
 )
 
 // Approval states an insert may give in $approval_state (docs/records.md#approval-states).
@@ -48,16 +61,6 @@ var approvalStates = map[string]bool{
 	"webform_invalid": true, "webform_invalid_approval": true, "webform_double_optin": true,
 	"email_parser_waiting": true, "email_parser_rejected": true, "zia_vision_validation": true,
 	"zia_vision_pending": true, "zia_vision_rejected": true, "merge_pending": true,
-}
-
-// Outcome is the result for one item of a multi-item call (see crmd.Outcome).
-type Outcome = crmd.Outcome
-
-// Page is one page of a list: the items and Zoho's info object. An empty Data means "nothing", which
-// Zoho answers with 204 and no body.
-type Page struct {
-	Data []map[string]any
-	Info map[string]any
 }
 
 // ErrInvalidPathID is the one answer for a record id in the path that is malformed, unknown, deleted or
@@ -84,27 +87,4 @@ func checkProfile(c *crmd.Caller, m *crmd.Module, verb string) error {
 // record, everyone else only on the records they own.
 func mayTouch(c *crmd.Caller, r *crmd.Record) bool {
 	return c.User.Profile.IsAdmin() || r.OwnerID == c.User.ID
-}
-
-// userRef is Zoho's {"name","id"} (and "email" when withEmail) reference to a user. A user that no
-// longer exists keeps its id with empty name and email rather than failing the whole answer.
-func userRef(users map[crmd.ID]*crmd.User, id crmd.ID, withEmail bool) map[string]any {
-	ref := map[string]any{"id": id, "name": ""}
-	if withEmail {
-		ref["email"] = ""
-	}
-	if u := users[id]; u != nil {
-		ref["name"] = u.FullName()
-		if withEmail {
-			ref["email"] = u.Email
-		}
-	}
-	return ref
-}
-
-// ParseDeleteIDs reads the ids parameter of DELETE /{module}?ids=: a comma list of at most MaxDelete
-// distinct ids, de-duplicated in first-seen order (D2). Missing or empty is REQUIRED_PARAM_MISSING, a
-// malformed id UNABLE_TO_PARSE_DATA_TYPE, too many LIMIT_EXCEEDED.
-func ParseDeleteIDs(raw string) ([]crmd.ID, *crmd.Error) {
-	return crmd.RequiredIDs(raw, MaxDelete, "One of the expected parameter is missing")
 }

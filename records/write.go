@@ -40,34 +40,12 @@ func mandatoryMissing(idx int, f *crmd.Field) *crmd.Error {
 	return crmd.E("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, crmd.D{"api_name": f.APIName, "json_path": jsonPath(idx, f.APIName)})
 }
 
-// dataArray checks the `data` key of a write body: missing, null, or empty is MANDATORY_NOT_FOUND
-// (Zoho's answer for a body without its records, D9 by analogy); not an array INVALID_DATA; more than
-// limit entries LIMIT_EXCEEDED.
-func dataArray(body map[string]any, limit int) ([]any, *crmd.Error) {
-	raw, ok := body["data"]
-	if !ok || raw == nil {
-		return nil, crmd.E("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, crmd.D{"api_name": "data", "expected_data_type": "jsonarray"})
-	}
-	arr, ok := raw.([]any)
-	if !ok {
-		return nil, crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"api_name": "data", "json_path": "$.data", "expected_data_type": "jsonarray"})
-	}
-	if len(arr) == 0 {
-		return nil, crmd.E("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, crmd.D{"api_name": "data", "expected_data_type": "jsonarray"})
-	}
-	if len(arr) > limit {
-		return nil, crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": limit, "api_name": "data", "json_path": "$.data"})
-	}
-	return arr, nil
-}
-
-// parseEntry validates one element of `data` against the module's fields. Read-only fields, unknown
-// keys and "id" are ignored, as Zoho ignores them. On insert every mandatory field must be given; on
-// both insert and update a mandatory field may not be cleared. Fields are checked in the module's
-// field order, so the first error is deterministic.
-func parseEntry(m *crmd.Module, idx int, raw any, insert bool, users map[crmd.ID]*crmd.User) (*draft, *crmd.Error) {
-	obj, ok := raw.(map[string]any)
-	if !ok {
+// parseEntry validates an entry's values (entry idx of the request's data) against the module's
+// fields. Read-only fields, unknown keys and "id" are ignored, as Zoho ignores them. On insert every
+// mandatory field must be given; on both insert and update a mandatory field may not be cleared. Fields
+// are checked in the module's field order, so the first error is deterministic.
+func parseEntry(m *crmd.Module, idx int, obj map[string]any, insert bool, users map[crmd.ID]*crmd.User) (*draft, *crmd.Error) {
+	if obj == nil {
 		return nil, crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"json_path": fmt.Sprintf("$.data[%d]", idx), "expected_data_type": "jsonobject"})
 	}
 	d := &draft{idx: idx, set: map[string]any{}}
@@ -200,26 +178,55 @@ func applyDraft(m *crmd.Module, data map[string]any, d *draft) {
 	computeFullName(m, data)
 }
 
-// Insert adds the records of a POST /{module} body ({"data":[…], "trigger":…}; keys other than data
-// are ignored). Each entry gets an Outcome in input order. All records that pass validation are written
-// in one transaction with ids from one allocation: if the transaction fails, nothing is written and
-// the error is returned. Request-level problems (no data, too many records, no permission) are
-// returned as *crmd.Error.
-func (s *Service) Insert(ctx context.Context, c *crmd.Caller, m *crmd.Module, body map[string]any) ([]Outcome, error) {
-	if !m.Creatable {
-		return nil, errNotSupported()
+// Entry is one record of a write request (POST or PUT /{module}), as the client gave it.
+type Entry struct {
+	// Pos is the entry's index in the request's data array, which errors name in their json_path.
+	Pos int
+	// ID is the record an update changes; 0 on insert.
+	ID crmd.ID
+	// Values are the entry's keys as the client sent them, decoded from JSON (strings, json.Number,
+	// booleans, nil, []any, map[string]any): the service validates and coerces each against the
+	// module's field of that api name (Coerce) and ignores the rest. nil stands for an entry that is not
+	// a JSON object, which fails.
+	Values map[string]any
+}
+
+// Written is the answer of an insert or update: one result per entry, in order (the record as written,
+// or the entry's error), and the org's users by id, whom the records name.
+type Written struct {
+	Results []crmd.Result[*crmd.Record]
+	Users   map[crmd.ID]*crmd.User
+}
+
+// Allowed answers whether the caller may do verb (crmd.PermView, PermCreate, PermEdit, PermDelete) on
+// the records of m at all: NOT_SUPPORTED for a module that does not allow it, then NO_PERMISSION naming
+// the permission the profile lacks. The HTTP layer asks before it reads the request, so that a request
+// that may not be made gets the same answer whatever its body.
+func Allowed(c *crmd.Caller, m *crmd.Module, verb string) error {
+	switch {
+	case verb == crmd.PermCreate && !m.Creatable, verb == crmd.PermEdit && !m.Editable, verb == crmd.PermDelete && !m.Deletable:
+		return errNotSupported()
 	}
-	arr, users, err := s.writeItems(ctx, c, m, crmd.PermCreate, body, MaxWrite)
+	return checkProfile(c, m, verb)
+}
+
+// Insert adds records (POST /{module}). All entries that pass validation are written in one
+// transaction with ids from one allocation: if the transaction fails, nothing is written and the error
+// is returned.
+func (s *Service) Insert(ctx context.Context, c *crmd.Caller, m *crmd.Module, entries []Entry) (*Written, error) {
+	if err := Allowed(c, m, crmd.PermCreate); err != nil {
+		return nil, err
+	}
+	users, err := s.st.UsersByID(ctx, c.Org.ID)
 	if err != nil {
 		return nil, err
 	}
-	loc := c.Org.Location()
-	out := make([]Outcome, len(arr))
-	drafts := make([]*draft, len(arr))
-	for i, raw := range arr {
-		d, e := parseEntry(m, i, raw, true, users)
-		if e != nil {
-			out[i].Err = e
+	out := make([]crmd.Result[*crmd.Record], len(entries))
+	drafts := make([]*draft, len(entries))
+	for i, e := range entries {
+		d, perr := parseEntry(m, e.Pos, e.Values, true, users)
+		if perr != nil {
+			out[i].Err = perr
 			continue
 		}
 		drafts[i] = d
@@ -286,88 +293,44 @@ func (s *Service) Insert(ctx context.Context, c *crmd.Caller, m *crmd.Module, bo
 			return err
 		}
 		for n, i := range ok {
-			out[i] = Outcome{Message: "record added", Details: writeDetails(&recs[n], users, loc)}
+			out[i] = crmd.Result[*crmd.Record]{Value: &recs[n]}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return &Written{Results: out, Users: users}, nil
 }
 
-// writeItems is what Insert and Update check and load first: the caller's profile must allow verb on
-// m; then the body's data entries (at most limit) and the org's users by id, which entries may name.
-func (s *Service) writeItems(ctx context.Context, c *crmd.Caller, m *crmd.Module, verb string, body map[string]any, limit int) ([]any, map[crmd.ID]*crmd.User, error) {
-	if err := checkProfile(c, m, verb); err != nil {
-		return nil, nil, err
-	}
-	arr, derr := dataArray(body, limit)
-	if derr != nil {
-		return nil, nil, derr
+// Update changes records (PUT /{module}, PUT /{module}/{id}): each entry names its record in ID. Only
+// the fields an entry gives change; mandatory fields need not be given but cannot be cleared. Standard
+// users may update only the records they own. An entry's field errors are reported after its record's
+// checks (unknown, not the caller's). All successful updates of the request commit in one transaction;
+// an entry naming a record an earlier entry changed sees that change.
+func (s *Service) Update(ctx context.Context, c *crmd.Caller, m *crmd.Module, entries []Entry) (*Written, error) {
+	if err := Allowed(c, m, crmd.PermEdit); err != nil {
+		return nil, err
 	}
 	users, err := s.st.UsersByID(ctx, c.Org.ID)
 	if err != nil {
-		return nil, nil, err
-	}
-	return arr, users, nil
-}
-
-// Update changes records from a PUT body. With pathID "" (PUT /{module}) every entry names its record
-// in "id"; otherwise (PUT /{module}/{id}) the body holds one entry and the record is the path's
-// (a malformed path id is ErrInvalidPathID). Only the fields an entry gives change; mandatory fields
-// need not be given but cannot be cleared. Standard users may update only the records they own. All
-// successful updates of the request commit in one transaction.
-func (s *Service) Update(ctx context.Context, c *crmd.Caller, m *crmd.Module, pathID string, body map[string]any) ([]Outcome, error) {
-	if !m.Editable {
-		return nil, errNotSupported()
-	}
-	var target crmd.ID
-	limit := MaxWrite
-	if pathID != "" {
-		id, ok := crmd.ParseID(pathID)
-		if !ok {
-			return nil, ErrInvalidPathID()
-		}
-		target, limit = id, 1
-	}
-	arr, users, err := s.writeItems(ctx, c, m, crmd.PermEdit, body, limit)
-	if err != nil {
 		return nil, err
 	}
-	loc := c.Org.Location()
-	out := make([]Outcome, len(arr))
-	drafts := make([]*draft, len(arr))
+	out := make([]crmd.Result[*crmd.Record], len(entries))
+	drafts := make([]*draft, len(entries))
 	var ids []crmd.ID
-	for i, raw := range arr {
-		id := target
-		if id == 0 {
-			obj, _ := raw.(map[string]any)
-			v, given := obj["id"]
-			switch {
-			case obj == nil:
-			case !given || v == nil:
-				out[i].Err = crmd.E("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, crmd.D{"api_name": "id", "json_path": jsonPath(i, "id")})
-				continue
-			default:
-				var ok bool
-				if id, ok = refID(v); !ok || isObject(v) {
-					out[i].Err = crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"api_name": "id", "json_path": jsonPath(i, "id")})
-					continue
-				}
-			}
-		}
-		d, e := parseEntry(m, i, raw, false, users)
-		if e != nil {
-			if d == nil && id == 0 {
-				out[i].Err = e // not even an object
+	for i, e := range entries {
+		d, perr := parseEntry(m, e.Pos, e.Values, false, users)
+		if perr != nil {
+			if e.ID == 0 {
+				out[i].Err = perr // not even an object, and no record named
 				continue
 			}
-			d = &draft{idx: i, err: e}
+			d = &draft{idx: e.Pos, err: perr}
 		}
-		d.id = id
+		d.id = e.ID
 		drafts[i] = d
-		ids = append(ids, id)
+		ids = append(ids, e.ID)
 	}
 	err = s.st.Tx(ctx, func(tx *store.Tx) error {
 		// Each entry merges its fields into the document it reads: the rows stay locked until the
@@ -410,7 +373,7 @@ func (s *Service) Update(ctx context.Context, c *crmd.Caller, m *crmd.Module, pa
 				out[i].Err = e
 				continue
 			}
-			data, err := decodeData(rec.Data)
+			data, err := rec.Fields()
 			if err != nil {
 				return err
 			}
@@ -429,30 +392,22 @@ func (s *Service) Update(ctx context.Context, c *crmd.Caller, m *crmd.Module, pa
 			}
 			current[d.id] = &next
 			changed = append(changed, &next)
-			out[i] = Outcome{Message: "record updated", Details: writeDetails(&next, users, loc)}
+			out[i] = crmd.Result[*crmd.Record]{Value: &next}
 		}
 		return s.st.UpdateRecords(ctx, tx, changed)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
-}
-
-func isObject(v any) bool {
-	_, ok := v.(map[string]any)
-	return ok
+	return &Written{Results: out, Users: users}, nil
 }
 
 // Delete moves the records with the given ids (already de-duplicated) to the recycle bin: the soft
 // delete of D7/D28, in one transaction for the whole request. Per id: an unknown, foreign or already
 // deleted id is INVALID_DATA `record not deleted`; a record the caller may not touch (a Standard user
-// who does not own it) NO_PERMISSION; an unapproved record NOT_APPROVED.
-func (s *Service) Delete(ctx context.Context, c *crmd.Caller, m *crmd.Module, ids []crmd.ID) ([]Outcome, error) {
-	if !m.Deletable {
-		return nil, errNotSupported()
-	}
-	if err := checkProfile(c, m, crmd.PermDelete); err != nil {
+// who does not own it) NO_PERMISSION; an unapproved record NOT_APPROVED. A result's value is its id.
+func (s *Service) Delete(ctx context.Context, c *crmd.Caller, m *crmd.Module, ids []crmd.ID) ([]crmd.Result[crmd.ID], error) {
+	if err := Allowed(c, m, crmd.PermDelete); err != nil {
 		return nil, err
 	}
 	owner := crmd.ID(0)
@@ -469,7 +424,7 @@ func (s *Service) Delete(ctx context.Context, c *crmd.Caller, m *crmd.Module, id
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Outcome, len(ids))
+	out := make([]crmd.Result[crmd.ID], len(ids))
 	for i, id := range ids {
 		switch verdicts[i] {
 		case NotLive:
@@ -479,7 +434,7 @@ func (s *Service) Delete(ctx context.Context, c *crmd.Caller, m *crmd.Module, id
 		case NotApproved:
 			out[i].Err = crmd.E("NOT_APPROVED", "cannot delete record that is not approved yet", crmd.D{"id": id})
 		default:
-			out[i] = Outcome{Message: "record deleted", Details: map[string]any{"id": id}}
+			out[i].Value = id
 		}
 	}
 	return out, nil

@@ -13,6 +13,7 @@ import (
 	"github.com/crmd/crmd/criteria"
 	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/internal/testdb"
+	"github.com/crmd/crmd/records"
 	"github.com/crmd/crmd/store"
 )
 
@@ -157,11 +158,15 @@ func TestFieldExprAgreesWithDefault(t *testing.T) {
 		}
 		data = append(data, rec)
 		if len(data) == 100 || i == 119 {
-			out, err := svc.Insert(ctx, caller, leads, map[string]any{"data": data})
+			entries := make([]records.Entry, len(data))
+			for k, v := range data {
+				entries[k] = records.Entry{Pos: k, Values: v.(map[string]any)}
+			}
+			out, err := svc.Insert(ctx, caller, leads, entries)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, o := range out {
+			for _, o := range out.Results {
 				if !o.OK() {
 					t.Fatal(o.Err, o.Err.Details)
 				}

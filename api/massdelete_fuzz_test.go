@@ -1,4 +1,4 @@
-package massdelete_test
+package api
 
 import (
 	"bytes"
@@ -7,16 +7,15 @@ import (
 	"testing"
 
 	"github.com/crmd/crmd"
-	"github.com/crmd/crmd/massdelete"
 )
 
-// FuzzParseBody feeds fuzzed JSON bodies to Service.Parse, decoded as the API layer decodes them
+// FuzzParseBody feeds fuzzed JSON bodies to parseMassDelete, decoded as the API layer decodes them
 // (json.Number numbers, an object or nothing). The properties: no panic; a refusal is a Zoho client
 // error whose details encode as JSON; an accepted body is either a cvid — the digits of a positive
 // id — or 1 to IDLimit distinct positive ids, each given in the body's ids array (as a string
 // or an exact JSON integer) and in first-seen order; a territory only when the body has one.
 //
-// Run: go test ./massdelete -run '^$' -fuzz '^FuzzParseBody$' -fuzztime 1m
+// Run: go test ./api -run '^$' -fuzz '^FuzzParseBody$' -fuzztime 1m
 func FuzzParseBody(f *testing.F) {
 	for _, s := range []string{
 		`{"ids":["111","222"]}`, `{"ids":[111,"111",222]}`, `{"ids":["1","2","3","4"]}`, `{"ids":["1","2","1","2","3","3"]}`,
@@ -31,39 +30,38 @@ func FuzzParseBody(f *testing.F) {
 		f.Add(s)
 	}
 	const limit = 3
-	svc := massdelete.New(nil, nil, nil, massdelete.Settings{IDLimit: limit})
 	f.Fuzz(func(t *testing.T, text string) {
-		body, ok := decodeObject(text)
+		body, ok := fuzzDecodeObject(text)
 		if !ok {
 			return // the API layer answers UNABLE_TO_PARSE_DATA_TYPE before Parse sees it
 		}
-		req, err := svc.Parse(body)
+		req, err := parseMassDelete(body, limit)
 		if err != nil {
 			e, isZoho := crmd.AsError(err)
 			if !isZoho || e.Code == "" || e.Message == "" || e.Status != 400 {
-				t.Fatalf("Parse(%s): not a Zoho 400: %#v", text, err)
+				t.Fatalf("parseMassDelete(%s): not a Zoho 400: %#v", text, err)
 			}
 			if _, jerr := json.Marshal(e.Details); jerr != nil {
-				t.Fatalf("Parse(%s): details do not encode: %v", text, jerr)
+				t.Fatalf("parseMassDelete(%s): details do not encode: %v", text, jerr)
 			}
 			return
 		}
-		if (req.CVID == "") == (len(req.IDs) == 0) {
-			t.Fatalf("Parse(%s) = %+v: not exactly one of cvid and ids", text, req)
+		if (req.CVID == 0) == (len(req.IDs) == 0) {
+			t.Fatalf("parseMassDelete(%s) = %+v: not exactly one of cvid and ids", text, req)
 		}
 		if req.Territory != nil {
 			if body["territory"] == nil || req.Territory.ID <= 0 {
-				t.Fatalf("Parse(%s): territory %+v", text, req.Territory)
+				t.Fatalf("parseMassDelete(%s): territory %+v", text, req.Territory)
 			}
 		}
-		if req.CVID != "" {
-			if _, valid := crmd.ParseID(req.CVID); !valid {
-				t.Fatalf("Parse(%s): cvid %q", text, req.CVID)
+		if req.CVID != 0 {
+			if req.CVID < 0 {
+				t.Fatalf("parseMassDelete(%s): cvid %v", text, req.CVID)
 			}
 			return
 		}
 		if len(req.IDs) > limit {
-			t.Fatalf("Parse(%s): %d ids over the limit %d", text, len(req.IDs), limit)
+			t.Fatalf("parseMassDelete(%s): %d ids over the limit %d", text, len(req.IDs), limit)
 		}
 		// The ids, in first-seen order, are exactly the distinct ids of the array.
 		var want []crmd.ID
@@ -76,11 +74,11 @@ func FuzzParseBody(f *testing.F) {
 			case json.Number:
 				s = x.String()
 			default:
-				t.Fatalf("Parse(%s) accepted a %T id", text, v)
+				t.Fatalf("parseMassDelete(%s) accepted a %T id", text, v)
 			}
 			id, valid := crmd.ParseID(s)
 			if !valid {
-				t.Fatalf("Parse(%s) accepted the id %q", text, s)
+				t.Fatalf("parseMassDelete(%s) accepted the id %q", text, s)
 			}
 			if !seen[id] {
 				seen[id] = true
@@ -88,19 +86,19 @@ func FuzzParseBody(f *testing.F) {
 			}
 		}
 		if len(want) != len(req.IDs) {
-			t.Fatalf("Parse(%s) = %v, want %v", text, req.IDs, want)
+			t.Fatalf("parseMassDelete(%s) = %v, want %v", text, req.IDs, want)
 		}
 		for i := range want {
 			if want[i] != req.IDs[i] {
-				t.Fatalf("Parse(%s) = %v, want %v", text, req.IDs, want)
+				t.Fatalf("parseMassDelete(%s) = %v, want %v", text, req.IDs, want)
 			}
 		}
 	})
 }
 
-// decodeObject decodes a body as api.decodeObject does: nil for an empty one, false for anything but
+// fuzzDecodeObject decodes a body as Server.decodeObject does: nil for an empty one, false for anything but
 // one JSON object.
-func decodeObject(text string) (map[string]any, bool) {
+func fuzzDecodeObject(text string) (map[string]any, bool) {
 	b := bytes.TrimSpace([]byte(text))
 	if len(b) == 0 {
 		return nil, true
