@@ -19,8 +19,8 @@ func (s *Server) routes() {
 	s.rt.handle("GET", "/metrics", s.serveMetrics, pub)
 
 	// Accounts server (OAuth).
-	s.rt.handle("POST", "/oauth/v2/token", wrap(s.auth.HandleToken), pub)
-	s.rt.handle("POST", "/oauth/v2/token/revoke", wrap(s.auth.HandleRevoke), pub)
+	s.rt.handle("POST", "/oauth/v2/token", s.oauthToken, pub)
+	s.rt.handle("POST", "/oauth/v2/token/revoke", s.oauthRevoke, pub)
 
 	// Metadata, users, org.
 	s.rt.handle("GET", "/crm/{version}/settings/modules", s.listModules, crm)
@@ -81,14 +81,6 @@ func (s *Server) routes() {
 	s.rt.handle("POST", "/crm/{version}/settings/recycle_bin/actions/restore", s.restoreRecycleBin, v6)
 	s.rt.handle("POST", "/crm/{version}/settings/recycle_bin/{id}/actions/restore", s.restoreRecycleBinOne, v6)
 	s.rt.handle("POST", "/crm/{version}/settings/recycle_bin/actions/empty", s.emptyRecycleBin, v6)
-}
-
-// wrap adapts a plain http.HandlerFunc to the router.
-func wrap(h http.HandlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
-		h(w, r)
-		return nil
-	}
 }
 
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {

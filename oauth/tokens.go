@@ -115,7 +115,8 @@ func NewClientCredentials(name string) (store.Client, string, error) {
 	return store.Client{ClientID: "1000." + id, SecretHash: HashToken(secret), Name: name}, secret, nil
 }
 
-// Server mints and checks tokens and serves the token endpoints.
+// Server is crmd's accounts service: it mints and checks tokens and answers the token endpoints'
+// requests (the HTTP layer reads and writes them).
 type Server struct {
 	Store *store.Store
 	// BaseURL is this server's public base URL, the api_domain of every token response (D23).
@@ -126,14 +127,16 @@ type Server struct {
 	AccessTTL time.Duration
 }
 
-// TokenResponse is the JSON body of a successful token request.
+// TokenResponse is what a successful token request yields: the tokens, with what a client needs to use
+// them. RefreshToken and Scope are empty when the grant gives none.
 type TokenResponse struct {
-	AccessToken  string `json:"access_token"`
-	RefreshToken string `json:"refresh_token,omitempty"`
-	Scope        string `json:"scope,omitempty"`
-	APIDomain    string `json:"api_domain"`
-	TokenType    string `json:"token_type"`
-	ExpiresIn    int    `json:"expires_in"`
+	AccessToken  string
+	RefreshToken string
+	Scope        string
+	// APIDomain is where the client sends its API calls: this server's public base URL (D23).
+	APIDomain string
+	TokenType string
+	ExpiresIn int // seconds
 }
 
 func (s *Server) accessTTL() time.Duration {

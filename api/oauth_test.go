@@ -1,4 +1,4 @@
-package oauth
+package api_test
 
 import (
 	"bytes"
@@ -9,12 +9,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/api"
+	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
 )
 
@@ -76,16 +80,16 @@ func call(t *testing.T, handler http.HandlerFunc, method, path, mode string, par
 	return rec.Code, out
 }
 
-func (f *fixture) token(t *testing.T, mode string, params map[string]string) map[string]any {
+func (f *oauthFixture) token(t *testing.T, mode string, params map[string]string) map[string]any {
 	t.Helper()
-	status, body := call(t, f.srv.HandleToken, http.MethodPost, "/oauth/v2/token", mode, params)
+	status, body := call(t, f.handler, http.MethodPost, "/oauth/v2/token", mode, params)
 	if status != http.StatusOK {
 		t.Fatalf("status %d body %v", status, body)
 	}
 	return body
 }
 
-func (f *fixture) creds(grant string, extra map[string]string) map[string]string {
+func (f *oauthFixture) creds(grant string, extra map[string]string) map[string]string {
 	p := map[string]string{"grant_type": grant, "client_id": f.clientID, "client_secret": f.secret}
 	for k, v := range extra {
 		p[k] = v
@@ -123,7 +127,7 @@ func wantTokens(t *testing.T, body map[string]any, keys ...string) (access, refr
 	return access, refresh
 }
 
-func (f *fixture) mustAuth(t *testing.T, access string) *crmd.Caller {
+func (f *oauthFixture) mustAuth(t *testing.T, access string) *crmd.Caller {
 	t.Helper()
 	c, err := f.srv.Authenticate(f.ctx, "Zoho-oauthtoken "+access)
 	if err != nil {
@@ -132,13 +136,13 @@ func (f *fixture) mustAuth(t *testing.T, access string) *crmd.Caller {
 	return c
 }
 
-func (f *fixture) mustNotAuth(t *testing.T, access string) {
+func (f *oauthFixture) mustNotAuth(t *testing.T, access string) {
 	t.Helper()
 	_, err := f.srv.Authenticate(f.ctx, "Zoho-oauthtoken "+access)
 	wantCode(t, err, "INVALID_TOKEN", 401)
 }
 
-func (f *fixture) code(t *testing.T, scope string) string {
+func (f *oauthFixture) code(t *testing.T, scope string) string {
 	t.Helper()
 	c, err := f.srv.NewGrantCode(f.ctx, f.clientID, f.org.ID, f.admin.ID, scope, 0)
 	if err != nil {
@@ -148,7 +152,7 @@ func (f *fixture) code(t *testing.T, scope string) string {
 }
 
 func TestAuthorizationCodeGrant(t *testing.T) {
-	f := newFixture(t)
+	f := newOAuthFixture(t, nil)
 	for _, mode := range modes {
 		t.Run(mode, func(t *testing.T) {
 			code := f.code(t, "ZohoCRM.modules.ALL,ZohoCRM.users.READ")
@@ -158,7 +162,7 @@ func TestAuthorizationCodeGrant(t *testing.T) {
 				t.Fatalf("refresh token %q", refresh)
 			}
 			c := f.mustAuth(t, access)
-			if c.User.ID != f.admin.ID || len(c.Scopes) != 2 || !Permits(c.Scopes, Need{"modules", "leads", "DELETE"}) {
+			if c.User.ID != f.admin.ID || len(c.Scopes) != 2 || !oauth.Permits(c.Scopes, oauth.Need{Family: "modules", Resource: "leads", Op: "DELETE"}) {
 				t.Errorf("caller %+v scopes %q", c.User, c.Scopes)
 			}
 			f.mustNotAuth(t, refresh)
@@ -171,7 +175,7 @@ func TestAuthorizationCodeGrant(t *testing.T) {
 }
 
 func TestAuthorizationCodeErrors(t *testing.T) {
-	f := newFixture(t)
+	f := newOAuthFixture(t, nil)
 	mode := "multipart"
 
 	wantOAuthError(t, f.token(t, mode, f.creds("authorization_code", map[string]string{"code": "1000.abc.def"})), "invalid_code")
@@ -186,11 +190,11 @@ func TestAuthorizationCodeErrors(t *testing.T) {
 
 	// expired code
 	code = f.code(t, "ZohoCRM.modules.ALL")
-	f.now = f.now.Add(DefaultCodeTTL)
+	f.now = f.now.Add(oauth.DefaultCodeTTL)
 	wantOAuthError(t, f.token(t, mode, f.creds("authorization_code", map[string]string{"code": code})), "invalid_code")
 
 	// a code of another client of the same org
-	otherID, otherSecret, err := NewClient(f.ctx, f.st, f.org.ID, "other")
+	otherID, otherSecret, err := oauth.NewClient(f.ctx, f.st, f.org.ID, "other")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +203,7 @@ func TestAuthorizationCodeErrors(t *testing.T) {
 
 	// redirect_uri must equal the registered one
 	const redirect = "https://app.example/callback"
-	if err := f.st.CreateClient(f.ctx, store.Client{ClientID: "1000.REDIRECTCLIENT", OrgID: f.org.ID, SecretHash: HashToken("s3cret"), Name: "web", RedirectURI: redirect}); err != nil {
+	if err := f.st.CreateClient(f.ctx, store.Client{ClientID: "1000.REDIRECTCLIENT", OrgID: f.org.ID, SecretHash: oauth.HashToken("s3cret"), Name: "web", RedirectURI: redirect}); err != nil {
 		t.Fatal(err)
 	}
 	code, err = f.srv.NewGrantCode(f.ctx, "1000.REDIRECTCLIENT", f.org.ID, f.admin.ID, "ZohoCRM.modules.ALL", time.Minute)
@@ -215,7 +219,7 @@ func TestAuthorizationCodeErrors(t *testing.T) {
 }
 
 func TestRefreshTokenGrant(t *testing.T) {
-	f := newFixture(t)
+	f := newOAuthFixture(t, nil)
 	_, refresh := wantTokens(t, f.token(t, "urlencoded", f.creds("authorization_code", map[string]string{"code": f.code(t, "ZohoCRM.modules.leads.READ")})), "refresh_token")
 	for _, mode := range modes {
 		t.Run(mode, func(t *testing.T) {
@@ -225,11 +229,11 @@ func TestRefreshTokenGrant(t *testing.T) {
 			if len(c.Scopes) != 1 || c.Scopes[0] != "ZohoCRM.modules.leads.READ" {
 				t.Errorf("scopes %q", c.Scopes)
 			}
-			at, err := f.st.TokenByHash(f.ctx, HashToken(access))
+			at, err := f.st.TokenByHash(f.ctx, oauth.HashToken(access))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if at.RefreshHash != HashToken(refresh) {
+			if at.RefreshHash != oauth.HashToken(refresh) {
 				t.Errorf("access token not linked to its refresh token")
 			}
 		})
@@ -247,7 +251,7 @@ func TestRefreshTokenGrant(t *testing.T) {
 	wantOAuthError(t, f.token(t, "query", f.creds("refresh_token", map[string]string{"refresh_token": access})), "invalid_code")
 
 	// a refresh token of another client
-	otherID, otherSecret, err := NewClient(f.ctx, f.st, f.org.ID, "other")
+	otherID, otherSecret, err := oauth.NewClient(f.ctx, f.st, f.org.ID, "other")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +259,7 @@ func TestRefreshTokenGrant(t *testing.T) {
 }
 
 func TestClientCredentialsGrant(t *testing.T) {
-	f := newFixture(t)
+	f := newOAuthFixture(t, nil)
 	// a standard user and a later administrator must not be picked
 	if _, err := f.st.CreateUser(f.ctx, f.org.ID, store.NewUser{Email: "rep@acme.test"}); err != nil {
 		t.Fatal(err)
@@ -293,7 +297,7 @@ func TestClientCredentialsGrant(t *testing.T) {
 }
 
 func TestTokenEndpointErrors(t *testing.T) {
-	f := newFixture(t)
+	f := newOAuthFixture(t, nil)
 	for _, mode := range modes {
 		t.Run(mode, func(t *testing.T) {
 			wantOAuthError(t, f.token(t, mode, map[string]string{"client_id": f.clientID, "client_secret": f.secret}), "invalid_request")
@@ -308,7 +312,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 	req := httptest.NewRequest(http.MethodPost, "/oauth/v2/token", strings.NewReader("not multipart"))
 	req.Header.Set("Content-Type", "multipart/form-data; boundary=xyz")
 	rec := httptest.NewRecorder()
-	f.srv.HandleToken(rec, req)
+	f.handler(rec, req)
 	if rec.Code != 200 || strings.TrimSpace(rec.Body.String()) != `{"error":"invalid_request"}` {
 		t.Errorf("garbled multipart: %d %s", rec.Code, rec.Body.String())
 	}
@@ -317,20 +321,20 @@ func TestTokenEndpointErrors(t *testing.T) {
 	q := url.Values{"grant_type": {"client_credentials"}, "client_id": {f.clientID}, "client_secret": {f.secret}, "soid": {"ZohoCRM." + f.org.ID.String()}, "scope": {"ZohoCRM.org.READ"}}
 	req = httptest.NewRequest(http.MethodPost, "/oauth/v2/token?"+q.Encode(), strings.NewReader("{}"))
 	rec = httptest.NewRecorder()
-	f.srv.HandleToken(rec, req)
+	f.handler(rec, req)
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"access_token"`) {
 		t.Errorf("query with stray body: %d %s", rec.Code, rec.Body.String())
 	}
 }
 
 func TestWrongMethod(t *testing.T) {
-	f := newFixture(t)
+	f := newOAuthFixture(t, nil)
 	const want = `{"code":"INVALID_REQUEST_METHOD","details":{},"message":"The http request method type is not a valid one","status":"error"}`
-	for _, h := range []http.HandlerFunc{f.srv.HandleToken, f.srv.HandleRevoke} {
+	for _, path := range []string{"/oauth/v2/token", "/oauth/v2/token/revoke"} {
 		for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
-			req := httptest.NewRequest(m, "/oauth/v2/token", nil)
+			req := httptest.NewRequest(m, path, nil)
 			rec := httptest.NewRecorder()
-			h(rec, req)
+			f.handler(rec, req)
 			if rec.Code != 400 || strings.TrimSpace(rec.Body.String()) != want || rec.Header().Get("Content-Type") != "application/json;charset=UTF-8" {
 				t.Errorf("%s: %d %q %q", m, rec.Code, rec.Header().Get("Content-Type"), rec.Body.String())
 			}
@@ -339,7 +343,7 @@ func TestWrongMethod(t *testing.T) {
 }
 
 func TestRevoke(t *testing.T) {
-	f := newFixture(t)
+	f := newOAuthFixture(t, nil)
 	access1, refresh := wantTokens(t, f.token(t, "multipart", f.creds("authorization_code", map[string]string{"code": f.code(t, "ZohoCRM.modules.ALL")})), "refresh_token")
 	access2, _ := wantTokens(t, f.token(t, "multipart", f.creds("refresh_token", map[string]string{"refresh_token": refresh})))
 	other := f.issue(t, "ZohoCRM.modules.ALL", true)
@@ -348,7 +352,7 @@ func TestRevoke(t *testing.T) {
 
 	revoke := func(mode string, params map[string]string) map[string]any {
 		t.Helper()
-		status, body := call(t, f.srv.HandleRevoke, http.MethodPost, "/oauth/v2/token/revoke", mode, params)
+		status, body := call(t, f.handler, http.MethodPost, "/oauth/v2/token/revoke", mode, params)
 		if status != 200 {
 			t.Fatalf("revoke status %d", status)
 		}
@@ -382,15 +386,14 @@ func TestRevoke(t *testing.T) {
 }
 
 func TestLogsHoldNoSecrets(t *testing.T) {
-	f := newFixture(t)
 	var logs bytes.Buffer
-	f.srv.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	f := newOAuthFixture(t, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	code := f.code(t, "ZohoCRM.modules.ALL")
 	access, refresh := wantTokens(t, f.token(t, "multipart", f.creds("authorization_code", map[string]string{"code": code})), "refresh_token")
 	access2, _ := wantTokens(t, f.token(t, "query", f.creds("refresh_token", map[string]string{"refresh_token": refresh})))
 	wantOAuthError(t, f.token(t, "query", f.creds("refresh_token", map[string]string{"refresh_token": "1000.bad.bad"})), "invalid_code")
 	issued := f.issue(t, "ZohoCRM.org.READ", true)
-	call(t, f.srv.HandleRevoke, http.MethodPost, "/oauth/v2/token/revoke", "query", map[string]string{"token": refresh})
+	call(t, f.handler, http.MethodPost, "/oauth/v2/token/revoke", "query", map[string]string{"token": refresh})
 
 	// an internal failure: 500 INTERNAL_ERROR JSON, logged without the secret
 	ctx, cancel := context.WithCancel(context.Background())
@@ -398,7 +401,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	q := url.Values{"grant_type": {"refresh_token"}, "client_id": {f.clientID}, "client_secret": {f.secret}, "refresh_token": {refresh}}
 	req := httptest.NewRequest(http.MethodPost, "/oauth/v2/token?"+q.Encode(), nil).WithContext(ctx)
 	rec := httptest.NewRecorder()
-	f.srv.HandleToken(rec, req)
+	f.handler(rec, req)
 	if rec.Code != 500 || rec.Header().Get("Content-Type") != "application/json;charset=UTF-8" ||
 		strings.TrimSpace(rec.Body.String()) != `{"code":"INTERNAL_ERROR","details":{},"message":"Internal Server Error","status":"error"}` {
 		t.Errorf("internal error answer %d %q", rec.Code, rec.Body.String())
@@ -408,9 +411,70 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		t.Errorf("expected log lines missing:\n%s", logs.String())
 	}
 	for _, s := range []string{f.secret, code, access, refresh, access2, issued.AccessToken, issued.RefreshToken, "1000.bad.bad",
-		HashToken(access), HashToken(refresh), HashToken(f.secret)} {
+		oauth.HashToken(access), oauth.HashToken(refresh), oauth.HashToken(f.secret)} {
 		if strings.Contains(logs.String(), s) {
 			t.Errorf("log holds a secret %q:\n%s", s, logs.String())
 		}
 	}
 }
+
+// oauthFixture is crmd (package app) on a fresh store with one org, its admin and an OAuth client,
+// with a clock the test moves, for the tests of the accounts endpoints.
+type oauthFixture struct {
+	ctx      context.Context
+	st       *store.Store
+	srv      *oauth.Server
+	handler  http.HandlerFunc
+	org      *crmd.Org
+	admin    *crmd.User
+	clientID string
+	secret   string
+	now      time.Time
+}
+
+func newOAuthFixture(t *testing.T, log *slog.Logger) *oauthFixture {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "crmd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f := &oauthFixture{ctx: ctx, st: st, now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	st.Now = func() time.Time { return f.now }
+	f.org, f.admin, err = st.CreateOrg(ctx, store.NewOrg{Name: "Acme", AdminEmail: "admin@acme.test", AdminLast: "Admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clientID, f.secret, err = oauth.NewClient(ctx, st, f.org.ID, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newApp(t, st, api.Config{}, log)
+	f.srv, f.handler = a.Auth, a.Handler.ServeHTTP
+	return f
+}
+
+// issue mints tokens for the admin through IssueForUser.
+func (f *oauthFixture) issue(t *testing.T, scope string, withRefresh bool) *oauth.TokenResponse {
+	t.Helper()
+	resp, err := f.srv.IssueForUser(f.ctx, f.clientID, f.org.ID, f.admin.ID, scope, 0, withRefresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// wantCode asserts that err is a *crmd.Error with the code and status.
+func wantCode(t *testing.T, err error, code string, status int) {
+	t.Helper()
+	e, ok := crmd.AsError(err)
+	if !ok {
+		t.Fatalf("error %v is not a *crmd.Error, want %s", err, code)
+	}
+	if e.Code != code || e.Status != status {
+		t.Fatalf("got %s/%d, want %s/%d", e.Code, e.Status, code, status)
+	}
+}
+
+var tokenRE = regexp.MustCompile(`^1000\.[0-9a-f]{32}\.[0-9a-f]{32}$`)

@@ -1,4 +1,4 @@
-package oauth_test
+package api_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/api"
 	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
@@ -21,31 +22,33 @@ import (
 // so exactly one exchange gets tokens; a refresh racing the refresh token's revocation may still mint
 // an access token, but Authenticate checks the parent refresh token, so that token never works.
 
-type raceEnv struct {
+type oauthRaceEnv struct {
 	srvs     []*oauth.Server
+	handlers []http.HandlerFunc
 	org      *crmdtest.Org
 	clientID string
 	secret   string
 }
 
-func newRaceEnv(t *testing.T) *raceEnv {
+func newOAuthRaceEnv(t *testing.T) *oauthRaceEnv {
 	t.Helper()
 	stores := crmdtest.OpenStores(t, 2)
-	e := &raceEnv{org: crmdtest.NewOrg(t, stores[0], store.NewOrg{Name: "Race", AdminEmail: "a@race.test", AdminLast: "A"})}
+	e := &oauthRaceEnv{org: crmdtest.NewOrg(t, stores[0], store.NewOrg{Name: "Race", AdminEmail: "a@race.test", AdminLast: "A"})}
 	var err error
 	e.clientID, e.secret, err = oauth.NewClient(context.Background(), stores[0], e.org.Org.ID, "race")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, st := range stores {
-		e.srvs = append(e.srvs, &oauth.Server{Store: st, BaseURL: "http://crmd.test"})
+		a := newApp(t, st, api.Config{}, nil)
+		e.srvs, e.handlers = append(e.srvs, a.Auth), append(e.handlers, a.Handler.ServeHTTP)
 	}
 	return e
 }
 
-// post sends an urlencoded form to handler and returns the status and the decoded body; it may run off
+// postForm sends an urlencoded form to handler and returns the status and the decoded body; it may run off
 // the test goroutine.
-func post(handler http.HandlerFunc, path string, form url.Values) (int, map[string]any) {
+func postForm(handler http.HandlerFunc, path string, form url.Values) (int, map[string]any) {
 	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	rec := httptest.NewRecorder()
@@ -57,7 +60,7 @@ func post(handler http.HandlerFunc, path string, form url.Values) (int, map[stri
 	return rec.Code, out
 }
 
-func (e *raceEnv) grant(grantType string, extra url.Values) url.Values {
+func (e *oauthRaceEnv) grant(grantType string, extra url.Values) url.Values {
 	f := url.Values{"grant_type": {grantType}, "client_id": {e.clientID}, "client_secret": {e.secret}}
 	for k, v := range extra {
 		f[k] = v
@@ -65,10 +68,10 @@ func (e *raceEnv) grant(grantType string, extra url.Values) url.Values {
 	return f
 }
 
-// TestCodeExchangeRace: one grant code exchanged by many requests at once yields tokens exactly once;
+// TestOAuthCodeExchangeRace: one grant code exchanged by many requests at once yields tokens exactly once;
 // every other request is {"error":"invalid_code"}, none an internal error.
-func TestCodeExchangeRace(t *testing.T) {
-	e := newRaceEnv(t)
+func TestOAuthCodeExchangeRace(t *testing.T) {
+	e := newOAuthRaceEnv(t)
 	for round := 0; round < 3; round++ {
 		code, err := e.srvs[0].NewGrantCode(context.Background(), e.clientID, e.org.Org.ID, e.org.Admin.ID, "ZohoCRM.modules.ALL", time.Minute)
 		if err != nil {
@@ -78,7 +81,7 @@ func TestCodeExchangeRace(t *testing.T) {
 		status := make([]int, n)
 		bodies := make([]map[string]any, n)
 		crmdtest.Race(n, func(i int) {
-			status[i], bodies[i] = post(e.srvs[i%2].HandleToken, "/oauth/v2/token", e.grant("authorization_code", url.Values{"code": {code}}))
+			status[i], bodies[i] = postForm(e.handlers[i%2], "/oauth/v2/token", e.grant("authorization_code", url.Values{"code": {code}}))
 		})
 		issued := 0
 		for i, b := range bodies {
@@ -97,11 +100,11 @@ func TestCodeExchangeRace(t *testing.T) {
 	}
 }
 
-// TestRefreshRevokeRace: refreshes race the revocation of their refresh token. Each refresh answers
+// TestOAuthRefreshRevokeRace: refreshes race the revocation of their refresh token. Each refresh answers
 // a new access token or invalid_code, and once the revocation has answered, no access token minted
 // from the refresh token authenticates, however the race went.
-func TestRefreshRevokeRace(t *testing.T) {
-	e := newRaceEnv(t)
+func TestOAuthRefreshRevokeRace(t *testing.T) {
+	e := newOAuthRaceEnv(t)
 	ctx := context.Background()
 	for round := 0; round < 3; round++ {
 		first, err := e.srvs[0].IssueForUser(ctx, e.clientID, e.org.Org.ID, e.org.Admin.ID, "ZohoCRM.modules.ALL", 0, true)
@@ -113,10 +116,10 @@ func TestRefreshRevokeRace(t *testing.T) {
 		bodies := make([]map[string]any, n)
 		crmdtest.Race(n, func(i int) {
 			if i == n/2 {
-				status[i], bodies[i] = post(e.srvs[1].HandleRevoke, "/oauth/v2/token/revoke", url.Values{"token": {first.RefreshToken}})
+				status[i], bodies[i] = postForm(e.handlers[1], "/oauth/v2/token/revoke", url.Values{"token": {first.RefreshToken}})
 				return
 			}
-			status[i], bodies[i] = post(e.srvs[i%2].HandleToken, "/oauth/v2/token", e.grant("refresh_token", url.Values{"refresh_token": {first.RefreshToken}}))
+			status[i], bodies[i] = postForm(e.handlers[i%2], "/oauth/v2/token", e.grant("refresh_token", url.Values{"refresh_token": {first.RefreshToken}}))
 		})
 		access := []string{first.AccessToken}
 		for i, b := range bodies {
