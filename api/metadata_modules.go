@@ -1,0 +1,192 @@
+package api
+
+// GET /settings/modules and /settings/modules/{api_name} (docs/metadata.md#modules).
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/oauth"
+)
+
+// metaModuleJSON is one entry of /settings/modules, keys in the order of Zoho's v8 sample (docs/metadata.md#modules).
+type metaModuleJSON struct {
+	ID                     crmd.ID     `json:"id"`
+	APIName                string      `json:"api_name"`
+	ModuleName             string      `json:"module_name"`
+	PluralLabel            string      `json:"plural_label"`
+	SingularLabel          string      `json:"singular_label"`
+	ActualPluralLabel      string      `json:"actual_plural_label"`
+	ActualSingularLabel    string      `json:"actual_singular_label"`
+	APISupported           bool        `json:"api_supported"`
+	Creatable              bool        `json:"creatable"`
+	Deletable              bool        `json:"deletable"`
+	Editable               bool        `json:"editable"`
+	Viewable               bool        `json:"viewable"`
+	Convertable            bool        `json:"convertable"`
+	QuickCreate            bool        `json:"quick_create"`
+	Lookupable             bool        `json:"lookupable"`
+	GeneratedType          string      `json:"generated_type"`
+	Status                 string      `json:"status"`
+	Visibility             int         `json:"visibility"`
+	SequenceNumber         int         `json:"sequence_number"`
+	ShowAsTab              bool        `json:"show_as_tab"`
+	Profiles               []metaRef   `json:"profiles"`
+	ProfileCount           int         `json:"profile_count"`
+	ParentModule           metaEmpty   `json:"parent_module"`
+	AccessType             string      `json:"access_type"`
+	RecycleBinOnDelete     *bool       `json:"recycle_bin_on_delete,omitempty"` // v6+ only
+	ModifiedTime           string      `json:"modified_time"`
+	ModifiedBy             *metaRef    `json:"modified_by"`
+	WebLink                *string     `json:"web_link"`
+	Arguments              []metaEmpty `json:"arguments"`
+	Description            *string     `json:"description"`
+	GlobalSearchSupported  bool        `json:"global_search_supported"`
+	BusinessCardFieldLimit int         `json:"business_card_field_limit"`
+	FeedsRequired          bool        `json:"feeds_required"`
+	PresenceSubMenu        bool        `json:"presence_sub_menu"`
+	SubMenuAvailable       bool        `json:"sub_menu_available"`
+	HasMoreProfiles        bool        `json:"has_more_profiles"`
+	IsBlueprintSupported   bool        `json:"isBlueprintSupported"`
+}
+
+// metaNotLookupable are the standard modules no lookup field can point at (activities and notes hang
+// off records through their own What_Id/Parent_Id links instead).
+var metaNotLookupable = map[string]bool{"Tasks": true, "Events": true, "Calls": true, "Notes": true, "Appointments__s": true}
+
+func metaModuleOf(m *crmd.Module, rc *reqCtx, profiles []metaRef, admin *crmd.User) metaModuleJSON {
+	j := metaModuleJSON{
+		ID: m.ID, APIName: m.APIName, ModuleName: m.ModuleName,
+		PluralLabel: m.PluralLabel, SingularLabel: m.SingularLabel,
+		ActualPluralLabel: m.PluralLabel, ActualSingularLabel: m.SingularLabel,
+		APISupported: m.APISupported, Creatable: m.Creatable, Deletable: m.Deletable, Editable: m.Editable,
+		Viewable:    true,
+		Convertable: m.APIName == "Leads", // only leads convert (into contacts, accounts and deals)
+		QuickCreate: m.Creatable,
+		Lookupable:  m.APISupported && !metaNotLookupable[m.APIName],
+		// The SDKs call getGeneratedType().getValue() unguarded on every api_supported module.
+		GeneratedType: m.GeneratedType,
+		Status:        "visible", Visibility: 1, SequenceNumber: m.SequenceNumber, ShowAsTab: true,
+		Profiles: profiles, ProfileCount: len(profiles), AccessType: "org_based",
+		ModifiedTime:           crmd.FormatTime(m.ModifiedTime, rc.caller.Org.Location()),
+		ModifiedBy:             metaUserRef(admin),
+		Arguments:              []metaEmpty{},
+		GlobalSearchSupported:  true,
+		BusinessCardFieldLimit: 5,
+		PresenceSubMenu:        true,
+		SubMenuAvailable:       true,
+		IsBlueprintSupported:   true,
+	}
+	if j.GeneratedType == "" {
+		j.GeneratedType = "default"
+	}
+	if rc.version >= 60 {
+		// Zoho added the key in v6; crmd deletes into the recycle bin in every version (D7).
+		t := true
+		j.RecycleBinOnDelete = &t
+	}
+	return j
+}
+
+// metaProfileRefs lists the org's profiles as {name, id}, as every module and field shows them.
+func (s *Server) metaProfileRefs(ctx context.Context, orgID crmd.ID) ([]crmd.Profile, []metaRef, error) {
+	ps, err := s.svc.Metadata.Profiles(ctx, orgID)
+	if err != nil {
+		return nil, nil, err
+	}
+	refs := make([]metaRef, len(ps))
+	for i, p := range ps {
+		refs[i] = metaRef{Name: p.Name, ID: p.ID}
+	}
+	return ps, refs, nil
+}
+
+// listModules serves GET /settings/modules: every module of the org that exists in the request's
+// version, whether api_supported or not (Zoho lists both and the SDK filters).
+func (s *Server) listModules(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	if err := rc.require(oauth.Need{Family: "settings", Resource: "modules", Op: oauth.OpRead}); err != nil {
+		return err
+	}
+	// Every crmd module is "visible"; a status filter that excludes visible therefore matches nothing.
+	if st := r.URL.Query().Get("status"); st != "" && !metaListHas(st, "visible") {
+		writeNoContent(w)
+		return nil
+	}
+	ctx := r.Context()
+	mods, err := s.metaModules(ctx, rc)
+	if err != nil {
+		return err
+	}
+	if len(mods) == 0 {
+		writeNoContent(w)
+		return nil
+	}
+	out, err := s.metaModulesJSON(ctx, rc, mods)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"modules": out})
+	return nil
+}
+
+// metaModulesJSON shapes modules as /settings/modules shows them, with the org's profiles and its
+// founding administrator.
+func (s *Server) metaModulesJSON(ctx context.Context, rc *reqCtx, mods []*crmd.Module) ([]metaModuleJSON, error) {
+	_, refs, err := s.metaProfileRefs(ctx, rc.caller.Org.ID)
+	if err != nil {
+		return nil, err
+	}
+	admin, err := s.metaFirstAdmin(ctx, rc.caller.Org.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]metaModuleJSON, len(mods))
+	for i, m := range mods {
+		out[i] = metaModuleOf(m, rc, refs, admin)
+	}
+	return out, nil
+}
+
+// metaListHas reports whether a comma-separated parameter holds want (case-insensitively).
+func metaListHas(list, want string) bool {
+	for _, v := range strings.Split(list, ",") {
+		if strings.EqualFold(strings.TrimSpace(v), want) {
+			return true
+		}
+	}
+	return false
+}
+
+// getModule serves GET /settings/modules/{api_name}. The segment may also be the module's id, which
+// docs/metadata.md#modules lists as a second form of the same call.
+func (s *Server) getModule(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	if err := rc.require(oauth.Need{Family: "settings", Resource: "modules", Op: oauth.OpRead}); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	key := rc.param("api_name")
+	mods, err := s.metaModules(ctx, rc)
+	if err != nil {
+		return err
+	}
+	var m *crmd.Module
+	id, isID := crmd.ParseID(key)
+	for _, c := range mods {
+		if (isID && c.ID == id) || strings.EqualFold(c.APIName, key) {
+			m = c
+			break
+		}
+	}
+	if m == nil {
+		// Segment 2 after /crm/{version}/ (settings=0, modules=1) is the bad one.
+		return metaErrInvalidModule(crmd.D{"resource_path_index": 2})
+	}
+	out, err := s.metaModulesJSON(ctx, rc, []*crmd.Module{m})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"modules": out})
+	return nil
+}
