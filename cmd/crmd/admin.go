@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/admin"
 	"github.com/crmd/crmd/catalog"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
@@ -108,32 +109,6 @@ func checkEmail(email string) error {
 	return nil
 }
 
-// newOrg is what creating an org yields.
-type newOrg struct {
-	org          *crmd.Org
-	admin        *crmd.User
-	clientID     string
-	clientSecret string
-}
-
-// createOrg creates an org with Zoho's standard modules, its admin user and its first OAuth client.
-// With onlyIfEmpty it creates nothing, and returns store.ErrOrgsExist, when the database has an org.
-func createOrg(ctx context.Context, st *store.Store, name, adminEmail string, onlyIfEmpty bool) (*newOrg, error) {
-	client, secret, err := oauth.NewClientCredentials("crmd")
-	if err != nil {
-		return nil, err
-	}
-	// The org, its admin, its modules and its client commit together: a failure leaves nothing behind.
-	org, admin, err := st.CreateOrg(ctx, store.NewOrg{
-		Name: name, AdminEmail: adminEmail, AdminFirst: "crmd", AdminLast: "Admin", TimeZone: "UTC",
-		Modules: catalog.Standard(), OnlyIfEmpty: onlyIfEmpty, Client: &client,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("create org: %w", err)
-	}
-	return &newOrg{org: org, admin: admin, clientID: client.ClientID, clientSecret: secret}, nil
-}
-
 // ttlFlag checks a --ttl value.
 func checkTTL(ttl time.Duration) error {
 	if ttl < time.Second {
@@ -166,7 +141,7 @@ The client secret is shown only this once. Mint tokens for the org with 'crmd to
 				return err
 			}
 			defer st.Close()
-			n, err := createOrg(ctx, st, strings.TrimSpace(*name), *email, false)
+			n, err := admin.CreateOrg(ctx, st, strings.TrimSpace(*name), *email, false)
 			if err != nil {
 				return err
 			}
@@ -175,7 +150,7 @@ The client secret is shown only this once. Mint tokens for the org with 'crmd to
 				UserID       crmd.ID `json:"user_id"`
 				ClientID     string  `json:"client_id"`
 				ClientSecret string  `json:"client_secret"`
-			}{n.org.ID, n.admin.ID, n.clientID, n.clientSecret})
+			}{n.Org.ID, n.Admin.ID, n.ClientID, n.ClientSecret})
 		}
 	},
 }
@@ -439,41 +414,9 @@ with a letter and hold letters, digits and single underscores; it may not clash 
 				return err
 			}
 			defer st.Close()
-			if existing, err := st.Module(ctx, org.ID, name); err != nil {
-				return err
-			} else if existing != nil {
-				return fmt.Errorf("org %s already has a module %s", org.ID, existing.APIName)
-			}
-			for _, f := range extra {
-				if f.DataType != crmd.TypeLookup {
-					continue
-				}
-				target, err := st.Module(ctx, org.ID, f.LookupModule)
-				if err != nil {
-					return err
-				}
-				if target == nil && !strings.EqualFold(f.LookupModule, name) {
-					return fmt.Errorf("field %s: org %s has no module %s to look up", f.APIName, org.ID, f.LookupModule)
-				}
-				if target != nil {
-					f.LookupModule = target.APIName
-				} else {
-					f.LookupModule = name
-				}
-			}
-			mod, err := st.AddCustomModule(ctx, org.ID, func(moduleName string, seq int) *crmd.Module {
-				mod := catalog.NewCustomModule(name, moduleName, sing, plur, extra)
-				mod.SequenceNumber = seq
-				return mod
-			})
-			if errors.Is(err, store.ErrDuplicate) {
-				return fmt.Errorf("org %s already has a module %s", org.ID, name)
-			}
+			mod, err := admin.AddModule(ctx, st, org.ID, admin.ModuleSpec{APIName: name, Singular: sing, Plural: plur, Fields: extra})
 			if err != nil {
 				return err
-			}
-			if mod == nil {
-				return fmt.Errorf("module %s was not found after it was added", name)
 			}
 			return writeJSON(m.Stdout, struct {
 				ModuleID   crmd.ID `json:"module_id"`

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/catalog"
-	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/records"
 	"github.com/crmd/crmd/store"
 )
@@ -289,71 +287,5 @@ func TestSeedEveryModule(t *testing.T) {
 				}
 			}
 		}
-	}
-}
-
-func TestLineWriter(t *testing.T) {
-	var b bytes.Buffer
-	lw := &lineWriter{w: &b}
-	lw.Write([]byte("\rframe 1 \r     \r\rframe 2"))
-	lw.Write([]byte(" end\n"))
-	lw.flush()
-	if got := b.String(); got != "frame 1\nframe 2 end\n" {
-		t.Errorf("lines = %q", got)
-	}
-}
-
-func TestAppendJSONString(t *testing.T) {
-	for _, s := range []string{"", "plain", `q"uote`, `back\slash`, "tab\tnew\nline\x01", "Zürich ✓", "\u2028"} {
-		var back string
-		if err := json.Unmarshal(appendJSONString(nil, s), &back); err != nil || back != s {
-			t.Errorf("%q: round trip %q, %v", s, back, err)
-		}
-	}
-	if got := truncate("héllo wörld", 7); got != "héllo w" {
-		t.Errorf("truncate = %q", got)
-	}
-}
-
-// TestSeedNumbersCases checks that seeded Cases get consecutive Case_Numbers, continuing the module's
-// counter across runs.
-func TestSeedNumbersCases(t *testing.T) {
-	ctx := context.Background()
-	st := crmdtest.OpenStore(t)
-	n, err := createOrg(ctx, st, "numbers", "admin@numbers.test", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sd, err := newSeeder(ctx, st, n.org, "Cases", 1, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for run := 0; run < 2; run++ {
-		if _, err := sd.run(ctx, 30, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	q := `SELECT json_extract(data, '$.Case_Number') FROM records WHERE module_id = ? ORDER BY id`
-	if st.Dialect == store.Postgres {
-		q = `SELECT data ->> 'Case_Number' FROM records WHERE module_id = $1 ORDER BY id`
-	}
-	rows, err := st.R.QueryContext(ctx, q, int64(sd.mod.ID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	want := 1
-	for rows.Next() {
-		var got string
-		if err := rows.Scan(&got); err != nil {
-			t.Fatal(err)
-		}
-		if got != strconv.Itoa(want) {
-			t.Fatalf("case %d has Case_Number %q", want, got)
-		}
-		want++
-	}
-	if want != 61 {
-		t.Fatalf("%d cases numbered, want 60", want-1)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/crmd/crmd/admin"
 	"github.com/crmd/crmd/api"
 	"github.com/crmd/crmd/app"
 	"github.com/crmd/crmd/massdelete"
@@ -329,18 +330,18 @@ func (m *Main) bootstrap(ctx context.Context, st *store.Store, auth *oauth.Serve
 	if n > 0 {
 		return nil
 	}
-	org, err := createOrg(ctx, st, defaultOrgName, defaultAdminEmail, true)
-	if errors.Is(err, store.ErrOrgsExist) {
+	org, err := admin.CreateOrg(ctx, st, defaultOrgName, defaultAdminEmail, true)
+	if errors.Is(err, admin.ErrOrgsExist) {
 		return nil // another process bootstrapped this database first
 	}
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
-	tr, err := auth.IssueForUser(ctx, org.clientID, org.org.ID, org.admin.ID, bootstrapScope, bootstrapTTL, true)
+	tr, err := auth.IssueForUser(ctx, org.ClientID, org.Org.ID, org.Admin.ID, bootstrapScope, bootstrapTTL, true)
 	if err != nil {
 		return fmt.Errorf("bootstrap token: %w", err)
 	}
-	logger.Info("bootstrap: created the default org", "org", org.org.ID.String(), "admin", org.admin.Email)
+	logger.Info("bootstrap: created the default org", "org", org.Org.ID.String(), "admin", org.Admin.Email)
 	printBootstrap(m.Stdout, org, tr, baseURL, store.RedactDSN(db))
 	return nil
 }
@@ -348,7 +349,7 @@ func (m *Main) bootstrap(ctx context.Context, st *store.Store, auth *oauth.Serve
 // printBootstrap writes the first-start notice. Tests and scripts find the token in the export line.
 // Every value printed inside a command is shell-quoted where it needs to be: a PostgreSQL DSN holds ?
 // and &, which zsh and bash would otherwise take as a glob and a background job.
-func printBootstrap(w io.Writer, n *newOrg, tr *oauth.TokenResponse, baseURL, db string) {
+func printBootstrap(w io.Writer, n *admin.NewOrg, tr *oauth.TokenResponse, baseURL, db string) {
 	fmt.Fprintf(w, `crmd: empty database: created the default org. This is shown only once; keep what you need.
   org id:         %s
   admin email:    %s
@@ -362,8 +363,8 @@ Mint more tokens with: crmd token --db %s --email %s --scope ZohoCRM.modules.ALL
 Try it:
 export TOKEN=%s
 curl -H "Authorization: Zoho-oauthtoken $TOKEN" %s
-`, n.org.ID, n.admin.Email, n.clientID, n.clientSecret, tr.AccessToken, n.admin.Email, bootstrapScope,
-		tr.RefreshToken, baseURL, shellQuote(db), shellQuote(n.admin.Email), shellQuote(tr.AccessToken), shellQuote(baseURL+"/crm/v8/org"))
+`, n.Org.ID, n.Admin.Email, n.ClientID, n.ClientSecret, tr.AccessToken, n.Admin.Email, bootstrapScope,
+		tr.RefreshToken, baseURL, shellQuote(db), shellQuote(n.Admin.Email), shellQuote(tr.AccessToken), shellQuote(baseURL+"/crm/v8/org"))
 }
 
 // shellQuote returns s as one word for POSIX shells (bash, zsh, sh): unchanged when it holds only

@@ -1,4 +1,4 @@
-package main
+package bench_test
 
 import (
 	"context"
@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/admin"
 	"github.com/crmd/crmd/criteria"
+	"github.com/crmd/crmd/seed"
 	"github.com/crmd/crmd/store"
 	"github.com/crmd/crmd/territories"
 	"github.com/crmd/crmd/views"
@@ -31,7 +33,7 @@ import (
 //	scan-ms      Lead_Source equal X, compiled without the store's field expressions (the JSON scan)
 //	speedup      scan-ms / indexed-ms
 //
-// Run it with: go test ./cmd/crmd -run '^$' -bench ViewSelect -benchtime 1x
+// Run it with: go test ./bench -run '^$' -bench ViewSelect -benchtime 1x
 func BenchmarkViewSelect(b *testing.B) {
 	n := 1_000_000
 	if v, err := strconv.Atoi(os.Getenv("CRMD_BENCH_LEADS")); err == nil && v > 0 {
@@ -43,28 +45,28 @@ func BenchmarkViewSelect(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	no, err := createOrg(ctx, st, "bench", "admin@bench.test", false)
+	no, err := admin.CreateOrg(ctx, st, "bench", "admin@bench.test", false)
 	if err != nil {
 		b.Fatal(err)
 	}
-	sd, err := newSeeder(ctx, st, no.org, "Leads", 42, 90*24*time.Hour)
+	sd, err := seed.New(ctx, st, no.Org, "Leads", 42, 90*24*time.Hour)
 	if err != nil {
 		b.Fatal(err)
 	}
 	start := time.Now()
-	if _, err := sd.run(ctx, n, nil); err != nil {
+	if _, err := sd.Run(ctx, n, nil); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("seeded %d Leads in %v", n, time.Since(start).Round(time.Millisecond))
-	caller := &crmd.Caller{Org: no.org, User: no.admin}
-	leads, err := st.Module(ctx, no.org.ID, "Leads")
+	caller := &crmd.Caller{Org: no.Org, User: no.Admin}
+	leads, err := st.Module(ctx, no.Org.ID, "Leads")
 	if err != nil {
 		b.Fatal(err)
 	}
 
 	// Territories: West with two children; a third of the Leads in each child.
 	tsvc := territories.New(st)
-	root, err := st.EnsureRootTerritory(ctx, no.org.ID)
+	root, err := st.EnsureRootTerritory(ctx, no.Org.ID)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -110,7 +112,7 @@ func BenchmarkViewSelect(b *testing.B) {
 	combined := mkView("Mine, recent, by source", `{"group_operator":"AND","group":[`+leaf+`,
 		{"field":{"api_name":"Owner"},"comparator":"equal","value":"${CURRENTUSER}"},
 		{"field":{"api_name":"Created_Time"},"comparator":"greater_equal","value":"${LAST_N_DAYS:30}"}]}`)
-	westScope, err := tsvc.Scope(ctx, no.org.ID, west, true)
+	westScope, err := tsvc.Scope(ctx, no.Org.ID, west, true)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -119,7 +121,7 @@ func BenchmarkViewSelect(b *testing.B) {
 	// the filter selects.
 	ids := func(f store.RecordFilter) (int, time.Duration) {
 		start := time.Now()
-		got, err := st.RecordIDs(ctx, store.RecordQuery{OrgID: no.org.ID, ModuleID: leads.ID, Filter: f})
+		got, err := st.RecordIDs(ctx, store.RecordQuery{OrgID: no.Org.ID, ModuleID: leads.ID, Filter: f})
 		if err != nil {
 			b.Fatal(err)
 		}

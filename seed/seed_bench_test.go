@@ -1,10 +1,11 @@
-package main
+package seed
 
 import (
 	"context"
 	"testing"
 	"time"
 
+	"github.com/crmd/crmd/admin"
 	"github.com/crmd/crmd/crmdtest"
 )
 
@@ -12,17 +13,17 @@ import (
 // commits and checkpoints are part of the figure.
 const benchSeedRows = 20000
 
-// benchSeeder is a Leads seeder (seed 42, 90 days back) for a fresh org made by createOrg, in a store
-// on a temporary SQLite file.
-func benchSeeder(b *testing.B) *seeder {
+// benchSeeder is a Leads seeder (seed 42, 90 days back) for a fresh org made by admin.CreateOrg, in a
+// store on a temporary SQLite file.
+func benchSeeder(b *testing.B) *Seeder {
 	b.Helper()
 	ctx := context.Background()
 	st := crmdtest.OpenStore(b)
-	n, err := createOrg(ctx, st, "bench", "admin@bench.test", false)
+	n, err := admin.CreateOrg(ctx, st, "bench", "admin@bench.test", false)
 	if err != nil {
 		b.Fatal(err)
 	}
-	sd, err := newSeeder(ctx, st, n.org, "Leads", 42, 90*24*time.Hour)
+	sd, err := New(ctx, st, n.Org, "Leads", 42, 90*24*time.Hour)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -37,7 +38,7 @@ func BenchmarkSeedLeads(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := sd.run(ctx, benchSeedRows, nil); err != nil {
+		if _, err := sd.Run(ctx, benchSeedRows, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
