@@ -18,27 +18,35 @@ package api
 import (
 	"net/http"
 
+	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/oauth"
-	"github.com/crmd/crmd/territories"
 )
-
 
 // requireTerritories checks the token's territories scope for op.
 func requireTerritories(rc *reqCtx, op string) error {
 	return rc.require(oauth.Need{Family: "settings", Resource: "territories", Op: op})
 }
 
-// listTerritories serves GET /settings/territories.
+// listTerritories serves GET /settings/territories: page, per_page and ids. Zoho's filters, include
+// and include_inner_details are accepted and ignored.
 func (s *Server) listTerritories(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
 	if err := requireTerritories(rc, oauth.OpRead); err != nil {
 		return err
 	}
-	p, err := s.svc.Territories.List(r.Context(), rc.caller, r.URL.Query())
+	q := r.URL.Query()
+	pg, err := terrPaging(q)
 	if err != nil {
 		return err
 	}
-	writeList(w, "territories", p.Territories, p.Info)
-	return nil
+	ids, err := terrListIDs(q)
+	if err != nil {
+		return err
+	}
+	p, err := s.svc.Territories.List(r.Context(), rc.caller, ids, pg)
+	if err != nil {
+		return err
+	}
+	return s.writeTerritoryPage(w, r, rc, p, pg)
 }
 
 // getTerritory serves GET /settings/territories/{id}.
@@ -46,25 +54,37 @@ func (s *Server) getTerritory(w http.ResponseWriter, r *http.Request, rc *reqCtx
 	if err := requireTerritories(rc, oauth.OpRead); err != nil {
 		return err
 	}
-	t, err := s.svc.Territories.Get(r.Context(), rc.caller, rc.param("id"))
+	t, err := s.pathTerritory(r.Context(), rc)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"territories": []territories.Item{t}})
+	items, err := s.territoryItems(r.Context(), rc, []*crmd.Territory{t})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"territories": items})
 	return nil
 }
 
-// childTerritories serves GET /settings/territories/{id}/__child_territories: the direct children.
+// childTerritories serves GET /settings/territories/{id}/__child_territories: the direct children,
+// paged like the list. The path is checked before the paging parameters.
 func (s *Server) childTerritories(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
 	if err := requireTerritories(rc, oauth.OpRead); err != nil {
 		return err
 	}
-	p, err := s.svc.Territories.Children(r.Context(), rc.caller, rc.param("id"), r.URL.Query())
+	t, err := s.pathTerritory(r.Context(), rc)
 	if err != nil {
 		return err
 	}
-	writeList(w, "territories", p.Territories, p.Info)
-	return nil
+	pg, err := terrPaging(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	p, err := s.svc.Territories.Children(r.Context(), rc.caller, t.ID, pg)
+	if err != nil {
+		return err
+	}
+	return s.writeTerritoryPage(w, r, rc, p, pg)
 }
 
 // createTerritories serves POST /settings/territories: 201 when every territory was created.
