@@ -1,8 +1,13 @@
 // Package territories is crmd's territory service: the org's territory tree (/settings/territories),
 // the assignment of territories to records (/{module}/actions/assign_territories and
 // remove_territories), and the subtree resolution other services filter records with (Subtree,
-// Filter). Like package records it knows nothing of HTTP: every operation takes the caller, returns
-// plain results, *crmd.Error for anything the client caused and any other error for internal failures.
+// Scope). It knows nothing of HTTP or of Zoho's JSON: every operation takes the caller and typed
+// values (ids, Paging, Draft, Edit, Transfer, Assignment), and returns territories (*crmd.Territory),
+// pages of them, one crmd.Result per item of a write, *crmd.Error for anything the client caused and
+// any other error for internal failures. The HTTP layer decodes Zoho's requests into those values,
+// checking each item on its own as it does (JSON types, mandatory keys, lengths, permission types, a
+// manager among the org's users), and encodes the answers; this package checks the items against the
+// tree and the records, and writes.
 //
 // The tree: every org has exactly one root, the org territory (named after the org, described
 // "Organization Parent Territory", reporting to nobody), created lazily on first use so that orgs made
@@ -15,12 +20,11 @@
 // Choices made where Zoho's material is silent or contradicts itself (also noted at their code):
 //   - Only Administrators may create, update or delete territories; anyone else gets 403 NO_PERMISSION
 //     {"permissions":["Crm_Implied_Manage_Territories"]}. Reading needs only the scope.
-//   - Literal messages follow Zoho's OpenAPI examples: "Territory Created Successfully", "Territory
-//     Updated Successfully", "Given Territory Removed Successfully", "Territory Transferred And Deleted
-//     Successfully", "Given Territory name already exists" / "Duplicate Territory Name Found", "Territory
-//     can't be deleted as it's having child", "Org Territory cannot be deleted", and for a cycle NOT_ALLOWED
-//     "Reporting_to id should not be the child of given territory. Chosse another territory as
-//     Reporing_to" (Zoho's spelling, kept because clients match on it).
+//   - Literal messages follow Zoho's OpenAPI examples: "Given Territory name already exists" /
+//     "Duplicate Territory Name Found", "Territory can't be deleted as it's having child", "Org
+//     Territory cannot be deleted", and for a cycle NOT_ALLOWED "Reporting_to id should not be the
+//     child of given territory. Chosse another territory as Reporing_to" (Zoho's spelling, kept because
+//     clients match on it); the success messages are the HTTP layer's.
 //   - Every module may carry territories (Zoho limits them to Accounts, Contacts, Deals and Leads); a
 //     record has at most MaxPerRecord of them.
 //   - Assigning or removing territories stamps the record modified (Modified_By, Modified_Time), so that
@@ -29,10 +33,7 @@ package territories
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"strconv"
-	"strings"
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/store"
@@ -65,9 +66,6 @@ type Service struct {
 
 // New returns a territory service on st.
 func New(st *store.Store) *Service { return &Service{st: st} }
-
-// Outcome is the result for one item of a multi-item call (see crmd.Outcome).
-type Outcome = crmd.Outcome
 
 // Paging is one page of a list: Page counts from 1, PerPage is at most MaxPerPage.
 type Paging struct {
@@ -137,12 +135,6 @@ func (s *Service) Scope(ctx context.Context, orgID, territoryID crmd.ID, include
 
 // ---- reads ---------------------------------------------------------------------------------------
 
-// errInvalidPathID is the answer for a territory id in the path (segment 2 after /crm/{version}/) that
-// is malformed or names no territory of the caller's org.
-func errInvalidPathID() *crmd.Error {
-	return crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"resource_path_index": 2})
-}
-
 // List returns one page of the org's territories in id order (the root first), or with ids only
 // those among them (ids that name nothing are left out; nil ids: every territory). The org's root
 // territory is made on first use, so the first list of an org shows it.
@@ -168,19 +160,6 @@ func (s *Service) Get(ctx context.Context, c *crmd.Caller, id crmd.ID) (*crmd.Te
 	t, err := s.st.Territory(ctx, nil, c.Org.ID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
-	}
-	return t, err
-}
-
-// pathTerritory resolves the {id} of a /settings/territories/{id}… path.
-func (s *Service) pathTerritory(ctx context.Context, c *crmd.Caller, rawID string) (*crmd.Territory, error) {
-	id, ok := crmd.ParseID(rawID)
-	if !ok {
-		return nil, errInvalidPathID()
-	}
-	t, err := s.Get(ctx, c, id)
-	if err == nil && t == nil {
-		return nil, errInvalidPathID()
 	}
 	return t, err
 }
@@ -227,57 +206,11 @@ func (s *Service) Names(ctx context.Context, c *crmd.Caller, ts []*crmd.Territor
 	return &Names{Users: users, Territories: known}, nil
 }
 
-// ---- shared parsing ------------------------------------------------------------------------------
-
-// requireAdmin refuses territory writes to anyone but an Administrator.
-func requireAdmin(c *crmd.Caller) error {
-	if !c.User.Profile.IsAdmin() {
-		return crmd.ErrNoPermission(ManagePermission)
-	}
-	return nil
-}
-
-// itemsArray checks the array under key of a write body: missing, null or empty is MANDATORY_NOT_FOUND,
-// not an array INVALID_DATA, more than limit entries LIMIT_EXCEEDED — as records do for `data`.
-func itemsArray(body map[string]any, key string, limit int) ([]any, *crmd.Error) {
-	raw, ok := body[key]
-	if !ok || raw == nil {
-		return nil, crmd.E("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, crmd.D{"api_name": key, "expected_data_type": "jsonarray"})
-	}
-	arr, ok := raw.([]any)
-	if !ok {
-		return nil, crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"api_name": key, "json_path": "$." + key, "expected_data_type": "jsonarray"})
-	}
-	if len(arr) == 0 {
-		return nil, crmd.E("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, crmd.D{"api_name": key, "expected_data_type": "jsonarray"})
-	}
-	if len(arr) > limit {
-		return nil, crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": limit, "api_name": key, "json_path": "$." + key})
-	}
-	return arr, nil
-}
-
-// idValue reads an id given as a JSON string of digits or a JSON number.
-func idValue(v any) (crmd.ID, bool) {
-	switch x := v.(type) {
-	case string:
-		return crmd.ParseID(strings.TrimSpace(x))
-	case json.Number:
-		return crmd.ParseID(x.String())
-	}
-	return 0, false
-}
-
-// fieldErr builds an error about one key of one item, with its api_name and json_path.
+// fieldErr builds an error about one key of one item of a write, with its api_name and json_path.
 func fieldErr(code, message, apiName, path string, extra crmd.D) *crmd.Error {
 	d := crmd.D{"api_name": apiName, "json_path": path}
 	for k, v := range extra {
 		d[k] = v
 	}
 	return crmd.E(code, message, d)
-}
-
-// notObject is the error for an item of the array under key that is not a JSON object.
-func notObject(key string, i int) *crmd.Error {
-	return fieldErr("INVALID_DATA", crmd.MsgInvalidData, key, "$."+key+"["+strconv.Itoa(i)+"]", crmd.D{"expected_data_type": "jsonobject"})
 }
