@@ -46,14 +46,15 @@ func newRaceEnv(t *testing.T) *raceEnv {
 
 func (e *raceEnv) create(t *testing.T, name string, parent crmd.ID) crmd.ID {
 	t.Helper()
-	outs, err := e.svcs[0].Create(context.Background(), e.c, createBody(name, parent))
+	outs, err := e.svcs[0].Create(context.Background(), e.c, oneDraft(name, parent))
 	if err != nil || !outs[0].OK() {
 		t.Fatalf("create %s: %v %+v", name, err, outs)
 	}
 	return outs[0].Value.ID
 }
 
-func createBody(name string, parent crmd.ID) []territories.Draft {
+// oneDraft is a Create of one read-only territory under parent.
+func oneDraft(name string, parent crmd.ID) []territories.Draft {
 	return []territories.Draft{{Name: name, PermissionType: crmd.TerritoryReadOnly, ReportingTo: parent}}
 }
 
@@ -104,7 +105,7 @@ func TestCreateSameNameRace(t *testing.T) {
 	errs := make([]error, n)
 	crmdtest.Race(n, func(i int) {
 		name := []string{"Sales", "SALES", "sales"}[i%3]
-		outs[i], errs[i] = e.svcs[i%2].Create(context.Background(), e.c, createBody(name, e.root))
+		outs[i], errs[i] = e.svcs[i%2].Create(context.Background(), e.c, oneDraft(name, e.root))
 	})
 	created := 0
 	for i := range outs {
@@ -176,7 +177,7 @@ func TestDeleteCreateChildRace(t *testing.T) {
 				del, errs[i] = e.svcs[0].Delete(ctx, e.c, []crmd.ID{p})
 				return
 			}
-			outs[i], errs[i] = e.svcs[i%2].Create(ctx, e.c, createBody(fmt.Sprintf("C%d.%d", round, i), p))
+			outs[i], errs[i] = e.svcs[i%2].Create(ctx, e.c, oneDraft(fmt.Sprintf("C%d.%d", round, i), p))
 		})
 		for i, err := range errs {
 			if err != nil {
