@@ -832,3 +832,71 @@ func TestTerritoriesTenantIsolation(t *testing.T) {
 	// The same name may exist in both orgs.
 	e.create(a, terrChild("West", a.root))
 }
+
+// TestTerritoriesCheckOrder: a request with several problems gets the answer of the first check, in
+// the order the territories API checks (docs/conventions.md#check-order): body syntax, profile, path,
+// parameters or the items array, then each item's keys in a fixed order.
+func TestTerritoriesCheckOrder(t *testing.T) {
+	e := newTerrEnv(t)
+	a := e.a
+	path := "/crm/v8/settings/territories"
+	unknown := "1234567000000000001"
+	unparsable := terrErr("UNABLE_TO_PARSE_DATA_TYPE", "either the request body or parameters is in wrong format", `{}`)
+	denied := terrErr("NO_PERMISSION", "permission denied", `{"permissions":["Crm_Implied_Manage_Territories"]}`)
+	badPath := terrErr("INVALID_DATA", "the id given seems to be invalid", `{"resource_path_index":2}`)
+	two := `{"territories":[{},{}]}`
+
+	// The body's syntax comes first, then the profile, then the path, then the items array.
+	e.want("POST", path, a.stdTok, `{"territories":[`, 400, unparsable)
+	e.want("PUT", path+"/abc", a.adminTok, `{"territories":[`, 400, unparsable)
+	for _, c := range []struct{ method, path, body string }{
+		{"POST", path, `{}`},
+		{"PUT", path + "/abc", two},
+		{"PUT", path, `{"territories":{}}`},
+		{"DELETE", path, ""},
+		{"DELETE", path + "/abc", ""},
+		{"POST", path + "/" + unknown + "/actions/transfer_and_delete", `{}`},
+	} {
+		e.want(c.method, c.path, a.stdTok, c.body, 403, denied)
+	}
+	for _, c := range []struct{ method, path, body string }{
+		{"PUT", path + "/" + unknown, two},
+		{"PUT", path + "/" + unknown, `{}`},
+		{"PUT", path + "/abc", `{"territories":{}}`},
+		{"POST", path + "/" + unknown + "/actions/transfer_and_delete", `{"territories":{}}`},
+		{"POST", path + "/" + e.b.root + "/actions/transfer_and_delete", two},
+	} {
+		e.want(c.method, c.path, a.adminTok, c.body, 400, badPath)
+	}
+	// Reads: the path before the paging parameters, page before per_page before ids.
+	e.want("GET", path+"/"+unknown+"/__child_territories?page=0", a.adminTok, "", 400, badPath)
+	e.want("GET", path+"/"+a.root+"/__child_territories?page=0", a.adminTok, "", 400, terrErr("INVALID_DATA", "invalid data", `{"param_name":"page"}`))
+	e.want("GET", path+"?per_page=x&ids=abc", a.adminTok, "", 400, terrErr("INVALID_DATA", "invalid data", `{"param_name":"per_page"}`))
+
+	// Assign: the path's record before the entries array.
+	badRecord := terrErr("INVALID_DATA", "the id given seems to be invalid", `{"resource_path_index":1}`)
+	e.want("POST", "/crm/v8/Leads/"+unknown+"/actions/assign_territories", a.adminTok, `{"data":[{},{}]}`, 400, badRecord)
+	e.want("POST", "/crm/v8/Leads/abc/actions/remove_territories", a.adminTok, `{}`, 400, badRecord)
+
+	// An item's keys: name, permission_type, reporting_to, manager, description, rule criteria; each
+	// one's own problems before any lookup in the tree.
+	p := func(key string) string { return fmt.Sprintf(`"json_path":"$.territories[0].%s"`, key) }
+	for name, c := range map[string]struct{ item, entry string }{
+		"long name, reporting_to a string": {`{"name":"` + strings.Repeat("x", 101) + `","permission_type":"read_only","reporting_to":"x"}`,
+			terrEntry("INVALID_DATA", "invalid data", `{"api_name":"name",`+p("name")+`,"maximum_length":100}`)},
+		"bad permission, no reporting_to": {`{"name":"N","permission_type":"all"}`,
+			terrEntry("INVALID_DATA", "Given Permission_type value is invalid", `{"api_name":"permission_type",`+p("permission_type")+`,"supported_values":["read_only","read_write_delete"]}`)},
+		"unknown parent, unknown manager": {`{"name":"N","permission_type":"read_only","reporting_to":{"id":"` + unknown + `"},"manager":{"id":"` + unknown + `"}}`,
+			terrEntry("INVALID_DATA", "the id given seems to be invalid", `{"api_name":"manager",`+p("manager")+`}`)},
+		"unknown manager, bad description": {`{"name":"N","permission_type":"read_only","reporting_to":{"id":"` + a.root + `"},"manager":{"id":"` + unknown + `"},"description":1}`,
+			terrEntry("INVALID_DATA", "the id given seems to be invalid", `{"api_name":"manager",`+p("manager")+`}`)},
+		"long description, rules": {`{"name":"N","permission_type":"read_only","reporting_to":{"id":"` + a.root + `"},"description":"` + strings.Repeat("d", 2001) + `","lead_rule_criteria":{}}`,
+			terrEntry("INVALID_DATA", "invalid data", `{"api_name":"description",`+p("description")+`,"maximum_length":2000}`)},
+		"rules, taken name": {`{"name":"Acme","permission_type":"read_only","reporting_to":{"id":"` + a.root + `"},"deal_rule_criteria":{}}`,
+			terrEntry("NOT_SUPPORTED", "territory assignment rules are not supported", `{"api_name":"deal_rule_criteria",`+p("deal_rule_criteria")+`}`)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e.want("POST", path, a.adminTok, `{"territories":[`+c.item+`]}`, 400, `{"territories":[`+c.entry+`]}`)
+		})
+	}
+}

@@ -71,12 +71,11 @@ func BenchmarkViewSelect(b *testing.B) {
 		b.Fatal(err)
 	}
 	mkTerritory := func(name string, parent crmd.ID) crmd.ID {
-		out, err := tsvc.Create(ctx, caller, decode(b, fmt.Sprintf(`{"territories":[{"name":%q,"permission_type":"read_write_delete","reporting_to":{"id":"%s"}}]}`, name, parent)))
+		out, err := tsvc.Create(ctx, caller, []territories.Draft{{Name: name, PermissionType: crmd.TerritoryReadWriteDelete, ReportingTo: parent}})
 		if err != nil || !out[0].OK() {
 			b.Fatalf("territory %s: %v %v", name, err, out)
 		}
-		id, _ := crmd.ParseID(fmt.Sprint(out[0].Details["id"]))
-		return id
+		return out[0].Value.ID
 	}
 	west := mkTerritory("West", root.ID)
 	for i, child := range []crmd.ID{mkTerritory("California", west), mkTerritory("Oregon", west)} {

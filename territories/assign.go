@@ -9,145 +9,75 @@ import (
 	"github.com/crmd/crmd/store"
 )
 
-// Zoho's literal messages for territories on records (docs/territories.md#territories-on-records; clients match on them).
+// Zoho's literal error messages for territories on records (docs/territories.md#territories-on-records;
+// clients match on them).
 const (
-	MsgAssigned          = "the territories data updated successfully"
-	MsgRemoved           = "the territories are removed successfully"
 	MsgAlreadyAssigned   = "Given Territory id already exists for that record"
 	MsgRepeatedTerritory = "duplicate territory id found"
 	MsgTooManyForRecord  = "Maximum limit of territories for that record exceeds"
 	MsgIDMissing         = "One of the expected parameter is missing"
 )
 
-// recordEntry is one parsed element of `data`: the record and the territories it names.
-type recordEntry struct {
-	record crmd.ID
-	terrs  []crmd.ID
+// Assignment is one entry of an Assign or Remove: the Record and the Territories to give it or take
+// from it (distinct, 1 to MaxPerRecord). Pos is the entry's index in the request, which errors name in
+// their json_path ($.data[Pos].Territories[j].id).
+type Assignment struct {
+	Pos         int
+	Record      crmd.ID
+	Territories []crmd.ID
 }
 
-func dataPath(i int, rest string) string { return fmt.Sprintf("$.data[%d]%s", i, rest) }
+func dataPath(pos int, rest string) string { return fmt.Sprintf("$.data[%d]%s", pos, rest) }
 
-// parseRecordEntry validates element i of `data`: its record id (unless the path gives it) and its
-// Territories list — an array of 1..MaxPerRecord objects with distinct valid ids.
-func parseRecordEntry(raw any, i int, pathRecord crmd.ID) (*recordEntry, *crmd.Error) {
-	obj, ok := raw.(map[string]any)
-	if !ok {
-		return nil, fieldErr("INVALID_DATA", crmd.MsgInvalidData, "data", dataPath(i, ""), crmd.D{"expected_data_type": "jsonobject"})
-	}
-	e := &recordEntry{record: pathRecord}
-	if e.record == 0 {
-		v, given := obj["id"]
-		if !given || v == nil {
-			return nil, fieldErr("MANDATORY_NOT_FOUND", MsgIDMissing, "id", dataPath(i, ".id"), nil)
-		}
-		if e.record, ok = idValue(v); !ok {
-			return nil, fieldErr("INVALID_DATA", crmd.MsgInvalidID, "id", dataPath(i, ".id"), nil)
-		}
-	}
-	raw, given := obj["Territories"]
-	if !given || raw == nil {
-		return nil, fieldErr("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, "Territories", dataPath(i, ".Territories"), nil)
-	}
-	list, ok := raw.([]any)
-	if !ok {
-		return nil, fieldErr("INVALID_DATA", crmd.MsgInvalidData, "Territories", dataPath(i, ".Territories"), crmd.D{"expected_data_type": "jsonarray"})
-	}
-	if len(list) == 0 {
-		return nil, fieldErr("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, "Territories", dataPath(i, ".Territories"), nil)
-	}
-	if len(list) > MaxPerRecord {
-		return nil, fieldErr("LIMIT_EXCEEDED", MsgTooManyForRecord, "Territories", dataPath(i, ".Territories"), crmd.D{"limit": MaxPerRecord})
-	}
-	first := map[crmd.ID]int{}
-	for j, it := range list {
-		path := dataPath(i, fmt.Sprintf(".Territories[%d]", j))
-		tobj, ok := it.(map[string]any)
-		if !ok {
-			return nil, fieldErr("INVALID_DATA", crmd.MsgInvalidData, "Territories", path, crmd.D{"expected_data_type": "jsonobject"})
-		}
-		v, given := tobj["id"]
-		if !given || v == nil {
-			return nil, fieldErr("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, "id", path+".id", nil)
-		}
-		tid, ok := idValue(v)
-		if !ok {
-			return nil, fieldErr("INVALID_DATA", crmd.MsgInvalidID, "id", path+".id", nil)
-		}
-		if k, seen := first[tid]; seen {
-			return nil, fieldErr("ALREADY_USED", MsgRepeatedTerritory, "id", path+".id",
-				crmd.D{"exists_in": map[string]any{"json_path": dataPath(i, fmt.Sprintf(".Territories[%d].id", k))}})
-		}
-		first[tid] = j
-		e.terrs = append(e.terrs, tid)
-	}
-	return e, nil
-}
-
-// Assign answers POST /{module}/actions/assign_territories (body {"data":[{"id","Territories":[{"id"}]}]},
-// at most MaxRecords records) and, with pathRecord, POST /{module}/{id}/actions/assign_territories
-// (one entry; the path names the record). It is synchronous: 200 with one outcome per entry ("the
-// territories data updated successfully", details {"id": record}), 207 mixed, 400 all failed. Per entry:
-// a record that is not a live record of the module in the org, or a territory that is not the org's, is
-// INVALID_DATA "the id given seems to be invalid" with the json_path of the id; a territory the record
-// already has is DUPLICATE_DATA; a territory named twice in the entry is ALREADY_USED (exists_in
-// pointing at its first mention); more than MaxPerRecord territories on the record is LIMIT_EXCEEDED;
-// a Standard user's record of another owner is NO_PERMISSION {"id"}. Entries apply in order in one
-// transaction, each seeing the ones before it.
-func (s *Service) Assign(ctx context.Context, c *crmd.Caller, m *crmd.Module, pathRecord string, body map[string]any) ([]Outcome, error) {
-	return s.change(ctx, c, m, pathRecord, body, true)
-}
-
-// Remove answers POST /{module}/actions/remove_territories and POST /{module}/{id}/actions/
-// remove_territories, shaped like Assign: success "the territories are removed successfully"; a
-// territory the record does not have is INVALID_DATA "the id given seems to be invalid" with its
-// json_path, as Zoho answers.
-func (s *Service) Remove(ctx context.Context, c *crmd.Caller, m *crmd.Module, pathRecord string, body map[string]any) ([]Outcome, error) {
-	return s.change(ctx, c, m, pathRecord, body, false)
-}
-
-// errInvalidRecordPath is the answer for a record id in the path (segment 1) that is malformed, unknown,
-// deleted or of another org or module — the same as records give.
-func errInvalidRecordPath() *crmd.Error {
-	return crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"resource_path_index": 1})
-}
-
-func (s *Service) change(ctx context.Context, c *crmd.Caller, m *crmd.Module, pathRecord string, body map[string]any, assign bool) ([]Outcome, error) {
+// CanAssign refuses assigning or removing territories to a caller whose profile may not edit the
+// module's records: 403 NO_PERMISSION. Assign and Remove check it; the HTTP layer checks it too
+// before it reads the path and the entries, so that such a caller gets this answer first.
+func CanAssign(c *crmd.Caller, m *crmd.Module) error {
 	if !c.User.Profile.Can(crmd.PermEdit) {
-		return nil, crmd.ErrNoPermission(crmd.PermissionName(crmd.PermEdit, m.APIName))
+		return crmd.ErrNoPermission(crmd.PermissionName(crmd.PermEdit, m.APIName))
 	}
-	limit := MaxRecords
-	var target crmd.ID
-	if pathRecord != "" {
-		id, ok := crmd.ParseID(pathRecord)
-		if !ok {
-			return nil, errInvalidRecordPath()
-		}
-		if _, err := s.st.LiveRecord(ctx, c.Org.ID, m.ID, id); errors.Is(err, store.ErrNotFound) {
-			return nil, errInvalidRecordPath()
-		} else if err != nil {
-			return nil, err
-		}
-		target, limit = id, 1
+	return nil
+}
+
+// LiveRecord reports whether id is a live record of module m in the caller's org: not deleted, not
+// of another org or module. /{module}/{id}/actions/assign_territories may only name such a record.
+func (s *Service) LiveRecord(ctx context.Context, c *crmd.Caller, m *crmd.Module, id crmd.ID) (bool, error) {
+	_, err := s.st.LiveRecord(ctx, c.Org.ID, m.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
 	}
-	arr, aerr := itemsArray(body, "data", limit)
-	if aerr != nil {
-		return nil, aerr
+	return err == nil, err
+}
+
+// Assign gives each entry's record its territories; one result per entry, in order, the record's id
+// when it succeeded. Per entry: a record that is not a live record of the module in the org, or a
+// territory that is not the org's, is INVALID_DATA "the id given seems to be invalid" with the
+// json_path of the id; a territory the record already has is DUPLICATE_DATA; more than MaxPerRecord
+// territories on the record is LIMIT_EXCEEDED; a Standard user's record of another owner is
+// NO_PERMISSION {"id"}. Entries apply in order in one transaction, each seeing the ones before it.
+func (s *Service) Assign(ctx context.Context, c *crmd.Caller, m *crmd.Module, entries []Assignment) ([]crmd.Result[crmd.ID], error) {
+	return s.change(ctx, c, m, entries, true)
+}
+
+// Remove takes each entry's territories from its record, checked like Assign; a territory the
+// record does not have is INVALID_DATA "the id given seems to be invalid" with its json_path, as Zoho
+// answers.
+func (s *Service) Remove(ctx context.Context, c *crmd.Caller, m *crmd.Module, entries []Assignment) ([]crmd.Result[crmd.ID], error) {
+	return s.change(ctx, c, m, entries, false)
+}
+
+func (s *Service) change(ctx context.Context, c *crmd.Caller, m *crmd.Module, entries []Assignment, assign bool) ([]crmd.Result[crmd.ID], error) {
+	if err := CanAssign(c, m); err != nil {
+		return nil, err
 	}
-	out := make([]Outcome, len(arr))
-	entries := make([]*recordEntry, len(arr))
-	var recIDs, terrIDs []crmd.ID
-	for i, raw := range arr {
-		e, perr := parseRecordEntry(raw, i, target)
-		if perr != nil {
-			out[i].Err = perr
-			continue
-		}
-		entries[i] = e
-		recIDs = append(recIDs, e.record)
-		terrIDs = append(terrIDs, e.terrs...)
-	}
-	if len(recIDs) == 0 {
+	out := make([]crmd.Result[crmd.ID], len(entries))
+	if len(entries) == 0 {
 		return out, nil
+	}
+	var recIDs, terrIDs []crmd.ID
+	for _, e := range entries {
+		recIDs = append(recIDs, e.Record)
+		terrIDs = append(terrIDs, e.Territories...)
 	}
 	err := s.st.Tx(ctx, func(tx *store.Tx) error {
 		// The lock keeps a racing territory delete from removing a territory between the check and
@@ -185,22 +115,19 @@ func (s *Service) change(ctx context.Context, c *crmd.Caller, m *crmd.Module, pa
 		now := s.st.NowMS()
 		var touched []crmd.ID
 		for i, e := range entries {
-			if e == nil {
-				continue
-			}
-			rec := recs[e.record]
+			rec := recs[e.Record]
 			if rec == nil || rec.DeletedTime != 0 {
-				out[i].Err = fieldErr("INVALID_DATA", crmd.MsgInvalidID, "id", dataPath(i, ".id"), nil)
+				out[i].Err = fieldErr("INVALID_DATA", crmd.MsgInvalidID, "id", dataPath(e.Pos, ".id"), nil)
 				continue
 			}
 			if !c.User.Profile.IsAdmin() && rec.OwnerID != c.User.ID {
-				out[i].Err = crmd.E("NO_PERMISSION", crmd.MsgPermissionDenied, crmd.D{"id": e.record})
+				out[i].Err = crmd.E("NO_PERMISSION", crmd.MsgPermissionDenied, crmd.D{"id": e.Record})
 				continue
 			}
-			set := has[e.record]
+			set := has[e.Record]
 			var bad *crmd.Error
-			for j, tid := range e.terrs {
-				path := dataPath(i, fmt.Sprintf(".Territories[%d].id", j))
+			for j, tid := range e.Territories {
+				path := dataPath(e.Pos, fmt.Sprintf(".Territories[%d].id", j))
 				switch {
 				case terrs[tid] == nil:
 					bad = fieldErr("INVALID_DATA", crmd.MsgInvalidID, "id", path, nil)
@@ -213,33 +140,29 @@ func (s *Service) change(ctx context.Context, c *crmd.Caller, m *crmd.Module, pa
 					break
 				}
 			}
-			if bad == nil && assign && len(set)+len(e.terrs) > MaxPerRecord {
-				bad = fieldErr("LIMIT_EXCEEDED", MsgTooManyForRecord, "Territories", dataPath(i, ".Territories"), crmd.D{"limit": MaxPerRecord})
+			if bad == nil && assign && len(set)+len(e.Territories) > MaxPerRecord {
+				bad = fieldErr("LIMIT_EXCEEDED", MsgTooManyForRecord, "Territories", dataPath(e.Pos, ".Territories"), crmd.D{"limit": MaxPerRecord})
 			}
 			if bad != nil {
 				out[i].Err = bad
 				continue
 			}
 			if assign {
-				err = s.st.AssignTerritories(ctx, tx, c.Org.ID, e.record, e.terrs, c.User.ID, now)
+				err = s.st.AssignTerritories(ctx, tx, c.Org.ID, e.Record, e.Territories, c.User.ID, now)
 			} else {
-				err = s.st.RemoveTerritories(ctx, tx, c.Org.ID, e.record, e.terrs)
+				err = s.st.RemoveTerritories(ctx, tx, c.Org.ID, e.Record, e.Territories)
 			}
 			if err != nil {
 				return err
 			}
-			for _, tid := range e.terrs {
+			for _, tid := range e.Territories {
 				set[tid] = assign
 				if !assign {
 					delete(set, tid)
 				}
 			}
-			touched = append(touched, e.record)
-			msg := MsgAssigned
-			if !assign {
-				msg = MsgRemoved
-			}
-			out[i] = Outcome{Message: msg, Details: map[string]any{"id": e.record}}
+			touched = append(touched, e.Record)
+			out[i].Value = e.Record
 		}
 		return s.st.TouchRecords(ctx, tx, c.Org.ID, m.ID, touched, c.User.ID, now)
 	})

@@ -46,17 +46,16 @@ func newRaceEnv(t *testing.T) *raceEnv {
 
 func (e *raceEnv) create(t *testing.T, name string, parent crmd.ID) crmd.ID {
 	t.Helper()
-	outs, err := e.svcs[0].Create(context.Background(), e.c, createBody(name, parent))
+	outs, err := e.svcs[0].Create(context.Background(), e.c, oneDraft(name, parent))
 	if err != nil || !outs[0].OK() {
 		t.Fatalf("create %s: %v %+v", name, err, outs)
 	}
-	return outs[0].Details["id"].(crmd.ID)
+	return outs[0].Value.ID
 }
 
-func createBody(name string, parent crmd.ID) map[string]any {
-	return map[string]any{"territories": []any{map[string]any{
-		"name": name, "permission_type": "read_only", "reporting_to": map[string]any{"id": parent.String()},
-	}}}
+// oneDraft is a Create of one read-only territory under parent.
+func oneDraft(name string, parent crmd.ID) []territories.Draft {
+	return []territories.Draft{{Name: name, PermissionType: crmd.TerritoryReadOnly, ReportingTo: parent}}
 }
 
 // parents reads every territory of the org and its parent.
@@ -90,7 +89,7 @@ func (e *raceEnv) checkTree(t *testing.T) map[crmd.ID]crmd.ID {
 }
 
 // wantErr checks that o failed with code and message.
-func wantErr(t *testing.T, what string, o crmd.Outcome, code, msg string) {
+func wantErr[T any](t *testing.T, what string, o crmd.Result[T], code, msg string) {
 	t.Helper()
 	if o.OK() || o.Err.Code != code || o.Err.Message != msg {
 		t.Fatalf("%s: %+v, want %s %q", what, o, code, msg)
@@ -102,11 +101,11 @@ func wantErr(t *testing.T, what string, o crmd.Outcome, code, msg string) {
 func TestCreateSameNameRace(t *testing.T) {
 	e := newRaceEnv(t)
 	const n = 10
-	outs := make([][]territories.Outcome, n)
+	outs := make([][]crmd.Result[*crmd.Territory], n)
 	errs := make([]error, n)
 	crmdtest.Race(n, func(i int) {
 		name := []string{"Sales", "SALES", "sales"}[i%3]
-		outs[i], errs[i] = e.svcs[i%2].Create(context.Background(), e.c, createBody(name, e.root))
+		outs[i], errs[i] = e.svcs[i%2].Create(context.Background(), e.c, oneDraft(name, e.root))
 	})
 	created := 0
 	for i := range outs {
@@ -133,15 +132,15 @@ func TestMoveCycleRace(t *testing.T) {
 		a := e.create(t, fmt.Sprintf("A%d", round), e.root)
 		b := e.create(t, fmt.Sprintf("B%d", round), e.root)
 		const n = 8
-		outs := make([][]territories.Outcome, n)
+		outs := make([][]crmd.Result[*crmd.Territory], n)
 		errs := make([]error, n)
 		crmdtest.Race(n, func(i int) {
 			move, under := a, b
 			if i%2 == 1 {
 				move, under = b, a
 			}
-			body := map[string]any{"territories": []any{map[string]any{"reporting_to": map[string]any{"id": under.String()}}}}
-			outs[i], errs[i] = e.svcs[(i/2)%2].Update(context.Background(), e.c, move.String(), body)
+			edit := territories.Edit{ID: move, ReportingTo: territories.Change[crmd.ID]{Set: true, To: under}}
+			outs[i], errs[i] = e.svcs[(i/2)%2].Update(context.Background(), e.c, []territories.Edit{edit})
 		})
 		won := [2]int{}
 		for i := range outs {
@@ -169,24 +168,25 @@ func TestDeleteCreateChildRace(t *testing.T) {
 	for round := 0; round < 4; round++ {
 		p := e.create(t, fmt.Sprintf("P%d", round), e.root)
 		const n = 6
-		outs := make([][]territories.Outcome, n)
+		var del []crmd.Result[crmd.ID]
+		outs := make([][]crmd.Result[*crmd.Territory], n)
 		errs := make([]error, n)
 		crmdtest.Race(n, func(i int) {
 			ctx := context.Background()
 			if i == 0 {
-				outs[i], errs[i] = e.svcs[0].Delete(ctx, e.c, url.Values{"ids": {p.String()}})
+				del, errs[i] = e.svcs[0].Delete(ctx, e.c, []crmd.ID{p})
 				return
 			}
-			outs[i], errs[i] = e.svcs[i%2].Create(ctx, e.c, createBody(fmt.Sprintf("C%d.%d", round, i), p))
+			outs[i], errs[i] = e.svcs[i%2].Create(ctx, e.c, oneDraft(fmt.Sprintf("C%d.%d", round, i), p))
 		})
 		for i, err := range errs {
 			if err != nil {
 				t.Fatalf("round %d, call %d: %v", round, i, err)
 			}
 		}
-		deleted := outs[0][0].OK()
+		deleted := del[0].OK()
 		if !deleted {
-			wantErr(t, "delete", outs[0][0], "NOT_ALLOWED", territories.MsgHasChildren)
+			wantErr(t, "delete", del[0], "NOT_ALLOWED", territories.MsgHasChildren)
 		}
 		for i := 1; i < n; i++ {
 			o := outs[i][0]
@@ -211,15 +211,15 @@ func TestTransferAndDeleteRace(t *testing.T) {
 		cx := e.create(t, fmt.Sprintf("X%d child", round), x)
 		cy := e.create(t, fmt.Sprintf("Y%d child", round), y)
 		const n = 6
-		outs := make([][]territories.Outcome, n)
+		outs := make([][]crmd.Result[crmd.ID], n)
 		errs := make([]error, n)
 		crmdtest.Race(n, func(i int) {
 			from, to := x, y
 			if i%2 == 1 {
 				from, to = y, x
 			}
-			body := map[string]any{"territories": []any{map[string]any{"id": from.String(), "transfer_to_id": to.String()}}}
-			outs[i], errs[i] = e.svcs[(i/2)%2].TransferAndDelete(context.Background(), e.c, "", body)
+			items := []territories.Transfer{{ID: from, To: to}}
+			outs[i], errs[i] = e.svcs[(i/2)%2].TransferAndDelete(context.Background(), e.c, items)
 		})
 		won := 0
 		for i := range outs {
@@ -252,10 +252,10 @@ func TestAssignRace(t *testing.T) {
 	terr := e.create(t, "T", e.root)
 	rec := insertLead(t, e)
 	const n = 8
-	outs := make([][]territories.Outcome, n)
+	outs := make([][]crmd.Result[crmd.ID], n)
 	errs := make([]error, n)
 	crmdtest.Race(n, func(i int) {
-		outs[i], errs[i] = e.svcs[i%2].Assign(context.Background(), e.c, e.leads, rec.String(), assignBody(terr))
+		outs[i], errs[i] = e.svcs[i%2].Assign(context.Background(), e.c, e.leads, assignment(rec, terr))
 	})
 	assigned := 0
 	for i := range outs {
@@ -290,7 +290,7 @@ func TestAssignPurgeRace(t *testing.T) {
 		errs := make([]error, 4)
 		crmdtest.Race(4, func(i int) {
 			if i%2 == 0 {
-				_, errs[i] = e.svcs[i/2].Assign(ctx, e.c, e.leads, "", assignBodyFor(id, terr))
+				_, errs[i] = e.svcs[i/2].Assign(ctx, e.c, e.leads, assignment(id, terr))
 				return
 			}
 			if _, err := recs[i/2].Delete(ctx, e.c, e.leads, []crmd.ID{id}); err != nil {
@@ -332,10 +332,7 @@ func insertLead(t *testing.T, e *raceEnv) crmd.ID {
 	return outs[0].Details["id"].(crmd.ID)
 }
 
-func assignBody(terr crmd.ID) map[string]any {
-	return map[string]any{"data": []any{map[string]any{"Territories": []any{map[string]any{"id": terr.String()}}}}}
-}
-
-func assignBodyFor(rec, terr crmd.ID) map[string]any {
-	return map[string]any{"data": []any{map[string]any{"id": rec.String(), "Territories": []any{map[string]any{"id": terr.String()}}}}}
+// assignment is an Assign of one territory to one record.
+func assignment(rec, terr crmd.ID) []territories.Assignment {
+	return []territories.Assignment{{Record: rec, Territories: []crmd.ID{terr}}}
 }

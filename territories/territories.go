@@ -1,8 +1,13 @@
 // Package territories is crmd's territory service: the org's territory tree (/settings/territories),
 // the assignment of territories to records (/{module}/actions/assign_territories and
 // remove_territories), and the subtree resolution other services filter records with (Subtree,
-// Filter). Like package records it knows nothing of HTTP: every operation takes the caller, returns
-// plain results, *crmd.Error for anything the client caused and any other error for internal failures.
+// Scope). It knows nothing of HTTP or of Zoho's JSON: every operation takes the caller and typed
+// values (ids, Paging, Draft, Edit, Transfer, Assignment), and returns territories (*crmd.Territory),
+// pages of them, one crmd.Result per item of a write, *crmd.Error for anything the client caused and
+// any other error for internal failures. The HTTP layer decodes Zoho's requests into those values,
+// checking each item on its own as it does (JSON types, mandatory keys, lengths, permission types, a
+// manager among the org's users), and encodes the answers; this package checks the items against the
+// tree and the records, and writes.
 //
 // The tree: every org has exactly one root, the org territory (named after the org, described
 // "Organization Parent Territory", reporting to nobody), created lazily on first use so that orgs made
@@ -15,12 +20,11 @@
 // Choices made where Zoho's material is silent or contradicts itself (also noted at their code):
 //   - Only Administrators may create, update or delete territories; anyone else gets 403 NO_PERMISSION
 //     {"permissions":["Crm_Implied_Manage_Territories"]}. Reading needs only the scope.
-//   - Literal messages follow Zoho's OpenAPI examples: "Territory Created Successfully", "Territory
-//     Updated Successfully", "Given Territory Removed Successfully", "Territory Transferred And Deleted
-//     Successfully", "Given Territory name already exists" / "Duplicate Territory Name Found", "Territory
-//     can't be deleted as it's having child", "Org Territory cannot be deleted", and for a cycle NOT_ALLOWED
-//     "Reporting_to id should not be the child of given territory. Chosse another territory as
-//     Reporing_to" (Zoho's spelling, kept because clients match on it).
+//   - Literal messages follow Zoho's OpenAPI examples: "Given Territory name already exists" /
+//     "Duplicate Territory Name Found", "Territory can't be deleted as it's having child", "Org
+//     Territory cannot be deleted", and for a cycle NOT_ALLOWED "Reporting_to id should not be the
+//     child of given territory. Chosse another territory as Reporing_to" (Zoho's spelling, kept because
+//     clients match on it); the success messages are the HTTP layer's.
 //   - Every module may carry territories (Zoho limits them to Accounts, Contacts, Deals and Leads); a
 //     record has at most MaxPerRecord of them.
 //   - Assigning or removing territories stamps the record modified (Modified_By, Modified_Time), so that
@@ -29,11 +33,7 @@ package territories
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"net/url"
-	"strconv"
-	"strings"
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/store"
@@ -67,39 +67,23 @@ type Service struct {
 // New returns a territory service on st.
 func New(st *store.Store) *Service { return &Service{st: st} }
 
-// Outcome is the result for one item of a multi-item call (see crmd.Outcome).
-type Outcome = crmd.Outcome
-
-// Ref is Zoho's {"name","id"} reference to a user or a territory.
-type Ref struct {
-	Name string  `json:"name"`
-	ID   crmd.ID `json:"id"`
+// Paging is one page of a list: Page counts from 1, PerPage is at most MaxPerPage.
+type Paging struct {
+	Page, PerPage int
 }
 
-// Item is a territory as Zoho's JSON shows it (docs/territories.md#territory-object), keys in the order of Zoho's sample. The
-// rule criteria are always null: crmd runs no territory assignment rules.
-type Item struct {
-	ID                  crmd.ID `json:"id"`
-	Name                string  `json:"name"`
-	APIName             string  `json:"api_name"`
-	Description         *string `json:"description"`
-	PermissionType      string  `json:"permission_type"`
-	Manager             *Ref    `json:"manager"`
-	ReportingTo         *Ref    `json:"reporting_to"`
-	AccountRuleCriteria any     `json:"account_rule_criteria"`
-	DealRuleCriteria    any     `json:"deal_rule_criteria"`
-	LeadRuleCriteria    any     `json:"lead_rule_criteria"`
-	CreatedBy           *Ref    `json:"created_by"`
-	CreatedTime         string  `json:"created_time"`
-	ModifiedBy          *Ref    `json:"modified_by"`
-	ModifiedTime        string  `json:"modified_time"`
-}
-
-// Page is one page of a territory list: the items and Zoho's info object {per_page, count, page,
-// more_records}. An empty Territories means "nothing", which Zoho answers with 204.
+// Page is one page of a territory list, in id order (the root first); More tells whether further
+// pages follow. An empty page means "nothing", which Zoho answers with 204.
 type Page struct {
-	Territories []Item
-	Info        map[string]any
+	Territories []*crmd.Territory
+	More        bool
+}
+
+// Names is what showing territories takes beyond the territories themselves: the org's users by id
+// (their managers, creators and last modifiers) and, by id, every territory they report to.
+type Names struct {
+	Users       map[crmd.ID]*crmd.User
+	Territories map[crmd.ID]*crmd.Territory
 }
 
 // ---- subtree and record filter -------------------------------------------------------------------
@@ -151,110 +135,53 @@ func (s *Service) Scope(ctx context.Context, orgID, territoryID crmd.ID, include
 
 // ---- reads ---------------------------------------------------------------------------------------
 
-// errInvalidPathID is the answer for a territory id in the path (segment 2 after /crm/{version}/) that
-// is malformed or names no territory of the caller's org.
-func errInvalidPathID() *crmd.Error {
-	return crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"resource_path_index": 2})
-}
-
-// List answers GET /settings/territories: the org's territories in id order (the root first), one
-// page at a time, optionally only those named by ids (a comma list of at most MaxIDs; ids that name
-// nothing are left out). Zoho's filters and include parameters are accepted and ignored.
-func (s *Service) List(ctx context.Context, c *crmd.Caller, q url.Values) (*Page, error) {
-	page, perPage, perr := crmd.PageParams(q, MaxPerPage)
-	if perr != nil {
-		return nil, perr
-	}
-	var ids []crmd.ID
-	if v, ok := crmd.QueryParam(q, "ids"); ok {
-		var good bool
-		if ids, good = crmd.SplitIDs(v); !good {
-			return nil, crmd.ErrInvalidParam("ids")
-		}
-		if len(ids) > MaxIDs {
-			return nil, crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": MaxIDs, "param_name": "ids"})
-		}
-	}
+// List returns one page of the org's territories in id order (the root first), or with ids only
+// those among them (ids that name nothing are left out; nil ids: every territory). The org's root
+// territory is made on first use, so the first list of an org shows it.
+func (s *Service) List(ctx context.Context, c *crmd.Caller, ids []crmd.ID, pg Paging) (*Page, error) {
 	if _, err := s.st.EnsureRootTerritory(ctx, c.Org.ID); err != nil {
 		return nil, err
 	}
-	return s.page(ctx, c, store.TerritoryQuery{OrgID: c.Org.ID, IDs: ids}, page, perPage)
+	return s.page(ctx, store.TerritoryQuery{OrgID: c.Org.ID, IDs: ids}, pg)
 }
 
-// Children answers GET /settings/territories/{id}/__child_territories: the direct children of the
-// territory (not deeper descendants), paged like List.
-func (s *Service) Children(ctx context.Context, c *crmd.Caller, rawID string, q url.Values) (*Page, error) {
-	t, err := s.pathTerritory(ctx, c, rawID)
-	if err != nil {
-		return nil, err
-	}
-	page, perPage, perr := crmd.PageParams(q, MaxPerPage)
-	if perr != nil {
-		return nil, perr
-	}
-	return s.page(ctx, c, store.TerritoryQuery{OrgID: c.Org.ID, Parent: t.ID}, page, perPage)
+// Children returns one page of the direct children of the org's territory id (not deeper
+// descendants), in id order; an id that names no territory of the org has none.
+func (s *Service) Children(ctx context.Context, c *crmd.Caller, id crmd.ID, pg Paging) (*Page, error) {
+	return s.page(ctx, store.TerritoryQuery{OrgID: c.Org.ID, Parent: id}, pg)
 }
 
-// Get answers GET /settings/territories/{id}.
-func (s *Service) Get(ctx context.Context, c *crmd.Caller, rawID string) (Item, error) {
-	t, err := s.pathTerritory(ctx, c, rawID)
-	if err != nil {
-		return Item{}, err
-	}
-	items, err := s.shape(ctx, c, []*crmd.Territory{t})
-	if err != nil {
-		return Item{}, err
-	}
-	return items[0], nil
-}
-
-// pathTerritory resolves the {id} of a /settings/territories/{id}… path.
-func (s *Service) pathTerritory(ctx context.Context, c *crmd.Caller, rawID string) (*crmd.Territory, error) {
-	id, ok := crmd.ParseID(rawID)
-	if !ok {
-		return nil, errInvalidPathID()
-	}
+// Get returns the org's territory id, nil when the org has none (a territory of another org
+// included: the caller cannot tell them apart). The org's root territory is made on first use.
+func (s *Service) Get(ctx context.Context, c *crmd.Caller, id crmd.ID) (*crmd.Territory, error) {
 	if _, err := s.st.EnsureRootTerritory(ctx, c.Org.ID); err != nil {
 		return nil, err
 	}
 	t, err := s.st.Territory(ctx, nil, c.Org.ID, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, errInvalidPathID()
+		return nil, nil
 	}
 	return t, err
 }
 
-func (s *Service) page(ctx context.Context, c *crmd.Caller, q store.TerritoryQuery, page, perPage int) (*Page, error) {
-	q.Offset, q.Limit = (page-1)*perPage, perPage+1
+// page reads one page of q: the store is asked for one row more than the page holds, which tells
+// whether more follow.
+func (s *Service) page(ctx context.Context, q store.TerritoryQuery, pg Paging) (*Page, error) {
+	q.Offset, q.Limit = (pg.Page-1)*pg.PerPage, pg.PerPage+1
 	ts, err := s.st.ListTerritories(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	ts, info := crmd.TrimPage(ts, page, perPage)
-	res := &Page{Info: info}
-	if len(ts) == 0 {
-		return res, nil
+	p := &Page{Territories: ts, More: len(ts) > pg.PerPage}
+	if p.More {
+		p.Territories = ts[:pg.PerPage]
 	}
-	if res.Territories, err = s.shape(ctx, c, ts); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return p, nil
 }
 
-func userRef(users map[crmd.ID]*crmd.User, id crmd.ID) *Ref {
-	if id == 0 {
-		return nil
-	}
-	r := &Ref{ID: id}
-	if u := users[id]; u != nil {
-		r.Name = u.FullName()
-	}
-	return r
-}
-
-// shape renders territories as Zoho's JSON with two further queries at most, whatever their number:
-// the org's users and the parents not among ts.
-func (s *Service) shape(ctx context.Context, c *crmd.Caller, ts []*crmd.Territory) ([]Item, error) {
+// Names returns what showing ts takes, with two queries at most whatever their number: the org's
+// users, and the territories ts report to that are not among ts.
+func (s *Service) Names(ctx context.Context, c *crmd.Caller, ts []*crmd.Territory) (*Names, error) {
 	users, err := s.st.UsersByID(ctx, c.Org.ID)
 	if err != nil {
 		return nil, err
@@ -276,76 +203,14 @@ func (s *Service) shape(ctx context.Context, c *crmd.Caller, ts []*crmd.Territor
 	for id, t := range parents {
 		known[id] = t
 	}
-	loc := c.Org.Location()
-	out := make([]Item, len(ts))
-	for i, t := range ts {
-		it := Item{
-			ID: t.ID, Name: t.Name, APIName: t.APIName, Description: t.Description, PermissionType: t.PermissionType,
-			Manager: userRef(users, t.ManagerID), CreatedBy: userRef(users, t.CreatedBy), ModifiedBy: userRef(users, t.ModifiedBy),
-			CreatedTime: crmd.FormatTime(t.CreatedTime, loc), ModifiedTime: crmd.FormatTime(t.ModifiedTime, loc),
-		}
-		if t.ReportingTo != 0 {
-			it.ReportingTo = &Ref{ID: t.ReportingTo}
-			if p := known[t.ReportingTo]; p != nil {
-				it.ReportingTo.Name = p.Name
-			}
-		}
-		out[i] = it
-	}
-	return out, nil
+	return &Names{Users: users, Territories: known}, nil
 }
 
-// ---- shared parsing ------------------------------------------------------------------------------
-
-// requireAdmin refuses territory writes to anyone but an Administrator.
-func requireAdmin(c *crmd.Caller) error {
-	if !c.User.Profile.IsAdmin() {
-		return crmd.ErrNoPermission(ManagePermission)
-	}
-	return nil
-}
-
-// itemsArray checks the array under key of a write body: missing, null or empty is MANDATORY_NOT_FOUND,
-// not an array INVALID_DATA, more than limit entries LIMIT_EXCEEDED — as records do for `data`.
-func itemsArray(body map[string]any, key string, limit int) ([]any, *crmd.Error) {
-	raw, ok := body[key]
-	if !ok || raw == nil {
-		return nil, crmd.E("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, crmd.D{"api_name": key, "expected_data_type": "jsonarray"})
-	}
-	arr, ok := raw.([]any)
-	if !ok {
-		return nil, crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"api_name": key, "json_path": "$." + key, "expected_data_type": "jsonarray"})
-	}
-	if len(arr) == 0 {
-		return nil, crmd.E("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, crmd.D{"api_name": key, "expected_data_type": "jsonarray"})
-	}
-	if len(arr) > limit {
-		return nil, crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": limit, "api_name": key, "json_path": "$." + key})
-	}
-	return arr, nil
-}
-
-// idValue reads an id given as a JSON string of digits or a JSON number.
-func idValue(v any) (crmd.ID, bool) {
-	switch x := v.(type) {
-	case string:
-		return crmd.ParseID(strings.TrimSpace(x))
-	case json.Number:
-		return crmd.ParseID(x.String())
-	}
-	return 0, false
-}
-
-// fieldErr builds an error about one key of one item, with its api_name and json_path.
+// fieldErr builds an error about one key of one item of a write, with its api_name and json_path.
 func fieldErr(code, message, apiName, path string, extra crmd.D) *crmd.Error {
 	d := crmd.D{"api_name": apiName, "json_path": path}
 	for k, v := range extra {
 		d[k] = v
 	}
 	return crmd.E(code, message, d)
-}
-
-// notObject is the error for an item of the array under key that is not a JSON object.
-func notObject(key string, i int) *crmd.Error {
-	return fieldErr("INVALID_DATA", crmd.MsgInvalidData, key, "$."+key+"["+strconv.Itoa(i)+"]", crmd.D{"expected_data_type": "jsonobject"})
 }

@@ -37,13 +37,11 @@ func newSvcEnv(t *testing.T) *svcEnv {
 // create adds one territory under parent through the service.
 func (e *svcEnv) create(t *testing.T, c *crmd.Caller, name string, parent crmd.ID) crmd.ID {
 	t.Helper()
-	outs, err := e.svc.Create(context.Background(), c, map[string]any{"territories": []any{map[string]any{
-		"name": name, "permission_type": "read_only", "reporting_to": map[string]any{"id": parent.String()},
-	}}})
+	outs, err := e.svc.Create(context.Background(), c, []territories.Draft{{Name: name, PermissionType: crmd.TerritoryReadOnly, ReportingTo: parent}})
 	if err != nil || !outs[0].OK() {
 		t.Fatalf("create %s: %v %+v", name, err, outs)
 	}
-	return outs[0].Details["id"].(crmd.ID)
+	return outs[0].Value.ID
 }
 
 func (e *svcEnv) root(t *testing.T, c *crmd.Caller) crmd.ID {
@@ -124,11 +122,11 @@ func TestSubtreeAndFilter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	outs, err := e.svc.Assign(ctx, e.a, e.leadsA, "", map[string]any{"data": []any{
-		map[string]any{"id": recs[0].String(), "Territories": []any{map[string]any{"id": chain[11].String()}}},
-		map[string]any{"id": recs[1].String(), "Territories": []any{map[string]any{"id": branch.String()}}},
-		map[string]any{"id": recs[2].String(), "Territories": []any{map[string]any{"id": chain[2].String()}}},
-	}})
+	outs, err := e.svc.Assign(ctx, e.a, e.leadsA, []territories.Assignment{
+		{Pos: 0, Record: recs[0], Territories: []crmd.ID{chain[11]}},
+		{Pos: 1, Record: recs[1], Territories: []crmd.ID{branch}},
+		{Pos: 2, Record: recs[2], Territories: []crmd.ID{chain[2]}},
+	})
 	if err != nil || !outs[0].OK() || !outs[1].OK() || !outs[2].OK() {
 		t.Fatalf("assign: %v %+v", err, outs)
 	}
@@ -171,9 +169,7 @@ func TestNoCycleEver(t *testing.T) {
 	for step := 0; step < 200; step++ {
 		node := ids[1+(step*13)%(len(ids)-1)]
 		parent := ids[(step*29+5)%len(ids)]
-		outs, err := e.svc.Update(ctx, e.a, node.String(), map[string]any{"territories": []any{
-			map[string]any{"reporting_to": map[string]any{"id": parent.String()}},
-		}})
+		outs, err := e.svc.Update(ctx, e.a, []territories.Edit{{ID: node, ReportingTo: territories.Change[crmd.ID]{Set: true, To: parent}}})
 		if err != nil {
 			t.Fatal(err)
 		}
