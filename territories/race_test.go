@@ -297,7 +297,7 @@ func TestAssignPurgeRace(t *testing.T) {
 				errs[i] = err
 				return
 			}
-			_, errs[i] = bins[i/2].Delete(ctx, e.c, url.Values{"ids": {id.String()}})
+			_, errs[i] = bins[i/2].Delete(ctx, e.c, []crmd.ID{id})
 		})
 		for i, err := range errs {
 			if err != nil {
