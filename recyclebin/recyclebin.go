@@ -187,8 +187,8 @@ func (s *Service) items(ctx context.Context, orgID crmd.ID, recs []*crmd.Record)
 	return out, nil
 }
 
-// Get returns one record of the caller's org's bin, or nil when the bin holds no record id (unknown,
-// live, purged, another org's).
+// Get returns the record id of the caller's org's bin, or nil when the bin holds no such record (the
+// id is unknown, live, purged or another org's).
 func (s *Service) Get(ctx context.Context, c *crmd.Caller, id crmd.ID) (*Item, error) {
 	recs, err := s.st.BinRecords(ctx, nil, c.Org.ID, []crmd.ID{id})
 	if err != nil || recs[id] == nil {
