@@ -129,6 +129,7 @@ type Service struct {
 // New returns a recycle-bin service on st.
 func New(st *store.Store) *Service { return &Service{st: st} }
 
+// invalidItem is the failure of an id that is not in the caller's org's bin.
 func invalidItem(id crmd.ID) *crmd.Error {
 	return crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"id": id})
 }
