@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -316,4 +317,105 @@ func TestRecycleBinOrgsNeverMeet(t *testing.T) {
 
 	e.want("GET", "/crm/v8/settings/recycle_bin", b.adminTok, "", 200, `{"recycle_bin":[`+binItem(b, theirs[0], "Secret", b.fx.Admin, b.fx.Admin)+
 		`],"info":{"per_page":200,"count":1,"page":1,"more_records":false}}`)
+}
+
+// TestRecycleBinListFilters: the filters of the list, each comparator of each field, groups, and the
+// errors of a malformed filter (which name the parameter).
+func TestRecycleBinListFilters(t *testing.T) {
+	e := newBinEnv(t)
+	a := e.a
+	ids := e.binned(a.adminTok, "Alpha")
+	e.clock.Advance(time.Minute)
+	ids = append(ids, e.binned(a.stdTok, "beta_1")...)
+	e.clock.Advance(time.Minute)
+	ids = append(ids, e.binned(a.adminTok, "Gamma")...)
+	path := func(filter string) string { return "/crm/v8/settings/recycle_bin?filters=" + url.QueryEscape(filter) }
+	list := func(filter string) []string {
+		t.Helper()
+		st, body := e.do("GET", path(filter), a.adminTok, "")
+		if st == 204 {
+			return nil
+		}
+		if st != 200 {
+			t.Fatalf("%s: %d %v", filter, st, body)
+		}
+		var out []string
+		for _, it := range crmdtest.Items(t, body, "recycle_bin") {
+			out = append(out, it["id"].(string))
+		}
+		return out
+	}
+	stamp := func(d time.Duration) string { return binNow.Add(d).Format(time.RFC3339) }
+	std := a.fx.Std.ID.String()
+	cases := []struct {
+		filter string
+		want   []string
+	}{
+		{`{"field":{"api_name":"display_name"},"comparator":"equal","value":"ALPHA"}`, ids[:1]},
+		{`{"field":"display_name","comparator":"contains","value":"_"}`, ids[1:2]},
+		{`{"field":"display_name","comparator":"not_contains","value":"a_"}`, []string{ids[2], ids[0]}},
+		{`{"field":"display_name","comparator":"contains","value":"%"}`, nil},
+		{`{"field":"display_name","comparator":"ends_with","value":"MA"}`, ids[2:]},
+		{`{"field":"module","comparator":"equal","value":"leads"}`, []string{ids[2], ids[1], ids[0]}},
+		{`{"field":"module","comparator":"not_equal","value":{"api_name":"Leads"}}`, nil},
+		{`{"field":"deleted_by","comparator":"equal","value":"` + std + `"}`, ids[1:2]},
+		{`{"field":"deleted_by","comparator":"not_in","value":[{"id":"` + std + `"}]}`, []string{ids[2], ids[0]}},
+		{`{"field":"deleted_time","comparator":"equal","value":"` + stamp(time.Minute) + `"}`, ids[1:2]},
+		{`{"field":"deleted_time","comparator":"greater_than","value":"` + stamp(time.Minute) + `"}`, ids[2:]},
+		{`{"field":"deleted_time","comparator":"less_equal","value":"` + stamp(time.Minute) + `"}`, []string{ids[1], ids[0]}},
+		{`{"field":"deleted_time","comparator":"between","value":["` + stamp(0) + `","` + stamp(time.Minute) + `"]}`, []string{ids[1], ids[0]}},
+		{`{"group_operator":"OR","group":[{"field":"display_name","comparator":"equal","value":"gamma"},
+			{"group_operator":"and","group":[{"field":"module","comparator":"in","value":["Leads"]},{"field":"display_name","comparator":"starts_with","value":"al"}]}]}`, []string{ids[2], ids[0]}},
+	}
+	for _, c := range cases {
+		if got := list(c.filter); !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.filter, got, c.want)
+		}
+	}
+	bad := []struct {
+		filter, code, details string
+	}{
+		{`{nope`, "INVALID_DATA", `{"param_name":"filters"}`},
+		{`{"field":"Last_Name","comparator":"equal","value":"x"}`, "INVALID_DATA", `{"api_name":"field","json_path":"$.field","param_name":"filters","supported_values":["display_name","module","deleted_by","deleted_time"]}`},
+		{`{"field":"module","comparator":"contains","value":"x"}`, "INVALID_DATA", `{"api_name":"comparator","json_path":"$.comparator","param_name":"filters","supported_values":["equal","not_equal","in","not_in"]}`},
+		{`{"field":"module","comparator":"equal","value":"Nope"}`, "INVALID_DATA", `{"api_name":"module","json_path":"$.value","param_name":"filters"}`},
+		{`{"field":"display_name","comparator":"equal"}`, "MANDATORY_NOT_FOUND", `{"api_name":"value","json_path":"$.value","param_name":"filters"}`},
+		{`{"field":"deleted_time","comparator":"equal","value":"yesterday"}`, "INVALID_DATA", `{"api_name":"deleted_time","json_path":"$.value","param_name":"filters","expected_data_type":"datetime"}`},
+		{`{"group_operator":"xor","group":[]}`, "INVALID_DATA", `{"api_name":"group_operator","json_path":"$.group_operator","param_name":"filters","supported_values":["AND","OR"]}`},
+		{`{"group_operator":"and","group":[{"field":"display_name","comparator":"equal","value":"a"}]}`, "INVALID_DATA", `{"api_name":"group","json_path":"$.group","param_name":"filters","minimum_length":2}`},
+	}
+	for _, c := range bad {
+		e.wantErr("GET", path(c.filter), a.adminTok, "", 400, c.code, c.details)
+	}
+}
+
+// TestRecycleBinScheduledMessages: each kind of work answered as scheduled has its message, emptying a
+// bin of more than 1,000 records included (done all the same).
+func TestRecycleBinScheduledMessages(t *testing.T) {
+	e := newBinEnv(t)
+	a := e.a
+	names := make([]string, 100)
+	for i := range names {
+		names[i] = fmt.Sprintf("Lead %d", i)
+	}
+	for range 11 {
+		e.binned(a.adminTok, names...)
+	}
+	scheduled := func(msg string) string {
+		return `{"recycle_bin":[{"code":"SCHEDULED","details":{"job_id":"?"},"message":"` + msg + `","status":"success"}]}`
+	}
+	for _, c := range []struct{ method, path, body, msg string }{
+		{"POST", "/settings/recycle_bin/actions/restore", `{"filters":{"field":"display_name","comparator":"equal","value":"Lead 0"}}`, "restore of the records has been scheduled"},
+		{"DELETE", "/settings/recycle_bin?filters=" + url.QueryEscape(`{"field":"display_name","comparator":"equal","value":"Lead 1"}`), "", "permanent delete of the records has been scheduled"},
+		{"POST", "/settings/recycle_bin/actions/empty", "", "emptying the recycle bin has been scheduled"},
+	} {
+		got := e.want(c.method, "/crm/v8"+c.path, a.adminTok, c.body, 202, "")
+		entry := crmdtest.Items(t, got, "recycle_bin")[0]
+		if !crmdtest.IsID(entry["details"].(map[string]any)["job_id"]) {
+			t.Errorf("%s %s: job id %v", c.method, c.path, entry["details"])
+		}
+		entry["details"].(map[string]any)["job_id"] = "?"
+		crmdtest.JSONEq(t, c.method+" "+c.path, got, scheduled(c.msg))
+	}
+	e.want("GET", "/crm/v8/settings/recycle_bin/actions/count", a.adminTok, "", 200, `{"count":0}`)
 }

@@ -82,10 +82,10 @@ func TestDeleteIDsRestoreRace(t *testing.T) {
 		const n = 6
 		outs := make([][]crmd.Result[crmd.ID], n)
 		errs := make([]error, n)
-		var restored *recyclebin.Result
+		var restored []crmd.Result[crmd.ID]
 		crmdtest.Race(n, func(i int) {
 			if i == 0 {
-				restored, errs[i] = recyclebin.New(other).Restore(ctx, f.c, map[string]any{"ids": idStrings(f.ids)})
+				restored, errs[i] = recyclebin.New(other).Restore(ctx, f.c, f.ids)
 				return
 			}
 			outs[i], errs[i] = svcs[i%2].DeleteIDs(ctx, f.c, f.leads, f.ids, nil)
@@ -100,8 +100,8 @@ func TestDeleteIDsRestoreRace(t *testing.T) {
 			t.Fatal(err)
 		}
 		for k, id := range f.ids {
-			if !restored.Outcomes[k].OK() {
-				t.Fatalf("round %d: restore of %s: %+v", round, id, restored.Outcomes[k].Err)
+			if !restored[k].OK() {
+				t.Fatalf("round %d: restore of %s: %+v", round, id, restored[k].Err)
 			}
 			wins := 0
 			for _, o := range outs[1:] {
@@ -116,18 +116,10 @@ func TestDeleteIDsRestoreRace(t *testing.T) {
 			}
 		}
 		// Bring back what ended deleted, so that every record is live for the next round.
-		if _, err := recyclebin.New(f.st).Restore(ctx, f.c, map[string]any{"ids": idStrings(f.ids)}); err != nil {
+		if _, err := recyclebin.New(f.st).Restore(ctx, f.c, f.ids); err != nil {
 			t.Fatal(err)
 		}
 	}
-}
-
-func idStrings(ids []crmd.ID) []any {
-	out := make([]any, len(ids))
-	for i, id := range ids {
-		out[i] = id.String()
-	}
-	return out
 }
 
 func countOK(outs [][]crmd.Result[crmd.ID]) int {

@@ -82,7 +82,8 @@ type ListQuery struct {
 	// Fields are the keys the records show (canonical names; nil shows every key). They decide whether
 	// territories are loaded, and a page token is bound to them.
 	Fields []string
-	// Page (≥ 1) and PerPage (1 … MaxPerPage) choose the page, unless PageToken continues a list.
+	// Page (≥ 1) and PerPage (1 … MaxPerPage) choose the page, unless PageToken continues a list;
+	// zero values mean the first page of MaxPerPage.
 	Page, PerPage int
 	PageToken     string
 	// Tokens mints a next_page_token when more records follow (v5 on).
@@ -210,6 +211,12 @@ func sortKey(col string, r *crmd.Record) int64 {
 func (s *Service) List(ctx context.Context, c *crmd.Caller, m *crmd.Module, q ListQuery) (*Page, error) {
 	if err := checkProfile(c, m, crmd.PermView); err != nil {
 		return nil, err
+	}
+	if q.Page < 1 {
+		q.Page = 1
+	}
+	if q.PerPage < 1 || q.PerPage > MaxPerPage {
+		q.PerPage = MaxPerPage
 	}
 	srt, desc := q.Sort, q.Order != "asc"
 	if srt.Name == "" {
@@ -362,7 +369,8 @@ func (s *Service) Get(ctx context.Context, c *crmd.Caller, m *crmd.Module, id cr
 // DeletedQuery is one page of GET /{module}/deleted.
 type DeletedQuery struct {
 	// Type is DeletedAll (also when empty), DeletedRecycle (still in the bin) or DeletedPermanent.
-	Type          string
+	Type string
+	// Page counts from 1 and PerPage is at most 200; zero values mean the first page of MaxPerPage.
 	Page, PerPage int
 }
 
@@ -379,6 +387,12 @@ type DeletedPage struct {
 func (s *Service) ListDeleted(ctx context.Context, c *crmd.Caller, m *crmd.Module, q DeletedQuery) (*DeletedPage, error) {
 	if err := checkProfile(c, m, crmd.PermView); err != nil {
 		return nil, err
+	}
+	if q.Page < 1 {
+		q.Page = 1
+	}
+	if q.PerPage < 1 || q.PerPage > MaxPerPage {
+		q.PerPage = MaxPerPage
 	}
 	recs, err := s.st.ListDeletedRecords(ctx, store.DeletedQuery{OrgID: c.Org.ID, ModuleID: m.ID, Type: q.Type,
 		Offset: (q.Page - 1) * q.PerPage, Limit: q.PerPage + 1})

@@ -2,15 +2,14 @@ package recyclebin_test
 
 import (
 	"context"
-	"net/url"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/app"
 	"github.com/crmd/crmd/crmdtest"
+	"github.com/crmd/crmd/records"
 	"github.com/crmd/crmd/recyclebin"
 	"github.com/crmd/crmd/store"
 )
@@ -54,17 +53,20 @@ func (e *raceEnv) binned(t *testing.T, n int) []crmd.ID {
 	t.Helper()
 	ctx := context.Background()
 	recs := app.New(e.stores[0], app.Config{}).Records
-	var data []any
-	for i := 0; i < n; i++ {
-		data = append(data, map[string]any{"Last_Name": "Race"})
+	entries := make([]records.Entry, n)
+	for i := range entries {
+		entries[i] = records.Entry{Pos: i, Values: map[string]any{"Last_Name": "Race"}}
 	}
-	outs, err := recs.Insert(ctx, e.c, e.leads, map[string]any{"data": data})
+	w, err := recs.Insert(ctx, e.c, e.leads, entries)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ids []crmd.ID
-	for _, o := range outs {
-		ids = append(ids, o.Details["id"].(crmd.ID))
+	for _, o := range w.Results {
+		if !o.OK() {
+			t.Fatalf("insert: %v", o.Err)
+		}
+		ids = append(ids, o.Value.ID)
 	}
 	err = e.stores[0].Tx(ctx, func(tx *store.Tx) error {
 		for _, id := range ids {
@@ -107,21 +109,13 @@ func (e *raceEnv) checkFinal(t *testing.T, ids []crmd.ID, restored map[crmd.ID]b
 	}
 }
 
-func idList(ids []crmd.ID) []any {
-	out := make([]any, len(ids))
-	for i, id := range ids {
-		out[i] = id.String()
-	}
-	return out
-}
-
 // TestRestorePurgeRace: restores and permanent deletes by ids of the same records, in both id orders.
 func TestRestorePurgeRace(t *testing.T) {
 	e := newRaceEnv(t)
 	const n = 12
 	for round := 0; round < 3; round++ {
 		ids := e.binned(t, 6)
-		outs := make([][]crmd.Outcome, n)
+		outs := make([][]crmd.Result[crmd.ID], n)
 		errs := make([]error, n)
 		crmdtest.Race(n, func(i int) {
 			ctx := context.Background()
@@ -129,22 +123,14 @@ func TestRestorePurgeRace(t *testing.T) {
 			if i%4 >= 2 {
 				slices.Reverse(order)
 			}
-			var res *recyclebin.Result
 			if i%2 == 0 {
-				res, errs[i] = e.bins[i%2].Restore(ctx, e.c, map[string]any{"ids": idList(order)})
+				outs[i], errs[i] = e.bins[i%2].Restore(ctx, e.c, order)
 			} else {
-				var q []string
-				for _, id := range order {
-					q = append(q, id.String())
-				}
-				res, errs[i] = e.bins[(i/2)%2].Delete(ctx, e.c, url.Values{"ids": {strings.Join(q, ",")}})
+				outs[i], errs[i] = e.bins[(i/2)%2].Delete(ctx, e.c, order)
 			}
-			if res != nil {
-				// Answers are in the order of the ids asked; put them back in ids order.
-				outs[i] = res.Outcomes
-				if i%4 >= 2 {
-					slices.Reverse(outs[i])
-				}
+			// Answers are in the order of the ids asked; put them back in ids order.
+			if i%4 >= 2 {
+				slices.Reverse(outs[i])
 			}
 		})
 		restored := map[crmd.ID]bool{}
@@ -157,7 +143,7 @@ func TestRestorePurgeRace(t *testing.T) {
 				o := outs[i][k]
 				if o.OK() {
 					wins++
-					restored[id] = o.Message == recyclebin.MsgRestored
+					restored[id] = i%2 == 0 // the even calls restore, the odd ones delete for good
 				} else if o.Err.Code != "INVALID_DATA" {
 					t.Fatalf("round %d, call %d, %s: %+v", round, i, id, o.Err)
 				}
@@ -179,7 +165,7 @@ func TestPurgerRestoreRace(t *testing.T) {
 		ids := e.binned(t, 8)
 		e.clock.Advance(2 * time.Hour)
 		purgers := []*recyclebin.Purger{recyclebin.NewPurger(e.stores[0], time.Hour, nil), recyclebin.NewPurger(e.stores[1], time.Hour, nil)}
-		outs := make([][]crmd.Outcome, n)
+		outs := make([][]crmd.Result[crmd.ID], n)
 		purged := make([]int, n)
 		errs := make([]error, n)
 		crmdtest.Race(n, func(i int) {
@@ -193,11 +179,7 @@ func TestPurgerRestoreRace(t *testing.T) {
 			for k := i % 2; k < len(ids); k += 2 {
 				mine = append(mine, ids[k])
 			}
-			res, err := e.bins[i%2].Restore(ctx, e.c, map[string]any{"ids": idList(mine)})
-			errs[i] = err
-			if res != nil {
-				outs[i] = res.Outcomes
-			}
+			outs[i], errs[i] = e.bins[i%2].Restore(ctx, e.c, mine)
 		})
 		restored := map[crmd.ID]bool{}
 		for i := range outs {
@@ -231,7 +213,7 @@ func TestEmptyRestoreRace(t *testing.T) {
 	const n = 8
 	for round := 0; round < 4; round++ {
 		ids := e.binned(t, 8)
-		outs := make([][]crmd.Outcome, n)
+		outs := make([][]crmd.Result[crmd.ID], n)
 		errs := make([]error, n)
 		crmdtest.Race(n, func(i int) {
 			ctx := context.Background()
@@ -243,13 +225,9 @@ func TestEmptyRestoreRace(t *testing.T) {
 			if i%2 == 1 {
 				slices.Reverse(order)
 			}
-			res, err := e.bins[i%2].Restore(ctx, e.c, map[string]any{"ids": idList(order)})
-			errs[i] = err
-			if res != nil {
-				outs[i] = res.Outcomes
-				if i%2 == 1 {
-					slices.Reverse(outs[i])
-				}
+			outs[i], errs[i] = e.bins[i%2].Restore(ctx, e.c, order)
+			if i%2 == 1 {
+				slices.Reverse(outs[i])
 			}
 		})
 		restored := map[crmd.ID]bool{}

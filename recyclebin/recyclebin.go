@@ -1,22 +1,23 @@
-// Package recyclebin implements Zoho's Recycle Bin API (docs/recycle-bin.md#recycle-bin-api, v6+) over the records that deletes
-// soft-delete (D7), and the retention purger that deletes them for good once they are due.
+// Package recyclebin is crmd's service for the recycle bin (docs/recycle-bin.md#recycle-bin-api, v6+):
+// the records that deletes soft-delete (D7), which it lists, counts, restores and deletes for good, and
+// the retention purger that deletes them for good once they are due. It takes and returns typed values;
+// package api reads Zoho's requests (filters included) into them and writes its answers in Zoho's
+// shapes.
 //
 // Choices where Zoho's material is silent (written down in docs/recycle-bin.md):
-//   - Everyone with the scope sees the whole org's bin (Zoho shows the bin org-wide); restoring and
-//     permanently deleting a record needs an Administrator or the record's owner, else a per-id
-//     NO_PERMISSION `permission denied` {"id"}. Emptying the bin is for Administrators only: 403
+//   - Everyone sees the whole org's bin (Zoho shows the bin org-wide); restoring and permanently
+//     deleting a record needs an Administrator or the record's owner, else that id fails with
+//     NO_PERMISSION `permission denied` {"id"}. Emptying the bin is for Administrators only:
 //     NO_PERMISSION {"permissions":["Crm_Implied_Empty_Recycle_Bin"]}.
-//   - An id that is malformed in a body, or not in the caller's org's bin (unknown, live, purged, another
-//     org's) answers per id INVALID_DATA `the id given seems to be invalid` {"id"}; in a path it is the
-//     request-level INVALID_DATA {"resource_path_index":2}. Duplicate ids count once (D2).
-//   - Restore by ids (≤ 200) and permanent delete by ids (≤ 1,000) run in one transaction and answer per
-//     id (200 / 207 / 400): `record restored successfully`, `record deleted permanently`, details {"id"}.
-//   - Restore by filters or restore_all_records, delete by filters, and emptying a bin of more than 1,000
-//     records answer 202 SCHEDULED {"job_id"} as the contract says, but the work is done before the
-//     answer, in batches of batchSize records (one transaction each): there is nothing to poll and no job
-//     table. The job id is a fresh id of the org's sequence, for the client's logs. A filter matching
-//     nothing still answers 202 (the contract fixes the status by the kind of request, not by the
-//     count). Emptying ≤ 1,000 records answers 200 SUCCESS `recycle bin emptied successfully`.
+//   - An id that is not in the caller's org's bin (unknown, live, purged, another org's) fails with
+//     INVALID_DATA `the id given seems to be invalid` {"id"}. Duplicate ids count once (D2).
+//   - Restore and permanent delete by ids run in one transaction and answer per id.
+//   - Restore by a filter or of everything, permanent delete by a filter, and emptying a bin of more
+//     than SyncLimit records are what Zoho answers as scheduled (202 with a job id), but the work is
+//     done before the answer, in batches of batchSize records (one transaction each): there is nothing
+//     to poll and no job table. The job id is a fresh id of the org's sequence, for the client's logs.
+//     A filter matching nothing is scheduled all the same (the contract fixes the answer by the kind of
+//     request, not by the count).
 //   - A restore brings the record back exactly as it was deleted: same id, fields, owner, times and
 //     territories (their rows stay while it is in the bin); its modified time does not change.
 //   - A permanent delete keeps the bare row (id, module, creator, deletion facts) so that
@@ -26,44 +27,101 @@ package recyclebin
 import (
 	"context"
 	"errors"
-	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/store"
 )
 
-// Limits of the Recycle Bin API.
 const (
-	// MaxPerPage is the largest page of the list; larger per_page values are clamped.
-	MaxPerPage = 200
-	// MaxRestoreIDs is how many ids one restore may name (docs/recycle-bin.md#recycle-bin-api).
-	MaxRestoreIDs = 200
-	// MaxDeleteIDs is how many ids one permanent delete may name: Zoho answers up to 1,000 records
-	// synchronously.
-	MaxDeleteIDs = 1000
-	// SyncLimit is the largest bin an empty answers synchronously (200); a bigger one answers 202.
+	// SyncLimit is the largest bin Empty empties as synchronous work; a bigger one is answered as
+	// scheduled.
 	SyncLimit = 1000
 	// batchSize is how many records one transaction of a filtered restore or delete, or of an empty,
 	// changes.
 	batchSize = 500
 )
 
-// Messages of the per-item answers.
-const (
-	MsgRestored        = "record restored successfully"
-	MsgDeleted         = "record deleted permanently"
-	MsgEmptied         = "recycle bin emptied successfully"
-	MsgRestoreSchedule = "restore of the records has been scheduled"
-	MsgDeleteSchedule  = "permanent delete of the records has been scheduled"
-	MsgEmptySchedule   = "emptying the recycle bin has been scheduled"
-)
-
 // PermEmpty is the profile permission named when a non-administrator tries to empty the bin.
 const PermEmpty = "Crm_Implied_Empty_Recycle_Bin"
 
-// Service implements the Recycle Bin API on a store.
+// Filter is a condition on the bin's own fields (display name, module, deleter, deletion time): a tree
+// of And/Or groups over leaves, which List, RestoreMatching and DeleteMatching take. It is the store's
+// BinFilter, named here so that callers build it without importing store, which compiles it into SQL.
+type Filter = store.BinFilter
+
+// Group operators, leaf fields and display-name matches of a Filter.
+const (
+	And = store.BinAnd
+	Or  = store.BinOr
+
+	FieldDisplayName = store.BinDisplayName
+	FieldModule      = store.BinModule
+	FieldDeletedBy   = store.BinDeletedBy
+	FieldDeletedTime = store.BinDeletedTime
+
+	MatchEqual      = store.BinEqual
+	MatchContains   = store.BinContains
+	MatchStartsWith = store.BinStartsWith
+	MatchEndsWith   = store.BinEndsWith
+)
+
+// Sort keys of a Query.
+const (
+	SortDeletedTime = store.BinSortDeletedTime
+	SortDisplayName = store.BinSortDisplayName
+	SortDeletedBy   = store.BinSortDeletedBy
+)
+
+// Query selects one page of the caller's org's bin.
+type Query struct {
+	// IDs, when not empty, restricts the page to these records.
+	IDs []crmd.ID
+	// Filter, when set, is a condition the records must satisfy.
+	Filter *Filter
+	// SortBy is one of the Sort* keys ("" is SortDeletedTime); Desc sorts from the highest value. The
+	// id breaks ties.
+	SortBy string
+	Desc   bool
+	// Page (from 1) and PerPage (at least 1) say which page to read.
+	Page, PerPage int
+}
+
+// Item is one record of the bin with the users and the module it names. Owner and DeletedBy are nil
+// when the org has no such user, Module when it has no such module; the record still holds their ids.
+type Item struct {
+	Record           *crmd.Record
+	Owner, DeletedBy *crmd.User
+	Module           *crmd.Module
+}
+
+// Page is one page of the bin, in the query's order; More tells whether records follow it.
+type Page struct {
+	Items []Item
+	More  bool
+}
+
+// Work is the kind of work a Scheduled answer was scheduled for.
+type Work int
+
+// Kinds of scheduled work.
+const (
+	// WorkRestore restores records: by a filter, or all of them.
+	WorkRestore Work = iota + 1
+	// WorkDelete deletes records for good by a filter.
+	WorkDelete
+	// WorkEmpty empties a bin of more than SyncLimit records.
+	WorkEmpty
+)
+
+// Scheduled is the answer of work that Zoho answers as scheduled. crmd has done it by the time it
+// answers (see the package doc); JobID is a fresh id of the org's sequence that names it.
+type Scheduled struct {
+	JobID crmd.ID
+	Work  Work
+}
+
+// Service implements the recycle bin on a store.
 type Service struct {
 	st *store.Store
 }
@@ -71,54 +129,8 @@ type Service struct {
 // New returns a recycle-bin service on st.
 func New(st *store.Store) *Service { return &Service{st: st} }
 
-// Ref is Zoho's {"name","id"} reference to a user.
-type Ref struct {
-	Name string  `json:"name"`
-	ID   crmd.ID `json:"id"`
-}
-
-// ModuleRef is Zoho's {"api_name","id"} reference to a module.
-type ModuleRef struct {
-	APIName string  `json:"api_name"`
-	ID      crmd.ID `json:"id"`
-}
-
-// Item is one record of the bin as the API shows it.
-type Item struct {
-	DisplayName string    `json:"display_name"`
-	DeletedTime string    `json:"deleted_time"`
-	Owner       Ref       `json:"owner"`
-	Module      ModuleRef `json:"module"`
-	DeletedBy   Ref       `json:"deleted_by"`
-	ID          crmd.ID   `json:"id"`
-}
-
-// Page is one page of the bin; no Items means 204.
-type Page struct {
-	Items []Item
-	Info  map[string]any
-}
-
-// Result is the answer of a restore, delete or empty: per-item outcomes (200/207/400; an empty of at
-// most SyncLimit records gives one SUCCESS outcome), or, when Scheduled is set, one SCHEDULED entry
-// with the job id (202).
-type Result struct {
-	Outcomes  []crmd.Outcome
-	Scheduled *Scheduled
-}
-
-// Scheduled is the 202 answer's one entry.
-type Scheduled struct {
-	JobID   crmd.ID
-	Message string
-}
-
-// errInvalidPathID is the answer for a path id that is not in the caller's bin.
-func errInvalidPathID() *crmd.Error {
-	return crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"resource_path_index": 2})
-}
-
-func invalidItem(id any) *crmd.Error {
+// invalidItem is the failure of an id that is not in the caller's org's bin.
+func invalidItem(id crmd.ID) *crmd.Error {
 	return crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"id": id})
 }
 
@@ -136,72 +148,32 @@ func ownerScope(c *crmd.Caller) crmd.ID {
 	return c.User.ID
 }
 
-// sortKeys maps sort_by to store keys.
-var sortKeys = map[string]string{
-	"deleted_time": store.BinSortDeletedTime, "display_name": store.BinSortDisplayName, "deleted_by": store.BinSortDeletedBy,
+// List returns one page of the caller's org's bin.
+func (s *Service) List(ctx context.Context, c *crmd.Caller, q Query) (*Page, error) {
+	recs, err := s.st.ListBin(ctx, store.BinQuery{OrgID: c.Org.ID, IDs: q.IDs, Filter: q.Filter, SortBy: q.SortBy, Desc: q.Desc,
+		Offset: (q.Page - 1) * q.PerPage, Limit: q.PerPage + 1})
+	if err != nil {
+		return nil, err
+	}
+	// One row more than the page tells whether more follow.
+	p := &Page{More: len(recs) > q.PerPage}
+	if p.More {
+		recs = recs[:q.PerPage]
+	}
+	p.Items, err = s.items(ctx, c.Org.ID, recs)
+	return p, err
 }
 
-// List answers GET /settings/recycle_bin.
-func (s *Service) List(ctx context.Context, c *crmd.Caller, q url.Values) (*Page, error) {
-	bq := store.BinQuery{OrgID: c.Org.ID, SortBy: store.BinSortDeletedTime, Desc: true}
-	if v, ok := crmd.QueryParam(q, "sort_by"); ok {
-		key, known := sortKeys[strings.ToLower(v)]
-		if !known {
-			return nil, crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"param_name": "sort_by", "supported_values": []string{"display_name", "deleted_time", "deleted_by"}})
-		}
-		bq.SortBy = key
-	}
-	if v, ok := crmd.QueryParam(q, "sort_order"); ok {
-		switch strings.ToLower(v) {
-		case "asc":
-			bq.Desc = false
-		case "desc":
-		default:
-			return nil, crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"param_name": "sort_order", "supported_values": []string{"asc", "desc"}})
-		}
-	}
-	if v, ok := crmd.QueryParam(q, "ids"); ok {
-		ids, valid := crmd.SplitIDs(v)
-		if !valid {
-			return nil, crmd.ErrInvalidParam("ids")
-		}
-		if len(ids) > MaxPerPage {
-			return nil, crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": MaxPerPage, "param_name": "ids"})
-		}
-		bq.IDs = ids
-	}
-	mods, err := s.st.Modules(ctx, c.Org.ID)
-	if err != nil {
-		return nil, err
-	}
-	if v, ok := crmd.QueryParam(q, "filters"); ok {
-		f, err := parseFilterParam(v, mods)
-		if err != nil {
-			return nil, err
-		}
-		bq.Filter = f
-	}
-	page, perPage, perr := crmd.PageParams(q, MaxPerPage)
-	if perr != nil {
-		return nil, perr
-	}
-	bq.Offset, bq.Limit = (page-1)*perPage, perPage+1
-	recs, err := s.st.ListBin(ctx, bq)
-	if err != nil {
-		return nil, err
-	}
-	recs, info := crmd.TrimPage(recs, page, perPage)
-	res := &Page{Info: info}
+// items resolves the users and modules that records of the bin name.
+func (s *Service) items(ctx context.Context, orgID crmd.ID, recs []*crmd.Record) ([]Item, error) {
 	if len(recs) == 0 {
-		return res, nil
+		return nil, nil
 	}
-	res.Items, err = s.items(ctx, c, mods, recs)
-	return res, err
-}
-
-// items shapes records of the bin.
-func (s *Service) items(ctx context.Context, c *crmd.Caller, mods []*crmd.Module, recs []*crmd.Record) ([]Item, error) {
-	users, err := s.st.UsersByID(ctx, c.Org.ID)
+	users, err := s.st.UsersByID(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	mods, err := s.st.Modules(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -209,175 +181,107 @@ func (s *Service) items(ctx context.Context, c *crmd.Caller, mods []*crmd.Module
 	for _, m := range mods {
 		byID[m.ID] = m
 	}
-	ref := func(id crmd.ID) Ref {
-		r := Ref{ID: id}
-		if u := users[id]; u != nil {
-			r.Name = u.FullName()
-		}
-		return r
-	}
-	loc := c.Org.Location()
 	out := make([]Item, len(recs))
 	for i, r := range recs {
-		mr := ModuleRef{ID: r.ModuleID}
-		if m := byID[r.ModuleID]; m != nil {
-			mr.APIName = m.APIName
-		}
-		out[i] = Item{DisplayName: r.DisplayName, DeletedTime: crmd.FormatTime(r.DeletedTime, loc), Owner: ref(r.OwnerID),
-			Module: mr, DeletedBy: ref(r.DeletedBy), ID: r.ID}
+		out[i] = Item{Record: r, Owner: users[r.OwnerID], DeletedBy: users[r.DeletedBy], Module: byID[r.ModuleID]}
 	}
 	return out, nil
 }
 
-// Get answers GET /settings/recycle_bin/{id}.
-func (s *Service) Get(ctx context.Context, c *crmd.Caller, rawID string) (Item, error) {
-	id, ok := crmd.ParseID(rawID)
-	if !ok {
-		return Item{}, errInvalidPathID()
-	}
+// Get returns the record id of the caller's org's bin, or nil when the bin holds no such record (the
+// id is unknown, live, purged or another org's).
+func (s *Service) Get(ctx context.Context, c *crmd.Caller, id crmd.ID) (*Item, error) {
 	recs, err := s.st.BinRecords(ctx, nil, c.Org.ID, []crmd.ID{id})
+	if err != nil || recs[id] == nil {
+		return nil, err
+	}
+	items, err := s.items(ctx, c.Org.ID, []*crmd.Record{recs[id]})
 	if err != nil {
-		return Item{}, err
+		return nil, err
 	}
-	r := recs[id]
-	if r == nil {
-		return Item{}, errInvalidPathID()
-	}
-	mods, err := s.st.Modules(ctx, c.Org.ID)
-	if err != nil {
-		return Item{}, err
-	}
-	items, err := s.items(ctx, c, mods, []*crmd.Record{r})
-	if err != nil {
-		return Item{}, err
-	}
-	return items[0], nil
+	return &items[0], nil
 }
 
-// Count answers GET /settings/recycle_bin/actions/count: the org's bin, of one module when the module
-// parameter names one (an unknown one is INVALID_MODULE {"param_name":"module"}).
-func (s *Service) Count(ctx context.Context, c *crmd.Caller, q url.Values) (int, error) {
-	var moduleID crmd.ID
-	if v, ok := crmd.QueryParam(q, "module"); ok {
-		m, err := s.st.Module(ctx, c.Org.ID, v)
-		if err != nil {
-			return 0, err
-		}
-		if m == nil || !m.APISupported {
-			return 0, crmd.E("INVALID_MODULE", crmd.MsgInvalidModule, crmd.D{"param_name": "module"})
-		}
-		moduleID = m.ID
-	}
+// Count counts the caller's org's bin, of one module when moduleID is not zero.
+func (s *Service) Count(ctx context.Context, c *crmd.Caller, moduleID crmd.ID) (int, error) {
 	return s.st.CountBin(ctx, c.Org.ID, moduleID)
 }
 
-// Restore answers POST /settings/recycle_bin/actions/restore, whose body holds exactly one of ids,
-// filters and restore_all_records. An empty ids array, a null filters and restore_all_records false
-// count as not given.
-func (s *Service) Restore(ctx context.Context, c *crmd.Caller, body map[string]any) (*Result, error) {
-	var given []string
-	rawIDs, hasIDs := body["ids"]
-	if arr, ok := rawIDs.([]any); hasIDs && (rawIDs == nil || ok && len(arr) == 0) {
-		hasIDs = false
-	}
-	rawFilters, hasFilters := body["filters"]
-	hasFilters = hasFilters && rawFilters != nil
-	rawAll, hasAll := body["restore_all_records"]
-	if hasAll {
-		b, ok := rawAll.(bool)
-		if !ok && rawAll != nil {
-			return nil, crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"api_name": "restore_all_records", "json_path": "$.restore_all_records", "expected_data_type": "boolean"})
-		}
-		hasAll = b
-	}
-	if hasFilters {
-		given = append(given, "filters")
-	}
-	if hasIDs {
-		given = append(given, "ids")
-	}
-	if hasAll {
-		given = append(given, "restore_all_records")
-	}
-	switch {
-	case len(given) == 0:
-		return nil, crmd.E("EXPECTED_PARAM_MISSING", "one of the expected parameter is missing", crmd.D{"param_names": []string{"filters", "ids", "restore_all_records"}})
-	case len(given) > 1:
-		return nil, crmd.E("AMBIGUITY_DURING_PROCESSING", "ambiguity during processing", crmd.D{"ambiguity_due_to": given})
-	}
-	if hasIDs {
-		ids, err := bodyIDs(rawIDs)
-		if err != nil {
-			return nil, err
-		}
-		outs, err := s.restoreIDs(ctx, c, ids)
-		return &Result{Outcomes: outs}, err
-	}
-	var filter *store.BinFilter
-	if hasFilters {
-		mods, err := s.st.Modules(ctx, c.Org.ID)
-		if err != nil {
-			return nil, err
-		}
-		if filter, err = parseFilter(rawFilters, mods, "$.filters", false); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.batched(ctx, c, filter, s.st.RestoreRecords); err != nil {
-		return nil, err
-	}
-	return s.scheduled(ctx, c, MsgRestoreSchedule)
-}
-
-// RestoreOne answers POST /settings/recycle_bin/{id}/actions/restore.
-func (s *Service) RestoreOne(ctx context.Context, c *crmd.Caller, rawID string) (*Result, error) {
-	id, ok := crmd.ParseID(rawID)
-	if !ok {
-		return nil, errInvalidPathID()
-	}
-	outs, err := s.restoreIDs(ctx, c, []crmd.ID{id})
-	return &Result{Outcomes: outs}, err
-}
-
-// bodyIDs reads the ids array of a restore body: at most MaxRestoreIDs distinct ids (strings of digits
-// or JSON numbers), de-duplicated in first-seen order. A malformed element rejects the whole request.
-func bodyIDs(raw any) ([]crmd.ID, error) {
-	arr, ok := raw.([]any)
-	if !ok {
-		return nil, crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"api_name": "ids", "json_path": "$.ids", "expected_data_type": "jsonarray"})
-	}
-	seen := make(map[crmd.ID]bool, len(arr))
-	var ids []crmd.ID
-	for i, v := range arr {
-		id, ok := userID(v)
-		if _, isObj := v.(map[string]any); isObj {
-			ok = false
-		}
-		if !ok {
-			return nil, crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"api_name": "ids", "json_path": "$.ids[" + strconv.Itoa(i) + "]", "id": v})
-		}
-		if !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) > MaxRestoreIDs {
-		return nil, crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": MaxRestoreIDs, "api_name": "ids", "json_path": "$.ids"})
-	}
-	return ids, nil
-}
-
-// restoreIDs restores ids in one transaction and answers per id.
-func (s *Service) restoreIDs(ctx context.Context, c *crmd.Caller, ids []crmd.ID) ([]crmd.Outcome, error) {
-	return s.perID(ctx, c, ids, MsgRestored, func(tx *store.Tx, ok []crmd.ID) (int64, error) {
+// Restore brings the records ids back to life in one transaction and answers per distinct id, in
+// first-seen order: the id, or why it stayed (not in the bin, or not the caller's to restore).
+func (s *Service) Restore(ctx context.Context, c *crmd.Caller, ids []crmd.ID) ([]crmd.Result[crmd.ID], error) {
+	return s.perID(ctx, c, ids, func(tx *store.Tx, ok []crmd.ID) (int64, error) {
 		return s.st.RestoreRecords(ctx, tx, c.Org.ID, ok)
 	})
 }
 
-// perID applies change to those of ids the caller may change, in one transaction, and answers per id
-// in input order.
-func (s *Service) perID(ctx context.Context, c *crmd.Caller, ids []crmd.ID, msg string, change func(tx *store.Tx, ok []crmd.ID) (int64, error)) ([]crmd.Outcome, error) {
-	outs := make([]crmd.Outcome, len(ids))
+// Delete deletes the records ids for good in one transaction and answers per distinct id, as Restore
+// does.
+func (s *Service) Delete(ctx context.Context, c *crmd.Caller, ids []crmd.ID) ([]crmd.Result[crmd.ID], error) {
+	return s.perID(ctx, c, ids, func(tx *store.Tx, ok []crmd.ID) (int64, error) {
+		return s.purge(ctx, tx, c.Org.ID, ok)
+	})
+}
+
+// RestoreMatching restores every record of the caller's reach in the bin (an administrator's whole
+// org, anyone else's own records) that satisfies f, every one when f is nil.
+func (s *Service) RestoreMatching(ctx context.Context, c *crmd.Caller, f *Filter) (Scheduled, error) {
+	if err := s.batched(ctx, c, f, s.st.RestoreRecords); err != nil {
+		return Scheduled{}, err
+	}
+	return s.scheduled(ctx, c, WorkRestore)
+}
+
+// DeleteMatching deletes for good every record of the caller's reach in the bin that satisfies f,
+// every one when f is nil.
+func (s *Service) DeleteMatching(ctx context.Context, c *crmd.Caller, f *Filter) (Scheduled, error) {
+	if err := s.batched(ctx, c, f, s.purge); err != nil {
+		return Scheduled{}, err
+	}
+	return s.scheduled(ctx, c, WorkDelete)
+}
+
+// Empty deletes the caller's org's whole bin for good: Administrators only. It answers nil when the bin
+// held at most SyncLimit records, else the scheduled work (done all the same).
+func (s *Service) Empty(ctx context.Context, c *crmd.Caller) (*Scheduled, error) {
+	if !c.User.Profile.IsAdmin() {
+		return nil, crmd.ErrNoPermission(PermEmpty)
+	}
+	n, err := s.st.CountBin(ctx, c.Org.ID, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.batched(ctx, c, nil, s.purge); err != nil {
+		return nil, err
+	}
+	if n <= SyncLimit {
+		return nil, nil
+	}
+	sch, err := s.scheduled(ctx, c, WorkEmpty)
+	if err != nil {
+		return nil, err
+	}
+	return &sch, nil
+}
+
+// distinct returns ids without repeats, in first-seen order.
+func distinct(ids []crmd.ID) []crmd.ID {
+	seen := make(map[crmd.ID]bool, len(ids))
+	out := make([]crmd.ID, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// perID applies change to those of ids the caller may change, in one transaction, and answers per
+// distinct id in first-seen order.
+func (s *Service) perID(ctx context.Context, c *crmd.Caller, ids []crmd.ID, change func(tx *store.Tx, ok []crmd.ID) (int64, error)) ([]crmd.Result[crmd.ID], error) {
+	ids = distinct(ids)
+	out := make([]crmd.Result[crmd.ID], len(ids))
 	err := s.st.Tx(ctx, func(tx *store.Tx) error {
 		// Locked, a record found in the bin stays there until change takes it out: of a racing restore
 		// and purge (another replica's too) one wins, and the other finds the record gone.
@@ -393,11 +297,11 @@ func (s *Service) perID(ctx context.Context, c *crmd.Caller, ids []crmd.ID, msg 
 			r := recs[id]
 			switch {
 			case r == nil:
-				outs[i] = crmd.Outcome{Err: invalidItem(id)}
+				out[i] = crmd.Failed[crmd.ID](invalidItem(id))
 			case !mayChange(c, r):
-				outs[i] = crmd.Outcome{Err: crmd.E("NO_PERMISSION", crmd.MsgPermissionDenied, crmd.D{"id": id})}
+				out[i] = crmd.Failed[crmd.ID](crmd.E("NO_PERMISSION", crmd.MsgPermissionDenied, crmd.D{"id": id}))
 			default:
-				outs[i] = crmd.Outcome{Message: msg, Details: crmd.D{"id": id}}
+				out[i] = crmd.Result[crmd.ID]{Value: id}
 				ok = append(ok, id)
 			}
 		}
@@ -413,12 +317,12 @@ func (s *Service) perID(ctx context.Context, c *crmd.Caller, ids []crmd.ID, msg 
 	if err != nil {
 		return nil, err
 	}
-	return outs, nil
+	return out, nil
 }
 
 // batched applies change to every record of the caller's reach in the bin that satisfies filter (nil:
 // every one), in batches of batchSize records, one transaction each.
-func (s *Service) batched(ctx context.Context, c *crmd.Caller, filter *store.BinFilter, change func(ctx context.Context, tx *store.Tx, orgID crmd.ID, ids []crmd.ID) (int64, error)) error {
+func (s *Service) batched(ctx context.Context, c *crmd.Caller, filter *Filter, change func(ctx context.Context, tx *store.Tx, orgID crmd.ID, ids []crmd.ID) (int64, error)) error {
 	for {
 		n := 0
 		err := s.st.Tx(ctx, func(tx *store.Tx) error {
@@ -450,80 +354,16 @@ func (s *Service) purge(ctx context.Context, tx *store.Tx, orgID crmd.ID, ids []
 	return s.st.PurgeRecords(ctx, tx, orgID, ids, s.st.NowMS())
 }
 
-// scheduled builds the 202 answer with a fresh id of the org's sequence as the job id.
-func (s *Service) scheduled(ctx context.Context, c *crmd.Caller, msg string) (*Result, error) {
-	var job crmd.ID
+// scheduled names work done as scheduled with a fresh id of the org's sequence as its job id.
+func (s *Service) scheduled(ctx context.Context, c *crmd.Caller, work Work) (Scheduled, error) {
+	sch := Scheduled{Work: work}
 	err := s.st.Tx(ctx, func(tx *store.Tx) error {
 		var err error
-		job, err = s.st.AllocIDs(ctx, tx, c.Org.ID, 1)
+		sch.JobID, err = s.st.AllocIDs(ctx, tx, c.Org.ID, 1)
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return Scheduled{}, err
 	}
-	return &Result{Scheduled: &Scheduled{JobID: job, Message: msg}}, nil
-}
-
-// Delete answers DELETE /settings/recycle_bin?ids=… (≤ MaxDeleteIDs, per id) or ?filters=… (202).
-func (s *Service) Delete(ctx context.Context, c *crmd.Caller, q url.Values) (*Result, error) {
-	rawIDs, hasIDs := crmd.QueryParam(q, "ids")
-	rawFilters, hasFilters := crmd.QueryParam(q, "filters")
-	switch {
-	case hasIDs && hasFilters:
-		return nil, crmd.E("AMBIGUITY_DURING_PROCESSING", "ambiguity during processing", crmd.D{"ambiguity_due_to": []string{"filters", "ids"}})
-	case hasIDs:
-		ids, perr := crmd.RequiredIDs(rawIDs, MaxDeleteIDs, crmd.MsgParamMissing)
-		if perr != nil {
-			return nil, perr
-		}
-		outs, err := s.perID(ctx, c, ids, MsgDeleted, func(tx *store.Tx, ok []crmd.ID) (int64, error) {
-			return s.purge(ctx, tx, c.Org.ID, ok)
-		})
-		return &Result{Outcomes: outs}, err
-	case hasFilters:
-		mods, err := s.st.Modules(ctx, c.Org.ID)
-		if err != nil {
-			return nil, err
-		}
-		filter, err := parseFilterParam(rawFilters, mods)
-		if err != nil {
-			return nil, err
-		}
-		if err := s.batched(ctx, c, filter, s.purge); err != nil {
-			return nil, err
-		}
-		return s.scheduled(ctx, c, MsgDeleteSchedule)
-	}
-	return nil, crmd.E("EXPECTED_PARAM_MISSING", "one of the expected parameter is missing", crmd.D{"param_names": []string{"filters", "ids"}})
-}
-
-// DeleteOne answers DELETE /settings/recycle_bin/{id}.
-func (s *Service) DeleteOne(ctx context.Context, c *crmd.Caller, rawID string) (*Result, error) {
-	id, ok := crmd.ParseID(rawID)
-	if !ok {
-		return nil, errInvalidPathID()
-	}
-	outs, err := s.perID(ctx, c, []crmd.ID{id}, MsgDeleted, func(tx *store.Tx, ok []crmd.ID) (int64, error) {
-		return s.purge(ctx, tx, c.Org.ID, ok)
-	})
-	return &Result{Outcomes: outs}, err
-}
-
-// Empty answers POST /settings/recycle_bin/actions/empty: Administrators only; a bin of at most
-// SyncLimit records answers one SUCCESS entry, a bigger one SCHEDULED (done all the same).
-func (s *Service) Empty(ctx context.Context, c *crmd.Caller) (*Result, error) {
-	if !c.User.Profile.IsAdmin() {
-		return nil, crmd.ErrNoPermission(PermEmpty)
-	}
-	n, err := s.st.CountBin(ctx, c.Org.ID, 0)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.batched(ctx, c, nil, s.purge); err != nil {
-		return nil, err
-	}
-	if n > SyncLimit {
-		return s.scheduled(ctx, c, MsgEmptySchedule)
-	}
-	return &Result{Outcomes: []crmd.Outcome{{Message: MsgEmptied, Details: crmd.D{}}}}, nil
+	return sch, nil
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net/url"
-	"slices"
 	"testing"
 	"time"
 
@@ -43,20 +41,20 @@ func newEnv(t *testing.T) *env {
 // insert adds Leads as u and returns their ids.
 func (e *env) insert(o *crmdtest.Org, u *crmd.User, lastNames ...string) []crmd.ID {
 	e.t.Helper()
-	var data []any
-	for _, n := range lastNames {
-		data = append(data, map[string]any{"Last_Name": n, "Company": "Zylker", "Email": n + "@zylker.com"})
+	var entries []records.Entry
+	for i, n := range lastNames {
+		entries = append(entries, records.Entry{Pos: i, Values: map[string]any{"Last_Name": n, "Company": "Zylker", "Email": n + "@zylker.com"}})
 	}
-	outs, err := e.recs.Insert(e.ctx, o.Caller(u), o.Module(e.t, "Leads"), map[string]any{"data": data})
+	w, err := e.recs.Insert(e.ctx, o.Caller(u), o.Module(e.t, "Leads"), entries)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	var ids []crmd.ID
-	for _, out := range outs {
+	for _, out := range w.Results {
 		if !out.OK() {
 			e.t.Fatalf("insert: %v", out.Err)
 		}
-		ids = append(ids, out.Details["id"].(crmd.ID))
+		ids = append(ids, out.Value.ID)
 	}
 	return ids
 }
@@ -75,13 +73,14 @@ func (e *env) del(o *crmdtest.Org, u *crmd.User, ids ...crmd.ID) {
 	}
 }
 
-func (e *env) get(o *crmdtest.Org, id crmd.ID) (map[string]any, error) {
-	return e.recs.Get(e.ctx, o.Caller(o.Admin), o.Module(e.t, "Leads"), id.String(), url.Values{})
+// get reads a live Lead as GET /Leads/{id} does, with its territories; a record not live is an error.
+func (e *env) get(o *crmdtest.Org, id crmd.ID) (*records.Item, error) {
+	return e.recs.Get(e.ctx, o.Caller(o.Admin), o.Module(e.t, "Leads"), id, nil)
 }
 
 func (e *env) count(o *crmdtest.Org) int {
 	e.t.Helper()
-	n, err := e.bin.Count(e.ctx, o.Caller(o.Admin), url.Values{})
+	n, err := e.bin.Count(e.ctx, o.Caller(o.Admin), 0)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -105,7 +104,7 @@ func TestRestoreBringsBackTheSameRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if before["Territories"] == nil {
+	if len(before.Territories) == 0 {
 		t.Fatalf("no territories before delete: %v", before)
 	}
 	e.clock.Advance(time.Hour)
@@ -114,19 +113,20 @@ func TestRestoreBringsBackTheSameRecord(t *testing.T) {
 		t.Fatal("deleted record still readable")
 	}
 	e.clock.Advance(time.Hour)
-	res, err := e.bin.Restore(e.ctx, e.a.Caller(e.a.Admin), map[string]any{"ids": []any{ids[0].String(), ids[0].String(), "42"}})
+	res, err := e.bin.Restore(e.ctx, e.a.Caller(e.a.Admin), []crmd.ID{ids[0], ids[0], 42})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Outcomes) != 2 || !res.Outcomes[0].OK() || res.Outcomes[0].Message != recyclebin.MsgRestored ||
-		res.Outcomes[1].OK() || res.Outcomes[1].Err.Code != "INVALID_DATA" {
-		t.Fatalf("outcomes %+v", res.Outcomes)
+	if len(res) != 2 || !res[0].OK() || res[0].Value != ids[0] || res[1].OK() || res[1].Err.Code != "INVALID_DATA" {
+		t.Fatalf("results %+v", res)
 	}
 	after, err := e.get(e.a, ids[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	crmdtest.JSONEq(t, "restored record", after, mustJSON(t, before))
+	if got, want := mustJSON(t, after), mustJSON(t, before); got != want {
+		t.Errorf("restored record:\n got %s\nwant %s", got, want)
+	}
 	if n := e.count(e.a); n != 1 {
 		t.Errorf("bin holds %d, want 1", n)
 	}
@@ -148,18 +148,18 @@ func TestRestoreAndDeleteNeedOwnerOrAdmin(t *testing.T) {
 	e.del(e.a, e.a.Admin, adminOwned[0], stdOwned[0])
 	std := e.a.Caller(e.a.Std)
 
-	res, err := e.bin.Restore(e.ctx, std, map[string]any{"ids": []any{adminOwned[0].String(), stdOwned[0].String()}})
+	res, err := e.bin.Restore(e.ctx, std, []crmd.ID{adminOwned[0], stdOwned[0]})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o := res.Outcomes[0]; o.OK() || o.Err.Code != "NO_PERMISSION" || o.Err.Details["id"] != adminOwned[0] {
+	if o := res[0]; o.OK() || o.Err.Code != "NO_PERMISSION" || o.Err.Details["id"] != adminOwned[0] {
 		t.Errorf("restore of another's record: %+v", o)
 	}
-	if !res.Outcomes[1].OK() {
-		t.Errorf("restore of own record: %+v", res.Outcomes[1])
+	if !res[1].OK() {
+		t.Errorf("restore of own record: %+v", res[1])
 	}
-	res, err = e.bin.DeleteOne(e.ctx, std, adminOwned[0].String())
-	if err != nil || res.Outcomes[0].OK() || res.Outcomes[0].Err.Code != "NO_PERMISSION" {
+	res, err = e.bin.Delete(e.ctx, std, []crmd.ID{adminOwned[0]})
+	if err != nil || res[0].OK() || res[0].Err.Code != "NO_PERMISSION" {
 		t.Errorf("std purge of another's record: %+v %v", res, err)
 	}
 	if _, err := e.bin.Empty(e.ctx, std); err == nil {
@@ -167,9 +167,8 @@ func TestRestoreAndDeleteNeedOwnerOrAdmin(t *testing.T) {
 	} else if ce, _ := crmd.AsError(err); ce.Code != "NO_PERMISSION" || ce.Status != 403 {
 		t.Errorf("std empty: %v", err)
 	}
-	res, err = e.bin.Empty(e.ctx, e.a.Caller(e.a.Admin))
-	if err != nil || res.Scheduled != nil || res.Outcomes[0].Message != recyclebin.MsgEmptied {
-		t.Errorf("admin empty: %+v %v", res, err)
+	if sch, err := e.bin.Empty(e.ctx, e.a.Caller(e.a.Admin)); err != nil || sch != nil {
+		t.Errorf("admin empty: %+v %v", sch, err)
 	}
 	if n := e.count(e.a); n != 0 {
 		t.Errorf("bin holds %d after empty", n)
@@ -184,10 +183,10 @@ func TestRestoreByFiltersIsScheduledAndLimitedToTheCallersReach(t *testing.T) {
 	other := e.insert(e.b, e.b.Admin, "Alps")
 	e.del(e.b, e.b.Admin, other...)
 
-	filter := crmdtest.Decode(t, `{"field":{"api_name":"display_name"},"comparator":"starts_with","value":"alp"}`)
-	res, err := e.bin.Restore(e.ctx, e.a.Caller(e.a.Std), map[string]any{"filters": filter})
-	if err != nil || res.Scheduled == nil || res.Scheduled.JobID == 0 {
-		t.Fatalf("restore by filters: %+v %v", res, err)
+	filter := &recyclebin.Filter{Field: recyclebin.FieldDisplayName, Match: recyclebin.MatchStartsWith, Values: []string{"alp"}}
+	sch, err := e.bin.RestoreMatching(e.ctx, e.a.Caller(e.a.Std), filter)
+	if err != nil || sch.Work != recyclebin.WorkRestore || sch.JobID == 0 {
+		t.Fatalf("restore by filters: %+v %v", sch, err)
 	}
 	// The Standard user restored only its own Alpine.
 	if _, err := e.get(e.a, mine[0]); err != nil {
@@ -196,9 +195,9 @@ func TestRestoreByFiltersIsScheduledAndLimitedToTheCallersReach(t *testing.T) {
 	if _, err := e.get(e.a, ids[0]); err == nil {
 		t.Error("another's record restored")
 	}
-	res, err = e.bin.Restore(e.ctx, e.a.Caller(e.a.Admin), map[string]any{"restore_all_records": true})
-	if err != nil || res.Scheduled == nil {
-		t.Fatalf("restore all: %+v %v", res, err)
+	sch, err = e.bin.RestoreMatching(e.ctx, e.a.Caller(e.a.Admin), nil)
+	if err != nil || sch.Work != recyclebin.WorkRestore || sch.JobID == 0 {
+		t.Fatalf("restore all: %+v %v", sch, err)
 	}
 	if n := e.count(e.a); n != 0 {
 		t.Errorf("org A bin holds %d after restore all", n)
@@ -208,75 +207,47 @@ func TestRestoreByFiltersIsScheduledAndLimitedToTheCallersReach(t *testing.T) {
 	}
 }
 
-func TestListFilters(t *testing.T) {
+// TestListAndGet: a page of the bin in the query's order, with the users and module each record names;
+// Get finds only records of the caller's org's bin.
+func TestListAndGet(t *testing.T) {
 	e := newEnv(t)
-	ids := e.insert(e.a, e.a.Admin, "Alpha")
-	ids = append(ids, e.insert(e.a, e.a.Std, "beta_1")...)
-	ids = append(ids, e.insert(e.a, e.a.Admin, "Gamma")...)
-	e.del(e.a, e.a.Admin, ids[0])
-	e.clock.Advance(time.Minute)
-	e.del(e.a, e.a.Std, ids[1])
-	e.clock.Advance(time.Minute)
-	e.del(e.a, e.a.Admin, ids[2])
+	ids := e.insert(e.a, e.a.Std, "Alpha", "Beta", "Gamma")
+	live := e.insert(e.a, e.a.Admin, "Live")
+	e.del(e.a, e.a.Admin, ids...)
 	admin := e.a.Caller(e.a.Admin)
-	list := func(filter string) []crmd.ID {
-		t.Helper()
-		p, err := e.bin.List(e.ctx, admin, url.Values{"filters": {filter}})
-		if err != nil {
-			t.Fatalf("%s: %v", filter, err)
-		}
-		var out []crmd.ID
-		for _, it := range p.Items {
-			out = append(out, it.ID)
-		}
-		return out
+	q := recyclebin.Query{SortBy: recyclebin.SortDisplayName, Desc: true, Page: 1, PerPage: 2,
+		Filter: &recyclebin.Filter{Not: true, Field: recyclebin.FieldDisplayName, Match: recyclebin.MatchEqual, Values: []string{"gamma"}}}
+	p, err := e.bin.List(e.ctx, admin, q)
+	if err != nil {
+		t.Fatal(err)
 	}
-	stamp := func(d time.Duration) string { return t0.Add(d).Format(time.RFC3339) }
-	cases := []struct {
-		filter string
-		want   []crmd.ID
-	}{
-		{`{"field":{"api_name":"display_name"},"comparator":"equal","value":"ALPHA"}`, ids[:1]},
-		{`{"field":"display_name","comparator":"contains","value":"_"}`, ids[1:2]},
-		{`{"field":"display_name","comparator":"not_contains","value":"a_"}`, []crmd.ID{ids[2], ids[0]}},
-		{`{"field":"display_name","comparator":"contains","value":"%"}`, nil},
-		{`{"field":"display_name","comparator":"ends_with","value":"MA"}`, ids[2:]},
-		{`{"field":"module","comparator":"equal","value":"leads"}`, []crmd.ID{ids[2], ids[1], ids[0]}},
-		{`{"field":"module","comparator":"not_equal","value":{"api_name":"Leads"}}`, nil},
-		{`{"field":"deleted_by","comparator":"equal","value":"` + e.a.Std.ID.String() + `"}`, ids[1:2]},
-		{`{"field":"deleted_by","comparator":"not_in","value":[{"id":"` + e.a.Std.ID.String() + `"}]}`, []crmd.ID{ids[2], ids[0]}},
-		{`{"field":"deleted_time","comparator":"equal","value":"` + stamp(time.Minute) + `"}`, ids[1:2]},
-		{`{"field":"deleted_time","comparator":"greater_than","value":"` + stamp(time.Minute) + `"}`, ids[2:]},
-		{`{"field":"deleted_time","comparator":"less_equal","value":"` + stamp(time.Minute) + `"}`, []crmd.ID{ids[1], ids[0]}},
-		{`{"field":"deleted_time","comparator":"between","value":["` + stamp(0) + `","` + stamp(time.Minute) + `"]}`, []crmd.ID{ids[1], ids[0]}},
-		{`{"group_operator":"OR","group":[{"field":"display_name","comparator":"equal","value":"gamma"},
-			{"group_operator":"and","group":[{"field":"module","comparator":"in","value":["Leads"]},{"field":"display_name","comparator":"starts_with","value":"al"}]}]}`, []crmd.ID{ids[2], ids[0]}},
+	leads := e.a.Module(t, "Leads")
+	if len(p.Items) != 2 || p.More || p.Items[0].Record.ID != ids[1] || p.Items[1].Record.ID != ids[0] {
+		t.Fatalf("page %+v", p)
 	}
-	for _, c := range cases {
-		if got := list(c.filter); !slices.Equal(got, c.want) {
-			t.Errorf("%s: %v, want %v", c.filter, got, c.want)
+	for _, it := range p.Items {
+		if it.Owner.ID != e.a.Std.ID || it.DeletedBy.ID != e.a.Admin.ID || it.Module.ID != leads.ID {
+			t.Errorf("item %+v", it)
 		}
 	}
-	bad := []struct {
-		filter, code, details string
-	}{
-		{`{nope`, "INVALID_DATA", `{"param_name":"filters"}`},
-		{`{"field":"Last_Name","comparator":"equal","value":"x"}`, "INVALID_DATA", `{"api_name":"field","json_path":"$.field","param_name":"filters","supported_values":["display_name","module","deleted_by","deleted_time"]}`},
-		{`{"field":"module","comparator":"contains","value":"x"}`, "INVALID_DATA", `{"api_name":"comparator","json_path":"$.comparator","param_name":"filters","supported_values":["equal","not_equal","in","not_in"]}`},
-		{`{"field":"module","comparator":"equal","value":"Nope"}`, "INVALID_DATA", `{"api_name":"module","json_path":"$.value","param_name":"filters"}`},
-		{`{"field":"display_name","comparator":"equal"}`, "MANDATORY_NOT_FOUND", `{"api_name":"value","json_path":"$.value","param_name":"filters"}`},
-		{`{"field":"deleted_time","comparator":"equal","value":"yesterday"}`, "INVALID_DATA", `{"api_name":"deleted_time","json_path":"$.value","param_name":"filters","expected_data_type":"datetime"}`},
-		{`{"group_operator":"xor","group":[]}`, "INVALID_DATA", `{"api_name":"group_operator","json_path":"$.group_operator","param_name":"filters","supported_values":["AND","OR"]}`},
-		{`{"group_operator":"and","group":[{"field":"display_name","comparator":"equal","value":"a"}]}`, "INVALID_DATA", `{"api_name":"group","json_path":"$.group","param_name":"filters","minimum_length":2}`},
+	q.Filter, q.IDs = nil, []crmd.ID{ids[2], ids[0], live[0]}
+	if p, err = e.bin.List(e.ctx, admin, q); err != nil || len(p.Items) != 2 || p.Items[0].Record.ID != ids[2] {
+		t.Fatalf("page by ids: %+v %v", p, err)
 	}
-	for _, c := range bad {
-		_, err := e.bin.List(e.ctx, admin, url.Values{"filters": {c.filter}})
-		ce, ok := crmd.AsError(err)
-		if !ok || ce.Code != c.code {
-			t.Errorf("%s: %v, want %s", c.filter, err, c.code)
-			continue
+	q.IDs, q.PerPage = nil, 1
+	if p, err = e.bin.List(e.ctx, admin, q); err != nil || len(p.Items) != 1 || !p.More {
+		t.Fatalf("first page of one: %+v %v", p, err)
+	}
+	if it, err := e.bin.Get(e.ctx, admin, ids[0]); err != nil || it == nil || it.Record.DisplayName != "Alpha" {
+		t.Errorf("get: %+v %v", it, err)
+	}
+	for _, c := range []struct {
+		caller *crmd.Caller
+		id     crmd.ID
+	}{{admin, live[0]}, {admin, 42}, {e.b.Caller(e.b.Admin), ids[0]}} {
+		if it, err := e.bin.Get(e.ctx, c.caller, c.id); err != nil || it != nil {
+			t.Errorf("get %s: %+v %v", c.id, it, err)
 		}
-		crmdtest.JSONEq(t, c.filter, ce.Details, c.details)
 	}
 }
 
@@ -309,11 +280,11 @@ func TestPurgerTouchesOnlyDueRecords(t *testing.T) {
 	leads := e.a.Module(t, "Leads")
 	deleted := func() int {
 		t.Helper()
-		pg, err := e.recs.ListDeleted(e.ctx, e.a.Caller(e.a.Admin), leads, url.Values{"type": {"permanent"}})
+		pg, err := e.recs.ListDeleted(e.ctx, e.a.Caller(e.a.Admin), leads, records.DeletedQuery{Type: records.DeletedPermanent})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return len(pg.Data)
+		return len(pg.Records)
 	}
 	if deleted() != 1 {
 		t.Fatal("purged record not listed as permanent")
@@ -387,9 +358,9 @@ func TestLargeOperationsRunInBatches(t *testing.T) {
 	e.seed(e.b, e.b.Admin, 3)
 
 	// A restore by filters crosses several batches and restores every match.
-	res, err := e.bin.Restore(e.ctx, admin, map[string]any{"filters": crmdtest.Decode(t, `{"field":"display_name","comparator":"equal","value":"seed"}`)})
-	if err != nil || res.Scheduled == nil {
-		t.Fatalf("restore: %+v %v", res, err)
+	sch, err := e.bin.RestoreMatching(e.ctx, admin, &recyclebin.Filter{Field: recyclebin.FieldDisplayName, Match: recyclebin.MatchEqual, Values: []string{"seed"}})
+	if err != nil || sch.Work != recyclebin.WorkRestore {
+		t.Fatalf("restore: %+v %v", sch, err)
 	}
 	if n := e.count(e.a); n != 0 {
 		t.Fatalf("bin holds %d after restoring all", n)
@@ -397,9 +368,9 @@ func TestLargeOperationsRunInBatches(t *testing.T) {
 
 	// Emptying a bin of more than SyncLimit records answers SCHEDULED, and empties it all the same.
 	e.seed(e.a, e.a.Std, recyclebin.SyncLimit+1)
-	res, err = e.bin.Empty(e.ctx, admin)
-	if err != nil || res.Scheduled == nil || res.Scheduled.Message != recyclebin.MsgEmptySchedule {
-		t.Fatalf("empty: %+v %v", res, err)
+	empty, err := e.bin.Empty(e.ctx, admin)
+	if err != nil || empty == nil || empty.Work != recyclebin.WorkEmpty {
+		t.Fatalf("empty: %+v %v", empty, err)
 	}
 	if n := e.count(e.a); n != 0 {
 		t.Errorf("bin holds %d after empty", n)

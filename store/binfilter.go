@@ -7,8 +7,8 @@ import (
 )
 
 // BinFilter is a condition on the recycle bin's own fields, a tree of and/or groups over leaves: the
-// typed form of the Recycle Bin API's `filters` (docs/recycle-bin.md#filters), which package recyclebin
-// reads. The store compiles it into SQL, every value bound.
+// typed form of the Recycle Bin API's `filters` (docs/recycle-bin.md#filters), which package api reads
+// into it (package recyclebin names it Filter). The store compiles it into SQL, every value bound.
 type BinFilter struct {
 	// Group is BinAnd or BinOr for a group of Members; "" for a leaf.
 	Group   string

@@ -3,7 +3,6 @@ package territories_test
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"testing"
 
 	"github.com/crmd/crmd"
@@ -297,7 +296,7 @@ func TestAssignPurgeRace(t *testing.T) {
 				errs[i] = err
 				return
 			}
-			_, errs[i] = bins[i/2].Delete(ctx, e.c, url.Values{"ids": {id.String()}})
+			_, errs[i] = bins[i/2].Delete(ctx, e.c, []crmd.ID{id})
 		})
 		for i, err := range errs {
 			if err != nil {
@@ -325,11 +324,11 @@ func TestAssignPurgeRace(t *testing.T) {
 
 func insertLead(t *testing.T, e *raceEnv) crmd.ID {
 	t.Helper()
-	outs, err := app.New(e.stores[0], app.Config{}).Records.Insert(context.Background(), e.c, e.leads, map[string]any{"data": []any{map[string]any{"Last_Name": "R"}}})
-	if err != nil || !outs[0].OK() {
-		t.Fatalf("insert: %v %+v", err, outs)
+	w, err := app.New(e.stores[0], app.Config{}).Records.Insert(context.Background(), e.c, e.leads, []records.Entry{{Values: map[string]any{"Last_Name": "R"}}})
+	if err != nil || !w.Results[0].OK() {
+		t.Fatalf("insert: %v %+v", err, w)
 	}
-	return outs[0].Details["id"].(crmd.ID)
+	return w.Results[0].Value.ID
 }
 
 // assignment is an Assign of one territory to one record.

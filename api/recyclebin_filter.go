@@ -1,18 +1,9 @@
-package recyclebin
+package api
 
-import (
-	"encoding/json"
-	"strconv"
-	"strings"
-	"time"
-
-	"github.com/crmd/crmd"
-	"github.com/crmd/crmd/store"
-)
-
-// Filters are Zoho's criteria shape over the four recycle-bin fields (docs/recycle-bin.md#recycle-bin-api). The records
-// criteria package does not fit: it compiles a module's own fields, while these are columns of the bin
-// across modules. The grammar:
+// The Recycle Bin API's filters (docs/recycle-bin.md#filters) are Zoho's criteria shape over the four
+// recycle-bin fields, read here into a recyclebin.Filter, which the store compiles. The records criteria
+// package does not fit: it compiles a module's own fields, while these are columns of the bin across
+// modules. The grammar:
 //
 //	leaf:  {"field": {"api_name": F} | F, "comparator": C, "value": V}
 //	group: {"group_operator": "and" | "or" (any case), "group": [2..25 members]}, nested ≤ 10 deep, ≤ 50 leaves
@@ -31,72 +22,86 @@ import (
 // MANDATORY_NOT_FOUND (a missing key) or LIMIT_EXCEEDED, each with api_name and json_path, plus
 // param_name "filters" when the filter came in the query string.
 
-// Limits on a filter tree.
-const (
-	maxGroupMembers = 25
-	maxDepth        = 10
-	maxLeaves       = 50
-	maxListValues   = 200
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/recyclebin"
 )
 
-// filterFields are the fields a filter may test, in the order errors list them.
-var filterFields = []string{"display_name", "module", "deleted_by", "deleted_time"}
+// Limits on a filter tree.
+const (
+	binMaxGroupMembers = 25
+	binMaxDepth        = 10
+	binMaxLeaves       = 50
+	binMaxListValues   = 200
+)
 
-var comparators = map[string][]string{
+// binFilterFields are the fields a filter may test, in the order errors list them.
+var binFilterFields = []string{"display_name", "module", "deleted_by", "deleted_time"}
+
+// binComparators are the comparators each field takes, in the order errors list them.
+var binComparators = map[string][]string{
 	"display_name": {"equal", "not_equal", "in", "not_in", "contains", "not_contains", "starts_with", "ends_with"},
 	"module":       {"equal", "not_equal", "in", "not_in"},
 	"deleted_by":   {"equal", "not_equal", "in", "not_in"},
 	"deleted_time": {"equal", "not_equal", "less_than", "less_equal", "greater_than", "greater_equal", "between", "not_between"},
 }
 
-// negations maps each negated comparator to its positive form.
-var negations = map[string]string{"not_equal": "equal", "not_in": "in", "not_contains": "contains", "not_between": "between"}
+// binNegations maps each negated comparator to its positive form.
+var binNegations = map[string]string{"not_equal": "equal", "not_in": "in", "not_contains": "contains", "not_between": "between"}
 
-// filterParser turns a decoded filter into a store.BinFilter, which the store compiles.
-type filterParser struct {
+// binGroupOps maps Zoho's group operators (any case) to a Filter's.
+var binGroupOps = map[string]string{"and": recyclebin.And, "or": recyclebin.Or}
+
+// binFilterParser turns a decoded filter into a recyclebin.Filter.
+type binFilterParser struct {
 	mods   []*crmd.Module
 	param  bool // the filter came in the query string: errors also name the parameter
 	leaves int
 }
 
-// parseFilter reads raw (a decoded JSON object) rooted at path ("$.filters" in a body, "$" in the query
-// string) against the org's modules.
-func parseFilter(raw any, mods []*crmd.Module, path string, param bool) (*store.BinFilter, error) {
-	p := &filterParser{mods: mods, param: param}
+// parseBinFilter reads raw (a decoded JSON object) rooted at path ("$.filters" in a body, "$" in the
+// query string) against the org's modules.
+func parseBinFilter(raw any, mods []*crmd.Module, path string, param bool) (*recyclebin.Filter, error) {
+	p := &binFilterParser{mods: mods, param: param}
 	return p.node(raw, path, 1)
 }
 
-// parseFilterParam reads the URL-encoded JSON of a filters query parameter.
-func parseFilterParam(raw string, mods []*crmd.Module) (*store.BinFilter, error) {
+// parseBinFilterParam reads the URL-encoded JSON of a filters query parameter.
+func parseBinFilterParam(raw string, mods []*crmd.Module) (*recyclebin.Filter, error) {
 	dec := json.NewDecoder(strings.NewReader(raw))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil || dec.More() {
 		return nil, crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"param_name": "filters"})
 	}
-	return parseFilter(v, mods, "$", true)
+	return parseBinFilter(v, mods, "$", true)
 }
 
-func (p *filterParser) err(code, msg string, d crmd.D) *crmd.Error {
+func (p *binFilterParser) err(code, msg string, d crmd.D) *crmd.Error {
 	if p.param {
 		d["param_name"] = "filters"
 	}
 	return crmd.E(code, msg, d)
 }
 
-func (p *filterParser) invalid(apiName, path string) *crmd.Error {
+func (p *binFilterParser) invalid(apiName, path string) *crmd.Error {
 	return p.err("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"api_name": apiName, "json_path": path})
 }
 
-func (p *filterParser) mandatory(apiName, path string) *crmd.Error {
+func (p *binFilterParser) mandatory(apiName, path string) *crmd.Error {
 	return p.err("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, crmd.D{"api_name": apiName, "json_path": path})
 }
 
-func (p *filterParser) limit(n int, apiName, path string) *crmd.Error {
+func (p *binFilterParser) limit(n int, apiName, path string) *crmd.Error {
 	return p.err("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": n, "api_name": apiName, "json_path": path})
 }
 
-func (p *filterParser) node(raw any, path string, depth int) (*store.BinFilter, error) {
+func (p *binFilterParser) node(raw any, path string, depth int) (*recyclebin.Filter, error) {
 	obj, ok := raw.(map[string]any)
 	if !ok {
 		return nil, p.err("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"api_name": "filters", "json_path": path, "expected_data_type": "jsonobject"})
@@ -109,17 +114,17 @@ func (p *filterParser) node(raw any, path string, depth int) (*store.BinFilter, 
 	return p.leaf(obj, path)
 }
 
-func (p *filterParser) group(obj map[string]any, path string, depth int) (*store.BinFilter, error) {
-	if depth > maxDepth {
-		return nil, p.limit(maxDepth, "group", path)
+func (p *binFilterParser) group(obj map[string]any, path string, depth int) (*recyclebin.Filter, error) {
+	if depth > binMaxDepth {
+		return nil, p.limit(binMaxDepth, "group", path)
 	}
 	rawOp, ok := obj["group_operator"]
 	if !ok || rawOp == nil {
 		return nil, p.mandatory("group_operator", path+".group_operator")
 	}
-	op, _ := rawOp.(string)
-	op = strings.ToLower(op)
-	if op != store.BinAnd && op != store.BinOr {
+	name, _ := rawOp.(string)
+	op, ok := binGroupOps[strings.ToLower(name)]
+	if !ok {
 		e := p.invalid("group_operator", path+".group_operator")
 		e.Details["supported_values"] = []string{"AND", "OR"}
 		return nil, e
@@ -139,10 +144,10 @@ func (p *filterParser) group(obj map[string]any, path string, depth int) (*store
 		e.Details["minimum_length"] = 2
 		return nil, e
 	}
-	if len(members) > maxGroupMembers {
-		return nil, p.limit(maxGroupMembers, "group", path+".group")
+	if len(members) > binMaxGroupMembers {
+		return nil, p.limit(binMaxGroupMembers, "group", path+".group")
 	}
-	g := &store.BinFilter{Group: op}
+	g := &recyclebin.Filter{Group: op}
 	for i, m := range members {
 		f, err := p.node(m, path+".group["+strconv.Itoa(i)+"]", depth+1)
 		if err != nil {
@@ -153,10 +158,10 @@ func (p *filterParser) group(obj map[string]any, path string, depth int) (*store
 	return g, nil
 }
 
-func (p *filterParser) leaf(obj map[string]any, path string) (*store.BinFilter, error) {
+func (p *binFilterParser) leaf(obj map[string]any, path string) (*recyclebin.Filter, error) {
 	p.leaves++
-	if p.leaves > maxLeaves {
-		return nil, p.limit(maxLeaves, "filters", path)
+	if p.leaves > binMaxLeaves {
+		return nil, p.limit(binMaxLeaves, "filters", path)
 	}
 	rawField, ok := obj["field"]
 	if !ok || rawField == nil {
@@ -166,9 +171,9 @@ func (p *filterParser) leaf(obj map[string]any, path string) (*store.BinFilter, 
 	if m, ok := rawField.(map[string]any); ok {
 		field, _ = m["api_name"].(string)
 	}
-	if comparators[field] == nil {
+	if binComparators[field] == nil {
 		e := p.invalid("field", path+".field")
-		e.Details["supported_values"] = filterFields
+		e.Details["supported_values"] = binFilterFields
 		return nil, e
 	}
 	rawCmp, ok := obj["comparator"]
@@ -178,12 +183,12 @@ func (p *filterParser) leaf(obj map[string]any, path string) (*store.BinFilter, 
 	cmp, _ := rawCmp.(string)
 	cmp = strings.ToLower(cmp)
 	allowed := false
-	for _, c := range comparators[field] {
+	for _, c := range binComparators[field] {
 		allowed = allowed || c == cmp
 	}
 	if !allowed {
 		e := p.invalid("comparator", path+".comparator")
-		e.Details["supported_values"] = comparators[field]
+		e.Details["supported_values"] = binComparators[field]
 		return nil, e
 	}
 	value, ok := obj["value"]
@@ -191,19 +196,23 @@ func (p *filterParser) leaf(obj map[string]any, path string) (*store.BinFilter, 
 		return nil, p.mandatory("value", path+".value")
 	}
 	pos, neg := cmp, false
-	if pc, ok := negations[cmp]; ok {
+	if pc, ok := binNegations[cmp]; ok {
 		pos, neg = pc, true
 	}
-	f := &store.BinFilter{Not: neg, Field: field}
+	f := &recyclebin.Filter{Not: neg}
 	var err error
 	switch field {
 	case "display_name":
+		f.Field = recyclebin.FieldDisplayName
 		err = p.displayName(f, pos, value, path+".value")
 	case "module":
+		f.Field = recyclebin.FieldModule
 		f.IDs, err = p.ids("module", pos, value, path+".value", p.moduleID)
 	case "deleted_by":
-		f.IDs, err = p.ids("deleted_by", pos, value, path+".value", userID)
+		f.Field = recyclebin.FieldDeletedBy
+		f.IDs, err = p.ids("deleted_by", pos, value, path+".value", binID)
 	case "deleted_time":
+		f.Field = recyclebin.FieldDeletedTime
 		err = p.deletedTime(f, pos, value, path+".value")
 	}
 	if err != nil {
@@ -214,7 +223,7 @@ func (p *filterParser) leaf(obj map[string]any, path string) (*store.BinFilter, 
 
 // list returns value as a list when the comparator takes one (in; equal also takes an array, meaning
 // in), else as one element.
-func (p *filterParser) list(cmp string, value any, apiName, path string) ([]any, error) {
+func (p *binFilterParser) list(cmp string, value any, apiName, path string) ([]any, error) {
 	arr, isArr := value.([]any)
 	switch {
 	case cmp == "in" && !isArr:
@@ -227,13 +236,13 @@ func (p *filterParser) list(cmp string, value any, apiName, path string) ([]any,
 		return []any{value}, nil
 	case len(arr) == 0:
 		return nil, p.invalid(apiName, path)
-	case len(arr) > maxListValues:
-		return nil, p.limit(maxListValues, apiName, path)
+	case len(arr) > binMaxListValues:
+		return nil, p.limit(binMaxListValues, apiName, path)
 	}
 	return arr, nil
 }
 
-func (p *filterParser) displayName(f *store.BinFilter, cmp string, value any, path string) error {
+func (p *binFilterParser) displayName(f *recyclebin.Filter, cmp string, value any, path string) error {
 	vals, err := p.list(cmp, value, "display_name", path)
 	if err != nil {
 		return err
@@ -248,20 +257,20 @@ func (p *filterParser) displayName(f *store.BinFilter, cmp string, value any, pa
 		}
 		f.Values = append(f.Values, s)
 	}
-	f.Match = store.BinEqual
+	f.Match = recyclebin.MatchEqual
 	switch cmp {
 	case "contains":
-		f.Match = store.BinContains
+		f.Match = recyclebin.MatchContains
 	case "starts_with":
-		f.Match = store.BinStartsWith
+		f.Match = recyclebin.MatchStartsWith
 	case "ends_with":
-		f.Match = store.BinEndsWith
+		f.Match = recyclebin.MatchEndsWith
 	}
 	return nil
 }
 
 // ids reads the ids resolve finds in value; apiName is the filter field errors name.
-func (p *filterParser) ids(apiName, cmp string, value any, path string, resolve func(any) (crmd.ID, bool)) ([]crmd.ID, error) {
+func (p *binFilterParser) ids(apiName, cmp string, value any, path string, resolve func(any) (crmd.ID, bool)) ([]crmd.ID, error) {
 	vals, err := p.list(cmp, value, apiName, path)
 	if err != nil {
 		return nil, err
@@ -279,13 +288,13 @@ func (p *filterParser) ids(apiName, cmp string, value any, path string, resolve 
 
 // moduleID resolves a module given by api name (any case), {"api_name"} or {"id"} among the org's
 // api-supported modules.
-func (p *filterParser) moduleID(v any) (crmd.ID, bool) {
+func (p *binFilterParser) moduleID(v any) (crmd.ID, bool) {
 	name, _ := v.(string)
 	var id crmd.ID
 	if obj, ok := v.(map[string]any); ok {
 		name, _ = obj["api_name"].(string)
 		if name == "" {
-			id, _ = userID(obj)
+			id, _ = binID(obj)
 		}
 	}
 	for _, m := range p.mods {
@@ -299,8 +308,8 @@ func (p *filterParser) moduleID(v any) (crmd.ID, bool) {
 	return 0, false
 }
 
-// userID reads an id given as a string, a JSON number or {"id": …}.
-func userID(v any) (crmd.ID, bool) {
+// binID reads an id given as a string, a JSON number or {"id": …}.
+func binID(v any) (crmd.ID, bool) {
 	switch x := v.(type) {
 	case string:
 		return crmd.ParseID(x)
@@ -309,7 +318,7 @@ func userID(v any) (crmd.ID, bool) {
 	case map[string]any:
 		if inner, ok := x["id"]; ok {
 			if _, nested := inner.(map[string]any); !nested {
-				return userID(inner)
+				return binID(inner)
 			}
 		}
 	}
@@ -318,7 +327,7 @@ func userID(v any) (crmd.ID, bool) {
 
 // deletedTime bounds deleted_time (Unix ms) by the second(s) value names: a value stands for its whole
 // second.
-func (p *filterParser) deletedTime(f *store.BinFilter, cmp string, value any, path string) error {
+func (p *binFilterParser) deletedTime(f *recyclebin.Filter, cmp string, value any, path string) error {
 	bad := func() error {
 		e := p.invalid("deleted_time", path)
 		e.Details["expected_data_type"] = "datetime"
