@@ -1,13 +1,14 @@
 package api
 
-// Custom views handlers: /settings/custom_views. Reads follow each version's shape; writes (POST, PUT,
-// DELETE) are served under every version (D32). Everything but HTTP lives in package views.
+// Custom views handlers: /settings/custom_views. Reads follow each version's shape (views_shape.go);
+// writes (POST, PUT, DELETE) are served under every version (D32). The rules of views live in
+// package views; here are the request's decoding and the answers' shapes.
 //
 // Choices made where Zoho documents nothing (see also package views):
 //   - A missing module parameter is 400 REQUIRED_PARAM_MISSING {"param_name":"module"}; an unknown one,
 //     or one the version does not have, 400 INVALID_MODULE {"param_name":"module"}.
-//   - Ids in the path that name no view the caller may see: 400 INVALID_DATA `the id given seems to be
-//     invalid` {"resource_path_index":2}.
+//   - Ids in the path that are malformed or name no view the caller may see: 400 INVALID_DATA `the id
+//     given seems to be invalid` {"resource_path_index":2}.
 //   - Write results are per item under "custom_views" (201/200 all succeeded, 207 mixed, 400 all
 //     failed); DELETE answers its single entry the same way, and its refusals (system view, someone
 //     else's view) as request-level errors.
@@ -15,6 +16,7 @@ package api
 //     {"param_name":"cvid"} (a query parameter, so param_name rather than mass delete's json_path).
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -23,6 +25,31 @@ import (
 	"github.com/crmd/crmd/views"
 )
 
+// maxViewsPerPage is the largest (and default) page of the list.
+const maxViewsPerPage = 200
+
+// errInvalidViewPath is the answer for a view id in the path (/settings/custom_views/{id}) that is
+// malformed or names no view of the module the caller may see: segment 2 after /crm/{version}/.
+func errInvalidViewPath() *crmd.Error {
+	return crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"resource_path_index": 2})
+}
+
+// pathView maps the service's ErrUnknownView for the view of the path to errInvalidViewPath.
+func pathView(err error) error {
+	if errors.Is(err, views.ErrUnknownView) {
+		return errInvalidViewPath()
+	}
+	return err
+}
+
+// viewPathID parses the {id} of the path.
+func viewPathID(rc *reqCtx) (crmd.ID, error) {
+	id, ok := crmd.ParseID(rc.param("id"))
+	if !ok {
+		return 0, errInvalidViewPath()
+	}
+	return id, nil
+}
 
 // viewModule checks the token's custom views scope for op and resolves the module query parameter.
 func (s *Server) viewModule(r *http.Request, rc *reqCtx, op string) (*crmd.Module, error) {
@@ -43,33 +70,67 @@ func (s *Server) viewModule(r *http.Request, rc *reqCtx, op string) (*crmd.Modul
 	return m, nil
 }
 
-// listViews serves GET /settings/custom_views?module=.
+// listViews serves GET /settings/custom_views?module=: one page of the module's views the caller may
+// see, system views first, with info {per_page, default (the cvid of the All view), count,
+// translation, page, more_records}.
 func (s *Server) listViews(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
 	m, err := s.viewModule(r, rc, oauth.OpRead)
 	if err != nil {
 		return err
 	}
-	p, err := s.svc.Views.List(r.Context(), rc.caller, m, rc.version, r.URL.Query())
+	page, perPage, perr := crmd.PageParams(r.URL.Query(), maxViewsPerPage)
+	if perr != nil {
+		return perr
+	}
+	vs, err := s.svc.Views.Views(r.Context(), rc.caller, m)
 	if err != nil {
 		return err
 	}
-	writeList(w, "custom_views", p.Views, p.Info)
+	var def any
+	for _, v := range vs {
+		if v.Default {
+			def = v.ID
+			break
+		}
+	}
+	start := min((page-1)*perPage, len(vs))
+	end := min(start+perPage, len(vs))
+	sh, err := s.viewShaper(r.Context(), rc, m)
+	if err != nil {
+		return err
+	}
+	var items []map[string]any
+	for _, v := range vs[start:end] {
+		items = append(items, sh.view(v, false))
+	}
+	writeList(w, "custom_views", items, map[string]any{
+		"per_page": perPage, "default": def, "count": end - start, "translation": viewTranslation,
+		"page": page, "more_records": end < len(vs),
+	})
 	return nil
 }
 
-// getView serves GET /settings/custom_views/{id}?module=.
+// getView serves GET /settings/custom_views/{id}?module=: the full view, with criteria and fields.
 func (s *Server) getView(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
 	m, err := s.viewModule(r, rc, oauth.OpRead)
 	if err != nil {
 		return err
 	}
-	v, err := s.svc.Views.Get(r.Context(), rc.caller, m, rc.version, rc.param("id"))
+	id, err := viewPathID(rc)
+	if err != nil {
+		return err
+	}
+	v, err := s.svc.Views.Get(r.Context(), rc.caller, m, id)
+	if err != nil {
+		return pathView(err)
+	}
+	sh, err := s.viewShaper(r.Context(), rc, m)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"custom_views": []map[string]any{v},
-		"info":         map[string]any{"translation": views.Translation},
+		"custom_views": []map[string]any{sh.view(v, true)},
+		"info":         map[string]any{"translation": viewTranslation},
 	})
 	return nil
 }
@@ -109,8 +170,8 @@ func (s *Server) putViews(w http.ResponseWriter, r *http.Request, rc *reqCtx, pa
 	}
 	if pathID != "" {
 		// A malformed path id is refused before the body is read, like an unknown one would be.
-		if _, ok := crmd.ParseID(pathID); !ok {
-			return views.ErrInvalidPathID()
+		if _, err := viewPathID(rc); err != nil {
+			return err
 		}
 	}
 	body, err := s.writeBody(r)

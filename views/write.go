@@ -24,6 +24,12 @@ const (
 	MsgDeleted = "custom view deleted successfully"
 )
 
+// ErrInvalidPathID is the answer for a view id in the path (/settings/custom_views/{id}) that is
+// malformed or names no view of the module the caller may see: segment 2 after /crm/{version}/.
+func ErrInvalidPathID() *crmd.Error {
+	return crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"resource_path_index": 2})
+}
+
 func failed(e *crmd.Error) Outcome { return Outcome{Err: e} }
 
 func itemPath(i int, key string) string {
