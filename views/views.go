@@ -41,13 +41,8 @@ type Service struct {
 // New returns a views service on st.
 func New(st *store.Store) *Service { return &Service{st: st} }
 
-// Limits of the custom views API.
-const (
-	// MaxPerCall is how many views one create or update call may carry.
-	MaxPerCall = 200
-	// MaxNameLength is the longest view name, in characters.
-	MaxNameLength = 50
-)
+// MaxNameLength is the longest view name, in characters.
+const MaxNameLength = 50
 
 // Access types of user views.
 const (
