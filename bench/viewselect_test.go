@@ -99,12 +99,16 @@ func BenchmarkViewSelect(b *testing.B) {
 	vsvc := views.New(st)
 	mkView := func(name, crit string) string {
 		start := time.Now()
-		out, err := vsvc.Create(ctx, caller, leads, decode(b, `{"custom_views":[{"name":"`+name+`","criteria":`+crit+`}]}`))
+		node, err := criteria.Parse(decodeAny(b, crit), leads)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out, err := vsvc.Create(ctx, caller, leads, []views.Input{{Name: views.Set(name), Criteria: views.Set(node)}})
 		if err != nil || !out[0].OK() {
 			b.Fatalf("view %s: %v %+v", name, err, out)
 		}
 		b.Logf("created view %q (with its indexes) in %v", name, time.Since(start).Round(time.Millisecond))
-		return fmt.Sprint(out[0].Details["id"])
+		return out[0].Value.ID.String()
 	}
 	leaf := `{"field":{"api_name":"Lead_Source"},"comparator":"equal","value":"` + source + `"}`
 	simple := mkView("By source", leaf)

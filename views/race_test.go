@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/criteria"
 	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/store"
 )
@@ -28,8 +29,13 @@ func newRaceEnv(t *testing.T) *raceEnv {
 	return &raceEnv{svcs: []*Service{New(stores[0]), New(stores[1])}, c: o.Caller(o.Admin), m: o.Module(t, "Leads")}
 }
 
-func viewBody(name string) map[string]any {
-	return map[string]any{"custom_views": []any{map[string]any{"name": name}}}
+// named is a create or rename of one view: id 0 for a create.
+func named(id crmd.ID, name string) []Input {
+	in := Input{Name: Set(name)}
+	if id != 0 {
+		in.ID = Set(id)
+	}
+	return []Input{in}
 }
 
 // userViewNames counts the module's user views by lower-cased name.
@@ -48,10 +54,10 @@ func (e *raceEnv) userViewNames(t *testing.T) map[string]int {
 	return out
 }
 
-func wantDuplicate(t *testing.T, what string, o Outcome) {
+func wantDuplicate(t *testing.T, what string, r crmd.Result[*crmd.View]) {
 	t.Helper()
-	if o.OK() || o.Err.Code != "DUPLICATE_DATA" || o.Err.Details["api_name"] != "name" {
-		t.Fatalf("%s: %+v, want DUPLICATE_DATA on name", what, o)
+	if r.OK() || r.Err.Code != "DUPLICATE_DATA" || r.Err.Details["api_name"] != "name" {
+		t.Fatalf("%s: %+v, want DUPLICATE_DATA on name", what, r)
 	}
 }
 
@@ -60,11 +66,11 @@ func wantDuplicate(t *testing.T, what string, o Outcome) {
 func TestCreateViewSameNameRace(t *testing.T) {
 	e := newRaceEnv(t)
 	const n = 10
-	outs := make([][]Outcome, n)
+	outs := make([][]crmd.Result[*crmd.View], n)
 	errs := make([]error, n)
 	crmdtest.Race(n, func(i int) {
 		name := []string{"Hot", "HOT", "hot"}[i%3]
-		outs[i], errs[i] = e.svcs[i%2].Create(context.Background(), e.c, e.m, viewBody(name))
+		outs[i], errs[i] = e.svcs[i%2].Create(context.Background(), e.c, e.m, named(0, name))
 	})
 	created := 0
 	for i := range outs {
@@ -90,17 +96,17 @@ func TestRenameViewRace(t *testing.T) {
 	const n = 8
 	var ids []crmd.ID
 	for i := 0; i < n; i++ {
-		outs, err := e.svcs[0].Create(context.Background(), e.c, e.m, viewBody(fmt.Sprintf("V%d", i)))
+		outs, err := e.svcs[0].Create(context.Background(), e.c, e.m, named(0, fmt.Sprintf("V%d", i)))
 		if err != nil || !outs[0].OK() {
 			t.Fatalf("create: %v %+v", err, outs)
 		}
-		ids = append(ids, outs[0].Details["id"].(crmd.ID))
+		ids = append(ids, outs[0].Value.ID)
 	}
-	outs := make([][]Outcome, n)
+	outs := make([][]crmd.Result[*crmd.View], n)
 	errs := make([]error, n)
 	crmdtest.Race(n, func(i int) {
 		name := []string{"Target", "TARGET"}[i%2]
-		outs[i], errs[i] = e.svcs[i%2].Update(context.Background(), e.c, e.m, ids[i].String(), viewBody(name))
+		outs[i], errs[i] = e.svcs[i%2].Update(context.Background(), e.c, e.m, named(ids[i], name))
 	})
 	renamed := 0
 	for i := range outs {
@@ -124,31 +130,33 @@ func TestRenameViewRace(t *testing.T) {
 // transaction holding the row (store.PatchView): every key set must survive, on SQLite too.
 func TestUpdateViewRaceLosesNoKey(t *testing.T) {
 	e := newRaceEnv(t)
-	items := []map[string]any{
-		{"name": "Renamed"},
-		{"fields": []any{"Last_Name", "Company"}},
-		{"sort_by": "Company"},
-		{"sort_order": "desc"},
-		{"access_type": AccessPublic},
-		{"criteria": map[string]any{"field": map[string]any{"api_name": "Company"}, "comparator": "equal", "value": "Zylker"}},
+	crit, err := criteria.Parse(map[string]any{"field": map[string]any{"api_name": "Company"}, "comparator": "equal", "value": "Zylker"}, e.m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := []Input{
+		{Name: Set("Renamed")},
+		{Fields: Set([]*crmd.Field{e.m.Field("Last_Name"), e.m.Field("Company")})},
+		{SortBy: Set(e.m.Field("Company"))},
+		{SortOrder: Set("desc")},
+		{AccessType: Set(AccessPublic)},
+		{Criteria: Set(crit)},
 	}
 	for round := 0; round < 3; round++ {
-		outs, err := e.svcs[0].Create(context.Background(), e.c, e.m, viewBody(fmt.Sprintf("Base%d", round)))
+		outs, err := e.svcs[0].Create(context.Background(), e.c, e.m, named(0, fmt.Sprintf("Base%d", round)))
 		if err != nil || !outs[0].OK() {
 			t.Fatalf("create: %v %+v", err, outs)
 		}
-		id := outs[0].Details["id"].(crmd.ID)
-		res := make([][]Outcome, len(items))
+		id := outs[0].Value.ID
+		res := make([][]crmd.Result[*crmd.View], len(items))
 		errs := make([]error, len(items))
 		crmdtest.Race(len(items), func(i int) {
-			item := map[string]any{}
-			for k, v := range items[i] {
-				item[k] = v
-			}
+			item := items[i]
+			item.ID = Set(id)
 			if i == 0 {
-				item["name"] = fmt.Sprintf("Renamed%d", round)
+				item.Name = Set(fmt.Sprintf("Renamed%d", round))
 			}
-			res[i], errs[i] = e.svcs[i%2].Update(context.Background(), e.c, e.m, id.String(), map[string]any{"custom_views": []any{item}})
+			res[i], errs[i] = e.svcs[i%2].Update(context.Background(), e.c, e.m, []Input{item})
 		})
 		for i := range res {
 			if errs[i] != nil || !res[i][0].OK() {

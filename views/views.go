@@ -1,11 +1,12 @@
 // Package views is crmd's custom view service: Zoho's system views of every module (created lazily,
-// with fixed meanings), the views users make (validated against the module, their criteria through
-// package criteria), their JSON per API version, and the resolution of a view to a bound SQL predicate
-// over the records table, which GET /{module}?cvid= and mass delete use.
+// with fixed meanings), the views users make (checked against the module, their criteria through
+// package criteria), and the resolution of a view to what it selects (store.ViewFilter), which
+// GET /{module}?cvid= and mass delete use.
 //
-// It knows nothing of HTTP: every operation takes the caller and the resolved module (the HTTP layer has
-// already checked the token's scope) and returns plain results, with *crmd.Error for anything the client
-// caused and any other error for internal failures.
+// It knows nothing of HTTP or of Zoho's JSON: every operation takes the caller, the resolved module
+// (the HTTP layer has already checked the token's scope) and typed inputs, and returns views, with
+// *crmd.Error for anything the client caused and any other error for internal failures. How a view
+// is shown per API version is package api's business.
 //
 // Choices made where Zoho documents nothing:
 //   - Who sees what: system views and public views are seen by everyone; a view with access_type
@@ -16,18 +17,14 @@
 //   - name: required, trimmed, 1–50 characters without control characters (too long: INVALID_DATA with
 //     maximum_length 50), unique per module case-insensitively, system view names included
 //     (DUPLICATE_DATA {"api_name":"name","json_path"}).
-//   - fields and sort_by are api names of the module's fields, given as strings or {"api_name"} objects;
-//     an unknown one is INVALID_DATA {"api_name":"fields"|"sort_by","json_path"}. Repeated fields are kept
-//     once. access_type is public or only_to_me (default only_to_me, as in Zoho's UI).
-//   - In responses, v2 shows fields and sort_by as api name strings, v2.1 and later as {"api_name","id"}
-//     objects (fields also with "_pin": false), following how criteria show fields.
+//   - fields and sort_by are fields of the module; repeated fields are kept once. access_type is public
+//     or only_to_me (default only_to_me, as in Zoho's UI).
 //   - A stored criteria that no longer fits the module (a field was removed) is shown as stored and
 //     selects no record: deleting by such a view must never widen to the whole module.
 package views
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 
 	"github.com/crmd/crmd"
@@ -44,15 +41,8 @@ type Service struct {
 // New returns a views service on st.
 func New(st *store.Store) *Service { return &Service{st: st} }
 
-// Limits of the custom views API.
-const (
-	// MaxPerCall is how many views one create or update call may carry.
-	MaxPerCall = 200
-	// MaxNameLength is the longest view name, in characters.
-	MaxNameLength = 50
-	// MaxPerPage is the largest (and default) page of the list.
-	MaxPerPage = 200
-)
+// MaxNameLength is the longest view name, in characters.
+const MaxNameLength = 50
 
 // Access types of user views.
 const (
@@ -112,8 +102,10 @@ func visible(c *crmd.Caller, v *crmd.View) bool {
 	return v.IsSystem() || v.AccessType == AccessPublic || v.CreatedBy == c.User.ID || c.User.Profile.IsAdmin()
 }
 
-// category is the view's category for the caller.
-func category(c *crmd.Caller, v *crmd.View) string {
+// Category is the view's category for the caller: CategoryPublic for system and public views,
+// CategoryCreatedByMe for the caller's own, CategoryOtherUsers for another user's private view (which
+// only an administrator sees).
+func Category(c *crmd.Caller, v *crmd.View) string {
 	switch {
 	case v.IsSystem():
 		return CategoryPublic
@@ -142,6 +134,15 @@ func (s *Service) Views(ctx context.Context, c *crmd.Caller, m *crmd.Module) ([]
 		}
 	}
 	return out, nil
+}
+
+// Get returns one view of module m the caller may see, as Lookup does, after creating the module's
+// system views when they are missing.
+func (s *Service) Get(ctx context.Context, c *crmd.Caller, m *crmd.Module, id crmd.ID) (*crmd.View, error) {
+	if err := s.EnsureSystemViews(ctx, c.Org.ID, m); err != nil {
+		return nil, err
+	}
+	return s.Lookup(ctx, c, m, id)
 }
 
 // Lookup returns the view with the given id if it belongs to module m of the caller's org and the caller
@@ -246,24 +247,4 @@ func (s *Service) Resolve(ctx context.Context, c *crmd.Caller, m *crmd.Module, c
 		}
 	}
 	return s.Filter(c, m, v), nil
-}
-
-// renderCriteria is the view's criteria as the given API version shows them: the definition rendered by
-// criteria.Node.Render, or, for stored criteria that no longer parse, the stored JSON as it is.
-func renderCriteria(m *crmd.Module, v *crmd.View, version int) any {
-	def, err := Define(m, v)
-	if err == nil {
-		if def.Criteria == nil {
-			return nil
-		}
-		return def.Criteria.Render(version)
-	}
-	if v.IsSystem() || len(v.Criteria) == 0 {
-		return nil
-	}
-	var raw any
-	if json.Unmarshal(v.Criteria, &raw) != nil {
-		return nil
-	}
-	return raw
 }

@@ -4,54 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/crmd/crmd"
-	"github.com/crmd/crmd/criteria"
 	"github.com/crmd/crmd/store"
 )
-
-// Outcome is the result for one item of a multi-item call (see crmd.Outcome).
-type Outcome = crmd.Outcome
-
-// Success messages.
-const (
-	MsgCreated = "custom view created successfully"
-	MsgUpdated = "custom view updated successfully"
-	MsgDeleted = "custom view deleted successfully"
-)
-
-func failed(e *crmd.Error) Outcome { return Outcome{Err: e} }
-
-func itemPath(i int, key string) string {
-	if key == "" {
-		return fmt.Sprintf("$.custom_views[%d]", i)
-	}
-	return fmt.Sprintf("$.custom_views[%d].%s", i, key)
-}
-
-func invalidKey(i int, key string, extra crmd.D) *crmd.Error {
-	d := crmd.D{"api_name": key, "json_path": itemPath(i, key)}
-	for k, v := range extra {
-		d[k] = v
-	}
-	return crmd.E("INVALID_DATA", crmd.MsgInvalidData, d)
-}
-
-func mandatoryKey(i int, key string) *crmd.Error {
-	return crmd.E("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, crmd.D{"api_name": key, "json_path": itemPath(i, key)})
-}
-
-func invalidItemID(i int) *crmd.Error {
-	return crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"api_name": "id", "json_path": itemPath(i, "id")})
-}
-
-func duplicateName(i int) *crmd.Error {
-	return crmd.E("DUPLICATE_DATA", "duplicate data", crmd.D{"api_name": "name", "json_path": itemPath(i, "name")})
-}
 
 func notAllowed(id crmd.ID, verb string) *crmd.Error {
 	return crmd.E("NOT_ALLOWED", "system defined custom views cannot be "+verb, crmd.D{"id": id})
@@ -61,190 +20,128 @@ func noPermission(id crmd.ID) *crmd.Error {
 	return crmd.E("NO_PERMISSION", crmd.MsgPermissionDenied, crmd.D{"id": id})
 }
 
-// items checks the custom_views key of a write body, like the records API checks data: missing, null
-// or empty is MANDATORY_NOT_FOUND, another JSON type INVALID_DATA, more than limit entries
-// LIMIT_EXCEEDED.
-func items(body map[string]any, limit int) ([]any, *crmd.Error) {
-	raw, present := body["custom_views"]
-	if !present || raw == nil {
-		return nil, crmd.E("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, crmd.D{"api_name": "custom_views", "expected_data_type": "jsonarray"})
-	}
-	arr, ok := raw.([]any)
-	if !ok {
-		return nil, crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"api_name": "custom_views", "json_path": "$.custom_views", "expected_data_type": "jsonarray"})
-	}
-	if len(arr) == 0 {
-		return nil, crmd.E("MANDATORY_NOT_FOUND", crmd.MsgRequiredField, crmd.D{"api_name": "custom_views", "expected_data_type": "jsonarray"})
-	}
-	if len(arr) > limit {
-		return nil, crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": limit, "api_name": "custom_views", "json_path": "$.custom_views"})
-	}
-	return arr, nil
-}
-
-// fieldName reads a field reference given as an api name or {"api_name": …}.
-func fieldName(raw any) (string, bool) {
-	switch x := raw.(type) {
-	case string:
-		return x, true
-	case map[string]any:
-		s, ok := x["api_name"].(string)
-		return s, ok
-	}
-	return "", false
-}
-
-// apply validates the keys present in obj (item i of the body) and writes them onto v: on create every
-// view starts from the defaults, on update only the keys given change. Absent keys are left alone; null
-// clears criteria, fields, sort_by and sort_order.
-//
-// parsed receives the criteria tree when criteria were given, so that the caller can index its fields.
-func apply(m *crmd.Module, v *crmd.View, obj map[string]any, i int, create bool, parsed **criteria.Node) *crmd.Error {
+// apply checks the keys the item gives, in their order, and writes them onto v: on create v holds
+// the defaults, on update the view as it is. Absent keys are left alone; null clears criteria,
+// fields, sort_by and sort_order. Its checks depend only on the item, so applying it twice answers
+// the same.
+func (in *Input) apply(v *crmd.View, create bool) *crmd.Error {
 	// name
-	rawName, present := obj["name"]
-	if create && (!present || rawName == nil) || !create && present && rawName == nil {
-		return mandatoryKey(i, "name")
+	if create && !in.Name.Given || in.Name.Null {
+		return in.mandatory("name")
 	}
-	if present {
-		s, ok := rawName.(string)
-		if !ok {
-			return invalidKey(i, "name", crmd.D{"expected_data_type": "string"})
+	if in.Name.Given {
+		if in.Name.Err != nil {
+			return in.Name.Err
 		}
-		s = strings.TrimSpace(s)
+		s := strings.TrimSpace(in.Name.Value)
 		if s == "" {
-			return mandatoryKey(i, "name")
+			return in.mandatory("name")
 		}
 		if utf8.RuneCountInString(s) > MaxNameLength {
-			return invalidKey(i, "name", crmd.D{"maximum_length": MaxNameLength})
+			return in.InvalidKey("name", crmd.D{"maximum_length": MaxNameLength})
 		}
 		if strings.IndexFunc(s, unicode.IsControl) >= 0 || !utf8.ValidString(s) {
-			return invalidKey(i, "name", nil)
+			return in.InvalidKey("name", nil)
 		}
 		v.Name, v.DisplayValue = s, s
 	}
 
-	// criteria: a single leaf or a group, validated by package criteria; stored normalised.
-	if raw, present := obj["criteria"]; present {
-		if raw == nil {
+	// criteria, stored normalised: as v8 shows them, the form Define parses back.
+	if in.Criteria.Given {
+		switch {
+		case in.Criteria.Err != nil:
+			return in.Criteria.Err
+		case in.Criteria.Null:
 			v.Criteria = nil
-		} else {
-			n, err := criteria.ParseAt(raw, m, itemPath(i, "criteria"))
+		default:
+			b, err := json.Marshal(in.Criteria.Value.Render(80))
 			if err != nil {
-				if ce, ok := crmd.AsError(err); ok {
-					return ce
-				}
-				return invalidKey(i, "criteria", nil)
-			}
-			b, err := json.Marshal(n.Render(80))
-			if err != nil {
-				return invalidKey(i, "criteria", nil)
+				return in.InvalidKey("criteria", nil)
 			}
 			v.Criteria = b
-			*parsed = n
 		}
 	}
 
 	// fields
-	if raw, present := obj["fields"]; present {
+	if in.Fields.Given {
+		if in.Fields.Err != nil {
+			return in.Fields.Err
+		}
 		v.Fields = nil
-		if raw != nil {
-			arr, ok := raw.([]any)
-			if !ok {
-				return invalidKey(i, "fields", crmd.D{"expected_data_type": "jsonarray"})
-			}
-			seen := map[string]bool{}
-			for j, e := range arr {
-				name, ok := fieldName(e)
-				f := m.Field(name)
-				if !ok || f == nil {
-					return crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"api_name": "fields", "json_path": fmt.Sprintf("%s[%d]", itemPath(i, "fields"), j)})
-				}
-				if !seen[f.APIName] {
-					seen[f.APIName] = true
-					v.Fields = append(v.Fields, f.APIName)
-				}
+		seen := map[string]bool{}
+		for _, f := range in.Fields.Value {
+			if !seen[f.APIName] {
+				seen[f.APIName] = true
+				v.Fields = append(v.Fields, f.APIName)
 			}
 		}
 	}
 
 	// sort_by and sort_order
-	if raw, present := obj["sort_by"]; present {
+	if in.SortBy.Given {
+		if in.SortBy.Err != nil {
+			return in.SortBy.Err
+		}
 		v.SortBy = ""
-		if raw != nil {
-			name, ok := fieldName(raw)
-			f := m.Field(name)
-			if ok && name == "" {
-				// "" clears the sort, like null.
-			} else if !ok || f == nil {
-				return invalidKey(i, "sort_by", nil)
-			} else {
-				v.SortBy = f.APIName
-			}
+		if !in.SortBy.Null {
+			v.SortBy = in.SortBy.Value.APIName
 		}
 	}
-	if raw, present := obj["sort_order"]; present {
+	if in.SortOrder.Given {
 		v.SortOrder = ""
-		if raw != nil {
-			s, _ := raw.(string)
-			switch strings.ToLower(s) {
+		if !in.SortOrder.Null {
+			switch s := strings.ToLower(in.SortOrder.Value); s {
 			case "asc", "desc":
-				v.SortOrder = strings.ToLower(s)
+				v.SortOrder = s
 			default:
-				return invalidKey(i, "sort_order", crmd.D{"supported_values": []string{"asc", "desc"}})
+				return in.InvalidKey("sort_order", crmd.D{"supported_values": []string{"asc", "desc"}})
 			}
 		}
 	}
 
 	// access_type
-	if raw, present := obj["access_type"]; present && raw != nil {
-		s, _ := raw.(string)
-		switch strings.ToLower(s) {
+	if in.AccessType.Given && !in.AccessType.Null {
+		switch s := strings.ToLower(in.AccessType.Value); s {
 		case AccessPublic, AccessOnlyToMe:
-			v.AccessType = strings.ToLower(s)
+			v.AccessType = s
 		default:
-			return invalidKey(i, "access_type", crmd.D{"supported_values": []string{AccessPublic, AccessOnlyToMe}})
+			return in.InvalidKey("access_type", crmd.D{"supported_values": []string{AccessPublic, AccessOnlyToMe}})
 		}
 	}
 	return nil
 }
 
-// Create answers POST /settings/custom_views?module=: body {"custom_views":[{name, criteria?, fields?,
-// sort_by?, sort_order?, access_type?}, … ≤200]}. Every item is validated on its own; the valid ones are
-// added together, each with the caller as creator. A name taken in the module (by an existing view, a
-// system view or an earlier item) is DUPLICATE_DATA. Errors of the body as a whole (missing, too many
-// items) are returned as the error.
-func (s *Service) Create(ctx context.Context, c *crmd.Caller, m *crmd.Module, body map[string]any) ([]Outcome, error) {
-	arr, berr := items(body, MaxPerCall)
-	if berr != nil {
-		return nil, berr
-	}
+// Create adds views to module m, each with the caller as creator: the results are in input order,
+// each the created view or the item's error. Every item is checked on its own (see Input); a name
+// taken in the module (by an existing view, a system view or an earlier item, case-insensitively) is
+// DUPLICATE_DATA. The valid items are added together.
+func (s *Service) Create(ctx context.Context, c *crmd.Caller, m *crmd.Module, in []Input) ([]crmd.Result[*crmd.View], error) {
 	if err := s.EnsureSystemViews(ctx, c.Org.ID, m); err != nil {
 		return nil, err
 	}
-	outs := make([]Outcome, len(arr))
+	res := make([]crmd.Result[*crmd.View], len(in))
 	var todo []*crmd.View
 	var idx []int
 	now := s.st.NowMS()
-	for i, raw := range arr {
-		obj, ok := raw.(map[string]any)
-		if !ok {
-			outs[i] = failed(crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"json_path": itemPath(i, ""), "expected_data_type": "jsonobject"}))
+	for i := range in {
+		item := &in[i]
+		if item.Err != nil {
+			res[i] = crmd.Failed[*crmd.View](item.Err)
 			continue
 		}
 		v := &crmd.View{
 			OrgID: c.Org.ID, ModuleID: m.ID, AccessType: AccessOnlyToMe,
 			CreatedBy: c.User.ID, ModifiedBy: c.User.ID, CreatedTime: now, ModifiedTime: now,
 		}
-		var node *criteria.Node
-		if err := apply(m, v, obj, i, true, &node); err != nil {
-			outs[i] = failed(err)
+		if err := item.apply(v, true); err != nil {
+			res[i] = crmd.Failed[*crmd.View](err)
 			continue
 		}
 		if systemNameTaken(m, v.Name) {
-			outs[i] = failed(duplicateName(i))
+			res[i] = crmd.Failed[*crmd.View](item.duplicateName())
 			continue
 		}
-		if err := s.indexCriteria(ctx, node); err != nil {
+		if err := s.indexCriteria(ctx, item.Criteria.Value); err != nil {
 			return nil, err
 		}
 		todo = append(todo, v)
@@ -257,12 +154,12 @@ func (s *Service) Create(ctx context.Context, c *crmd.Caller, m *crmd.Module, bo
 	for k, v := range todo {
 		i := idx[k]
 		if !added[k] {
-			outs[i] = failed(duplicateName(i))
+			res[i] = crmd.Failed[*crmd.View](in[i].duplicateName())
 			continue
 		}
-		outs[i] = Outcome{Message: MsgCreated, Details: map[string]any{"id": v.ID}}
+		res[i] = crmd.Result[*crmd.View]{Value: v}
 	}
-	return outs, nil
+	return res, nil
 }
 
 // mayChange checks that the caller may change or delete a view: never a system view, and only their
@@ -277,138 +174,96 @@ func mayChange(c *crmd.Caller, v *crmd.View, verb string) *crmd.Error {
 	return nil
 }
 
-// Update answers PUT /settings/custom_views?module= (pathID "", each item naming its view in "id") and
-// PUT /settings/custom_views/{id}?module= (pathID set; one item, whose "id", if given, must be the path's).
-// Only the keys given change. A malformed or unknown path id is ErrInvalidPathID, returned as the error;
-// everything about an item is that item's outcome.
-func (s *Service) Update(ctx context.Context, c *crmd.Caller, m *crmd.Module, pathID string, body map[string]any) ([]Outcome, error) {
-	var target *crmd.View
-	if pathID != "" {
-		id, ok := crmd.ParseID(pathID)
-		if !ok {
-			return nil, ErrInvalidPathID()
-		}
-		v, err := s.Lookup(ctx, c, m, id)
-		if errors.Is(err, ErrUnknownView) {
-			return nil, ErrInvalidPathID()
-		}
+// Update changes views of module m, each item naming its view in ID: the results are in input order,
+// each the view as written or the item's error. Only the keys given change. An id that names no view
+// of the module the caller may see is the item's InvalidID; a system view is NOT_ALLOWED {"id"}, and
+// someone else's view, for a caller who is not an administrator, NO_PERMISSION {"id"}.
+func (s *Service) Update(ctx context.Context, c *crmd.Caller, m *crmd.Module, in []Input) ([]crmd.Result[*crmd.View], error) {
+	res := make([]crmd.Result[*crmd.View], len(in))
+	for i := range in {
+		r, err := s.updateOne(ctx, c, m, &in[i])
 		if err != nil {
 			return nil, err
 		}
-		target = v
+		res[i] = r
 	}
-	limit := MaxPerCall
-	if target != nil {
-		limit = 1
-	}
-	arr, berr := items(body, limit)
-	if berr != nil {
-		return nil, berr
-	}
-	outs := make([]Outcome, len(arr))
-	for i, raw := range arr {
-		o, err := s.updateOne(ctx, c, m, target, raw, i)
-		if err != nil {
-			return nil, err
-		}
-		outs[i] = o
-	}
-	return outs, nil
+	return res, nil
 }
 
-func (s *Service) updateOne(ctx context.Context, c *crmd.Caller, m *crmd.Module, target *crmd.View, raw any, i int) (Outcome, error) {
-	obj, ok := raw.(map[string]any)
-	if !ok {
-		return failed(crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"json_path": itemPath(i, ""), "expected_data_type": "jsonobject"})), nil
+func (s *Service) updateOne(ctx context.Context, c *crmd.Caller, m *crmd.Module, in *Input) (crmd.Result[*crmd.View], error) {
+	fail := crmd.Failed[*crmd.View]
+	switch {
+	case in.Err != nil:
+		return fail(in.Err), nil
+	case in.ID.Err != nil:
+		return fail(in.ID.Err), nil
+	case !in.ID.Given || in.ID.Null:
+		return fail(in.mandatory("id")), nil
 	}
-	v := target
-	rawID, hasID := obj["id"]
-	if hasID && rawID != nil {
-		str, _ := rawID.(string)
-		if n, isNum := rawID.(json.Number); isNum {
-			str = n.String()
-		}
-		id, ok := crmd.ParseID(str)
-		if !ok || target != nil && id != target.ID {
-			return failed(invalidItemID(i)), nil
-		}
-		if target == nil {
-			found, err := s.Lookup(ctx, c, m, id)
-			if errors.Is(err, ErrUnknownView) {
-				return failed(invalidItemID(i)), nil
-			}
-			if err != nil {
-				return Outcome{}, err
-			}
-			v = found
-		}
-	} else if target == nil {
-		return failed(mandatoryKey(i, "id")), nil
+	v, err := s.Lookup(ctx, c, m, in.ID.Value)
+	if errors.Is(err, ErrUnknownView) {
+		return fail(in.InvalidID()), nil
+	}
+	if err != nil {
+		return crmd.Result[*crmd.View]{}, err
 	}
 	if err := mayChange(c, v, "modified"); err != nil {
-		return failed(err), nil
+		return fail(err), nil
 	}
 	next := *v
 	next.Fields = append([]string(nil), v.Fields...)
-	var node *criteria.Node
-	if err := apply(m, &next, obj, i, false, &node); err != nil {
-		return failed(err), nil
+	if err := in.apply(&next, false); err != nil {
+		return fail(err), nil
 	}
 	if systemNameTaken(m, next.Name) {
-		return failed(duplicateName(i)), nil
+		return fail(in.duplicateName()), nil
 	}
-	if err := s.indexCriteria(ctx, node); err != nil {
-		return Outcome{}, err
+	if err := s.indexCriteria(ctx, in.Criteria.Value); err != nil {
+		return crmd.Result[*crmd.View]{}, err
 	}
 	// next, the item applied to the view as Lookup read it, was for validation and indexing (which may
 	// write, so it runs outside the transaction). The write applies the item again, to the view as the
 	// transaction reads it with its row locked, so that a racing update of other keys keeps them.
-	// apply's checks depend only on the item and the module, so it cannot fail there.
+	// apply's checks depend only on the item, so it cannot fail there.
 	modifiedBy, modifiedAt := c.User.ID, s.st.NowMS()
-	err := s.st.PatchView(ctx, c.Org.ID, m.ID, v.ID, func(cur *crmd.View) error {
-		var ignored *criteria.Node
-		if e := apply(m, cur, obj, i, false, &ignored); e != nil {
+	var written *crmd.View
+	err = s.st.PatchView(ctx, c.Org.ID, m.ID, v.ID, func(cur *crmd.View) error {
+		if e := in.apply(cur, false); e != nil {
 			return e
 		}
 		cur.ModifiedBy, cur.ModifiedTime = modifiedBy, modifiedAt
+		written = cur
 		return nil
 	})
 	var itemErr *crmd.Error
 	switch {
 	case errors.Is(err, store.ErrDuplicate):
-		return failed(duplicateName(i)), nil
+		return fail(in.duplicateName()), nil
 	case errors.Is(err, store.ErrNotFound):
-		return failed(invalidItemID(i)), nil
+		return fail(in.InvalidID()), nil
 	case errors.As(err, &itemErr):
-		return failed(itemErr), nil
+		return fail(itemErr), nil
 	case err != nil:
-		return Outcome{}, err
+		return crmd.Result[*crmd.View]{}, err
 	}
-	return Outcome{Message: MsgUpdated, Details: map[string]any{"id": v.ID}}, nil
+	return crmd.Result[*crmd.View]{Value: written}, nil
 }
 
-// Delete answers DELETE /settings/custom_views/{id}?module=: the view is removed for good. A malformed
-// or unknown id is ErrInvalidPathID, a system view NOT_ALLOWED, someone else's view (for a user who is
-// not an administrator) NO_PERMISSION, all returned as the error.
-func (s *Service) Delete(ctx context.Context, c *crmd.Caller, m *crmd.Module, rawID string) (Outcome, error) {
-	id, ok := crmd.ParseID(rawID)
-	if !ok {
-		return Outcome{}, ErrInvalidPathID()
-	}
+// Delete removes a view of module m for good. An id that names no view of the module the caller may
+// see is ErrUnknownView; a system view is NOT_ALLOWED {"id"}, and someone else's view, for a caller
+// who is not an administrator, NO_PERMISSION {"id"}.
+func (s *Service) Delete(ctx context.Context, c *crmd.Caller, m *crmd.Module, id crmd.ID) error {
 	v, err := s.Lookup(ctx, c, m, id)
-	if errors.Is(err, ErrUnknownView) {
-		return Outcome{}, ErrInvalidPathID()
-	}
 	if err != nil {
-		return Outcome{}, err
+		return err
 	}
 	if e := mayChange(c, v, "deleted"); e != nil {
-		return Outcome{}, e
+		return e
 	}
 	if err := s.st.DeleteView(ctx, c.Org.ID, m.ID, v.ID); errors.Is(err, store.ErrNotFound) {
-		return Outcome{}, ErrInvalidPathID()
+		return ErrUnknownView
 	} else if err != nil {
-		return Outcome{}, err
+		return err
 	}
-	return Outcome{Message: MsgDeleted, Details: map[string]any{"id": v.ID}}, nil
+	return nil
 }
