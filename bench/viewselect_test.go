@@ -3,7 +3,6 @@ package bench_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -186,9 +185,4 @@ func decodeAny(tb testing.TB, s string) any {
 		tb.Fatal(err)
 	}
 	return v
-}
-
-func decode(tb testing.TB, s string) map[string]any {
-	tb.Helper()
-	return decodeAny(tb, s).(map[string]any)
 }
