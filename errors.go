@@ -124,13 +124,7 @@ func (r Result[T]) OK() bool { return r.Err == nil }
 // Failed is the Result of an item that failed with e.
 func Failed[T any](e *Error) Result[T] { return Result[T]{Err: e} }
 
-// Outcome is the result for one item of a multi-item call (insert, update, delete, views, territories),
-// in input order: a success (Err == nil) with Zoho's Message and Details, or the item's error.
-type Outcome struct {
-	Message string
-	Details map[string]any
-	Err     *Error
+// ErrInvalidParam is the request-level INVALID_DATA error for a query parameter.
+func ErrInvalidParam(name string) *Error {
+	return E("INVALID_DATA", MsgInvalidData, D{"param_name": name})
 }
-
-// OK reports whether the item succeeded.
-func (o Outcome) OK() bool { return o.Err == nil }

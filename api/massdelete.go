@@ -105,7 +105,7 @@ func (s *Server) massDeleteStatus(w http.ResponseWriter, r *http.Request, rc *re
 	if err != nil {
 		return err
 	}
-	raw, given := crmd.QueryParam(r.URL.Query(), "job_id")
+	raw, given := queryParam(r.URL.Query(), "job_id")
 	if !given {
 		return crmd.E("MANDATORY_NOT_FOUND", "mandatory param missing", crmd.D{"param_name": "job_id"})
 	}

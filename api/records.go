@@ -86,7 +86,7 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 		return records.ErrInvalidPathID()
 	}
 	var fields []string
-	if raw, ok := crmd.QueryParam(r.URL.Query(), "fields"); ok {
+	if raw, ok := queryParam(r.URL.Query(), "fields"); ok {
 		var perr *crmd.Error
 		if fields, perr = parseFields(m, raw); perr != nil {
 			return perr
@@ -254,7 +254,7 @@ func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request, rc *reqCtx
 // distinct ids, de-duplicated in first-seen order (D2). Missing or empty is REQUIRED_PARAM_MISSING, a
 // malformed id UNABLE_TO_PARSE_DATA_TYPE, too many LIMIT_EXCEEDED.
 func parseDeleteIDs(raw string) ([]crmd.ID, *crmd.Error) {
-	return crmd.RequiredIDs(raw, records.MaxDelete, "One of the expected parameter is missing")
+	return requiredIDs(raw, records.MaxDelete, "One of the expected parameter is missing")
 }
 
 func (s *Server) deleteRecordIDs(w http.ResponseWriter, r *http.Request, rc *reqCtx, m *crmd.Module, ids []crmd.ID) error {
@@ -276,7 +276,7 @@ func (s *Server) listDeleted(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 	}
 	q := r.URL.Query()
 	dq := records.DeletedQuery{Type: records.DeletedAll}
-	if v, ok := crmd.QueryParam(q, "type"); ok {
+	if v, ok := queryParam(q, "type"); ok {
 		switch v {
 		case records.DeletedAll, records.DeletedRecycle, records.DeletedPermanent:
 			dq.Type = v
@@ -285,7 +285,7 @@ func (s *Server) listDeleted(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 		}
 	}
 	var perr *crmd.Error
-	if dq.Page, dq.PerPage, perr = crmd.PageParams(q, records.MaxPerPage); perr != nil {
+	if dq.Page, dq.PerPage, perr = pageParams(q, records.MaxPerPage); perr != nil {
 		return perr
 	}
 	p, err := s.svc.Records.ListDeleted(r.Context(), rc.caller, m, dq)
@@ -322,7 +322,7 @@ func dataArray(body map[string]any, limit int) ([]any, *crmd.Error) {
 // problems always gets the same answer.
 func parseListQuery(m *crmd.Module, version int, q url.Values) (*records.ListQuery, *crmd.Error) {
 	p := &records.ListQuery{Tokens: version >= 50, AnyFieldSort: version < 30}
-	if raw, ok := crmd.QueryParam(q, "fields"); ok {
+	if raw, ok := queryParam(q, "fields"); ok {
 		sel, err := parseFields(m, raw)
 		if err != nil {
 			return nil, err
@@ -331,17 +331,17 @@ func parseListQuery(m *crmd.Module, version int, q url.Values) (*records.ListQue
 	} else if version >= 50 {
 		return nil, crmd.ErrParamMissing("fields")
 	}
-	_, hasPage := crmd.QueryParam(q, "page")
+	_, hasPage := queryParam(q, "page")
 	if version >= 50 {
-		p.PageToken, _ = crmd.QueryParam(q, "page_token")
+		p.PageToken, _ = queryParam(q, "page_token")
 	}
 	if p.PageToken != "" && hasPage {
 		return nil, crmd.E("AMBIGUITY_DURING_PROCESSING", "ambiguity during processing",
 			crmd.D{"ambiguity_due_to": []map[string]any{{"param_name": "page"}, {"param_name": "page_token"}}})
 	}
-	if v, ok := crmd.QueryParam(q, "cvid"); ok {
+	if v, ok := queryParam(q, "cvid"); ok {
 		// A view brings its own order, so sort_by beside it is ambiguous (docs/records.md#list-parameters).
-		if _, sorted := crmd.QueryParam(q, "sort_by"); sorted {
+		if _, sorted := queryParam(q, "sort_by"); sorted {
 			return nil, crmd.E("AMBIGUITY_DURING_PROCESSING", "ambiguity during processing",
 				crmd.D{"ambiguity_due_to": []map[string]any{{"param_name": "cvid"}, {"param_name": "sort_by"}}})
 		}
@@ -352,10 +352,10 @@ func parseListQuery(m *crmd.Module, version int, q url.Values) (*records.ListQue
 		p.CVID = id
 	}
 	var err *crmd.Error
-	if p.Page, p.PerPage, err = crmd.PageParams(q, records.MaxPerPage); err != nil {
+	if p.Page, p.PerPage, err = pageParams(q, records.MaxPerPage); err != nil {
 		return nil, err
 	}
-	if raw, ok := crmd.QueryParam(q, "sort_by"); ok {
+	if raw, ok := queryParam(q, "sort_by"); ok {
 		srt, good := records.SortOn(m, raw, p.AnyFieldSort)
 		switch {
 		case !good && version >= 30:
@@ -365,7 +365,7 @@ func parseListQuery(m *crmd.Module, version int, q url.Values) (*records.ListQue
 		}
 		p.Sort = srt
 	}
-	if v, ok := crmd.QueryParam(q, "sort_order"); ok {
+	if v, ok := queryParam(q, "sort_order"); ok {
 		switch o := strings.ToLower(v); o {
 		case "asc", "desc":
 			p.Order = o
@@ -374,7 +374,7 @@ func parseListQuery(m *crmd.Module, version int, q url.Values) (*records.ListQue
 		}
 	}
 	p.Approval = records.ApprovedOnly
-	if v, ok := crmd.QueryParam(q, "approved"); ok {
+	if v, ok := queryParam(q, "approved"); ok {
 		switch strings.ToLower(v) {
 		case "true":
 		case "false":
@@ -385,8 +385,8 @@ func parseListQuery(m *crmd.Module, version int, q url.Values) (*records.ListQue
 			return nil, crmd.ErrInvalidParam("approved")
 		}
 	}
-	if v, ok := crmd.QueryParam(q, "ids"); ok {
-		ids, good := crmd.SplitIDs(v)
+	if v, ok := queryParam(q, "ids"); ok {
+		ids, good := splitIDs(v)
 		if !good {
 			return nil, crmd.ErrInvalidParam("ids")
 		}
@@ -410,7 +410,7 @@ func parseListQuery(m *crmd.Module, version int, q url.Values) (*records.ListQue
 // INVALID_DATA {"param_name":"include_child"}) of GET /{module}. include_child without territory_id is
 // ignored. A territory id of 0 means none.
 func parseTerritoryParams(q url.Values) (crmd.ID, bool, *crmd.Error) {
-	raw, ok := crmd.QueryParam(q, "territory_id")
+	raw, ok := queryParam(q, "territory_id")
 	if !ok {
 		return 0, false, nil
 	}
@@ -419,7 +419,7 @@ func parseTerritoryParams(q url.Values) (crmd.ID, bool, *crmd.Error) {
 		return 0, false, crmd.ErrInvalidParam("territory_id")
 	}
 	sub := false
-	if v, ok := crmd.QueryParam(q, "include_child"); ok {
+	if v, ok := queryParam(q, "include_child"); ok {
 		switch strings.ToLower(v) {
 		case "true":
 			sub = true

@@ -178,14 +178,14 @@ func (s *Server) listRecycleBin(w http.ResponseWriter, r *http.Request, rc *reqC
 // page and per_page. The newest deletion comes first unless they say otherwise.
 func (s *Server) binListQuery(ctx context.Context, rc *reqCtx, params url.Values) (recyclebin.Query, error) {
 	q := recyclebin.Query{SortBy: recyclebin.SortDeletedTime, Desc: true}
-	if v, ok := crmd.QueryParam(params, "sort_by"); ok {
+	if v, ok := queryParam(params, "sort_by"); ok {
 		key, known := binSortKeys[strings.ToLower(v)]
 		if !known {
 			return q, crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"param_name": "sort_by", "supported_values": []string{"display_name", "deleted_time", "deleted_by"}})
 		}
 		q.SortBy = key
 	}
-	if v, ok := crmd.QueryParam(params, "sort_order"); ok {
+	if v, ok := queryParam(params, "sort_order"); ok {
 		switch strings.ToLower(v) {
 		case "asc":
 			q.Desc = false
@@ -194,8 +194,8 @@ func (s *Server) binListQuery(ctx context.Context, rc *reqCtx, params url.Values
 			return q, crmd.E("INVALID_DATA", crmd.MsgInvalidData, crmd.D{"param_name": "sort_order", "supported_values": []string{"asc", "desc"}})
 		}
 	}
-	if v, ok := crmd.QueryParam(params, "ids"); ok {
-		ids, valid := crmd.SplitIDs(v)
+	if v, ok := queryParam(params, "ids"); ok {
+		ids, valid := splitIDs(v)
 		if !valid {
 			return q, crmd.ErrInvalidParam("ids")
 		}
@@ -204,7 +204,7 @@ func (s *Server) binListQuery(ctx context.Context, rc *reqCtx, params url.Values
 		}
 		q.IDs = ids
 	}
-	if v, ok := crmd.QueryParam(params, "filters"); ok {
+	if v, ok := queryParam(params, "filters"); ok {
 		mods, err := s.binModules(ctx, rc)
 		if err != nil {
 			return q, err
@@ -214,7 +214,7 @@ func (s *Server) binListQuery(ctx context.Context, rc *reqCtx, params url.Values
 		}
 	}
 	var perr *crmd.Error
-	if q.Page, q.PerPage, perr = crmd.PageParams(params, binMaxPerPage); perr != nil {
+	if q.Page, q.PerPage, perr = pageParams(params, binMaxPerPage); perr != nil {
 		return q, perr
 	}
 	return q, nil
@@ -247,7 +247,7 @@ func (s *Server) countRecycleBin(w http.ResponseWriter, r *http.Request, rc *req
 		return err
 	}
 	var moduleID crmd.ID
-	if v, ok := crmd.QueryParam(r.URL.Query(), "module"); ok {
+	if v, ok := queryParam(r.URL.Query(), "module"); ok {
 		m, err := s.svc.Metadata.Module(r.Context(), rc.caller.Org.ID, v)
 		if err != nil {
 			return err
@@ -396,13 +396,13 @@ func (s *Server) deleteRecycleBin(w http.ResponseWriter, r *http.Request, rc *re
 		return err
 	}
 	q := r.URL.Query()
-	rawIDs, hasIDs := crmd.QueryParam(q, "ids")
-	rawFilters, hasFilters := crmd.QueryParam(q, "filters")
+	rawIDs, hasIDs := queryParam(q, "ids")
+	rawFilters, hasFilters := queryParam(q, "filters")
 	switch {
 	case hasIDs && hasFilters:
 		return binErrAmbiguous([]string{"filters", "ids"})
 	case hasIDs:
-		ids, perr := crmd.RequiredIDs(rawIDs, binMaxDeleteIDs, crmd.MsgParamMissing)
+		ids, perr := requiredIDs(rawIDs, binMaxDeleteIDs, crmd.MsgParamMissing)
 		if perr != nil {
 			return perr
 		}

@@ -87,13 +87,6 @@ func multiStatus(entries []entry, ok int) int {
 	}
 }
 
-// writeOutcomes answers a multi-item write (records, custom views, territories) with one entry per
-// item, in input order, under key: ok when every item succeeded, 207 when mixed, 400 when all failed.
-func writeOutcomes(w http.ResponseWriter, key string, outs []crmd.Outcome, ok int) {
-	entries := outcomeEntries(outs)
-	writeJSON(w, multiStatus(entries, ok), map[string]any{key: entries})
-}
-
 // writeList answers one page of a list: 204 with no body when it is empty, as Zoho does, else the
 // items under key beside Zoho's info object.
 func writeList[T any](w http.ResponseWriter, key string, items []T, info map[string]any) {
@@ -183,19 +176,6 @@ func nulPath(v any, path string) string {
 		}
 	}
 	return ""
-}
-
-// outcomeEntries turns per-item outcomes into response entries, in input order.
-func outcomeEntries(outs []crmd.Outcome) []entry {
-	entries := make([]entry, len(outs))
-	for i, o := range outs {
-		if o.OK() {
-			entries[i] = successEntry(o.Message, o.Details)
-		} else {
-			entries[i] = errorEntry(o.Err)
-		}
-	}
-	return entries
 }
 
 // resultEntries turns a service's per-item results into response entries, in input order: success

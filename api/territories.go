@@ -189,7 +189,7 @@ func (s *Server) deleteTerritories(w http.ResponseWriter, r *http.Request, rc *r
 	if err := territories.CanManage(rc.caller); err != nil {
 		return err
 	}
-	ids, perr := crmd.RequiredIDs(r.URL.Query().Get("ids"), territories.MaxIDs, "mandatory param missing")
+	ids, perr := requiredIDs(r.URL.Query().Get("ids"), territories.MaxIDs, "mandatory param missing")
 	if perr != nil {
 		return perr
 	}

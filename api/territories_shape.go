@@ -97,7 +97,7 @@ func (s *Server) writeTerritoryPage(w http.ResponseWriter, r *http.Request, rc *
 
 // terrPaging reads page and per_page (at most territories.MaxPerPage, the default).
 func terrPaging(q url.Values) (territories.Paging, error) {
-	page, perPage, err := crmd.PageParams(q, territories.MaxPerPage)
+	page, perPage, err := pageParams(q, territories.MaxPerPage)
 	if err != nil {
 		return territories.Paging{}, err
 	}
@@ -107,11 +107,11 @@ func terrPaging(q url.Values) (territories.Paging, error) {
 // terrListIDs reads the optional ids parameter of GET /settings/territories: a comma list of at most
 // territories.MaxIDs distinct ids (nil when absent).
 func terrListIDs(q url.Values) ([]crmd.ID, error) {
-	v, ok := crmd.QueryParam(q, "ids")
+	v, ok := queryParam(q, "ids")
 	if !ok {
 		return nil, nil
 	}
-	ids, good := crmd.SplitIDs(v)
+	ids, good := splitIDs(v)
 	if !good {
 		return nil, crmd.ErrInvalidParam("ids")
 	}

@@ -101,7 +101,7 @@ func (s *Server) listViews(w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 	if err != nil {
 		return err
 	}
-	page, perPage, perr := crmd.PageParams(r.URL.Query(), maxViewsPerPage)
+	page, perPage, perr := pageParams(r.URL.Query(), maxViewsPerPage)
 	if perr != nil {
 		return perr
 	}

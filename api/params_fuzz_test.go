@@ -1,19 +1,21 @@
-package crmd
+package api
 
 import (
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/crmd/crmd"
 )
 
-// FuzzQueryParams feeds a fuzzed query string to the parsers every list API shares: ParseID,
-// SplitIDs and RequiredIDs on the ids parameter and PageParams. The properties: no panic; an accepted
-// id is the canonical digits of a positive int64; SplitIDs keeps each id once, in order; RequiredIDs
-// agrees with SplitIDs and refuses with a Zoho error; an accepted page and per_page are in range and
+// FuzzQueryParams feeds a fuzzed query string to the parsers every list API shares: crmd.ParseID,
+// splitIDs and requiredIDs on the ids parameter and pageParams. The properties: no panic; an accepted
+// id is the canonical digits of a positive int64; splitIDs keeps each id once, in order; requiredIDs
+// agrees with splitIDs and refuses with a Zoho error; an accepted page and per_page are in range and
 // the page's offset, (page-1)*per_page, neither overflows nor goes negative — every list API computes it.
 //
-// Run: go test . -run '^$' -fuzz '^FuzzQueryParams$' -fuzztime 1m
+// Run: go test ./api -run '^$' -fuzz '^FuzzQueryParams$' -fuzztime 1m
 func FuzzQueryParams(f *testing.F) {
 	for _, s := range []string{
 		"ids=1,2,3", "ids=3,1,3,2", "ids=+1", "ids=-1", "ids=0", "ids=00012", "ids=9223372036854775807", "ids=9223372036854775808",
@@ -29,57 +31,57 @@ func FuzzQueryParams(f *testing.F) {
 		ids := q.Get("ids")
 
 		for _, part := range strings.Split(ids, ",") {
-			if id, ok := ParseID(part); ok {
+			if id, ok := crmd.ParseID(part); ok {
 				if id <= 0 || id.String() != strings.TrimLeft(part, "0") {
 					t.Fatalf("ParseID(%q) = %d", part, id)
 				}
 			}
 		}
-		list, ok := SplitIDs(ids)
+		list, ok := splitIDs(ids)
 		if ok {
-			seen := map[ID]bool{}
+			seen := map[crmd.ID]bool{}
 			for _, id := range list {
 				if id <= 0 || seen[id] {
-					t.Fatalf("SplitIDs(%q) = %v: a non-positive or repeated id", ids, list)
+					t.Fatalf("splitIDs(%q) = %v: a non-positive or repeated id", ids, list)
 				}
 				seen[id] = true
 			}
 			if len(list) == 0 {
-				t.Fatalf("SplitIDs(%q) accepted no id", ids)
+				t.Fatalf("splitIDs(%q) accepted no id", ids)
 			}
 		}
 		const limit = 3
-		req, err := RequiredIDs(ids, limit, "missing")
+		req, err := requiredIDs(ids, limit, "missing")
 		switch {
 		case err != nil:
 			if err.Status != 400 || err.Code == "" || err.Details["param_name"] != "ids" {
-				t.Fatalf("RequiredIDs(%q): %+v", ids, err)
+				t.Fatalf("requiredIDs(%q): %+v", ids, err)
 			}
 			if ok && len(list) <= limit && strings.TrimSpace(ids) != "" {
-				t.Fatalf("RequiredIDs(%q) refused what SplitIDs accepted: %+v", ids, err)
+				t.Fatalf("requiredIDs(%q) refused what splitIDs accepted: %+v", ids, err)
 			}
 		case !ok || len(req) != len(list) || len(req) > limit:
-			t.Fatalf("RequiredIDs(%q) = %v, SplitIDs %v %v", ids, req, list, ok)
+			t.Fatalf("requiredIDs(%q) = %v, splitIDs %v %v", ids, req, list, ok)
 		}
 
 		const maxPerPage = 200
-		page, perPage, perr := PageParams(q, maxPerPage)
+		page, perPage, perr := pageParams(q, maxPerPage)
 		if perr != nil {
 			if perr.Status != 400 || perr.Code != "INVALID_DATA" {
-				t.Fatalf("PageParams(%q): %+v", raw, perr)
+				t.Fatalf("pageParams(%q): %+v", raw, perr)
 			}
 			return
 		}
 		if page < 1 || perPage < 1 || perPage > maxPerPage {
-			t.Fatalf("PageParams(%q) = page %d, per_page %d", raw, page, perPage)
+			t.Fatalf("pageParams(%q) = page %d, per_page %d", raw, page, perPage)
 		}
 		// The offset in exact arithmetic: it must equal the int one, or a list API skips backwards.
 		if off := page - 1; off > (1<<63-1)/perPage {
-			t.Fatalf("PageParams(%q) = page %d, per_page %d: the offset overflows an int64 (%d)", raw, page, perPage, (page-1)*perPage)
+			t.Fatalf("pageParams(%q) = page %d, per_page %d: the offset overflows an int64 (%d)", raw, page, perPage, (page-1)*perPage)
 		}
-		if v, given := QueryParam(q, "page"); given {
+		if v, given := queryParam(q, "page"); given {
 			if n, _ := strconv.Atoi(v); n != page {
-				t.Fatalf("PageParams(%q): page %d, given %q", raw, page, v)
+				t.Fatalf("pageParams(%q): page %d, given %q", raw, page, v)
 			}
 		}
 	})
