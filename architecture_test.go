@@ -75,6 +75,15 @@ func goList(t *testing.T, args ...string) []listed {
 }
 
 func TestImportRules(t *testing.T) {
+	doc, err := os.ReadFile("ARCHITECTURE.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pkg := range mayImport {
+		if pkg != "" && !bytes.Contains(doc, []byte("`"+pkg+"`")) {
+			t.Errorf("ARCHITECTURE.md does not place package %s in the layers", pkg)
+		}
+	}
 	for _, p := range goList(t, "./...") {
 		if p.path == "e2e" || p.path == "conformance/sdk" {
 			continue // test-only packages: they drive the real binary

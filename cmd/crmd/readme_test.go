@@ -79,12 +79,12 @@ func TestNothingPointsOutsideTheRepository(t *testing.T) {
 	t.Errorf("tracked files refer to paths outside the repository:\n%s", out)
 }
 
-// TestDocLinksResolve: every relative link of README.md, DEVELOPERS.md, conformance/sdk/README.md and
-// docs/*.md names a file of the repository and, with a #fragment, an anchor of it (an <a id> or a
+// TestDocLinksResolve: every relative link of README.md, ARCHITECTURE.md, DEVELOPERS.md,
+// conformance/sdk/README.md and docs/*.md names a file of the repository and, with a #fragment, an anchor of it (an <a id> or a
 // heading, slugged as GitHub does).
 func TestDocLinksResolve(t *testing.T) {
 	root := "../.."
-	files := []string{"README.md", "DEVELOPERS.md", "conformance/sdk/README.md"}
+	files := []string{"README.md", "ARCHITECTURE.md", "DEVELOPERS.md", "conformance/sdk/README.md"}
 	docs, _ := filepath.Glob(filepath.Join(root, "docs", "*.md"))
 	for _, d := range docs {
 		files = append(files, strings.TrimPrefix(d, root+"/"))
