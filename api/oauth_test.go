@@ -18,6 +18,7 @@ import (
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/api"
+	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
 )
@@ -139,7 +140,7 @@ func (f *oauthFixture) mustAuth(t *testing.T, access string) *crmd.Caller {
 func (f *oauthFixture) mustNotAuth(t *testing.T, access string) {
 	t.Helper()
 	_, err := f.srv.Authenticate(f.ctx, "Zoho-oauthtoken "+access)
-	wantCode(t, err, "INVALID_TOKEN", 401)
+	crmdtest.WantCode(t, err, "INVALID_TOKEN", 401)
 }
 
 func (f *oauthFixture) code(t *testing.T, scope string) string {
@@ -463,18 +464,6 @@ func (f *oauthFixture) issue(t *testing.T, scope string, withRefresh bool) *oaut
 		t.Fatal(err)
 	}
 	return resp
-}
-
-// wantCode asserts that err is a *crmd.Error with the code and status.
-func wantCode(t *testing.T, err error, code string, status int) {
-	t.Helper()
-	e, ok := crmd.AsError(err)
-	if !ok {
-		t.Fatalf("error %v is not a *crmd.Error, want %s", err, code)
-	}
-	if e.Code != code || e.Status != status {
-		t.Fatalf("got %s/%d, want %s/%d", e.Code, e.Status, code, status)
-	}
 }
 
 var tokenRE = regexp.MustCompile(`^1000\.[0-9a-f]{32}\.[0-9a-f]{32}$`)

@@ -177,6 +177,18 @@ func DoJSON(t testing.TB, method, url, body string, header map[string]string) (i
 	return resp.StatusCode, m
 }
 
+// WantCode fails the test unless err is a *crmd.Error with the code and HTTP status.
+func WantCode(t testing.TB, err error, code string, status int) {
+	t.Helper()
+	e, ok := crmd.AsError(err)
+	if !ok {
+		t.Fatalf("error %v is not a *crmd.Error, want %s", err, code)
+	}
+	if e.Code != code || e.Status != status {
+		t.Fatalf("got %s/%d, want %s/%d", e.Code, e.Status, code, status)
+	}
+}
+
 // JSONEq reports whether got, encoded as JSON, is the JSON text want (both re-encoded, so key order
 // does not matter); when it is not, the test is marked failed with both.
 func JSONEq(t testing.TB, what string, got any, want string) bool {
