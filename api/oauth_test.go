@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -191,7 +190,7 @@ func TestAuthorizationCodeErrors(t *testing.T) {
 
 	// expired code
 	code = f.code(t, "ZohoCRM.modules.ALL")
-	f.now = f.now.Add(oauth.DefaultCodeTTL)
+	f.clock.Advance(oauth.DefaultCodeTTL)
 	wantOAuthError(t, f.token(t, mode, f.creds("authorization_code", map[string]string{"code": code})), "invalid_code")
 
 	// a code of another client of the same org
@@ -241,7 +240,7 @@ func TestRefreshTokenGrant(t *testing.T) {
 	}
 
 	// refresh tokens do not expire
-	f.now = f.now.Add(400 * 24 * time.Hour)
+	f.clock.Advance(400 * 24 * time.Hour)
 	wantTokens(t, f.token(t, "query", f.creds("refresh_token", map[string]string{"refresh_token": refresh})))
 
 	wantOAuthError(t, f.token(t, "query", f.creds("refresh_token", nil)), "invalid_request")
@@ -430,19 +429,17 @@ type oauthFixture struct {
 	admin    *crmd.User
 	clientID string
 	secret   string
-	now      time.Time
+	clock    *crmdtest.Clock
 }
 
 func newOAuthFixture(t *testing.T, log *slog.Logger) *oauthFixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "crmd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	f := &oauthFixture{ctx: ctx, st: st, now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-	st.Now = func() time.Time { return f.now }
+	// The shared fixtures: the test's database (SQLite, or PostgreSQL with CRMD_TEST_STORE=postgres)
+	// and a clock the tests move past a code's or a token's lifetime.
+	st := crmdtest.OpenStore(t)
+	f := &oauthFixture{ctx: ctx, st: st, clock: crmdtest.UseClock(st, time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))}
+	var err error
 	f.org, f.admin, err = st.CreateOrg(ctx, store.NewOrg{Name: "Acme", AdminEmail: "admin@acme.test", AdminLast: "Admin"})
 	if err != nil {
 		t.Fatal(err)
