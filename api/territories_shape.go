@@ -151,9 +151,6 @@ const (
 	terrMsgRemoved     = "the territories are removed successfully"
 )
 
-// terrPermissionTypes are the values permission_type takes.
-var terrPermissionTypes = []string{crmd.TerritoryReadOnly, crmd.TerritoryReadWriteDelete}
-
 // terrRuleKeys are the rule criteria a territory may carry in Zoho; crmd accepts them only as null.
 var terrRuleKeys = []string{"account_rule_criteria", "deal_rule_criteria", "lead_rule_criteria"}
 
@@ -330,11 +327,11 @@ func terrDecodeKeys(obj map[string]any, i int, create bool, users map[crmd.ID]*c
 	}
 	if v, given := obj["permission_type"]; given || create {
 		if v == nil {
-			return ed, mandatory("permission_type", crmd.D{"supported_values": terrPermissionTypes})
+			return ed, mandatory("permission_type", crmd.D{"supported_values": territories.PermissionTypes})
 		}
 		str, _ := v.(string)
-		if !slices.Contains(terrPermissionTypes, str) {
-			return ed, invalid(territories.MsgInvalidPermType, "permission_type", crmd.D{"supported_values": terrPermissionTypes})
+		if !slices.Contains(territories.PermissionTypes, str) {
+			return ed, invalid(territories.MsgInvalidPermType, "permission_type", crmd.D{"supported_values": territories.PermissionTypes})
 		}
 		ed.PermissionType = territories.Change[string]{Set: true, To: str}
 	}

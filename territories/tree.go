@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/crmd/crmd"
@@ -30,8 +31,8 @@ const (
 func itemPath(pos int, key string) string { return fmt.Sprintf("$.territories[%d].%s", pos, key) }
 
 // Draft is one territory for Create to make. Pos is its index in the request, which errors name in
-// their json_path ($.territories[Pos].name). The caller has checked the values on their own (see
-// the fields); Create checks them against the tree.
+// their json_path ($.territories[Pos].name). Create checks the values on their own (see the fields;
+// the HTTP layer has already, in Zoho's order) and against the tree.
 type Draft struct {
 	Pos            int
 	Name           string  // trimmed, not blank, at most MaxNameLength characters
@@ -98,10 +99,17 @@ func (s *Service) Create(ctx context.Context, c *crmd.Caller, drafts []Draft) ([
 	}
 	out := make([]crmd.Result[*crmd.Territory], len(drafts))
 	parents := make([]crmd.ID, len(drafts))
-	for i, d := range drafts {
-		parents[i] = d.ReportingTo
+	drafts = slices.Clone(drafts) // the names are trimmed here, not in the caller's slice
+	vs := make([]values, len(drafts))
+	for i := range drafts {
+		drafts[i].Name = strings.TrimSpace(drafts[i].Name)
+		parents[i], vs[i] = drafts[i].ReportingTo, drafts[i].values()
 	}
-	err := s.st.Tx(ctx, func(tx *store.Tx) error {
+	users, err := s.usersFor(ctx, c.Org.ID, vs)
+	if err != nil {
+		return nil, err
+	}
+	err = s.st.Tx(ctx, func(tx *store.Tx) error {
 		if err := s.st.LockTerritories(ctx, tx, c.Org.ID); err != nil {
 			return err
 		}
@@ -112,6 +120,10 @@ func (s *Service) Create(ctx context.Context, c *crmd.Caller, drafts []Draft) ([
 		now := s.st.NowMS()
 		names := map[string]bool{} // lower-cased names created by this call
 		for i, d := range drafts {
+			if e := vs[i].check(users); e != nil {
+				out[i].Err = e
+				continue
+			}
 			if known[d.ReportingTo] == nil {
 				out[i].Err = fieldErr("INVALID_DATA", crmd.MsgInvalidID, "reporting_to", itemPath(d.Pos, "reporting_to"), nil)
 				continue
@@ -160,12 +172,26 @@ func (s *Service) Update(ctx context.Context, c *crmd.Caller, edits []Edit) ([]c
 		return nil, err
 	}
 	out := make([]crmd.Result[*crmd.Territory], len(edits))
-	err := s.st.Tx(ctx, func(tx *store.Tx) error {
+	edits = slices.Clone(edits)
+	vs := make([]values, len(edits))
+	for i := range edits {
+		edits[i].Name.To = strings.TrimSpace(edits[i].Name.To)
+		vs[i] = edits[i].values()
+	}
+	users, err := s.usersFor(ctx, c.Org.ID, vs)
+	if err != nil {
+		return nil, err
+	}
+	err = s.st.Tx(ctx, func(tx *store.Tx) error {
 		if err := s.st.LockTerritories(ctx, tx, c.Org.ID); err != nil {
 			return err
 		}
 		now := s.st.NowMS()
 		for i, ed := range edits {
+			if e := vs[i].check(users); e != nil {
+				out[i].Err = e
+				continue
+			}
 			t, err := s.st.Territory(ctx, tx, c.Org.ID, ed.ID)
 			if errors.Is(err, store.ErrNotFound) {
 				out[i].Err = fieldErr("INVALID_DATA", crmd.MsgInvalidID, "id", itemPath(ed.Pos, "id"), nil)
