@@ -105,7 +105,8 @@ func (s *Service) territoryScope(ctx context.Context, orgID crmd.ID, t *Territor
 	return scope, err
 }
 
-// DeleteIDs deletes records by ids (distinct, in the request's order, at most Settings().IDLimit) in one
+// DeleteIDs deletes records by ids (in the request's order, at most Settings().IDLimit; a repeated id is
+// answered again, as already deleted) in one
 // transaction, with the caller as deleted_by, and returns one result per id in order (D6): the id, or
 // INVALID_DATA (unknown, of another module or org, already deleted, outside the territory) or
 // NOT_APPROVED. With a territory, ids of
@@ -113,6 +114,11 @@ func (s *Service) territoryScope(ctx context.Context, orgID crmd.ID, t *Territor
 func (s *Service) DeleteIDs(ctx context.Context, c *crmd.Caller, m *crmd.Module, ids []crmd.ID, t *Territory) ([]crmd.Result[crmd.ID], error) {
 	if err := CheckProfile(c, m); err != nil {
 		return nil, err
+	}
+	// The HTTP layer refuses more while it parses the body; any other caller meets the same bound,
+	// which keeps one call's transaction short.
+	if len(ids) > s.cfg.IDLimit {
+		return nil, crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": s.cfg.IDLimit, "api_name": "ids", "json_path": "$.ids"})
 	}
 	var scope *store.TerritoryScope
 	if t != nil {

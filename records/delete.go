@@ -66,7 +66,18 @@ func SoftDelete(ctx context.Context, st *store.Store, tx *store.Tx, d Deletion) 
 	}
 	out := make([]Verdict, len(d.IDs))
 	var del []crmd.ID
+	first := make(map[crmd.ID]Verdict, len(d.IDs))
 	for i, id := range d.IDs {
+		// An id named again is judged as if the ids were deleted one after the other: a record the
+		// first mention deleted is no longer live, any other verdict stands. (Deleting it twice would
+		// change fewer rows than planned and fail the whole request.)
+		if v, again := first[id]; again {
+			if v == Deleted {
+				v = NotLive
+			}
+			out[i] = v
+			continue
+		}
 		rec := recs[id]
 		switch {
 		case rec == nil || rec.DeletedTime != 0 || (d.Territory != nil && !inTerritory[id]):
@@ -79,6 +90,7 @@ func SoftDelete(ctx context.Context, st *store.Store, tx *store.Tx, d Deletion) 
 			out[i] = Deleted
 			del = append(del, id)
 		}
+		first[id] = out[i]
 	}
 	n, err := st.SoftDeleteRecords(ctx, tx, d.OrgID, d.ModuleID, del, d.By, d.JobID, d.At)
 	if err != nil {

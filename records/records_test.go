@@ -240,3 +240,35 @@ func TestTokenLimit(t *testing.T) {
 		t.Errorf("token below the limit: %v %v", res, err)
 	}
 }
+
+// TestDeleteBoundsAndRepeats: Delete keeps the HTTP layer's bound for any caller (more than MaxDelete
+// ids is LIMIT_EXCEEDED, nothing deleted), and an id named twice is deleted once and answered twice,
+// the second time as already deleted — never an internal error.
+func TestDeleteBoundsAndRepeats(t *testing.T) {
+	e := newSvcEnv(t)
+	ctx := context.Background()
+	leads := e.module(t, "Leads")
+	w, err := e.svc.Insert(ctx, e.admin, leads, []Entry{{Values: map[string]any{"Last_Name": "a"}}, {Pos: 1, Values: map[string]any{"Last_Name": "b"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := w.Results[0].Value.ID, w.Results[1].Value.ID
+	many := make([]crmd.ID, MaxDelete+1)
+	for i := range many {
+		many[i] = a
+	}
+	_, err = e.svc.Delete(ctx, e.admin, leads, many)
+	if ce, ok := crmd.AsError(err); !ok || ce.Code != "LIMIT_EXCEEDED" {
+		t.Fatalf("%d ids: %v", len(many), err)
+	}
+	if _, err := e.svc.Get(ctx, e.admin, leads, a, nil); err != nil {
+		t.Fatalf("a refused delete removed the record: %v", err)
+	}
+	rs, err := e.svc.Delete(ctx, e.admin, leads, []crmd.ID{a, a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rs[0].OK() || rs[1].OK() || rs[1].Err.Code != "INVALID_DATA" || !rs[2].OK() {
+		t.Fatalf("results %+v", rs)
+	}
+}

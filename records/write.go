@@ -402,13 +402,19 @@ func (s *Service) Update(ctx context.Context, c *crmd.Caller, m *crmd.Module, en
 	return &Written{Results: out, Users: users}, nil
 }
 
-// Delete moves the records with the given ids (already de-duplicated) to the recycle bin: the soft
+// Delete moves the records with the given ids (at most MaxDelete; an id named twice is answered twice,
+// the second time as already deleted) to the recycle bin: the soft
 // delete of D7/D28, in one transaction for the whole request. Per id: an unknown, foreign or already
 // deleted id is INVALID_DATA `record not deleted`; a record the caller may not touch (a Standard user
 // who does not own it) NO_PERMISSION; an unapproved record NOT_APPROVED. A result's value is its id.
 func (s *Service) Delete(ctx context.Context, c *crmd.Caller, m *crmd.Module, ids []crmd.ID) ([]crmd.Result[crmd.ID], error) {
 	if err := Allowed(c, m, crmd.PermDelete); err != nil {
 		return nil, err
+	}
+	// The HTTP layer refuses more while it reads the ids; any other caller meets the same bound, which
+	// keeps one request's transaction short.
+	if len(ids) > MaxDelete {
+		return nil, crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": MaxDelete, "param_name": "ids"})
 	}
 	owner := crmd.ID(0)
 	if !c.User.Profile.IsAdmin() {
