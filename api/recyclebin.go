@@ -35,11 +35,10 @@ const (
 	// binMaxPerPage is the largest page of the list, and how many ids it may name; larger per_page
 	// values are clamped.
 	binMaxPerPage = 200
-	// binMaxRestoreIDs is how many ids one restore may name (docs/recycle-bin.md#restore).
-	binMaxRestoreIDs = 200
-	// binMaxDeleteIDs is how many ids one permanent delete may name: Zoho answers up to 1,000 records
-	// synchronously.
-	binMaxDeleteIDs = 1000
+	// binMaxRestoreIDs and binMaxDeleteIDs are the service's bounds (Zoho answers up to 1,000 permanent
+	// deletes synchronously), checked here first so that the error names the request's key.
+	binMaxRestoreIDs = recyclebin.MaxRestoreIDs
+	binMaxDeleteIDs  = recyclebin.MaxDeleteIDs
 )
 
 // Messages of the per-item answers.

@@ -37,6 +37,10 @@ const (
 	// SyncLimit is the largest bin Empty empties as synchronous work; a bigger one is answered as
 	// scheduled.
 	SyncLimit = 1000
+	// MaxRestoreIDs and MaxDeleteIDs are how many ids one Restore or Delete may name
+	// (docs/recycle-bin.md#restore): each runs as one transaction, which must stay short.
+	MaxRestoreIDs = 200
+	MaxDeleteIDs  = 1000
 	// batchSize is how many records one transaction of a filtered restore or delete, or of an empty,
 	// changes.
 	batchSize = 500
@@ -210,6 +214,9 @@ func (s *Service) Count(ctx context.Context, c *crmd.Caller, moduleID crmd.ID) (
 // Restore brings the records ids back to life in one transaction and answers per distinct id, in
 // first-seen order: the id, or why it stayed (not in the bin, or not the caller's to restore).
 func (s *Service) Restore(ctx context.Context, c *crmd.Caller, ids []crmd.ID) ([]crmd.Result[crmd.ID], error) {
+	if err := tooMany(ids, MaxRestoreIDs); err != nil {
+		return nil, err
+	}
 	return s.perID(ctx, c, ids, func(tx *store.Tx, ok []crmd.ID) (int64, error) {
 		return s.st.RestoreRecords(ctx, tx, c.Org.ID, ok)
 	})
@@ -218,9 +225,21 @@ func (s *Service) Restore(ctx context.Context, c *crmd.Caller, ids []crmd.ID) ([
 // Delete deletes the records ids for good in one transaction and answers per distinct id, as Restore
 // does.
 func (s *Service) Delete(ctx context.Context, c *crmd.Caller, ids []crmd.ID) ([]crmd.Result[crmd.ID], error) {
+	if err := tooMany(ids, MaxDeleteIDs); err != nil {
+		return nil, err
+	}
 	return s.perID(ctx, c, ids, func(tx *store.Tx, ok []crmd.ID) (int64, error) {
 		return s.purge(ctx, tx, c.Org.ID, ok)
 	})
+}
+
+// tooMany refuses more than limit distinct ids with Zoho's LIMIT_EXCEEDED. The HTTP layer refuses them first,
+// naming where in the request they were; this keeps the bound for any other caller.
+func tooMany(ids []crmd.ID, limit int) error {
+	if len(ids) > limit && len(distinct(ids)) > limit {
+		return crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": limit, "api_name": "ids"})
+	}
+	return nil
 }
 
 // RestoreMatching restores every record of the caller's reach in the bin (an administrator's whole

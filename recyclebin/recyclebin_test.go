@@ -389,3 +389,42 @@ func TestLargeOperationsRunInBatches(t *testing.T) {
 		t.Errorf("bin holds %d, want the 2 records that are not due", n)
 	}
 }
+
+// TestPerIDBounds: Restore and Delete keep their bounds for any caller (the HTTP layer checks them
+// first): more distinct ids than MaxRestoreIDs / MaxDeleteIDs is LIMIT_EXCEEDED and changes nothing,
+// while the same id repeated past the bound is one id.
+func TestPerIDBounds(t *testing.T) {
+	e := newEnv(t)
+	ids := e.insert(e.a, e.a.Admin, "Smith")
+	e.del(e.a, e.a.Admin, ids...)
+	c := e.a.Caller(e.a.Admin)
+	over := func(n int) []crmd.ID {
+		out := append([]crmd.ID{}, ids...)
+		for i := crmd.ID(1); len(out) <= n; i++ {
+			out = append(out, i) // ids of nothing: only their number matters
+		}
+		return out
+	}
+	if _, err := e.bin.Restore(e.ctx, c, over(recyclebin.MaxRestoreIDs)); !isCode(err, "LIMIT_EXCEEDED") {
+		t.Fatalf("restore of %d ids: %v", recyclebin.MaxRestoreIDs+1, err)
+	}
+	if _, err := e.bin.Delete(e.ctx, c, over(recyclebin.MaxDeleteIDs)); !isCode(err, "LIMIT_EXCEEDED") {
+		t.Fatalf("delete of %d ids: %v", recyclebin.MaxDeleteIDs+1, err)
+	}
+	if n := e.count(e.a); n != 1 {
+		t.Fatalf("refused calls changed the bin: %d records, want 1", n)
+	}
+	same := make([]crmd.ID, recyclebin.MaxRestoreIDs+1)
+	for i := range same {
+		same[i] = ids[0]
+	}
+	res, err := e.bin.Restore(e.ctx, c, same)
+	if err != nil || len(res) != 1 || !res[0].OK() {
+		t.Fatalf("one id named %d times: %v %+v", len(same), err, res)
+	}
+}
+
+func isCode(err error, code string) bool {
+	ce, ok := crmd.AsError(err)
+	return ok && ce.Code == code
+}
