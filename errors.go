@@ -9,6 +9,7 @@ package crmd
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error is the one error type crmd returns to clients. Code is Zoho's error code (INVALID_DATA, …),
@@ -37,6 +38,7 @@ var statusOf = map[string]int{
 	"TOO_MANY_REQUESTS":        429,
 	"INTERNAL_ERROR":           500,
 	"SERVICE_UNAVAILABLE":      503,
+	"QUERY_TIMEOUT":            503,
 }
 
 // Messages Zoho uses verbatim; clients match on them.
@@ -127,4 +129,11 @@ func Failed[T any](e *Error) Result[T] { return Result[T]{Err: e} }
 // ErrInvalidParam is the request-level INVALID_DATA error for a query parameter.
 func ErrInvalidParam(name string) *Error {
 	return E("INVALID_DATA", MsgInvalidData, D{"param_name": name})
+}
+
+// ErrQueryTimeout is the answer to a request whose database work ran longer than the server's query
+// timeout (crmd serve --query-timeout): its statement was cancelled and its writes rolled back.
+func ErrQueryTimeout(limit time.Duration) *Error {
+	return E("QUERY_TIMEOUT", "the request ran longer than the server's query timeout and was cancelled; nothing was written",
+		D{"timeout": limit.String()})
 }

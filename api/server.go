@@ -35,6 +35,9 @@ type Config struct {
 	// MaxConcurrentPerUser limits a user's calls in flight through one OAuth client (0 = unlimited);
 	// CreditsPerDay limits an org's calls over a rolling 24 hours (0 = unlimited). See limits.go.
 	MaxConcurrentPerUser, CreditsPerDay int
+	// QueryTimeout bounds the database work of one request (0 = none): when it passes, the statement
+	// running is cancelled, the request's transaction rolls back, and the client gets QUERY_TIMEOUT.
+	QueryTimeout time.Duration
 	// Now is the clock of the API limits (the store's, so that tests can move it); nil is time.Now.
 	Now func() time.Time
 }
@@ -97,6 +100,8 @@ type reqCtx struct {
 	params  map[string]string
 	version int // ×10; 0 outside /crm/
 	caller  *crmd.Caller
+	// deadline is the request's query-timeout context (nil without one); fail reads why it ended.
+	deadline context.Context
 }
 
 // param returns a path parameter.
@@ -174,6 +179,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, rc *reqCtx, rh routeHandler) error {
+	if s.cfg.QueryTimeout > 0 {
+		// One deadline for everything the request asks of the database, the wait for SQLite's write
+		// connection included: a request can hold the database for at most this long.
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.QueryTimeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+		rc.deadline = ctx
+	}
 	if rh.opts.crm {
 		v, ok := versions[rc.param("version")]
 		if !ok {
@@ -263,6 +276,12 @@ func checkQueryNUL(r *http.Request) error {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, rc *reqCtx, err error) {
 	if e, ok := crmd.AsError(err); ok {
 		writeError(w, e)
+		return
+	}
+	if rc.deadline != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(rc.deadline.Err(), context.DeadlineExceeded)) {
+		// The request's deadline passed: whatever failed (SQLite's interrupted statement, pgx's
+		// cancelled query, a wait for the write connection) failed because of it, and rolled back.
+		writeError(w, crmd.ErrQueryTimeout(s.cfg.QueryTimeout))
 		return
 	}
 	if errors.Is(err, context.Canceled) {

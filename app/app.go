@@ -35,6 +35,9 @@ type Config struct {
 	// MassDelete holds the mass delete limits and the one-job lock; Runner the job runner's pacing.
 	MassDelete massdelete.Settings
 	Runner     massdelete.RunnerConfig
+	// QueryTimeout bounds the database work of one request and of one job batch (0 = none); see
+	// api.Config.QueryTimeout.
+	QueryTimeout time.Duration
 	// RecycleRetention is how long deleted records stay restorable (recyclebin.DefaultRetention when 0).
 	RecycleRetention time.Duration
 	// Logger receives the request log and the workers' lines (slog.Default when nil).
@@ -77,6 +80,12 @@ func New(st *store.Store, cfg Config) *App {
 	a.RecycleBin = recyclebin.New(st)
 	a.MassDelete = massdelete.New(st, a.Views, a.Territories, cfg.MassDelete)
 	apiCfg := cfg.API
+	if apiCfg.QueryTimeout == 0 {
+		apiCfg.QueryTimeout = cfg.QueryTimeout
+	}
+	if cfg.Runner.BatchTimeout == 0 {
+		cfg.Runner.BatchTimeout = cfg.QueryTimeout
+	}
 	if apiCfg.Now == nil {
 		apiCfg.Now = func() time.Time { return st.Now() }
 	}

@@ -32,6 +32,9 @@ type RunnerConfig struct {
 	BatchDelay time.Duration // pause between batches (--job-batch-delay)
 	Lease      time.Duration // how long a claim holds without renewal; renewed by every batch
 	Poll       time.Duration // how often an idle runner looks for claimable jobs
+	// BatchTimeout bounds one batch's database work (0 = none; crmd serve passes --query-timeout): a
+	// batch that runs longer is cancelled, rolls back, and is retried like any failed batch.
+	BatchTimeout time.Duration
 }
 
 // Runner runs mass delete jobs: it claims a job with a lease, then deletes its snapshot in batches,
@@ -201,6 +204,11 @@ func (r *Runner) batch(ctx context.Context, job *crmd.Job) (done bool, err error
 	}
 	if m == nil {
 		return false, &errJobFailed{reason: "the module no longer exists"}
+	}
+	if r.cfg.BatchTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.cfg.BatchTimeout)
+		defer cancel()
 	}
 	var p store.JobProgress
 	err = r.st.Tx(ctx, func(tx *store.Tx) error {

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -58,10 +59,24 @@ type Store struct {
 // commands open a SQLite file while a server writes to it. The planner statistics are left to the
 // caller (Optimize): they need the write lock, which only a long-running server should wait for.
 func Open(ctx context.Context, dsn string) (*Store, error) {
+	return OpenWith(ctx, dsn, Options{})
+}
+
+// Options are the settings of an open store.
+type Options struct {
+	// QueryTimeout, when positive, is a backstop deadline for every statement on PostgreSQL
+	// (statement_timeout, set one second above it so that the caller's own deadline of the same length,
+	// which says why, always fires first). SQLite has no such setting: its statements end when their
+	// context's deadline passes (crmd serve gives each request and each job batch one).
+	QueryTimeout time.Duration
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	var s *Store
 	var err error
 	if IsPostgresDSN(dsn) {
-		s, err = openPostgres(ctx, dsn)
+		s, err = openPostgres(ctx, withStatementTimeout(dsn, opt.QueryTimeout))
 	} else {
 		s, err = openSQLite(dsn)
 	}
@@ -163,6 +178,25 @@ func RedactDSN(dsn string) string {
 		return "postgres://…" // unparsable: show nothing of it
 	}
 	return u.Redacted()
+}
+
+// withStatementTimeout adds statement_timeout (d + 1 s, in ms) to a PostgreSQL URL as a run-time
+// parameter of every connection, unless d is not positive or the URL sets one itself.
+func withStatementTimeout(dsn string, d time.Duration) string {
+	if d <= 0 {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn // openPostgres reports the bad URL
+	}
+	q := u.Query()
+	if q.Has("statement_timeout") {
+		return dsn
+	}
+	q.Set("statement_timeout", strconv.FormatInt((d+time.Second).Milliseconds(), 10))
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // openPostgres opens one pool for both W and R: PostgreSQL runs concurrent writers itself, so

@@ -491,9 +491,15 @@ func TestHelp(t *testing.T) {
 	for _, f := range []string{"--addr", "--base-url", "--no-bootstrap", "--max-body-bytes", "--log-level", "--job-batch-size", "--job-batch-delay", "--job-lease",
 		"--mass-delete-lock", "--recycle-retention", "--max-concurrent-per-user", "--credits-per-day", "mass-delete job runner", "valid 24 h",
 		"--mass-delete-id-limit", "--mass-delete-view-limit", "--mass-delete-edition-gate", "CRMD_MASS_DELETE_EDITION_GATE", "resumes the job",
-		"--read-header-timeout", "--read-timeout", "--write-timeout", "--idle-timeout", "TOO_MANY_REQUESTS"} {
+		"--read-header-timeout", "--read-timeout", "--write-timeout", "--idle-timeout", "TOO_MANY_REQUESTS", "--query-timeout", "QUERY_TIMEOUT"} {
 		if !strings.Contains(out, f) {
 			t.Errorf("serve -h does not mention %s", f)
+		}
+	}
+	for _, bad := range []string{"0s", "500us", "-1s"} {
+		var ue *usageError
+		if _, _, err := c.run("serve", "--db", filepath.Join(t.TempDir(), "q.db"), "--query-timeout", bad); !errors.As(err, &ue) || !strings.Contains(err.Error(), "invalid --query-timeout") {
+			t.Errorf("serve --query-timeout %s: %v, want a usage error naming the flag", bad, err)
 		}
 	}
 	var ue *usageError

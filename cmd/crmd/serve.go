@@ -53,6 +53,7 @@ type ServeConfig struct {
 	RecycleRetention      time.Duration // how long deleted records stay restorable
 	MaxConcurrentPerUser  int           // concurrent requests per user; 0 = unlimited
 	CreditsPerDay         int           // API requests per org per 24 h; 0 = unlimited
+	QueryTimeout          time.Duration // longest database work of one request or job batch
 
 	// The HTTP server's timeouts, so that a slow or stalled client cannot hold a connection for ever.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
@@ -97,6 +98,9 @@ func (c *ServeConfig) validate() error {
 	}
 	if c.CreditsPerDay < 0 {
 		return usageErrorf("invalid --credits-per-day %d: want 0 (off) or more", c.CreditsPerDay)
+	}
+	if c.QueryTimeout < time.Millisecond {
+		return usageErrorf("invalid --query-timeout %s: want at least 1ms", c.QueryTimeout)
 	}
 	for _, t := range []struct {
 		name string
@@ -168,6 +172,10 @@ concurrency limit of the user for the app is exceeded") to a user's call while N
 the same OAuth client are in flight; --credits-per-day N answers 429 ("Number of API requests for the 24
 hour period is exceeded") once an org has made N calls in the last 24 hours. Both are counted by each
 server process in memory (per replica; a restart forgets them); refused calls count for nothing.
+No request holds the database for long: --query-timeout (30 s) bounds the database work of one request,
+and of one job batch; a statement still running then is cancelled (on PostgreSQL statement_timeout is
+also set, one second longer, as a backstop), its transaction rolls back, and the client gets 503
+QUERY_TIMEOUT, nothing written.
 The timeouts (--read-header-timeout, --read-timeout, --write-timeout, --idle-timeout) bound how long a
 client may take to send a request, to read the answer, and to keep an idle connection.`,
 	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
@@ -188,6 +196,7 @@ client may take to send a request, to read the answer, and to keep an idle conne
 		fs.DurationVar(&c.RecycleRetention, "recycle-retention", 1440*time.Hour, "how long deleted records stay in the recycle bin, restorable, before they are purged (at least 1h)")
 		fs.IntVar(&c.MaxConcurrentPerUser, "max-concurrent-per-user", 0, "request limits: concurrent API requests per user, beyond which 429 (0 = off)")
 		fs.IntVar(&c.CreditsPerDay, "credits-per-day", 0, "request limits: API requests per org per 24 hours, beyond which 429 (0 = off)")
+		fs.DurationVar(&c.QueryTimeout, "query-timeout", 30*time.Second, "longest database work of one request or one job batch: longer is cancelled, rolled back and answered 503 QUERY_TIMEOUT (at least 1ms)")
 		fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "HTTP: longest time to read a request's headers (at least 1s)")
 		fs.DurationVar(&c.ReadTimeout, "read-timeout", 60*time.Second, "HTTP: longest time to read a whole request, body included (at least 1s)")
 		fs.DurationVar(&c.WriteTimeout, "write-timeout", 120*time.Second, "HTTP: longest time from the end of a request's headers to the end of its answer (at least 1s)")
@@ -206,7 +215,7 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 	level, _ := parseLevel(c.LogLevel)
 	logger := slog.New(slog.NewJSONHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
 
-	st, err := store.Open(ctx, c.DB)
+	st, err := store.OpenWith(ctx, c.DB, store.Options{QueryTimeout: c.QueryTimeout})
 	if err != nil {
 		return err
 	}
@@ -243,6 +252,7 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 		},
 		Runner:           massdelete.RunnerConfig{BatchSize: c.JobBatchSize, BatchDelay: c.JobBatchDelay, Lease: c.jobLease()},
 		RecycleRetention: c.RecycleRetention,
+		QueryTimeout:     c.QueryTimeout,
 		Logger:           logger,
 		Registry:         reg,
 	})
@@ -275,7 +285,7 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 		"job_batch_size", c.JobBatchSize, "job_batch_delay", c.JobBatchDelay.String(), "job_lease", c.jobLease().String(), "mass_delete_lock", c.MassDeleteLock,
 		"mass_delete_id_limit", c.MassDeleteIDLimit, "mass_delete_view_limit", c.MassDeleteViewLimit, "mass_delete_edition_gate", c.MassDeleteEditionGate,
 		"recycle_retention", c.RecycleRetention.String(), "max_concurrent_per_user", c.MaxConcurrentPerUser,
-		"credits_per_day", c.CreditsPerDay, "max_body_bytes", c.MaxBodyBytes)
+		"credits_per_day", c.CreditsPerDay, "query_timeout", c.QueryTimeout.String(), "max_body_bytes", c.MaxBodyBytes)
 	fmt.Fprintf(m.Stdout, "crmd listening on %s\n", baseURL)
 
 	select {
