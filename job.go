@@ -1,29 +1,44 @@
 package crmd
 
-// Mass delete job statuses, as stored. The HTTP layer decides what each API version shows (D17).
+// Job statuses, as stored. The HTTP layer decides what each API version shows (D17).
 const (
+	// JobPreparing: the job holds its lock while its snapshot is written; clients never see it.
+	JobPreparing = "PREPARING"
 	JobScheduled = "SCHEDULED"
 	JobRunning   = "RUNNING"
 	JobCompleted = "COMPLETED"
 	JobFailed    = "FAILED"
+	// JobCancelled: stopped between two batches at someone's request; its counts say what was done.
+	JobCancelled = "CANCELLED"
 )
 
-// Job is one mass delete job (a cvid mass delete): what it deletes, its counters and its lease.
+// Job kinds: which work a job does to the records of its snapshot.
+const (
+	JobMassDelete = "mass_delete" // soft-delete (a cvid mass delete)
+	JobBinRestore = "bin_restore" // restore from the recycle bin (by filter, or everything)
+	JobBinDelete  = "bin_delete"  // delete for good from the recycle bin (by filter, or emptying it)
+)
+
+// Job is one background job: the records of its snapshot, processed in batches, with its counters and
+// its lease. DeletedCount counts the records the work succeeded on (deleted, restored or purged),
+// FailedCount those it could not do; the two add up to Cursor.
 type Job struct {
-	ID           ID
-	OrgID        ID
-	ModuleID     ID
-	CVID         ID
-	TerritoryID  ID // 0 = none
-	IncludeChild bool
-	LockKey      string
-	Status       string
-	TotalCount   int64
-	DeletedCount int64
-	FailedCount  int64
-	Cursor       int64 // seq of the next snapshot item to process
-	LeaseOwner   string
-	LeaseUntil   int64 // Unix ms; 0 = no lease
-	CreatedBy    ID
-	CreatedTime  int64
+	ID              ID
+	Kind            string
+	OrgID           ID
+	ModuleID        ID // 0 for the recycle bin's jobs, which span modules
+	CVID            ID
+	TerritoryID     ID // 0 = none
+	IncludeChild    bool
+	LockKey         string
+	Status          string
+	TotalCount      int64
+	DeletedCount    int64
+	FailedCount     int64
+	Cursor          int64 // seq of the next snapshot item to process
+	CancelRequested bool
+	LeaseOwner      string
+	LeaseUntil      int64 // Unix ms; 0 = no lease
+	CreatedBy       ID
+	CreatedTime     int64
 }

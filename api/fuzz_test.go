@@ -185,8 +185,8 @@ func (e *fuzzEnv) fingerprint(t *testing.T) string {
 		(SELECT count(*) FROM records WHERE deleted_time IS NULL),
 		(SELECT count(*) FROM records WHERE deleted_time IS NOT NULL),
 		(SELECT coalesce(max(modified_time), 0) FROM records),
-		(SELECT count(*) FROM mass_delete_jobs),
-		(SELECT count(*) FROM mass_delete_job_items),
+		(SELECT count(*) FROM jobs),
+		(SELECT count(*) FROM job_items),
 		(SELECT count(*) FROM oauth_tokens),
 		(SELECT count(*) FROM oauth_codes WHERE used_at IS NOT NULL),
 		(SELECT count(*) FROM record_territories),
@@ -209,8 +209,8 @@ func (e *fuzzEnv) reset(t *testing.T) {
 		`DELETE FROM record_territories WHERE record_id IN (SELECT id FROM records WHERE rowid > ?)`,
 		`DELETE FROM records WHERE rowid > ?`,
 		`UPDATE records SET deleted_time = NULL, deleted_by = NULL, delete_job_id = NULL, purged_time = NULL`,
-		`DELETE FROM mass_delete_job_items`,
-		`DELETE FROM mass_delete_jobs`,
+		`DELETE FROM job_items`,
+		`DELETE FROM jobs`,
 		`UPDATE oauth_codes SET used_at = NULL`,
 	} {
 		var args []any

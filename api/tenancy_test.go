@@ -149,7 +149,7 @@ func (e *tenEnv) addOrg(name, word string) tenOrg {
 // ones the test made on purpose (system views, fields, profiles, roles …).
 func (e *tenEnv) collectIDs(o *tenOrg) {
 	ctx := context.Background()
-	for _, table := range []string{"records", "users", "profiles", "roles", "modules", "fields", "custom_views", "territories", "mass_delete_jobs"} {
+	for _, table := range []string{"records", "users", "profiles", "roles", "modules", "fields", "custom_views", "territories", "jobs"} {
 		rows, err := e.st.W.QueryContext(ctx, e.st.Q("SELECT id FROM "+table+" WHERE org_id = ?"), int64(o.fx.Org.ID))
 		if err != nil {
 			e.t.Fatal(err)

@@ -1,6 +1,6 @@
 // Package app is the one place that assembles crmd: on an open store it builds the services, the HTTP
-// surface that calls them and the background workers (the mass delete job runner, the recycle bin's
-// retention purge). `crmd serve`, the tests and anything embedding crmd start it the same way:
+// surface that calls them and the background workers (the job runner, which runs mass delete jobs and
+// the recycle bin's bulk work, and the recycle bin's retention purge). `crmd serve`, the tests and anything embedding crmd start it the same way:
 //
 //	a := app.New(st, app.Config{BaseURL: …})
 //	go a.Run(ctx)                  // the workers, until ctx ends
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/crmd/crmd/api"
+	"github.com/crmd/crmd/jobs"
 	"github.com/crmd/crmd/massdelete"
 	"github.com/crmd/crmd/metadata"
 	"github.com/crmd/crmd/oauth"
@@ -34,7 +35,7 @@ type Config struct {
 	API api.Config
 	// MassDelete holds the mass delete limits and the one-job lock; Runner the job runner's pacing.
 	MassDelete massdelete.Settings
-	Runner     massdelete.RunnerConfig
+	Runner     jobs.Config
 	// QueryTimeout bounds the database work of one request and of one job batch (0 = none); see
 	// api.Config.QueryTimeout.
 	QueryTimeout time.Duration
@@ -61,7 +62,7 @@ type App struct {
 	Handler http.Handler
 	API     *api.Server
 
-	runner *massdelete.Runner
+	runner *jobs.Runner
 	purger *recyclebin.Purger
 }
 
@@ -94,13 +95,16 @@ func New(st *store.Store, cfg Config) *App {
 		RecycleBin: a.RecycleBin, MassDelete: a.MassDelete, Ping: st.Ping,
 	}, log, cfg.Registry)
 	a.Handler = a.API
-	a.runner = massdelete.NewRunner(a.MassDelete, cfg.Runner, log)
+	// One runner runs every kind of job: mass delete and the recycle bin's bulk work.
+	a.runner = jobs.New(st, cfg.Runner, log)
+	a.MassDelete.Attach(a.runner)
+	a.RecycleBin.Attach(a.runner)
 	a.purger = recyclebin.NewPurger(st, cfg.RecycleRetention, log)
 	return a
 }
 
-// Runner is the app's mass delete job runner (tests drive it step by step).
-func (a *App) Runner() *massdelete.Runner { return a.runner }
+// Runner is the app's job runner (tests drive it step by step).
+func (a *App) Runner() *jobs.Runner { return a.runner }
 
 // Purger is the app's recycle bin retention purge.
 func (a *App) Purger() *recyclebin.Purger { return a.purger }

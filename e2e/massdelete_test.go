@@ -373,7 +373,7 @@ func traceJob(t *testing.T, dsn, orgID, job string) jobTrace {
 	org, _ := crmd.ParseID(orgID)
 	jobID, _ := crmd.ParseID(job)
 	read := func() *crmd.Job {
-		j, err := st.MassDeleteJob(context.Background(), org, jobID)
+		j, err := st.Job(context.Background(), org, jobID)
 		if err != nil {
 			t.Fatalf("job %s: %v", job, err)
 		}

@@ -579,7 +579,7 @@ func (s *soak) resolve(t *testing.T) {
 	rows := s.rows(t, st)
 	jobByCVID := map[string]string{}
 	org, _ := crmd.ParseID(s.orgID)
-	rs, err := st.R.Query(st.Q(`SELECT id, cvid, status, cursor_pos, total_count FROM mass_delete_jobs WHERE org_id = ?`), int64(org))
+	rs, err := st.R.Query(st.Q(`SELECT id, cvid, status, cursor_pos, total_count FROM jobs WHERE org_id = ?`), int64(org))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -701,7 +701,7 @@ func (s *soak) expectedBin(t *testing.T) int {
 	jobDeleted := 0
 	for _, j := range s.jobs {
 		jid, _ := crmd.ParseID(j)
-		jb, err := st.MassDeleteJob(context.Background(), org, jid)
+		jb, err := st.Job(context.Background(), org, jid)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -839,7 +839,7 @@ func (s *soak) verify(t *testing.T, binAPI int, live map[string]map[string]any) 
 	}
 	for slice, j := range s.jobs {
 		jid, _ := crmd.ParseID(j)
-		jb, err := st.MassDeleteJob(context.Background(), org, jid)
+		jb, err := st.Job(context.Background(), org, jid)
 		if err != nil {
 			t.Fatal(err)
 		}

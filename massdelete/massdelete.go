@@ -18,8 +18,11 @@ package massdelete
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"time"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/jobs"
 	"github.com/crmd/crmd/records"
 	"github.com/crmd/crmd/store"
 	"github.com/crmd/crmd/territories"
@@ -53,7 +56,7 @@ type Service struct {
 	views *views.Service
 	terr  *territories.Service
 	cfg   Settings
-	wake  chan struct{}
+	kick  func() // wakes the job runner; a no-op until Attach
 }
 
 // New returns a mass delete service on st, which resolves views and territories through vs and ts.
@@ -67,7 +70,29 @@ func New(st *store.Store, vs *views.Service, ts *territories.Service, cfg Settin
 	if cfg.Lock == "" {
 		cfg.Lock = LockOrg
 	}
-	return &Service{st: st, views: vs, terr: ts, cfg: cfg, wake: make(chan struct{}, 1)}
+	return &Service{st: st, views: vs, terr: ts, cfg: cfg, kick: func() {}}
+}
+
+// Attach makes r run this service's jobs (kind crmd.JobMassDelete), and has Schedule wake r.
+func (s *Service) Attach(r *jobs.Runner) {
+	r.Handle(crmd.JobMassDelete, s.work)
+	s.kick = r.Kick
+}
+
+// The job runner's settings and defaults, under the names this package has always used.
+type RunnerConfig = jobs.Config
+
+const (
+	DefaultLease = jobs.DefaultLease
+	JobRetention = jobs.Retention
+)
+
+// NewRunner returns a job runner that runs svc's mass delete jobs (and no other kind): for tests and
+// tools that run mass delete alone. crmd serve's runner runs every kind (package app).
+func NewRunner(svc *Service, cfg RunnerConfig, log *slog.Logger) *jobs.Runner {
+	r := jobs.New(svc.st, cfg, log)
+	svc.Attach(r)
+	return r
 }
 
 // Settings returns the service's settings, defaults filled in.
@@ -168,9 +193,10 @@ func ErrAlreadyScheduled() *crmd.Error {
 	return crmd.E("ALREADY_SCHEDULED", "Already a Mass Action scheduler is running for the given cvid", crmd.D{"api_name": "cvid"})
 }
 
-// Schedule accepts a cvid mass delete and returns the job id: the view (∩ territory) is resolved for the
-// caller now, and in one write transaction the job lock is taken, the matching live records are
-// snapshotted and the job row is written; the runner is then woken. A view over the limit
+// Schedule accepts a cvid mass delete and returns the job id. The view (∩ territory) is resolved for
+// the caller now; then jobs.Prepare takes the one-job lock first (ALREADY_SCHEDULED when it is held),
+// selects the matching live records outside any write transaction and writes them as the job's
+// snapshot in short transactions, and publishes the job for the runner. A view over the limit
 // (LIMIT_EXCEEDED) or without records (NO_RECORDS_FOUND) leaves nothing behind.
 func (s *Service) Schedule(ctx context.Context, c *crmd.Caller, m *crmd.Module, cvid crmd.ID, t *Territory) (crmd.ID, error) {
 	if err := CheckProfile(c, m); err != nil {
@@ -179,73 +205,81 @@ func (s *Service) Schedule(ctx context.Context, c *crmd.Caller, m *crmd.Module, 
 	if s.cfg.EditionGate {
 		return 0, crmd.E("FEATURE_NOT_SUPPORTED", "Scheduled Mass Operation feature is not available in your edition", nil)
 	}
-	// Resolution may build a field index (a write), so it runs before the transaction, which holds the
-	// store's only write connection.
 	view, err := s.views.Resolve(ctx, c, m, cvid.String())
 	if err != nil {
 		return 0, err
 	}
-	viewID := cvid
 	filter := store.RecordFilter{View: view}
+	job := &crmd.Job{Kind: crmd.JobMassDelete, OrgID: c.Org.ID, ModuleID: m.ID, CVID: cvid, LockKey: s.lockKey(c.Org.ID, m, cvid), CreatedBy: c.User.ID}
 	if t != nil {
 		// Beside the view the store probes each record the view selects, instead of listing the
 		// territory's records.
 		if filter.Territory, err = s.territoryScope(ctx, c.Org.ID, t); err != nil {
 			return 0, err
 		}
+		job.TerritoryID, job.IncludeChild = t.ID, t.IncludeChild
 	}
-	var jobID crmd.ID
-	err = s.st.Tx(ctx, func(tx *store.Tx) error {
-		id, err := s.st.AllocIDs(ctx, tx, c.Org.ID, 1)
-		if err != nil {
-			return err
-		}
-		job := &crmd.Job{ID: id, OrgID: c.Org.ID, ModuleID: m.ID, CVID: viewID, LockKey: s.lockKey(c.Org.ID, m, viewID),
-			Status: crmd.JobScheduled, CreatedBy: c.User.ID, CreatedTime: s.st.NowMS()}
-		if t != nil {
-			job.TerritoryID, job.IncludeChild = t.ID, t.IncludeChild
-		}
-		ok, err := s.st.InsertMassDeleteJob(ctx, tx, job)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return ErrAlreadyScheduled()
-		}
-		n, err := s.st.SnapshotJobItems(ctx, tx, id, c.Org.ID, m.ID, filter, s.cfg.ViewLimit)
-		if err != nil {
-			return err
-		}
-		switch {
-		case n > int64(s.cfg.ViewLimit):
-			return crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": s.cfg.ViewLimit, "api_name": "cvid", "json_path": "$.cvid"})
-		case n == 0:
-			return crmd.E("NO_RECORDS_FOUND", "no record found to update", nil)
-		}
-		jobID = id
-		return s.st.SetJobTotal(ctx, tx, id, n)
-	})
+	j, err := jobs.Prepare(ctx, s.st, job,
+		func(ctx context.Context) ([]crmd.ID, error) {
+			return s.st.SelectRecordIDs(ctx, c.Org.ID, m.ID, filter, s.cfg.ViewLimit)
+		},
+		func(n int) error {
+			switch {
+			case n > s.cfg.ViewLimit:
+				return crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": s.cfg.ViewLimit, "api_name": "cvid", "json_path": "$.cvid"})
+			case n == 0:
+				return crmd.E("NO_RECORDS_FOUND", "no record found to update", nil)
+			}
+			return nil
+		})
+	if errors.Is(err, jobs.ErrLocked) {
+		return 0, ErrAlreadyScheduled()
+	}
 	if err != nil {
 		return 0, err
 	}
-	s.Kick()
-	return jobID, nil
+	s.kick()
+	return j.ID, nil
 }
 
-// Kick wakes the runner of this process, if it is idle, to look for jobs now rather than at its next
-// poll.
-func (s *Service) Kick() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
+// Kick wakes the job runner, if it is idle, to look for jobs now rather than at its next poll.
+func (s *Service) Kick() { s.kick() }
+
+// work soft-deletes one batch of a mass delete job's snapshot inside tx: the one soft delete locks the
+// batch's records first, so that its checks and the delete agree with a request racing the batch
+// (PostgreSQL; SQLite's write transaction already excludes other writers); a record deleted, purged or
+// unapproved meanwhile counts as failed (D16).
+func (s *Service) work(ctx context.Context, tx *store.Tx, job *crmd.Job, ids []crmd.ID, at time.Time) (int64, error) {
+	mods, err := s.st.Modules(ctx, job.OrgID)
+	if err != nil {
+		return 0, err
 	}
+	found := false
+	for _, m := range mods {
+		found = found || m.ID == job.ModuleID
+	}
+	if !found {
+		return 0, &jobs.Failed{Reason: "the module no longer exists"}
+	}
+	verdicts, err := records.SoftDelete(ctx, s.st, tx, records.Deletion{OrgID: job.OrgID, ModuleID: job.ModuleID,
+		IDs: ids, By: job.CreatedBy, JobID: job.ID, At: at.UnixMilli()})
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, v := range verdicts {
+		if v == records.Deleted {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // Job returns a mass delete job of module m of the caller's org, or nil when there is none: an unknown
 // job, another org's and another module's are all simply not found (D18).
 func (s *Service) Job(ctx context.Context, c *crmd.Caller, m *crmd.Module, id crmd.ID) (*crmd.Job, error) {
-	j, err := s.st.MassDeleteJob(ctx, c.Org.ID, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && j.ModuleID != m.ID) {
+	j, err := s.st.Job(ctx, c.Org.ID, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (j.Kind != crmd.JobMassDelete || j.ModuleID != m.ID)) {
 		return nil, nil
 	}
 	return j, err

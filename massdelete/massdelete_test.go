@@ -82,7 +82,7 @@ func (f *fixture) allView(m *crmd.Module) crmd.ID {
 
 func (f *fixture) job(id crmd.ID) *crmd.Job {
 	f.t.Helper()
-	j, err := f.st.MassDeleteJob(context.Background(), f.org.Org.ID, id)
+	j, err := f.st.Job(context.Background(), f.org.Org.ID, id)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestRunnerBatchesAndCounts(t *testing.T) {
 
 	// Finished jobs stay queryable for 60 days, then a runner removes them.
 	f.clock.Advance(massdelete.JobRetention - time.Minute)
-	if n, err := f.st.PurgeMassDeleteJobs(ctx, f.st.Now().Add(-massdelete.JobRetention).UnixMilli()); err != nil || n != 0 {
+	if n, err := f.st.PurgeJobs(ctx, f.st.Now().Add(-massdelete.JobRetention).UnixMilli()); err != nil || n != 0 {
 		t.Fatalf("purged a young job: %d %v", n, err)
 	}
 	f.clock.Advance(2 * time.Minute)
@@ -243,7 +243,7 @@ func TestRunnerBatchesAndCounts(t *testing.T) {
 	stopped := make(chan error)
 	go func() { stopped <- r.Run(rctx) }()
 	waitFor(t, func() bool {
-		_, err := f.st.MassDeleteJob(ctx, f.org.Org.ID, job)
+		_, err := f.st.Job(ctx, f.org.Org.ID, job)
 		return errors.Is(err, store.ErrNotFound)
 	})
 	cancel()
@@ -285,7 +285,7 @@ func TestRunnerResume(t *testing.T) {
 
 	// A process that claimed the job and died: its lease blocks others until it expires.
 	now := f.st.Now()
-	if dead, err := f.st.ClaimMassDeleteJob(ctx, "dead", now.UnixMilli(), now.Add(30*time.Second).UnixMilli()); err != nil || dead == nil {
+	if dead, err := f.st.ClaimJob(ctx, "dead", now.UnixMilli(), now.Add(30*time.Second).UnixMilli()); err != nil || dead == nil {
 		t.Fatalf("claim: %v %v", dead, err)
 	}
 	r2 := massdelete.NewRunner(svc, massdelete.RunnerConfig{BatchSize: 3}, quiet())
@@ -294,7 +294,7 @@ func TestRunnerResume(t *testing.T) {
 	}
 	// The dead owner's batch guard fails: it may no longer write.
 	err = f.st.Tx(ctx, func(tx *store.Tx) error {
-		ok, err := f.st.AdvanceMassDeleteJob(ctx, tx, job, "someone-else", 3, store.JobProgress{Processed: 1})
+		ok, err := f.st.AdvanceJob(ctx, tx, job, "someone-else", 3, store.JobProgress{Processed: 1})
 		if err == nil && ok {
 			return errors.New("a foreign owner advanced the job")
 		}
@@ -359,7 +359,7 @@ func TestRunnerFailsHonestly(t *testing.T) {
 		t.Fatal(err)
 	}
 	// No API removes a module; the test points the job at one that does not exist.
-	if _, err := f.st.W.Exec(f.st.Q(`UPDATE mass_delete_jobs SET module_id = 1 WHERE id = ?`), int64(job)); err != nil {
+	if _, err := f.st.W.Exec(f.st.Q(`UPDATE jobs SET module_id = 1 WHERE id = ?`), int64(job)); err != nil {
 		t.Fatal(err)
 	}
 	r := massdelete.NewRunner(svc, massdelete.RunnerConfig{BatchSize: 2}, quiet())
@@ -458,13 +458,13 @@ func TestRunnerRetriesTransientFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	fault := []string{`CREATE TABLE fault (x INTEGER)`,
-		`CREATE TRIGGER job_fault BEFORE UPDATE OF cursor_pos ON mass_delete_jobs WHEN EXISTS (SELECT 1 FROM fault)
+		`CREATE TRIGGER job_fault BEFORE UPDATE OF cursor_pos ON jobs WHEN EXISTS (SELECT 1 FROM fault)
 		BEGIN SELECT RAISE(ABORT, 'injected fault'); END`}
 	if f.st.Dialect == store.Postgres {
 		fault = []string{`CREATE TABLE fault (x INTEGER)`,
 			`CREATE FUNCTION job_fault() RETURNS trigger LANGUAGE plpgsql AS $$
 			BEGIN IF EXISTS (SELECT 1 FROM fault) THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$`,
-			`CREATE TRIGGER job_fault BEFORE UPDATE OF cursor_pos ON mass_delete_jobs FOR EACH ROW EXECUTE FUNCTION job_fault()`}
+			`CREATE TRIGGER job_fault BEFORE UPDATE OF cursor_pos ON jobs FOR EACH ROW EXECUTE FUNCTION job_fault()`}
 	}
 	for _, q := range append(fault, `INSERT INTO fault VALUES (1)`) {
 		if _, err := f.st.W.Exec(q); err != nil {

@@ -13,11 +13,11 @@
 //     INVALID_DATA `the id given seems to be invalid` {"id"}. Duplicate ids count once (D2).
 //   - Restore and permanent delete by ids run in one transaction and answer per id.
 //   - Restore by a filter or of everything, permanent delete by a filter, and emptying a bin of more
-//     than SyncLimit records are what Zoho answers as scheduled (202 with a job id), but the work is
-//     done before the answer, in batches of batchSize records (one transaction each): there is nothing
-//     to poll and no job table. The job id is a fresh id of the org's sequence, for the client's logs.
-//     A filter matching nothing is scheduled all the same (the contract fixes the answer by the kind of
-//     request, not by the count).
+//     than SyncLimit records are answered as Zoho does, scheduled (202 with a job id), at once: the
+//     matching records are fixed in a job's snapshot (package jobs) and the job runner restores or
+//     purges them in the background, in batches of one short transaction each, crash-safe like a mass
+//     delete job. A record that left the bin meanwhile counts as failed. A filter matching nothing is
+//     scheduled all the same (the contract fixes the answer by the kind of request, not by the count).
 //   - A restore brings the record back exactly as it was deleted: same id, fields, owner, times and
 //     territories (their rows stay while it is in the bin); its modified time does not change.
 //   - A permanent delete keeps the bare row (id, module, creator, deletion facts) so that
@@ -27,9 +27,12 @@ package recyclebin
 import (
 	"context"
 	"errors"
+	"math"
 	"strconv"
+	"time"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/jobs"
 	"github.com/crmd/crmd/store"
 )
 
@@ -41,8 +44,8 @@ const (
 	// (docs/recycle-bin.md#restore): each runs as one transaction, which must stay short.
 	MaxRestoreIDs = 200
 	MaxDeleteIDs  = 1000
-	// batchSize is how many records one transaction of a filtered restore or delete, or of an empty,
-	// changes.
+	// batchSize is how many records one transaction of a synchronous empty (of at most SyncLimit
+	// records) changes.
 	batchSize = 500
 )
 
@@ -118,8 +121,8 @@ const (
 	WorkEmpty
 )
 
-// Scheduled is the answer of work that Zoho answers as scheduled. crmd has done it by the time it
-// answers (see the package doc); JobID is a fresh id of the org's sequence that names it.
+// Scheduled is the answer of work that Zoho answers as scheduled: JobID names the job that does it in
+// the background (see the package doc).
 type Scheduled struct {
 	JobID crmd.ID
 	Work  Work
@@ -127,11 +130,20 @@ type Scheduled struct {
 
 // Service implements the recycle bin on a store.
 type Service struct {
-	st *store.Store
+	st   *store.Store
+	kick func() // wakes the job runner; a no-op until Attach
 }
 
 // New returns a recycle-bin service on st.
-func New(st *store.Store) *Service { return &Service{st: st} }
+func New(st *store.Store) *Service { return &Service{st: st, kick: func() {}} }
+
+// Attach makes r run this service's jobs (kinds crmd.JobBinRestore and crmd.JobBinDelete), and has the
+// scheduling calls wake r.
+func (s *Service) Attach(r *jobs.Runner) {
+	r.Handle(crmd.JobBinRestore, s.restoreWork)
+	r.Handle(crmd.JobBinDelete, s.purgeWork)
+	s.kick = r.Kick
+}
 
 // invalidItem is the failure of an id that is not in the caller's org's bin.
 func invalidItem(id crmd.ID) *crmd.Error {
@@ -245,19 +257,13 @@ func tooMany(ids []crmd.ID, limit int) error {
 // RestoreMatching restores every record of the caller's reach in the bin (an administrator's whole
 // org, anyone else's own records) that satisfies f, every one when f is nil.
 func (s *Service) RestoreMatching(ctx context.Context, c *crmd.Caller, f *Filter) (Scheduled, error) {
-	if err := s.batched(ctx, c, f, s.st.RestoreRecords); err != nil {
-		return Scheduled{}, err
-	}
-	return s.scheduled(ctx, c, WorkRestore)
+	return s.schedule(ctx, c, f, crmd.JobBinRestore, WorkRestore)
 }
 
 // DeleteMatching deletes for good every record of the caller's reach in the bin that satisfies f,
 // every one when f is nil.
 func (s *Service) DeleteMatching(ctx context.Context, c *crmd.Caller, f *Filter) (Scheduled, error) {
-	if err := s.batched(ctx, c, f, s.purge); err != nil {
-		return Scheduled{}, err
-	}
-	return s.scheduled(ctx, c, WorkDelete)
+	return s.schedule(ctx, c, f, crmd.JobBinDelete, WorkDelete)
 }
 
 // Empty deletes the caller's org's whole bin for good: Administrators only. It answers nil when the bin
@@ -270,13 +276,10 @@ func (s *Service) Empty(ctx context.Context, c *crmd.Caller) (*Scheduled, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.batched(ctx, c, nil, s.purge); err != nil {
-		return nil, err
-	}
 	if n <= SyncLimit {
-		return nil, nil
+		return nil, s.batched(ctx, c, nil, s.purge)
 	}
-	sch, err := s.scheduled(ctx, c, WorkEmpty)
+	sch, err := s.schedule(ctx, c, nil, crmd.JobBinDelete, WorkEmpty)
 	if err != nil {
 		return nil, err
 	}
@@ -373,16 +376,39 @@ func (s *Service) purge(ctx context.Context, tx *store.Tx, orgID crmd.ID, ids []
 	return s.st.PurgeRecords(ctx, tx, orgID, ids, s.st.NowMS())
 }
 
-// scheduled names work done as scheduled with a fresh id of the org's sequence as its job id.
-func (s *Service) scheduled(ctx context.Context, c *crmd.Caller, work Work) (Scheduled, error) {
-	sch := Scheduled{Work: work}
-	err := s.st.Tx(ctx, func(tx *store.Tx) error {
-		var err error
-		sch.JobID, err = s.st.AllocIDs(ctx, tx, c.Org.ID, 1)
-		return err
-	})
+// schedule accepts, as a job of kind, work on every record of the caller's reach in the bin (an
+// administrator's whole org, anyone else's own records) that satisfies f (nil: every one): the ids are
+// read outside any write transaction and fixed in the job's snapshot (jobs.Prepare); the runner does
+// the work. Such jobs hold no lock against each other: each batch re-checks that its records are still
+// in the bin.
+func (s *Service) schedule(ctx context.Context, c *crmd.Caller, f *Filter, kind string, work Work) (Scheduled, error) {
+	j, err := jobs.Prepare(ctx, s.st, &crmd.Job{Kind: kind, OrgID: c.Org.ID, CreatedBy: c.User.ID},
+		func(ctx context.Context) ([]crmd.ID, error) {
+			return s.st.BinIDs(ctx, nil, c.Org.ID, ownerScope(c), f, math.MaxInt32)
+		},
+		func(int) error { return nil })
 	if err != nil {
 		return Scheduled{}, err
 	}
-	return sch, nil
+	s.kick()
+	return Scheduled{JobID: j.ID, Work: work}, nil
+}
+
+// restoreWork restores one batch of a bin_restore job's snapshot inside tx; a record no longer in the
+// bin (restored or purged meanwhile) counts as failed. The batch is locked in id order first, so that
+// its UPDATE does not deadlock with a per-id restore or purge that locked some of the same rows
+// (PostgreSQL).
+func (s *Service) restoreWork(ctx context.Context, tx *store.Tx, job *crmd.Job, ids []crmd.ID, _ time.Time) (int64, error) {
+	if err := s.st.LockRecords(ctx, tx, job.OrgID, ids); err != nil {
+		return 0, err
+	}
+	return s.st.RestoreRecords(ctx, tx, job.OrgID, ids)
+}
+
+// purgeWork deletes one batch of a bin_delete job's snapshot for good inside tx, like restoreWork.
+func (s *Service) purgeWork(ctx context.Context, tx *store.Tx, job *crmd.Job, ids []crmd.ID, at time.Time) (int64, error) {
+	if err := s.st.LockRecords(ctx, tx, job.OrgID, ids); err != nil {
+		return 0, err
+	}
+	return s.st.PurgeRecords(ctx, tx, job.OrgID, ids, at.UnixMilli())
 }

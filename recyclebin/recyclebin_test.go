@@ -10,6 +10,7 @@ import (
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/app"
 	"github.com/crmd/crmd/crmdtest"
+	"github.com/crmd/crmd/jobs"
 	"github.com/crmd/crmd/records"
 	"github.com/crmd/crmd/recyclebin"
 	"github.com/crmd/crmd/store"
@@ -26,16 +27,40 @@ type env struct {
 	a, b  *crmdtest.Org
 	recs  *records.Service
 	bin   *recyclebin.Service
+	jobs  *jobs.Runner
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	st := crmdtest.OpenStore(t)
 	a := app.New(st, app.Config{})
-	e := &env{t: t, ctx: context.Background(), st: st, clock: crmdtest.UseClock(st, t0), recs: a.Records, bin: a.RecycleBin}
+	e := &env{t: t, ctx: context.Background(), st: st, clock: crmdtest.UseClock(st, t0), recs: a.Records, bin: a.RecycleBin, jobs: a.Runner()}
 	e.a = crmdtest.NewTeam(t, st, "Acme", "UTC")
 	e.b = crmdtest.NewTeam(t, st, "Beta", "UTC")
 	return e
+}
+
+// runJob runs the scheduled jobs to the end, as the server's runner does in the background, and checks
+// that the job id names one of them, COMPLETED with done+failed = total; it returns the job.
+func (e *env) runJob(o *crmdtest.Org, id crmd.ID) *crmd.Job {
+	e.t.Helper()
+	for {
+		worked, err := e.jobs.RunOnce(e.ctx)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if !worked {
+			break
+		}
+	}
+	j, err := e.st.Job(e.ctx, o.Org.ID, id)
+	if err != nil {
+		e.t.Fatalf("job %s: %v", id, err)
+	}
+	if j.Status != crmd.JobCompleted || j.DeletedCount+j.FailedCount != j.TotalCount || j.Cursor != j.TotalCount {
+		e.t.Fatalf("job %s: %+v, want COMPLETED with every item counted", id, j)
+	}
+	return j
 }
 
 // insert adds Leads as u and returns their ids.
@@ -188,6 +213,13 @@ func TestRestoreByFiltersIsScheduledAndLimitedToTheCallersReach(t *testing.T) {
 	if err != nil || sch.Work != recyclebin.WorkRestore || sch.JobID == 0 {
 		t.Fatalf("restore by filters: %+v %v", sch, err)
 	}
+	// Scheduled: nothing is restored until the runner runs the job.
+	if _, err := e.get(e.a, mine[0]); err == nil {
+		t.Error("restored before the job ran")
+	}
+	if j := e.runJob(e.a, sch.JobID); j.Kind != crmd.JobBinRestore || j.TotalCount != 1 || j.DeletedCount != 1 {
+		t.Errorf("restore job %+v, want 1 record restored", j)
+	}
 	// The Standard user restored only its own Alpine.
 	if _, err := e.get(e.a, mine[0]); err != nil {
 		t.Errorf("own record not restored: %v", err)
@@ -198,6 +230,9 @@ func TestRestoreByFiltersIsScheduledAndLimitedToTheCallersReach(t *testing.T) {
 	sch, err = e.bin.RestoreMatching(e.ctx, e.a.Caller(e.a.Admin), nil)
 	if err != nil || sch.Work != recyclebin.WorkRestore || sch.JobID == 0 {
 		t.Fatalf("restore all: %+v %v", sch, err)
+	}
+	if j := e.runJob(e.a, sch.JobID); j.TotalCount != 3 || j.DeletedCount != 3 {
+		t.Errorf("restore-all job %+v, want 3 records restored", j)
 	}
 	if n := e.count(e.a); n != 0 {
 		t.Errorf("org A bin holds %d after restore all", n)
@@ -362,6 +397,9 @@ func TestLargeOperationsRunInBatches(t *testing.T) {
 	if err != nil || sch.Work != recyclebin.WorkRestore {
 		t.Fatalf("restore: %+v %v", sch, err)
 	}
+	if j := e.runJob(e.a, sch.JobID); j.TotalCount != recyclebin.SyncLimit+1 || j.DeletedCount != j.TotalCount {
+		t.Errorf("restore job %+v, want all %d restored", j, recyclebin.SyncLimit+1)
+	}
 	if n := e.count(e.a); n != 0 {
 		t.Fatalf("bin holds %d after restoring all", n)
 	}
@@ -371,6 +409,12 @@ func TestLargeOperationsRunInBatches(t *testing.T) {
 	empty, err := e.bin.Empty(e.ctx, admin)
 	if err != nil || empty == nil || empty.Work != recyclebin.WorkEmpty {
 		t.Fatalf("empty: %+v %v", empty, err)
+	}
+	if n := e.count(e.a); n != recyclebin.SyncLimit+1 {
+		t.Errorf("bin holds %d before the empty job ran, want all %d", n, recyclebin.SyncLimit+1)
+	}
+	if j := e.runJob(e.a, empty.JobID); j.Kind != crmd.JobBinDelete || j.DeletedCount != recyclebin.SyncLimit+1 {
+		t.Errorf("empty job %+v", j)
 	}
 	if n := e.count(e.a); n != 0 {
 		t.Errorf("bin holds %d after empty", n)

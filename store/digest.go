@@ -55,8 +55,8 @@ func orgFilter(table string, cols []string) string {
 		return "id = ?"
 	case "record_reads":
 		return "user_id IN (SELECT id FROM users WHERE org_id = ?)"
-	case "mass_delete_job_items":
-		return "job_id IN (SELECT id FROM mass_delete_jobs WHERE org_id = ?)"
+	case "job_items":
+		return "job_id IN (SELECT id FROM jobs WHERE org_id = ?)"
 	}
 	for _, c := range cols {
 		if c == "org_id" {

@@ -10,105 +10,189 @@ import (
 	"github.com/crmd/crmd"
 )
 
-const jobCols = `id, org_id, module_id, cvid, territory_id, include_child, lock_key, status, total_count,
-	deleted_count, failed_count, cursor_pos, lease_owner, lease_until, created_by, created_time`
+const jobCols = `id, kind, org_id, module_id, cvid, territory_id, include_child, lock_key, status, total_count,
+	deleted_count, failed_count, cursor_pos, cancel_requested, lease_owner, lease_until, created_by, created_time`
 
 func scanJob(row interface{ Scan(...any) error }) (*crmd.Job, error) {
 	var j crmd.Job
 	var id, org, mod, cvid, by int64
 	var terr, until sql.NullInt64
 	var owner sql.NullString
-	var child int
-	if err := row.Scan(&id, &org, &mod, &cvid, &terr, &child, &j.LockKey, &j.Status, &j.TotalCount,
-		&j.DeletedCount, &j.FailedCount, &j.Cursor, &owner, &until, &by, &j.CreatedTime); err != nil {
+	var child, cancel int
+	if err := row.Scan(&id, &j.Kind, &org, &mod, &cvid, &terr, &child, &j.LockKey, &j.Status, &j.TotalCount,
+		&j.DeletedCount, &j.FailedCount, &j.Cursor, &cancel, &owner, &until, &by, &j.CreatedTime); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}
 		return nil, err
 	}
 	j.ID, j.OrgID, j.ModuleID, j.CVID, j.CreatedBy = crmd.ID(id), crmd.ID(org), crmd.ID(mod), crmd.ID(cvid), crmd.ID(by)
-	j.TerritoryID, j.IncludeChild = crmd.ID(terr.Int64), child == 1
+	j.TerritoryID, j.IncludeChild, j.CancelRequested = crmd.ID(terr.Int64), child == 1, cancel == 1
 	j.LeaseOwner, j.LeaseUntil = owner.String, until.Int64
 	return &j, nil
 }
 
-// InsertMassDeleteJob writes a new job (status, counters and cursor as given, usually SCHEDULED and
-// zero) inside tx, unless a SCHEDULED or RUNNING job with the same lock key exists: then it writes
-// nothing and reports false. The partial unique index mass_delete_jobs_lock decides, so two racing
-// requests, in this process or another, can never both win (D5).
-func (s *Store) InsertMassDeleteJob(ctx context.Context, tx *Tx, j *crmd.Job) (bool, error) {
-	res, err := tx.q.ExecContext(ctx, s.Q(`INSERT INTO mass_delete_jobs (id, org_id, module_id, cvid, territory_id,
-		include_child, lock_key, status, total_count, created_by, created_time)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (lock_key) WHERE status IN ('SCHEDULED', 'RUNNING') DO NOTHING`),
-		int64(j.ID), int64(j.OrgID), int64(j.ModuleID), int64(j.CVID), recNullInt(int64(j.TerritoryID)),
-		b2i(j.IncludeChild), j.LockKey, j.Status, j.TotalCount, int64(j.CreatedBy), j.CreatedTime)
+// InsertJob writes a new job (kind, status, lease and counters as given: a PREPARING job under its
+// preparer's lease) inside tx, unless an unfinished job (PREPARING, SCHEDULED or RUNNING) with the same
+// lock key exists: then it writes nothing and reports false. The partial unique index jobs_lock decides,
+// so two racing requests, in this process or another, can never both win (D5).
+func (s *Store) InsertJob(ctx context.Context, tx *Tx, j *crmd.Job) (bool, error) {
+	var owner, until any
+	if j.LeaseOwner != "" {
+		owner, until = j.LeaseOwner, j.LeaseUntil
+	}
+	res, err := tx.q.ExecContext(ctx, s.Q(`INSERT INTO jobs (id, kind, org_id, module_id, cvid, territory_id,
+		include_child, lock_key, status, total_count, lease_owner, lease_until, created_by, created_time)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (lock_key) WHERE status IN ('PREPARING', 'SCHEDULED', 'RUNNING') DO NOTHING`),
+		int64(j.ID), j.Kind, int64(j.OrgID), int64(j.ModuleID), int64(j.CVID), recNullInt(int64(j.TerritoryID)),
+		b2i(j.IncludeChild), j.LockKey, j.Status, j.TotalCount, owner, until, int64(j.CreatedBy), j.CreatedTime)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return false, nil
 		}
-		return false, fmt.Errorf("insert mass delete job: %w", err)
+		return false, fmt.Errorf("insert job: %w", err)
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
 }
 
-// SnapshotJobItems copies, inside tx, the ids of the live records of a module of an org that filter
-// selects (approved or not) into the job's items, in id order with seq 0, 1, …, and returns how many it
-// copied. It copies at most limit+1 rows, so that a caller enforcing limit learns that the selection is
-// too large without copying all of it. One INSERT … SELECT: the ids never leave the database. A
-// territory beside the view is probed record by record (see territoryProbe).
-func (s *Store) SnapshotJobItems(ctx context.Context, tx *Tx, jobID, orgID, moduleID crmd.ID, filter RecordFilter, limit int) (int64, error) {
-	conds, err := s.compileFilter(ctx, tx.q, filter, true)
+// SelectRecordIDs returns, in id order, the ids of the live records of a module of an org that filter
+// selects (approved or not), at most limit+1 of them, so that a caller enforcing limit learns that the
+// selection is too large without reading all of it. It reads through the read pool, outside any write
+// transaction: one statement, so one consistent snapshot of the database (WAL on SQLite, MVCC on
+// PostgreSQL), however long it takes, and no writer waits for it. A territory beside the view is
+// probed record by record (see territoryProbe).
+func (s *Store) SelectRecordIDs(ctx context.Context, orgID, moduleID crmd.ID, filter RecordFilter, limit int) ([]crmd.ID, error) {
+	conds, err := s.compileFilter(ctx, s.R, filter, true)
 	if err != nil {
-		return 0, fmt.Errorf("snapshot mass delete job: %w", err)
+		return nil, fmt.Errorf("select job records: %w", err)
 	}
 	var q strings.Builder
-	q.WriteString(`INSERT INTO mass_delete_job_items (job_id, seq, record_id)
-		SELECT CAST(? AS BIGINT), ROW_NUMBER() OVER (ORDER BY records.id) - 1, records.id FROM records
+	q.WriteString(`SELECT records.id FROM records
 		WHERE records.org_id = ? AND records.module_id = ? AND records.deleted_time IS NULL`)
-	args := andAll(&q, []any{int64(jobID), int64(orgID), int64(moduleID)}, conds)
+	args := andAll(&q, []any{int64(orgID), int64(moduleID)}, conds)
 	q.WriteString(` ORDER BY records.id LIMIT ?`)
 	args = append(args, limit+1)
-	res, err := tx.q.ExecContext(ctx, s.Q(q.String()), args...)
+	rows, err := s.R.QueryContext(ctx, s.Q(q.String()), args...)
 	if err != nil {
-		return 0, fmt.Errorf("snapshot mass delete job: %w", err)
+		return nil, fmt.Errorf("select job records: %w", err)
 	}
-	return res.RowsAffected()
+	return scanIDs(rows)
 }
 
-// SetJobTotal records the size of a job's snapshot inside tx.
-func (s *Store) SetJobTotal(ctx context.Context, tx *Tx, jobID crmd.ID, total int64) error {
-	_, err := tx.q.ExecContext(ctx, s.Q(`UPDATE mass_delete_jobs SET total_count = ? WHERE id = ?`), total, int64(jobID))
-	return err
+// jobItemsPerInsert is how many snapshot items one INSERT writes (two bound values each, well below
+// SQLite's 32,766 parameters).
+const jobItemsPerInsert = 2000
+
+// AddJobItems appends ids to a job's snapshot inside tx, with seq from, from+1, …
+func (s *Store) AddJobItems(ctx context.Context, tx *Tx, jobID crmd.ID, from int64, ids []crmd.ID) error {
+	for start := 0; start < len(ids); start += jobItemsPerInsert {
+		part := ids[start:min(start+jobItemsPerInsert, len(ids))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO job_items (job_id, seq, record_id) VALUES `)
+		args := make([]any, 0, 2*len(part)+1)
+		args = append(args, int64(jobID))
+		for i, id := range part {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			// The job id is bound once and repeated by number on PostgreSQL; SQLite reuses ?1.
+			if s.Dialect == Postgres {
+				fmt.Fprintf(&q, "($1, $%d, $%d)", 2*i+2, 2*i+3)
+			} else {
+				fmt.Fprintf(&q, "(?1, ?%d, ?%d)", 2*i+2, 2*i+3)
+			}
+			args = append(args, from+int64(start+i), int64(id))
+		}
+		if _, err := tx.q.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("add job items: %w", err)
+		}
+	}
+	return nil
 }
 
-// MassDeleteJob returns a job of an org, or ErrNotFound (a job of another org included).
-func (s *Store) MassDeleteJob(ctx context.Context, orgID, id crmd.ID) (*crmd.Job, error) {
-	return scanJob(s.R.QueryRowContext(ctx, s.Q(`SELECT `+jobCols+` FROM mass_delete_jobs WHERE id = ? AND org_id = ?`), int64(id), int64(orgID)))
+// PublishJob turns a PREPARING job its preparer (owner) still holds into a SCHEDULED one of total items
+// with no lease, for any runner to claim; or, when a cancel was requested meanwhile, into a CANCELLED
+// one without items. It reports false when the job is no longer the preparer's (it was reaped).
+func (s *Store) PublishJob(ctx context.Context, jobID crmd.ID, owner string, total, at int64) (bool, error) {
+	var ok bool
+	err := s.Tx(ctx, func(tx *Tx) error {
+		res, err := tx.q.ExecContext(ctx, s.Q(`UPDATE jobs SET total_count = ?, lease_owner = NULL, lease_until = NULL,
+			status = CASE WHEN cancel_requested = 1 THEN 'CANCELLED' ELSE 'SCHEDULED' END,
+			finished_time = CASE WHEN cancel_requested = 1 THEN CAST(? AS BIGINT) END
+			WHERE id = ? AND status = 'PREPARING' AND lease_owner = ?`), total, at, int64(jobID), owner)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n != 1 {
+			return err
+		}
+		ok = true
+		_, err = tx.q.ExecContext(ctx, s.Q(`DELETE FROM job_items WHERE job_id = ? AND EXISTS
+			(SELECT 1 FROM jobs WHERE id = ? AND status = 'CANCELLED')`), int64(jobID), int64(jobID))
+		return err
+	})
+	return ok, err
 }
 
-// ClaimMassDeleteJob gives the oldest claimable job — SCHEDULED or RUNNING, with no lease or an expired
-// one — to owner until leaseUntil, marks it RUNNING, and returns it; nil when there is none. The
-// lease condition is repeated in the UPDATE itself, so two processes claiming at once cannot both get
-// the job.
-func (s *Store) ClaimMassDeleteJob(ctx context.Context, owner string, now, leaseUntil int64) (*crmd.Job, error) {
-	query := `UPDATE mass_delete_jobs
-		SET status = 'RUNNING', lease_owner = ?, lease_until = ?, started_time = COALESCE(started_time, ?)
-		WHERE id = (SELECT id FROM mass_delete_jobs WHERE status IN ('SCHEDULED', 'RUNNING')
-				AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT 1)
-			AND status IN ('SCHEDULED', 'RUNNING') AND (lease_until IS NULL OR lease_until < ?)
-		RETURNING ` + jobCols
+// DropPreparingJob removes a PREPARING job its preparer still holds, with its items: a selection that
+// turned out empty or too large leaves nothing behind and frees the lock.
+func (s *Store) DropPreparingJob(ctx context.Context, jobID crmd.ID, owner string) error {
+	return s.Tx(ctx, func(tx *Tx) error {
+		// The items go first (they reference the job), and only those of a job still the preparer's.
+		if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM job_items WHERE job_id = ? AND EXISTS
+			(SELECT 1 FROM jobs WHERE id = ? AND status = 'PREPARING' AND lease_owner = ?)`), int64(jobID), int64(jobID), owner); err != nil {
+			return err
+		}
+		_, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM jobs WHERE id = ? AND status = 'PREPARING' AND lease_owner = ?`), int64(jobID), owner)
+		return err
+	})
+}
+
+// ReapAbandonedJobs removes the PREPARING jobs whose preparer's lease ran out before now (the process
+// stopped or crashed while writing the snapshot; its client never got an answer), with their items,
+// and returns how many it removed: their lock is free again.
+func (s *Store) ReapAbandonedJobs(ctx context.Context, now int64) (int64, error) {
+	var n int64
+	err := s.Tx(ctx, func(tx *Tx) error {
+		if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM job_items WHERE job_id IN
+			(SELECT id FROM jobs WHERE status = 'PREPARING' AND lease_until < ?)`), now); err != nil {
+			return err
+		}
+		res, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM jobs WHERE status = 'PREPARING' AND lease_until < ?`), now)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// Job returns a job of an org, or ErrNotFound (a job of another org included). A PREPARING job is not
+// found either: it is not accepted yet.
+func (s *Store) Job(ctx context.Context, orgID, id crmd.ID) (*crmd.Job, error) {
+	return scanJob(s.R.QueryRowContext(ctx, s.Q(`SELECT `+jobCols+` FROM jobs WHERE id = ? AND org_id = ? AND status <> 'PREPARING'`), int64(id), int64(orgID)))
+}
+
+// ClaimJob gives the oldest claimable job — SCHEDULED or RUNNING, with no lease or an expired one — to
+// owner until leaseUntil, marks it RUNNING, and returns it; nil when there is none. The lease condition
+// is repeated in the UPDATE itself, so two processes claiming at once cannot both get the job.
+func (s *Store) ClaimJob(ctx context.Context, owner string, now, leaseUntil int64) (*crmd.Job, error) {
+	lock := ""
 	if s.Dialect == Postgres {
 		// Writers run concurrently on PostgreSQL: a claimer skips a job another claimer has locked
 		// and takes the next one, instead of queueing behind it and then finding it taken.
-		query = `UPDATE mass_delete_jobs
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	query := `UPDATE jobs
 		SET status = 'RUNNING', lease_owner = ?, lease_until = ?, started_time = COALESCE(started_time, ?)
-		WHERE id = (SELECT id FROM mass_delete_jobs WHERE status IN ('SCHEDULED', 'RUNNING')
-				AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+		WHERE id = (SELECT id FROM jobs WHERE status IN ('SCHEDULED', 'RUNNING')
+				AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT 1` + lock + `)
 			AND status IN ('SCHEDULED', 'RUNNING') AND (lease_until IS NULL OR lease_until < ?)
 		RETURNING ` + jobCols
-	}
 	j, err := scanJob(s.W.QueryRowContext(ctx, s.Q(query), owner, leaseUntil, now, now, now))
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
@@ -119,21 +203,19 @@ func (s *Store) ClaimMassDeleteJob(ctx context.Context, owner string, now, lease
 // JobItems returns, inside tx, the record ids of a job's snapshot from seq from on, at most n of them, in
 // seq order.
 func (s *Store) JobItems(ctx context.Context, tx *Tx, jobID crmd.ID, from int64, n int) ([]crmd.ID, error) {
-	rows, err := tx.q.QueryContext(ctx, s.Q(`SELECT record_id FROM mass_delete_job_items WHERE job_id = ? AND seq >= ? ORDER BY seq LIMIT ?`),
+	rows, err := tx.q.QueryContext(ctx, s.Q(`SELECT record_id FROM job_items WHERE job_id = ? AND seq >= ? ORDER BY seq LIMIT ?`),
 		int64(jobID), from, n)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []crmd.ID
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, crmd.ID(id))
-	}
-	return out, rows.Err()
+	return scanIDs(rows)
+}
+
+// JobCancelRequested reads, inside tx, whether a cancel was requested for a job.
+func (s *Store) JobCancelRequested(ctx context.Context, tx *Tx, jobID crmd.ID) (bool, error) {
+	var c int
+	err := tx.q.QueryRowContext(ctx, s.Q(`SELECT cancel_requested FROM jobs WHERE id = ?`), int64(jobID)).Scan(&c)
+	return c == 1, err
 }
 
 // JobProgress is what one batch did to a job.
@@ -144,22 +226,22 @@ type JobProgress struct {
 	At                         int64 // Unix ms
 }
 
-// AdvanceMassDeleteJob adds one batch's progress to a job inside tx — cursor, counters, lease, and
-// COMPLETED with the batch that processes the last item — provided owner still holds the job at
-// cursor (a guard against a process whose lease ran out and whose job was claimed by another). It
-// reports false when the guard failed; the caller must then roll back the batch.
-func (s *Store) AdvanceMassDeleteJob(ctx context.Context, tx *Tx, jobID crmd.ID, owner string, cursor int64, p JobProgress) (bool, error) {
+// AdvanceJob adds one batch's progress to a job inside tx — cursor, counters, lease, and COMPLETED with
+// the batch that processes the last item — provided owner still holds the job at cursor (a guard
+// against a process whose lease ran out and whose job was claimed by another). It reports false when
+// the guard failed; the caller must then roll back the batch.
+func (s *Store) AdvanceJob(ctx context.Context, tx *Tx, jobID crmd.ID, owner string, cursor int64, p JobProgress) (bool, error) {
 	status, finished, leaseOwner, leaseUntil := crmd.JobRunning, any(nil), any(owner), any(p.LeaseUntil)
 	if p.Done {
 		status, finished, leaseOwner, leaseUntil = crmd.JobCompleted, p.At, nil, nil
 	}
-	res, err := tx.q.ExecContext(ctx, s.Q(`UPDATE mass_delete_jobs SET cursor_pos = cursor_pos + ?,
+	res, err := tx.q.ExecContext(ctx, s.Q(`UPDATE jobs SET cursor_pos = cursor_pos + ?,
 		deleted_count = deleted_count + ?, failed_count = failed_count + ?, status = ?, finished_time = ?,
 		lease_owner = ?, lease_until = ?
 		WHERE id = ? AND lease_owner = ? AND cursor_pos = ? AND status = 'RUNNING'`),
 		p.Processed, p.Deleted, p.Failed, status, finished, leaseOwner, leaseUntil, int64(jobID), owner, cursor)
 	if err != nil {
-		return false, fmt.Errorf("advance mass delete job: %w", err)
+		return false, fmt.Errorf("advance job: %w", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil || n != 1 {
@@ -167,41 +249,75 @@ func (s *Store) AdvanceMassDeleteJob(ctx context.Context, tx *Tx, jobID crmd.ID,
 	}
 	if p.Done {
 		// The snapshot has served its purpose; the job row with its counters stays for the status API.
-		if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM mass_delete_job_items WHERE job_id = ?`), int64(jobID)); err != nil {
-			return false, fmt.Errorf("drop mass delete snapshot: %w", err)
+		if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM job_items WHERE job_id = ?`), int64(jobID)); err != nil {
+			return false, fmt.Errorf("drop job snapshot: %w", err)
 		}
 	}
 	return true, nil
 }
 
-// FailMassDeleteJob ends a job owner holds as FAILED: what was not deleted counts as failed, so that
-// Total_Count = Deleted_Count + Failed_Count still holds. reason is kept for operators.
-func (s *Store) FailMassDeleteJob(ctx context.Context, jobID crmd.ID, owner, reason string, at int64) error {
-	return s.Tx(ctx, func(tx *Tx) error {
-		res, err := tx.q.ExecContext(ctx, s.Q(`UPDATE mass_delete_jobs SET status = 'FAILED', failed_count = total_count - deleted_count,
-			error = ?, finished_time = ?, lease_owner = NULL, lease_until = NULL
-			WHERE id = ? AND lease_owner = ? AND status = 'RUNNING'`), reason, at, int64(jobID), owner)
+// EndJob ends a RUNNING job owner holds, inside tx, with status (FAILED or CANCELLED) and drops its
+// snapshot. A FAILED job counts what was not done as failed, so that Total_Count = Deleted_Count +
+// Failed_Count still holds; a CANCELLED one keeps its counts, which say what was done before it stopped.
+// reason is kept for operators. It reports false when owner no longer holds the job.
+func (s *Store) EndJob(ctx context.Context, tx *Tx, jobID crmd.ID, owner, status, reason string, at int64) (bool, error) {
+	var reasonArg any
+	if reason != "" {
+		reasonArg = reason
+	}
+	failed := `failed_count`
+	if status == crmd.JobFailed {
+		failed = `total_count - deleted_count`
+	}
+	res, err := tx.q.ExecContext(ctx, s.Q(`UPDATE jobs SET status = ?, failed_count = `+failed+`,
+		error = ?, finished_time = ?, lease_owner = NULL, lease_until = NULL
+		WHERE id = ? AND lease_owner = ? AND status = 'RUNNING'`), status, reasonArg, at, int64(jobID), owner)
+	if err != nil {
+		return false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return false, err
+	}
+	_, err = tx.q.ExecContext(ctx, s.Q(`DELETE FROM job_items WHERE job_id = ?`), int64(jobID))
+	return err == nil, err
+}
+
+// RequestJobCancel asks an org's job to stop and returns the job as it is then, or ErrNotFound. A
+// SCHEDULED job no runner holds ends CANCELLED at once; a RUNNING (or PREPARING) one is marked, and its
+// runner (or preparer) ends it CANCELLED before its next batch; a finished job is returned unchanged.
+func (s *Store) RequestJobCancel(ctx context.Context, orgID, jobID crmd.ID, at int64) (*crmd.Job, error) {
+	var j *crmd.Job
+	err := s.Tx(ctx, func(tx *Tx) error {
+		if _, err := tx.q.ExecContext(ctx, s.Q(`UPDATE jobs SET cancel_requested = 1
+			WHERE id = ? AND org_id = ? AND status IN ('PREPARING', 'SCHEDULED', 'RUNNING')`), int64(jobID), int64(orgID)); err != nil {
+			return err
+		}
+		res, err := tx.q.ExecContext(ctx, s.Q(`UPDATE jobs SET status = 'CANCELLED', finished_time = ?
+			WHERE id = ? AND org_id = ? AND status = 'SCHEDULED' AND (lease_until IS NULL OR lease_until < ?)`), at, int64(jobID), int64(orgID), at)
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return err
+		if n, _ := res.RowsAffected(); n == 1 {
+			if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM job_items WHERE job_id = ?`), int64(jobID)); err != nil {
+				return err
+			}
 		}
-		_, err = tx.q.ExecContext(ctx, s.Q(`DELETE FROM mass_delete_job_items WHERE job_id = ?`), int64(jobID))
+		j, err = scanJob(tx.q.QueryRowContext(ctx, s.Q(`SELECT `+jobCols+` FROM jobs WHERE id = ? AND org_id = ?`), int64(jobID), int64(orgID)))
 		return err
 	})
+	return j, err
 }
 
-// PurgeMassDeleteJobs removes the jobs that finished (COMPLETED or FAILED) before before, with whatever
+// PurgeJobs removes the jobs that finished (COMPLETED, FAILED or CANCELLED) before before, with whatever
 // is left of their snapshots, and returns how many jobs it removed. Their status is then unknown.
-func (s *Store) PurgeMassDeleteJobs(ctx context.Context, before int64) (int64, error) {
+func (s *Store) PurgeJobs(ctx context.Context, before int64) (int64, error) {
 	var n int64
 	err := s.Tx(ctx, func(tx *Tx) error {
-		old := `SELECT id FROM mass_delete_jobs WHERE status IN ('COMPLETED', 'FAILED') AND finished_time < ?`
-		if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM mass_delete_job_items WHERE job_id IN (`+old+`)`), before); err != nil {
+		old := `SELECT id FROM jobs WHERE status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND finished_time < ?`
+		if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM job_items WHERE job_id IN (`+old+`)`), before); err != nil {
 			return err
 		}
-		res, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM mass_delete_jobs WHERE status IN ('COMPLETED', 'FAILED') AND finished_time < ?`), before)
+		res, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM jobs WHERE status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND finished_time < ?`), before)
 		if err != nil {
 			return err
 		}
@@ -214,14 +330,14 @@ func (s *Store) PurgeMassDeleteJobs(ctx context.Context, before int64) (int64, e
 // CountJobItems counts what is left of a job's snapshot.
 func (s *Store) CountJobItems(ctx context.Context, jobID crmd.ID) (int64, error) {
 	var n int64
-	err := s.R.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM mass_delete_job_items WHERE job_id = ?`), int64(jobID)).Scan(&n)
+	err := s.R.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM job_items WHERE job_id = ?`), int64(jobID)).Scan(&n)
 	return n, err
 }
 
-// ReleaseMassDeleteJob gives up owner's lease on a job that is still RUNNING (a graceful shutdown), so
-// that the next process claims it at once instead of waiting for the lease to expire.
-func (s *Store) ReleaseMassDeleteJob(ctx context.Context, jobID crmd.ID, owner string) error {
-	_, err := s.W.ExecContext(ctx, s.Q(`UPDATE mass_delete_jobs SET lease_owner = NULL, lease_until = NULL
+// ReleaseJob gives up owner's lease on a job that is still RUNNING (a graceful shutdown), so that the
+// next process claims it at once instead of waiting for the lease to expire.
+func (s *Store) ReleaseJob(ctx context.Context, jobID crmd.ID, owner string) error {
+	_, err := s.W.ExecContext(ctx, s.Q(`UPDATE jobs SET lease_owner = NULL, lease_until = NULL
 		WHERE id = ? AND lease_owner = ? AND status = 'RUNNING'`), int64(jobID), owner)
 	return err
 }

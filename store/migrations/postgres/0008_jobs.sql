@@ -1,0 +1,15 @@
+-- crmd schema, version 8: one jobs framework. Mass delete jobs, the recycle bin's bulk work (restore and
+-- permanent delete by filter, restore of everything, emptying a large bin) share one table of jobs and
+-- one table of snapshot items; kind says which work a job does.
+ALTER TABLE mass_delete_jobs RENAME TO jobs;
+ALTER TABLE mass_delete_job_items RENAME TO job_items;
+ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'mass_delete'; -- mass_delete | bin_restore | bin_delete
+-- Set by a cancel request; the runner stops the job before its next batch and ends it CANCELLED.
+ALTER TABLE jobs ADD COLUMN cancel_requested BIGINT NOT NULL DEFAULT 0;
+-- Statuses now also PREPARING (the job holds its lock while its snapshot is written, in short batches
+-- outside any long transaction; not yet visible to clients) and CANCELLED. A PREPARING job holds the
+-- one-job lock like a SCHEDULED one, so the lock is still taken first and race-proof.
+DROP INDEX mass_delete_jobs_lock;
+CREATE UNIQUE INDEX jobs_lock ON jobs (lock_key) WHERE status IN ('PREPARING', 'SCHEDULED', 'RUNNING');
+DROP INDEX mass_delete_jobs_active;
+CREATE INDEX jobs_active ON jobs (lease_until) WHERE status IN ('PREPARING', 'SCHEDULED', 'RUNNING');
