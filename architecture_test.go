@@ -31,7 +31,7 @@ var mayImport = map[string][]string{
 	"store":             {"", "criteria"},
 	"metadata":          {"", "store"},
 	"oauth":             {"", "store"},
-	"views":             {"", "criteria", "store"},
+	"views":             {"", "criteria", "store", "jobs"},
 	"territories":       {"", "store"},
 	"jobs":              {"", "store"},
 	"recyclebin":        {"", "store", "jobs"},

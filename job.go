@@ -17,6 +17,7 @@ const (
 	JobMassDelete = "mass_delete" // soft-delete (a cvid mass delete)
 	JobBinRestore = "bin_restore" // restore from the recycle bin (by filter, or everything)
 	JobBinDelete  = "bin_delete"  // delete for good from the recycle bin (by filter, or emptying it)
+	JobIndexBuild = "index_build" // fill the side index of one field of a module (SQLite; docs/jobs.md)
 )
 
 // Job is one background job: the records of its snapshot, processed in batches, with its counters and
@@ -26,7 +27,8 @@ type Job struct {
 	ID              ID
 	Kind            string
 	OrgID           ID
-	ModuleID        ID // 0 for the recycle bin's jobs, which span modules
+	ModuleID        ID     // 0 for the recycle bin's jobs, which span modules
+	Target          string // what the job works on beyond its module: the field of an index_build job
 	CVID            ID
 	TerritoryID     ID // 0 = none
 	IncludeChild    bool

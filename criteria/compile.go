@@ -31,6 +31,14 @@ type Target struct {
 	// of a lookup), a number, or for booleans 1/0 (SQLite) or boolean (PostgreSQL). It is not consulted for
 	// multi-select picklists or for the system columns.
 	FieldExpr func(f *crmd.Field) string
+	// Side optionally routes the positive leaves on a data field to a side table that holds, per record,
+	// the value FieldExpr reads (never NULL: a record with no value has no row). For f it returns the head
+	// of a subquery selecting record ids, ending where a condition on the value may follow (e.g.
+	// "records.id IN (SELECT record_id FROM t WHERE t.field = ? AND "), the arguments of its
+	// placeholders, and the value's expression inside it; "" keeps the leaf on the records row. The
+	// compiler appends the leaf's predicate over that value and the closing parentheses. Negated leaves
+	// and "is empty" stay on the records row, so that records without a row are judged too.
+	Side func(f *crmd.Field) (head string, args []any, value string)
 }
 
 // Compile turns a parsed criterion into a boolean SQL predicate over the records table, with "?" for every
@@ -62,6 +70,7 @@ type compiler struct {
 	env    Env
 	prefix string
 	args   []any
+	side   string // while compiling a leaf routed by Target.Side: the value expression in its subquery
 }
 
 func (c *compiler) pg() bool { return c.t.Dialect == Postgres }
@@ -111,6 +120,15 @@ func (c *compiler) leaf(n *Node) string {
 		return "(NOT " + empty + ")"
 	}
 	pos, neg := positive(n.Comparator)
+	if !neg && c.t.Side != nil && k != kMulti && columnOf(f) == "" {
+		if head, args, val := c.t.Side(f); head != "" {
+			c.args = append(c.args, args...)
+			c.side = val
+			p := c.positive(f, k, pos, n.Value)
+			c.side = ""
+			return "(" + head + p + "))"
+		}
+	}
 	p := c.positive(f, k, pos, n.Value)
 	if neg {
 		// Every positive predicate is TRUE or FALSE, never NULL, so NOT also selects empty values.
@@ -307,6 +325,9 @@ func (c *compiler) value(f *crmd.Field, k kind) string {
 			return "NULLIF(" + c.prefix + col + ", 0)"
 		}
 		return c.prefix + col
+	}
+	if c.side != "" {
+		return "(" + c.side + ")"
 	}
 	if c.t.FieldExpr != nil {
 		if e := c.t.FieldExpr(f); e != "" {

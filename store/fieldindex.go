@@ -127,34 +127,18 @@ func fieldIndex(d Dialect, f *crmd.Field) (name, ddl string) {
 	return name, ddl
 }
 
-// EnsureFieldIndex creates the expression index that serves criteria on f, unless it exists. The
-// index is shared by every module and org with a field of that name. On a large table the first call
-// builds the index (about 7 s per million records on SQLite, holding the write lock; on PostgreSQL
-// without blocking writes).
+// EnsureFieldIndex creates, on PostgreSQL, the expression index that serves criteria on f, unless it
+// exists, with CREATE INDEX CONCURRENTLY: writers are not blocked while it is built. The index is
+// shared by every module and org with a field of that name. On SQLite it does nothing: a CREATE INDEX
+// there would hold the write lock for the whole build (about 7 s per million records), so SQLite's
+// fields are indexed through field_values instead (fieldvalues.go); an expression index an earlier
+// crmd built there is still read through FieldExpr.
 func (s *Store) EnsureFieldIndex(ctx context.Context, f *crmd.Field) error {
 	name, ddl := fieldIndex(s.Dialect, f)
-	if name == "" {
+	if name == "" || s.Dialect != Postgres {
 		return nil
 	}
-	if s.Dialect == Postgres {
-		return s.ensurePostgresIndex(ctx, name, ddl)
-	}
-	var n int
-	if err := s.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?`, name).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		return nil
-	}
-	if _, err := s.W.ExecContext(ctx, ddl); err != nil {
-		return fmt.Errorf("create index %s: %w", name, err)
-	}
-	// Statistics tell the planner how selective each index is, so that it prefers the new one to the
-	// created-time index where it should.
-	if err := s.Optimize(ctx); err != nil {
-		return fmt.Errorf("optimize after index %s: %w", name, err)
-	}
-	return nil
+	return s.ensurePostgresIndex(ctx, name, ddl)
 }
 
 // pgIndexValid reads whether the index named $1 of the current schema is valid (no row: no such index).

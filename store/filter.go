@@ -33,6 +33,9 @@ type ViewFilter struct {
 	Nothing bool
 	// UnreadBy, when not zero, keeps only the records that user has not opened (MarkRecordRead).
 	UnreadBy crmd.ID
+	// ModuleID is the view's module: with it, criteria on fields whose field_values are complete read
+	// them there (SQLite; see fieldvalues.go).
+	ModuleID crmd.ID
 	// Unindexed reads the criteria's fields from the JSON documents instead of through the expression
 	// indexes: the baseline that shows what the indexes buy (BenchmarkViewSelect), never a service's
 	// choice.
@@ -79,6 +82,20 @@ func (s *Store) compileFilter(ctx context.Context, db execer, f RecordFilter, pr
 		target := criteria.Target{Dialect: dialect, Alias: "records", FieldExpr: s.FieldExpr}
 		if v.Unindexed {
 			target.FieldExpr = nil
+		} else if v.ModuleID != 0 && s.Dialect == SQLite {
+			ready, err := s.readySideIndexes(ctx, db, v.ModuleID)
+			if err != nil {
+				return nil, err
+			}
+			if len(ready) > 0 {
+				target.Side = func(f *crmd.Field) (string, []any, string) {
+					if !ready[f.APIName] || !s.SideIndexed(f) {
+						return "", nil, ""
+					}
+					return `records.id IN (SELECT fv.record_id FROM field_values fv WHERE fv.field = ? AND fv.module_id = ? AND `,
+						[]any{f.APIName, int64(v.ModuleID)}, "fv.value"
+				}
+			}
 		}
 		sql, args := criteria.Compile(v.Criteria, target, v.Env)
 		out = append(out, predicate{sql, args})

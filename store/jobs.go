@@ -10,7 +10,7 @@ import (
 	"github.com/crmd/crmd"
 )
 
-const jobCols = `id, kind, org_id, module_id, cvid, territory_id, include_child, lock_key, status, total_count,
+const jobCols = `id, kind, target, org_id, module_id, cvid, territory_id, include_child, lock_key, status, total_count,
 	deleted_count, failed_count, cursor_pos, cancel_requested, lease_owner, lease_until, created_by, created_time`
 
 func scanJob(row interface{ Scan(...any) error }) (*crmd.Job, error) {
@@ -19,7 +19,7 @@ func scanJob(row interface{ Scan(...any) error }) (*crmd.Job, error) {
 	var terr, until sql.NullInt64
 	var owner sql.NullString
 	var child, cancel int
-	if err := row.Scan(&id, &j.Kind, &org, &mod, &cvid, &terr, &child, &j.LockKey, &j.Status, &j.TotalCount,
+	if err := row.Scan(&id, &j.Kind, &j.Target, &org, &mod, &cvid, &terr, &child, &j.LockKey, &j.Status, &j.TotalCount,
 		&j.DeletedCount, &j.FailedCount, &j.Cursor, &cancel, &owner, &until, &by, &j.CreatedTime); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
@@ -41,11 +41,11 @@ func (s *Store) InsertJob(ctx context.Context, tx *Tx, j *crmd.Job) (bool, error
 	if j.LeaseOwner != "" {
 		owner, until = j.LeaseOwner, j.LeaseUntil
 	}
-	res, err := tx.q.ExecContext(ctx, s.Q(`INSERT INTO jobs (id, kind, org_id, module_id, cvid, territory_id,
+	res, err := tx.q.ExecContext(ctx, s.Q(`INSERT INTO jobs (id, kind, target, org_id, module_id, cvid, territory_id,
 		include_child, lock_key, status, total_count, lease_owner, lease_until, created_by, created_time)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (lock_key) WHERE status IN ('PREPARING', 'SCHEDULED', 'RUNNING') DO NOTHING`),
-		int64(j.ID), j.Kind, int64(j.OrgID), int64(j.ModuleID), int64(j.CVID), recNullInt(int64(j.TerritoryID)),
+		int64(j.ID), j.Kind, j.Target, int64(j.OrgID), int64(j.ModuleID), int64(j.CVID), recNullInt(int64(j.TerritoryID)),
 		b2i(j.IncludeChild), j.LockKey, j.Status, j.TotalCount, owner, until, int64(j.CreatedBy), j.CreatedTime)
 	if err != nil {
 		if isUniqueViolation(err) {

@@ -26,20 +26,30 @@ package views
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/criteria"
+	"github.com/crmd/crmd/jobs"
 	"github.com/crmd/crmd/store"
 )
 
-// Service implements custom views on a store. It holds no state besides the store, so it is cheap to
-// make.
+// Service implements custom views on a store. It holds no state besides the store and the job runner
+// it wakes, so it is cheap to make.
 type Service struct {
-	st *store.Store
+	st   *store.Store
+	kick func() // wakes the job runner; a no-op until Attach
 }
 
 // New returns a views service on st.
-func New(st *store.Store) *Service { return &Service{st: st} }
+func New(st *store.Store) *Service { return &Service{st: st, kick: func() {}} }
+
+// Attach makes r run this service's jobs (kind crmd.JobIndexBuild: filling a field's side index), and
+// has the service wake r when it schedules one.
+func (s *Service) Attach(r *jobs.Runner) {
+	r.Handle(crmd.JobIndexBuild, s.indexWork)
+	s.kick = r.Kick
+}
 
 // MaxNameLength is the longest view name, in characters.
 const MaxNameLength = 50
@@ -79,22 +89,70 @@ func (s *Service) EnsureSystemViews(ctx context.Context, orgID crmd.ID, m *crmd.
 	return err
 }
 
-// indexCriteria makes sure every data field a criteria tree reads has the expression index that serves
-// it (store.EnsureFieldIndex; a no-op where the store has none). The first call for a field builds the
-// index over the whole records table, once per database.
-func (s *Service) indexCriteria(ctx context.Context, n *criteria.Node) error {
+// indexCriteria makes sure every data field a criteria tree of module m reads has, or is getting, the
+// index that serves it. On SQLite that is the field's side index (store/fieldvalues.go): its triggers
+// are created now, and a job of kind index_build fills it for the existing records in short batches —
+// no writer waits for it, and until it completes the criteria read the JSON, with the same answers. On
+// PostgreSQL it is an expression index built CONCURRENTLY (store.EnsureFieldIndex), which does not block
+// writers either.
+func (s *Service) indexCriteria(ctx context.Context, c *crmd.Caller, m *crmd.Module, n *criteria.Node) error {
 	if n == nil {
 		return nil
 	}
 	if n.IsGroup() {
-		for _, m := range n.Members {
-			if err := s.indexCriteria(ctx, m); err != nil {
+		for _, member := range n.Members {
+			if err := s.indexCriteria(ctx, c, m, member); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	return s.st.EnsureFieldIndex(ctx, n.Field)
+	f := n.Field
+	if !s.st.SideIndexed(f) {
+		return s.st.EnsureFieldIndex(ctx, f)
+	}
+	status, err := s.st.FieldIndexStatus(ctx, m.ID, f)
+	if err != nil || status != "" {
+		return err
+	}
+	// The triggers come first, so that a record written after the job's snapshot is read is indexed
+	// by them; the job fills the records of the snapshot from their data as it is when it gets there.
+	if err := s.st.SideIndexTriggers(ctx, m.ID, f); err != nil {
+		return err
+	}
+	j, err := jobs.Prepare(ctx, s.st, &crmd.Job{Kind: crmd.JobIndexBuild, Target: f.APIName, OrgID: c.Org.ID, ModuleID: m.ID,
+		LockKey: "index:" + m.ID.String() + ":" + f.APIName, CreatedBy: c.User.ID},
+		func(ctx context.Context) ([]crmd.ID, error) { return s.st.ModuleRecordIDs(ctx, c.Org.ID, m.ID) },
+		func(int) error { return nil })
+	if errors.Is(err, jobs.ErrLocked) {
+		return nil // another request (or process) is preparing the same index
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.st.SetFieldIndexJob(ctx, m.ID, f, j.ID); err != nil {
+		return err
+	}
+	s.kick()
+	return nil
+}
+
+// indexWork fills one batch of an index_build job: the side index rows of its field for the batch's
+// records. A field the module no longer has fails the job.
+func (s *Service) indexWork(ctx context.Context, tx *store.Tx, job *crmd.Job, ids []crmd.ID, _ time.Time) (int64, error) {
+	mods, err := s.st.Modules(ctx, job.OrgID)
+	if err != nil {
+		return 0, err
+	}
+	for _, m := range mods {
+		if m.ID != job.ModuleID {
+			continue
+		}
+		if f := m.Field(job.Target); f != nil && s.st.SideIndexed(f) {
+			return s.st.FillFieldValues(ctx, tx, m.ID, f, ids)
+		}
+	}
+	return 0, &jobs.Failed{Reason: "the module or its field " + job.Target + " no longer exists"}
 }
 
 // visible reports whether the caller may see (and use) a view.
@@ -214,7 +272,7 @@ func (s *Service) Filter(c *crmd.Caller, m *crmd.Module, v *crmd.View) *store.Vi
 	if def.Special == SpecialNothing {
 		return &store.ViewFilter{Nothing: true}
 	}
-	f := &store.ViewFilter{Criteria: def.Criteria, Env: s.Env(c)}
+	f := &store.ViewFilter{Criteria: def.Criteria, Env: s.Env(c), ModuleID: m.ID}
 	if def.Special == SpecialUnread {
 		f.UnreadBy = c.User.ID
 	}
@@ -242,7 +300,7 @@ func (s *Service) Resolve(ctx context.Context, c *crmd.Caller, m *crmd.Module, c
 	// did when it was saved; a system view such as Junk Leads does here). Indexing every field up front
 	// would slow every insert instead: Lead_Status and Email_Opt_Out alone cut seeding by 40%.
 	if def, err := Define(m, v); err == nil && def.Criteria != nil {
-		if err := s.indexCriteria(ctx, def.Criteria); err != nil {
+		if err := s.indexCriteria(ctx, c, m, def.Criteria); err != nil {
 			return nil, err
 		}
 	}

@@ -3,7 +3,9 @@
 -- one table of snapshot items; kind says which work a job does.
 ALTER TABLE mass_delete_jobs RENAME TO jobs;
 ALTER TABLE mass_delete_job_items RENAME TO job_items;
-ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'mass_delete'; -- mass_delete | bin_restore | bin_delete
+ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'mass_delete'; -- mass_delete | bin_restore | bin_delete | index_build
+-- What a job works on beyond its module: the field an index_build job indexes.
+ALTER TABLE jobs ADD COLUMN target TEXT NOT NULL DEFAULT '';
 -- Set by a cancel request; the runner stops the job before its next batch and ends it CANCELLED.
 ALTER TABLE jobs ADD COLUMN cancel_requested BIGINT NOT NULL DEFAULT 0;
 -- Statuses now also PREPARING (the job holds its lock while its snapshot is written, in short batches
