@@ -18,6 +18,9 @@ const (
 	JobBinRestore = "bin_restore" // restore from the recycle bin (by filter, or everything)
 	JobBinDelete  = "bin_delete"  // delete for good from the recycle bin (by filter, or emptying it)
 	JobIndexBuild = "index_build" // fill the side index of one field of a module (SQLite; docs/jobs.md)
+	// The recycle bin's retention (Target holds the cut-off time, Unix ms):
+	JobRetentionPurge = "retention_purge" // delete for good the bin's records deleted before the cut-off
+	JobRetentionDrop  = "retention_drop"  // remove the purged rows purged before the cut-off
 )
 
 // Job is one background job: the records of its snapshot, processed in batches, with its counters and
@@ -28,7 +31,7 @@ type Job struct {
 	Kind            string
 	OrgID           ID
 	ModuleID        ID     // 0 for the recycle bin's jobs, which span modules
-	Target          string // what the job works on beyond its module: the field of an index_build job
+	Target          string // what the job works on beyond its module: an index_build's field, a retention job's cut-off
 	CVID            ID
 	TerritoryID     ID // 0 = none
 	IncludeChild    bool

@@ -95,12 +95,14 @@ func New(st *store.Store, cfg Config) *App {
 		RecycleBin: a.RecycleBin, MassDelete: a.MassDelete, Ping: st.Ping,
 	}, log, cfg.Registry)
 	a.Handler = a.API
-	// One runner runs every kind of job: mass delete, the recycle bin's bulk work, index builds.
+	// One runner runs every kind of job: mass delete, the recycle bin's bulk work and retention, index
+	// builds.
 	a.runner = jobs.New(st, cfg.Runner, log)
 	a.MassDelete.Attach(a.runner)
 	a.RecycleBin.Attach(a.runner)
 	a.Views.Attach(a.runner)
 	a.purger = recyclebin.NewPurger(st, cfg.RecycleRetention, log)
+	a.purger.Attach(a.runner)
 	return a
 }
 

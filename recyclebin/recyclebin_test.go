@@ -44,15 +44,7 @@ func newEnv(t *testing.T) *env {
 // that the job id names one of them, COMPLETED with done+failed = total; it returns the job.
 func (e *env) runJob(o *crmdtest.Org, id crmd.ID) *crmd.Job {
 	e.t.Helper()
-	for {
-		worked, err := e.jobs.RunOnce(e.ctx)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if !worked {
-			break
-		}
-	}
+	e.drain()
 	j, err := e.st.Job(e.ctx, o.Org.ID, id)
 	if err != nil {
 		e.t.Fatalf("job %s: %v", id, err)
@@ -61,6 +53,27 @@ func (e *env) runJob(o *crmdtest.Org, id crmd.ID) *crmd.Job {
 		e.t.Fatalf("job %s: %+v, want COMPLETED with every item counted", id, j)
 	}
 	return j
+}
+
+// drain runs every scheduled job to its end.
+func (e *env) drain() {
+	e.t.Helper()
+	for {
+		worked, err := e.jobs.RunOnce(e.ctx)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if !worked {
+			return
+		}
+	}
+}
+
+// purger returns a purger with the given retention whose jobs e's runner runs.
+func (e *env) purger(retention time.Duration) *recyclebin.Purger {
+	p := recyclebin.NewPurger(e.st, retention, slog.New(slog.DiscardHandler))
+	p.Attach(e.jobs)
+	return p
 }
 
 // insert adds Leads as u and returns their ids.
@@ -295,16 +308,21 @@ func TestPurgerTouchesOnlyDueRecords(t *testing.T) {
 	e.del(e.b, e.b.Admin, young...)
 	live := e.insert(e.a, e.a.Admin, "Live")
 
-	p := recyclebin.NewPurger(e.st, 60*24*time.Hour, nil)
+	p := e.purger(60 * 24 * time.Hour)
 	// 60 days after the first delete: exactly at its retention, not yet due.
 	e.clock.Set(t0.Add(60 * 24 * time.Hour))
 	if n, err := p.PurgeDue(e.ctx, e.st.Now()); err != nil || n != 0 {
-		t.Fatalf("at the retention: purged %d, %v", n, err)
+		t.Fatalf("at the retention: scheduled %d, %v", n, err)
 	}
 	e.clock.Advance(time.Millisecond)
 	if n, err := p.PurgeDue(e.ctx, e.st.Now()); err != nil || n != 1 {
-		t.Fatalf("past the retention: purged %d, %v; want 1", n, err)
+		t.Fatalf("past the retention: scheduled %d, %v; want 1", n, err)
 	}
+	// Scheduled, not done: the job runner purges.
+	if e.count(e.a) != 1 {
+		t.Fatal("purged before the job ran")
+	}
+	e.drain()
 	if e.count(e.a) != 0 || e.count(e.b) != 1 {
 		t.Errorf("bins after purge: A %d, B %d", e.count(e.a), e.count(e.b))
 	}
@@ -332,6 +350,7 @@ func TestPurgerTouchesOnlyDueRecords(t *testing.T) {
 	if n, err := p.DropExpired(e.ctx, e.st.Now()); err != nil || n != 1 {
 		t.Fatalf("drop after 120 days: %d, %v", n, err)
 	}
+	e.drain()
 	if deleted() != 0 {
 		t.Error("expired permanent row still listed")
 	}
@@ -344,15 +363,17 @@ func TestPurgerRunStopsWithItsContext(t *testing.T) {
 	e.clock.Advance(61 * 24 * time.Hour)
 	ctx, cancel := context.WithCancel(e.ctx)
 	done := make(chan struct{})
-	p := recyclebin.NewPurger(e.st, 0, slog.New(slog.DiscardHandler))
+	p := e.purger(0)
 	go func() { p.Run(ctx); close(done) }()
-	// Run purges once at start; cancelling then ends it.
+	// Run schedules once at start; cancelling then ends it.
 	cancel()
 	<-done
-	// Whether the first pass ran before the cancel or not, PurgeDue finishes the job deterministically.
+	// Whether the first pass ran before the cancel or not, PurgeDue schedules what is left (a job of the
+	// first pass holds the org's lock: nothing more then) and the runner finishes it.
 	if _, err := p.PurgeDue(e.ctx, e.st.Now()); err != nil {
 		t.Fatal(err)
 	}
+	e.drain()
 	if n := e.count(e.a); n != 0 {
 		t.Errorf("bin holds %d", n)
 	}
@@ -420,15 +441,17 @@ func TestLargeOperationsRunInBatches(t *testing.T) {
 		t.Errorf("bin holds %d after empty", n)
 	}
 
-	// The purger crosses batches too, and leaves the records that are not due.
-	e.seed(e.a, e.a.Std, recyclebin.PurgeBatch*2+1)
+	// The purger's jobs cross batches too, and leave the records that are not due.
+	const old = 1001
+	e.seed(e.a, e.a.Std, old)
 	e.clock.Advance(time.Hour)
 	e.seed(e.a, e.a.Std, 2)
-	p := recyclebin.NewPurger(e.st, time.Hour, slog.New(slog.DiscardHandler))
+	p := e.purger(time.Hour)
 	n, err := p.PurgeDue(e.ctx, e.st.Now().Add(time.Millisecond))
-	if err != nil || n != recyclebin.PurgeBatch*2+1+3 {
-		t.Errorf("purged %d, %v; want %d (org A's old records and org B's)", n, err, recyclebin.PurgeBatch*2+1+3)
+	if err != nil || n != old+3 {
+		t.Errorf("scheduled %d, %v; want %d (org A's old records and org B's)", n, err, old+3)
 	}
+	e.drain()
 	if n := e.count(e.a); n != 2 {
 		t.Errorf("bin holds %d, want the 2 records that are not due", n)
 	}

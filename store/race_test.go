@@ -269,7 +269,7 @@ func checkBin(t *testing.T, st *store.Store, org *crmd.Org, ids []crmd.ID) int {
 	return live
 }
 
-// TestPurgeRestoreRace races the store's own RestoreRecords, PurgeRecords and PurgeDueRecords on the
+// TestPurgeRestoreRace races the store's own RestoreRecords, PurgeRecords and PurgeDueIDs on the
 // same bin records, without the service's LockRecords: each record leaves the bin once, the counts
 // they return add up, and a purge that lost a record to a restore leaves the restored record's
 // territory rows alone.
@@ -295,9 +295,7 @@ func TestPurgeRestoreRace(t *testing.T) {
 				case 1:
 					changed[i], err = st.PurgeRecords(ctx, tx, org.ID, order, 2)
 				case 2:
-					var k int
-					k, err = st.PurgeDueRecords(ctx, tx, 2, 2, len(ids))
-					changed[i] = int64(k)
+					changed[i], err = st.PurgeDueIDs(ctx, tx, org.ID, order, 2, 2)
 				}
 				return err
 			})

@@ -204,12 +204,23 @@ func (s *Store) PurgeRecords(ctx context.Context, tx *Tx, orgID crmd.ID, ids []c
 // statement may have been restored since (the UPDATE then waits for the restore, re-reads the row and
 // skips it), and the restored record must keep its territories.
 func (s *Store) purgeIDs(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID, at int64) (int64, error) {
+	return s.purgeIDsBefore(ctx, tx, orgID, ids, 0, at)
+}
+
+// purgeIDsBefore is purgeIDs, restricted to records deleted before before when before is not zero.
+func (s *Store) purgeIDsBefore(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID, before, at int64) (int64, error) {
 	if len(ids) == 0 {
 		return 0, nil
 	}
+	due := ""
+	args := []any{at, int64(orgID)}
+	if before != 0 {
+		due = ` AND deleted_time < ?`
+		args = append(args, before)
+	}
 	rows, err := tx.q.QueryContext(ctx, s.Q(`UPDATE records SET purged_time = ?, data = '{}', display_name = ''
-		WHERE org_id = ? AND deleted_time IS NOT NULL AND purged_time IS NULL AND id IN (`+recPlaceholders(len(ids))+`)
-		RETURNING id`), append([]any{at, int64(orgID)}, recIDArgs(ids)...)...)
+		WHERE org_id = ? AND deleted_time IS NOT NULL AND purged_time IS NULL`+due+` AND id IN (`+recPlaceholders(len(ids))+`)
+		RETURNING id`), append(args, recIDArgs(ids)...)...)
 	if err != nil {
 		return 0, fmt.Errorf("purge records: %w", err)
 	}
@@ -233,70 +244,82 @@ func (s *Store) purgeIDs(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.
 	return int64(len(purged)), nil
 }
 
-// PurgeDueRecords purges, inside tx, up to limit recycle-bin records of any org deleted before before
-// (Unix ms), oldest deletion first, stamping them purged at at. It returns how many it purged; fewer
-// than limit means none is due any more. A record deleted at or after before is never touched.
-func (s *Store) PurgeDueRecords(ctx context.Context, tx *Tx, before, at int64, limit int) (int, error) {
-	query := `SELECT org_id, id FROM records
-		WHERE deleted_time IS NOT NULL AND purged_time IS NULL AND deleted_time < ?
-		ORDER BY deleted_time, id LIMIT ?`
-	if s.Dialect == Postgres {
-		// Lock what is selected, so that it is still in the bin when purgeIDs comes to it, and skip
-		// what a user's restore or purge (another replica's too) holds: the purger never waits for a
-		// request, and a record skipped now is reconsidered at the next run if it is still due.
-		query += ` FOR UPDATE SKIP LOCKED`
-	}
-	rows, err := tx.q.QueryContext(ctx, s.Q(query), before, limit)
+// DueBinOrgs returns the orgs whose recycle bin holds records deleted before before (Unix ms): those
+// the retention purge has work for. One read through the read pool.
+func (s *Store) DueBinOrgs(ctx context.Context, before int64) ([]crmd.ID, error) {
+	rows, err := s.R.QueryContext(ctx, s.Q(`SELECT DISTINCT org_id FROM records
+		WHERE deleted_time IS NOT NULL AND purged_time IS NULL AND deleted_time < ? ORDER BY org_id`), before)
 	if err != nil {
-		return 0, fmt.Errorf("due records: %w", err)
+		return nil, fmt.Errorf("due orgs: %w", err)
 	}
-	byOrg := map[crmd.ID][]crmd.ID{}
-	var orgs []crmd.ID
-	found := 0
-	func() {
-		defer rows.Close()
-		for rows.Next() {
-			var org, id int64
-			if err = rows.Scan(&org, &id); err != nil {
-				return
-			}
-			if _, ok := byOrg[crmd.ID(org)]; !ok {
-				orgs = append(orgs, crmd.ID(org))
-			}
-			byOrg[crmd.ID(org)] = append(byOrg[crmd.ID(org)], crmd.ID(id))
-			found++
-		}
-		err = rows.Err()
-	}()
+	return scanIDs(rows)
+}
+
+// DueBinIDs returns, oldest deletion first, the ids of an org's recycle-bin records deleted before
+// before: the snapshot of a retention_purge job. One read through the read pool.
+func (s *Store) DueBinIDs(ctx context.Context, orgID crmd.ID, before int64) ([]crmd.ID, error) {
+	rows, err := s.R.QueryContext(ctx, s.Q(`SELECT id FROM records
+		WHERE org_id = ? AND deleted_time IS NOT NULL AND purged_time IS NULL AND deleted_time < ?
+		ORDER BY deleted_time, id`), int64(orgID), before)
 	if err != nil {
-		return 0, fmt.Errorf("due records: %w", err)
+		return nil, fmt.Errorf("due records: %w", err)
 	}
-	n := 0
-	for _, org := range orgs {
-		ids := byOrg[org]
-		for start := 0; start < len(ids); start += binChunk {
-			k, err := s.purgeIDs(ctx, tx, org, ids[start:min(start+binChunk, len(ids))], at)
-			if err != nil {
-				return 0, err
-			}
-			n += int(k)
+	return scanIDs(rows)
+}
+
+// PurgeDueIDs purges, inside tx, those of ids that are in the org's recycle bin and were deleted before
+// before, stamping them purged at at, and returns how many it purged: one batch of a retention_purge
+// job. The condition is re-checked by the UPDATE itself, so a record restored (and maybe deleted
+// again, later) since the job's snapshot is left alone.
+func (s *Store) PurgeDueIDs(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID, before, at int64) (int64, error) {
+	var n int64
+	for start := 0; start < len(ids); start += binChunk {
+		k, err := s.purgeIDsBefore(ctx, tx, orgID, ids[start:min(start+binChunk, len(ids))], before, at)
+		if err != nil {
+			return 0, err
 		}
-	}
-	if n != found {
-		return 0, fmt.Errorf("purge due records: %d selected, %d purged", found, n)
+		n += k
 	}
 	return n, nil
 }
 
-// DropPermanentRecords removes, inside tx, up to limit purged rows of any org purged before before
-// (Unix ms): their time as type=permanent in /deleted is over, and nothing else refers to them. It
-// returns how many it removed.
-func (s *Store) DropPermanentRecords(ctx context.Context, tx *Tx, before int64, limit int) (int, error) {
-	res, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM records WHERE id IN (
-		SELECT id FROM records WHERE purged_time IS NOT NULL AND purged_time < ? ORDER BY purged_time LIMIT ?)`), before, limit)
+// ExpiredPurgeOrgs returns the orgs with purged rows purged before before (Unix ms): those whose time
+// as type=permanent in /deleted is over.
+func (s *Store) ExpiredPurgeOrgs(ctx context.Context, before int64) ([]crmd.ID, error) {
+	rows, err := s.R.QueryContext(ctx, s.Q(`SELECT DISTINCT org_id FROM records WHERE purged_time IS NOT NULL AND purged_time < ? ORDER BY org_id`), before)
 	if err != nil {
-		return 0, fmt.Errorf("drop permanent records: %w", err)
+		return nil, fmt.Errorf("expired orgs: %w", err)
 	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+	return scanIDs(rows)
+}
+
+// ExpiredPurgeIDs returns the ids of an org's purged rows purged before before, oldest first: the
+// snapshot of a retention_drop job.
+func (s *Store) ExpiredPurgeIDs(ctx context.Context, orgID crmd.ID, before int64) ([]crmd.ID, error) {
+	rows, err := s.R.QueryContext(ctx, s.Q(`SELECT id FROM records WHERE org_id = ? AND purged_time IS NOT NULL AND purged_time < ?
+		ORDER BY purged_time, id`), int64(orgID), before)
+	if err != nil {
+		return nil, fmt.Errorf("expired records: %w", err)
+	}
+	return scanIDs(rows)
+}
+
+// DropPermanentIDs removes, inside tx, those of ids that are purged rows of the org purged before
+// before: nothing refers to them any more. It returns how many it removed.
+func (s *Store) DropPermanentIDs(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID, before int64) (int64, error) {
+	var n int64
+	for start := 0; start < len(ids); start += binChunk {
+		part := ids[start:min(start+binChunk, len(ids))]
+		res, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM records WHERE org_id = ? AND purged_time IS NOT NULL AND purged_time < ?
+			AND id IN (`+recPlaceholders(len(part))+`)`), append([]any{int64(orgID), before}, recIDArgs(part)...)...)
+		if err != nil {
+			return 0, fmt.Errorf("drop permanent records: %w", err)
+		}
+		k, err := res.RowsAffected()
+		if err != nil {
+			return 0, err
+		}
+		n += k
+	}
+	return n, nil
 }

@@ -253,7 +253,11 @@ func TestBinPurgeEmptiesTheRecordAndDropsItsTerritories(t *testing.T) {
 	}
 }
 
-func TestBinPurgeDueTouchesOnlyDueRecordsInBatches(t *testing.T) {
+// TestBinPurgeDueTouchesOnlyDueRecords: the retention purge's selections and batches (DueBinOrgs,
+// DueBinIDs, PurgeDueIDs; ExpiredPurgeOrgs, ExpiredPurgeIDs, DropPermanentIDs) take the records deleted
+// (or purged) before the cut-off and no other: not one deleted at the cut-off, not a live one, not one
+// of another org, and not one restored and deleted again after the snapshot was taken.
+func TestBinPurgeDueTouchesOnlyDueRecords(t *testing.T) {
 	f := newBinFixture(t)
 	ctx := context.Background()
 	names := make([]string, 7)
@@ -267,51 +271,63 @@ func TestBinPurgeDueTouchesOnlyDueRecordsInBatches(t *testing.T) {
 	f.del(t, f.b, f.leadsB, f.b.Admin, 150, other[0])
 	f.del(t, f.b, f.leadsB, f.b.Admin, 300, other[1])
 
-	total := 0
-	for {
-		var n int
-		f.tx(t, func(tx *store.Tx) (err error) {
-			n, err = f.st.PurgeDueRecords(ctx, tx, 200, 999, 4)
-			return err
-		})
-		total += n
-		if n < 4 {
-			break
-		}
+	orgs, err := f.st.DueBinOrgs(ctx, 200)
+	if err != nil || !slices.Equal(orgs, sortedIDs(f.a.Org.ID, f.b.Org.ID)) {
+		t.Fatalf("due orgs %v %v", orgs, err)
 	}
-	if total != 6 {
-		t.Errorf("purged %d, want 6", total)
+	due, err := f.st.DueBinIDs(ctx, f.a.Org.ID, 200)
+	if err != nil || !slices.Equal(due, ids[:5]) {
+		t.Fatalf("due ids of A %v %v, want %v", due, err, ids[:5])
 	}
-	if n, _ := f.st.CountBin(ctx, f.a.Org.ID, 0); n != 1 {
-		t.Errorf("org A bin %d, want 1 (the record deleted at the cut-off)", n)
+	// A record restored and deleted again after the snapshot is no longer due: the batch skips it.
+	f.tx(t, func(tx *store.Tx) error {
+		_, err := f.st.RestoreRecords(ctx, tx, f.a.Org.ID, due[:1])
+		return err
+	})
+	f.del(t, f.a, f.leadsA, f.a.Admin, 250, due[0])
+	var n int64
+	f.tx(t, func(tx *store.Tx) (err error) {
+		n, err = f.st.PurgeDueIDs(ctx, tx, f.a.Org.ID, append(due, ids[6], other[0]), 200, 999)
+		return err
+	})
+	if n != 4 {
+		t.Errorf("purged %d, want 4 (not the one deleted again, the live one nor another org's)", n)
 	}
-	if n, _ := f.st.CountBin(ctx, f.b.Org.ID, 0); n != 1 {
-		t.Errorf("org B bin %d, want 1", n)
+	if n, _ := f.st.CountBin(ctx, f.a.Org.ID, 0); n != 2 {
+		t.Errorf("org A bin %d, want 2 (deleted again; deleted at the cut-off)", n)
+	}
+	if n, _ := f.st.CountBin(ctx, f.b.Org.ID, 0); n != 2 {
+		t.Errorf("org B bin %d, want 2 (untouched)", n)
 	}
 	if _, err := f.st.LiveRecord(ctx, f.a.Org.ID, f.leadsA.ID, ids[6]); err != nil {
 		t.Errorf("live record: %v", err)
 	}
 
 	// Purged rows are dropped once their permanent listing time is over, and only those.
-	var dropped int
-	f.tx(t, func(tx *store.Tx) (err error) {
-		dropped, err = f.st.DropPermanentRecords(ctx, tx, 999, 100)
-		return err
-	})
-	if dropped != 0 {
-		t.Errorf("dropped %d rows purged at the cut-off", dropped)
+	if orgs, err := f.st.ExpiredPurgeOrgs(ctx, 999); err != nil || len(orgs) != 0 {
+		t.Errorf("orgs with rows purged before 999: %v %v, want none", orgs, err)
 	}
+	expired, err := f.st.ExpiredPurgeIDs(ctx, f.a.Org.ID, 1000)
+	if err != nil || len(expired) != 4 {
+		t.Fatalf("expired rows %v %v, want 4", expired, err)
+	}
+	var dropped int64
 	f.tx(t, func(tx *store.Tx) (err error) {
-		dropped, err = f.st.DropPermanentRecords(ctx, tx, 1000, 100)
+		dropped, err = f.st.DropPermanentIDs(ctx, tx, f.a.Org.ID, append(expired, ids[5]), 1000)
 		return err
 	})
-	if dropped != 6 {
-		t.Errorf("dropped %d, want 6", dropped)
+	if dropped != 4 {
+		t.Errorf("dropped %d, want 4", dropped)
 	}
 	recs, _ := f.st.ListDeletedRecords(ctx, store.DeletedQuery{OrgID: f.a.Org.ID, ModuleID: f.leadsA.ID})
-	if got, want := recIDs(recs), []crmd.ID{ids[5]}; !slices.Equal(got, want) {
-		t.Errorf("/deleted after drop: %v, want %v", got, want)
+	if got := recIDs(recs); len(got) != 2 {
+		t.Errorf("/deleted after drop: %v, want the 2 records still in the bin", got)
 	}
+}
+
+func sortedIDs(ids ...crmd.ID) []crmd.ID {
+	slices.Sort(ids)
+	return ids
 }
 
 func TestBinIDsBatchesByOwner(t *testing.T) {
