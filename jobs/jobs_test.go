@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -270,5 +271,47 @@ func TestUnknownKindFails(t *testing.T) {
 	}
 	if got := e.job(j.ID); got.Status != crmd.JobFailed || got.FailedCount != 4 || got.DeletedCount != 0 {
 		t.Fatalf("job of an unknown kind %+v, want FAILED with 4 failed", got)
+	}
+}
+
+// TestJobsTakeTurns: with a slice shorter than a batch, a runner yields after every batch when another
+// job waits, so two jobs advance in turns instead of the older one running to its end first; both
+// complete with every item done once.
+func TestJobsTakeTurns(t *testing.T) {
+	e := newEnv(t)
+	a, err := e.prepare("", 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := jobs.Prepare(e.ctx, e.st, &crmd.Job{Kind: kind, OrgID: e.org.Org.ID, CreatedBy: e.org.Admin.ID},
+		func(context.Context) ([]crmd.ID, error) { return []crmd.ID{1, 2, 3, 4, 5, 6}, nil }, func(int) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.runner(jobs.Config{BatchSize: 2, Slice: time.Nanosecond})
+	for {
+		worked, err := r.RunOnce(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !worked {
+			break
+		}
+	}
+	var order []string
+	for _, batch := range e.batches {
+		if batch[0] >= 1000 {
+			order = append(order, "a")
+		} else {
+			order = append(order, "b")
+		}
+	}
+	if got := strings.Join(order, ""); got != "ababab" {
+		t.Errorf("batches ran in the order %s, want ababab", got)
+	}
+	for _, id := range []crmd.ID{a.ID, b.ID} {
+		if j := e.job(id); j.Status != crmd.JobCompleted || j.DeletedCount != 6 {
+			t.Errorf("job %+v, want COMPLETED with 6 done", j)
+		}
 	}
 }

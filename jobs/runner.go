@@ -24,6 +24,8 @@ const (
 	DefaultBatchSize = 500
 	DefaultLease     = 30 * time.Second
 	DefaultPoll      = time.Second
+	// DefaultSlice is how long a runner works on one job before it lets a waiting one have a turn.
+	DefaultSlice = time.Second
 	// Retention is how long a finished job stays queryable (D16).
 	Retention = 60 * 24 * time.Hour
 )
@@ -37,6 +39,9 @@ type Config struct {
 	BatchDelay time.Duration // pause between batches (--job-batch-delay)
 	Lease      time.Duration // how long a claim holds without renewal; renewed by every batch
 	Poll       time.Duration // how often an idle runner looks for claimable jobs
+	// Slice is how long a runner works on one job before, between two batches, it yields the job to
+	// let another claimable job have a turn (a long index build does not hold up a mass delete).
+	Slice time.Duration
 	// BatchTimeout bounds one batch's database work (0 = none; crmd serve passes --query-timeout): a
 	// batch that runs longer is cancelled, rolls back, and is retried like any failed batch.
 	BatchTimeout time.Duration
@@ -80,6 +85,9 @@ func New(st *store.Store, cfg Config, log *slog.Logger) *Runner {
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = DefaultPoll
+	}
+	if cfg.Slice <= 0 {
+		cfg.Slice = DefaultSlice
 	}
 	if log == nil {
 		log = slog.Default()
@@ -170,6 +178,7 @@ func (r *Runner) RunOnce(ctx context.Context) (bool, error) {
 		return true, r.end(bctx, job, crmd.JobFailed, reason)
 	}
 	retry := 0
+	claimed := time.Now()
 	for {
 		done, err := r.batch(bctx, job, work)
 		var jf *Failed
@@ -218,6 +227,13 @@ func (r *Runner) RunOnce(ctx context.Context) (bool, error) {
 		if ctx.Err() != nil {
 			log.Info("job paused for shutdown", "cursor", job.Cursor)
 			return true, r.st.ReleaseJob(bctx, job.ID, r.owner)
+		}
+		if time.Since(claimed) >= r.cfg.Slice {
+			claimed = time.Now()
+			if waiting, err := r.st.OtherJobWaiting(bctx, job.ID, r.st.NowMS()); err == nil && waiting {
+				log.Debug("job yields its turn", "cursor", job.Cursor)
+				return true, r.st.YieldJob(bctx, job.ID, r.owner)
+			}
 		}
 	}
 }

@@ -177,8 +177,10 @@ func (s *Store) Job(ctx context.Context, orgID, id crmd.ID) (*crmd.Job, error) {
 	return scanJob(s.R.QueryRowContext(ctx, s.Q(`SELECT `+jobCols+` FROM jobs WHERE id = ? AND org_id = ? AND status <> 'PREPARING'`), int64(id), int64(orgID)))
 }
 
-// ClaimJob gives the oldest claimable job — SCHEDULED or RUNNING, with no lease or an expired one — to
-// owner until leaseUntil, marks it RUNNING, and returns it; nil when there is none. The lease condition
+// ClaimJob gives a claimable job — SCHEDULED or RUNNING, with no lease or an expired one — to owner until
+// leaseUntil, marks it RUNNING, and returns it; nil when there is none. The job with the lowest turn comes
+// first (the oldest among equals): a job that yields (YieldJob) goes behind every other, so jobs that
+// yield take turns. The lease condition
 // is repeated in the UPDATE itself, so two processes claiming at once cannot both get the job.
 func (s *Store) ClaimJob(ctx context.Context, owner string, now, leaseUntil int64) (*crmd.Job, error) {
 	lock := ""
@@ -190,7 +192,7 @@ func (s *Store) ClaimJob(ctx context.Context, owner string, now, leaseUntil int6
 	query := `UPDATE jobs
 		SET status = 'RUNNING', lease_owner = ?, lease_until = ?, started_time = COALESCE(started_time, ?)
 		WHERE id = (SELECT id FROM jobs WHERE status IN ('SCHEDULED', 'RUNNING')
-				AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT 1` + lock + `)
+				AND (lease_until IS NULL OR lease_until < ?) ORDER BY turn, id LIMIT 1` + lock + `)
 			AND status IN ('SCHEDULED', 'RUNNING') AND (lease_until IS NULL OR lease_until < ?)
 		RETURNING ` + jobCols
 	j, err := scanJob(s.W.QueryRowContext(ctx, s.Q(query), owner, leaseUntil, now, now, now))
@@ -332,6 +334,23 @@ func (s *Store) CountJobItems(ctx context.Context, jobID crmd.ID) (int64, error)
 	var n int64
 	err := s.R.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM job_items WHERE job_id = ?`), int64(jobID)).Scan(&n)
 	return n, err
+}
+
+// YieldJob gives up owner's lease on a RUNNING job and puts it behind every other job (the highest turn
+// yet), so that a runner claims the others before this one again.
+func (s *Store) YieldJob(ctx context.Context, jobID crmd.ID, owner string) error {
+	_, err := s.W.ExecContext(ctx, s.Q(`UPDATE jobs SET lease_owner = NULL, lease_until = NULL,
+		turn = (SELECT COALESCE(MAX(turn), 0) + 1 FROM jobs)
+		WHERE id = ? AND lease_owner = ? AND status = 'RUNNING'`), int64(jobID), owner)
+	return err
+}
+
+// OtherJobWaiting reports whether a job other than jobID is claimable at now.
+func (s *Store) OtherJobWaiting(ctx context.Context, jobID crmd.ID, now int64) (bool, error) {
+	var n int
+	err := s.R.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE status IN ('SCHEDULED', 'RUNNING')
+		AND (lease_until IS NULL OR lease_until < ?) AND id <> ? LIMIT 1) w`), now, int64(jobID)).Scan(&n)
+	return n > 0, err
 }
 
 // ReleaseJob gives up owner's lease on a job that is still RUNNING (a graceful shutdown), so that the

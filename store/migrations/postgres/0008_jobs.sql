@@ -6,6 +6,10 @@ ALTER TABLE mass_delete_job_items RENAME TO job_items;
 ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'mass_delete'; -- mass_delete | bin_restore | bin_delete | index_build
 -- What a job works on beyond its module: the field an index_build job indexes.
 ALTER TABLE jobs ADD COLUMN target TEXT NOT NULL DEFAULT '';
+-- Claims take the job with the lowest turn first; a job that yields its turn to others gets the
+-- highest turn yet, so that jobs which yield take turns (a long index build and a mass delete share a
+-- runner fairly).
+ALTER TABLE jobs ADD COLUMN turn BIGINT NOT NULL DEFAULT 0;
 -- Set by a cancel request; the runner stops the job before its next batch and ends it CANCELLED.
 ALTER TABLE jobs ADD COLUMN cancel_requested BIGINT NOT NULL DEFAULT 0;
 -- Statuses now also PREPARING (the job holds its lock while its snapshot is written, in short batches
