@@ -128,7 +128,9 @@ func (p *Purger) PurgeDue(ctx context.Context, now time.Time) (int, error) {
 func (p *Purger) DropExpired(ctx context.Context, now time.Time) (int, error) {
 	before := now.Add(-p.keep()).UnixMilli()
 	return p.schedule(ctx, crmd.JobRetentionDrop, before, p.Store.ExpiredPurgeOrgs,
-		func(ctx context.Context, org crmd.ID) ([]crmd.ID, error) { return p.Store.ExpiredPurgeIDs(ctx, org, before) })
+		func(ctx context.Context, org crmd.ID) ([]crmd.ID, error) {
+			return p.Store.ExpiredPurgeIDs(ctx, org, before)
+		})
 }
 
 // schedule prepares one job of kind per org that orgs names, of the ids selectIDs gives, with the
