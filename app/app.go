@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/crmd/crmd/api"
@@ -90,10 +91,15 @@ func New(st *store.Store, cfg Config) *App {
 	if apiCfg.Now == nil {
 		apiCfg.Now = func() time.Time { return st.Now() }
 	}
+	reg := cfg.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	watchWriteTx(st, reg)
 	a.API = api.New(apiCfg, api.Services{
 		Auth: a.Auth, Metadata: a.Metadata, Records: a.Records, Views: a.Views, Territories: a.Territories,
 		RecycleBin: a.RecycleBin, MassDelete: a.MassDelete, Ping: st.Ping,
-	}, log, cfg.Registry)
+	}, log, reg)
 	a.Handler = a.API
 	// One runner runs every kind of job: mass delete, the recycle bin's bulk work and retention, index
 	// builds.
@@ -119,4 +125,37 @@ func (a *App) Run(ctx context.Context) {
 	wg.Go(func() { a.runner.Run(ctx) })
 	wg.Go(func() { a.purger.Run(ctx) })
 	wg.Wait()
+}
+
+// watchWriteTx publishes how long write transactions hold the database (store.OnWriteTx): a histogram
+// crmd_db_write_tx_seconds and the longest seen since start, crmd_db_write_tx_max_seconds. On SQLite a
+// write transaction holds the one write lock; these say whether any request or job holds it long.
+func watchWriteTx(st *store.Store, reg *prometheus.Registry) {
+	hist := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "crmd_db_write_tx_seconds",
+		Help:    "How long each write transaction held the database (on SQLite: its write lock), BEGIN to COMMIT or ROLLBACK.",
+		Buckets: []float64{.001, .005, .01, .025, .05, .1, .15, .25, .5, 1, 2.5, 5, 10, 30},
+	})
+	var longest atomic.Int64
+	max := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "crmd_db_write_tx_max_seconds",
+		Help: "The longest write transaction since the server started, in seconds.",
+	}, func() float64 { return time.Duration(longest.Load()).Seconds() })
+	if err := reg.Register(hist); err != nil {
+		return // a second App on one registry (tests): the first one's metrics stand
+	}
+	reg.MustRegister(max)
+	prev := st.OnWriteTx
+	st.OnWriteTx = func(d time.Duration) {
+		hist.Observe(d.Seconds())
+		for {
+			cur := longest.Load()
+			if int64(d) <= cur || longest.CompareAndSwap(cur, int64(d)) {
+				break
+			}
+		}
+		if prev != nil {
+			prev(d)
+		}
+	}
 }

@@ -133,7 +133,7 @@ func soakSeed(t *testing.T) uint64 {
 
 // soakRec is one Lead the soak made, with the fields a restore must bring back.
 type soakRec struct {
-	idx                  int // creation order; idx%3 decides whether it is restored (0), purged (1) or left to the retention purger (2; aged out when idx%6 == 2)
+	idx                  int // creation order; idx%3 decides whether it is restored (0), purged (1; its purged row aged out when idx%6 == 1) or left to the retention purger (2; aged out when idx%6 == 2, restored or purged by a bin job when idx%6 == 5)
 	slice                int // the view slice of a cvid job; -1 for the ids pool, -2 for a record inserted during the soak
 	name, company, email string
 }
@@ -141,8 +141,8 @@ type soakRec struct {
 // soakOp is a write in flight when the server was killed: whether it committed is read from the
 // database before the next start, so that the test knows every record's fate exactly.
 type soakOp struct {
-	kind string   // delete | restore | purge | schedule | insert
-	ids  []string // record ids (delete, restore, purge)
+	kind string   // delete | restore | purge | schedule | insert | bin_restore | bin_delete
+	ids  []string // record ids (delete, restore, purge, and the bin jobs')
 	cvid string   // schedule
 	name string   // insert
 }
@@ -177,7 +177,13 @@ type soak struct {
 	// aged are bin records whose deleted_time the test moved back beyond the retention while the
 	// server was dead, so that the retention purger purges them when the next server starts.
 	aged map[string]bool
-	ops  map[string]int
+	// binJobs are the recycle bin's jobs the test scheduled (restore and permanent delete by filters),
+	// by job id; binClaimed the records handed to one. droppedAged are purged rows the test aged past
+	// their 120 days as type=permanent while the server was dead: a retention_drop job removes them.
+	binJobs     map[string]soakBinJob
+	binClaimed  map[string]bool
+	droppedAged map[string]bool
+	ops         map[string]int
 }
 
 func (s *soak) unexpected(format string, args ...any) {
@@ -205,7 +211,8 @@ func (s *soak) failed(op soakOp, err error) {
 }
 
 // TestCrashSoak kills the server (SIGKILL) 20 times at random moments while cvid jobs, deletes by
-// ids, restores and permanent deletes (purges) run and records are inserted, restarting it each time
+// ids, restores and permanent deletes (purges) by ids and as jobs (by filters) run, the views' index
+// builds and the retention jobs run, and records are inserted, restarting it each time
 // on the same database (SQLite, or PostgreSQL with CRMD_TEST_STORE=postgres). Short leases
 // (--job-lease 2s) let every restart resume the killed server's job; bin records the test ages past
 // the retention while the server is dead are purged by the retention purger when it starts. Writes in flight at a kill are
@@ -228,7 +235,8 @@ func TestCrashSoak(t *testing.T) {
 	s := &soak{t: t, db: h.DB, orgID: h.OrgID, token: h.Token, slices: slices, perSlice: perSlice,
 		recs: map[string]*soakRec{}, sliceViews: map[int][]string{}, jobs: map[int]string{},
 		idDeleted: map[string]bool{}, restored: map[string]bool{}, purged: map[string]bool{}, inserted: map[string]bool{},
-		firstDeleted: map[string]int64{}, aged: map[string]bool{}, ops: map[string]int{}}
+		firstDeleted: map[string]int64{}, aged: map[string]bool{}, ops: map[string]int{},
+		binJobs: map[string]soakBinJob{}, binClaimed: map[string]bool{}, droppedAged: map[string]bool{}}
 	s.seedRecords(t, h, slices, perSlice, poolSize)
 	h.Stop()
 
@@ -245,6 +253,7 @@ func TestCrashSoak(t *testing.T) {
 		wg.Go(func() { s.binWorker(ctx, c, "purge", rand.New(rand.NewPCG(seed, uint64(k)*8+3))) })
 		wg.Go(func() { s.inserter(ctx, c, rand.New(rand.NewPCG(seed, uint64(k)*8+4))) })
 		wg.Go(func() { s.poller(ctx, c) })
+		wg.Go(func() { s.binJobWorker(ctx, c, rand.New(rand.NewPCG(seed, uint64(k)*8+5))) })
 		time.Sleep(time.Duration(200+rng.IntN(2300)) * time.Millisecond)
 		s.mu.Lock()
 		s.killing = true
@@ -272,6 +281,8 @@ func TestCrashSoak(t *testing.T) {
 			t.Errorf("slice %d job %s: %+v, want all %d deleted, none failed", slice, job, js, perSlice)
 		}
 	}
+	// The recycle bin's jobs and the index builds complete too.
+	s.waitJobs(t)
 	// The purger runs at start: wait for it to have purged everything aged out.
 	binAPI := 0
 	eventually(t, 20*time.Second, "the retention purger", func() bool {
@@ -579,7 +590,9 @@ func (s *soak) resolve(t *testing.T) {
 	rows := s.rows(t, st)
 	jobByCVID := map[string]string{}
 	org, _ := crmd.ParseID(s.orgID)
-	rs, err := st.R.Query(st.Q(`SELECT id, cvid, status, cursor_pos, total_count FROM jobs WHERE org_id = ?`), int64(org))
+	// Mass delete jobs only; one still PREPARING was never accepted (a runner removes it).
+	rs, err := st.R.Query(st.Q(`SELECT id, cvid, status, cursor_pos, total_count FROM jobs
+		WHERE org_id = ? AND kind = 'mass_delete' AND status <> 'PREPARING'`), int64(org))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -597,6 +610,7 @@ func (s *soak) resolve(t *testing.T) {
 	}
 	rs.Close()
 
+	s.resolveBinJobs(t, st)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ops["kill_mid_job"] += interrupted
@@ -683,6 +697,7 @@ func (s *soak) resolve(t *testing.T) {
 		}
 		s.ops["aged"] += len(aged)
 	}
+	s.agePurged(t, st, rows)
 }
 
 // soakAge is how far back the soak moves the deletion of records it ages out: beyond the 1h retention.
@@ -784,21 +799,34 @@ func (s *soak) verify(t *testing.T, binAPI int, live map[string]map[string]any) 
 		}
 	}
 
-	// Every record is in the database, in the state its history says.
-	if len(rows) != len(s.recs) {
-		t.Fatalf("%d Leads in the database, %d made by the test (seeded and inserted)", len(rows), len(s.recs))
+	// Every record is in the database, in the state its history says, but the purged rows the test aged
+	// out, which the retention_drop jobs removed.
+	if len(rows) != len(s.recs)-len(s.droppedAged) {
+		t.Fatalf("%d Leads in the database, %d made by the test (seeded and inserted) less %d aged-out purged rows", len(rows), len(s.recs), len(s.droppedAged))
 	}
 	jobOf := map[int]int64{}
 	for slice, j := range s.jobs {
 		id, _ := crmd.ParseID(j)
 		jobOf[slice] = int64(id)
 	}
-	var nLive, nBin, nPurged, jobDeleted int
+	var nLive, nBin, nPurged, nDropped, jobDeleted int
 	perJob := map[int64]int{}
 	for id, r := range s.recs {
 		row, ok := rows[id]
+		if !ok && s.droppedAged[id] {
+			// Purged, then dropped: it counts as its job's deletion all the same.
+			if job, scheduled := jobOf[r.slice]; r.slice >= 0 && scheduled {
+				perJob[job]++
+				jobDeleted++
+			}
+			nDropped++
+			continue
+		}
 		if !ok {
 			t.Fatalf("Lead %s (%s) is gone from the database", id, r.name)
+		}
+		if s.droppedAged[id] {
+			t.Fatalf("Lead %s: its purged row, aged out, was not dropped", id)
 		}
 		job, scheduled := jobOf[r.slice]
 		deletedByJob := r.slice >= 0 && scheduled
@@ -853,9 +881,10 @@ func (s *soak) verify(t *testing.T, binAPI int, live map[string]map[string]any) 
 		t.Fatalf("recycle bin: %d in the database, %d by the API; want deleted %d − restored %d − purged %d − purged by retention %d = %d",
 			nBin, binAPI, deleted, len(s.restored), len(s.purged), len(s.aged), want)
 	}
-	if len(live) != nLive || nLive+nBin+nPurged != len(s.recs) {
-		t.Fatalf("%d live (%d listed) + %d in the bin + %d purged ≠ %d seeded and inserted", nLive, len(live), nBin, nPurged, len(s.recs))
+	if len(live) != nLive || nLive+nBin+nPurged+nDropped != len(s.recs) {
+		t.Fatalf("%d live (%d listed) + %d in the bin + %d purged + %d dropped ≠ %d seeded and inserted", nLive, len(live), nBin, nPurged, nDropped, len(s.recs))
 	}
+	s.verifyJobs(t, st)
 	t.Logf("final: %d Leads (%d inserted during the soak): %d live, %d in the bin, %d purged (%d through the API, %d by retention); %d deleted by %d jobs, %d by ids, %d restored",
 		len(s.recs), len(s.recs)-len(s.pool)-s.slices*s.perSlice, nLive, nBin, nPurged, len(s.purged), len(s.aged), jobDeleted, len(s.jobs), len(s.idDeleted), len(s.restored))
 }

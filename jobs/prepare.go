@@ -9,10 +9,11 @@ import (
 	"github.com/crmd/crmd/store"
 )
 
-// PrepareLease is how long a preparer holds a PREPARING job before the runners may take it for
-// abandoned (its process stopped before accepting it) and remove it, freeing its lock. Preparation is
-// one read, bounded by the query timeout, and short writes, so it ends well within this.
-const PrepareLease = 5 * time.Minute
+// PrepareLease is how long a PREPARING job stays its preparer's without a renewal; the preparer renews
+// it every PrepareLease/3 while it works (a selection may read for as long as the query timeout). Once
+// it has run out — the preparer's process stopped before accepting the job — any runner removes the
+// job and its lock is free again.
+const PrepareLease = 15 * time.Second
 
 // itemsPerTx is how many snapshot items one transaction of Prepare writes: about 10–20 ms on SQLite,
 // so that interactive writes never wait long behind a snapshot being written.
@@ -57,6 +58,24 @@ func Prepare(ctx context.Context, st *store.Store, job *crmd.Job, selectIDs func
 	if err != nil {
 		return nil, err
 	}
+	stop := make(chan struct{})
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		t := time.NewTicker(PrepareLease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				// A failed renewal is retried at the next tick; should the lease run out meanwhile, the
+				// job is reaped and Publish reports it.
+				st.RenewPreparingJob(context.WithoutCancel(ctx), j.ID, owner, st.Now().Add(PrepareLease).UnixMilli())
+			}
+		}
+	}()
+	defer func() { close(stop); <-renewed }()
 	ids, err := selectIDs(ctx)
 	if err == nil {
 		err = check(len(ids))

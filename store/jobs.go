@@ -137,6 +137,13 @@ func (s *Store) PublishJob(ctx context.Context, jobID crmd.ID, owner string, tot
 	return ok, err
 }
 
+// RenewPreparingJob extends owner's lease on a PREPARING job to until.
+func (s *Store) RenewPreparingJob(ctx context.Context, jobID crmd.ID, owner string, until int64) error {
+	_, err := s.W.ExecContext(ctx, s.Q(`UPDATE jobs SET lease_until = ? WHERE id = ? AND status = 'PREPARING' AND lease_owner = ?`),
+		until, int64(jobID), owner)
+	return err
+}
+
 // DropPreparingJob removes a PREPARING job its preparer still holds, with its items: a selection that
 // turned out empty or too large leaves nothing behind and frees the lock.
 func (s *Store) DropPreparingJob(ctx context.Context, jobID crmd.ID, owner string) error {

@@ -46,6 +46,10 @@ type Store struct {
 	Dialect Dialect
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
+	// OnWriteTx, when set, is told how long each write transaction (Tx) held its connection, from
+	// BEGIN — where SQLite takes its write lock (_txlock=immediate) — to COMMIT or ROLLBACK: the
+	// figure that says whether anything holds the database hostage. It must be safe for concurrent use.
+	OnWriteTx func(time.Duration)
 
 	cacheOnce sync.Once
 	mods      *moduleCache
@@ -437,6 +441,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		return err
 	}
 	tx := &Tx{q: sqlTx}
+	began := time.Now()
 	defer func() {
 		if p := recover(); p != nil {
 			sqlTx.Rollback()
@@ -444,6 +449,9 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		}
 		if err != nil {
 			sqlTx.Rollback()
+		}
+		if s.OnWriteTx != nil {
+			s.OnWriteTx(time.Since(began))
 		}
 	}()
 	if err = fn(tx); err != nil {
