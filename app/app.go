@@ -11,6 +11,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -65,6 +67,7 @@ type App struct {
 
 	runner *jobs.Runner
 	purger *recyclebin.Purger
+	log    *slog.Logger
 }
 
 // New assembles crmd on st.
@@ -73,7 +76,7 @@ func New(st *store.Store, cfg Config) *App {
 	if log == nil {
 		log = slog.Default()
 	}
-	a := &App{Store: st}
+	a := &App{Store: st, log: log}
 	a.Auth = &oauth.Server{Store: st, BaseURL: cfg.BaseURL, Logger: log}
 	a.Metadata = metadata.New(st)
 	a.Views = views.New(st)
@@ -95,7 +98,7 @@ func New(st *store.Store, cfg Config) *App {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
-	watchWriteTx(st, reg)
+	watchWriteTx(st, reg, log)
 	a.API = api.New(apiCfg, api.Services{
 		Auth: a.Auth, Metadata: a.Metadata, Records: a.Records, Views: a.Views, Territories: a.Territories,
 		RecycleBin: a.RecycleBin, MassDelete: a.MassDelete, Ping: st.Ping,
@@ -124,13 +127,58 @@ func (a *App) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { a.runner.Run(ctx) })
 	wg.Go(func() { a.purger.Run(ctx) })
+	wg.Go(func() { a.checkpoint(ctx) })
 	wg.Wait()
+}
+
+// checkpoint copies SQLite's WAL into the database every second, outside any write transaction (see
+// store.Options.BackgroundCheckpoint), so that no request's commit pays for it.
+func (a *App) checkpoint(ctx context.Context) {
+	if a.Store.Dialect != store.SQLite {
+		return
+	}
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := a.Store.Checkpoint(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("WAL checkpoint", "err", err)
+			}
+		}
+	}
+}
+
+// slowWriteTx is how long a write transaction may hold the database before it is logged.
+const slowWriteTx = 100 * time.Millisecond
+
+// txCaller names the functions of crmd's own packages that ran the transaction, innermost first.
+func txCaller() string {
+	pcs := make([]uintptr, 24)
+	n := runtime.Callers(3, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	var names []string
+	for {
+		f, more := frames.Next()
+		if strings.HasPrefix(f.Function, "github.com/crmd/crmd/") && !strings.Contains(f.Function, "/store.") && !strings.Contains(f.Function, "/app.") {
+			names = append(names, strings.TrimPrefix(f.Function, "github.com/crmd/crmd/"))
+			if len(names) == 3 {
+				break
+			}
+		}
+		if !more {
+			break
+		}
+	}
+	return strings.Join(names, " < ")
 }
 
 // watchWriteTx publishes how long write transactions hold the database (store.OnWriteTx): a histogram
 // crmd_db_write_tx_seconds and the longest seen since start, crmd_db_write_tx_max_seconds. On SQLite a
 // write transaction holds the one write lock; these say whether any request or job holds it long.
-func watchWriteTx(st *store.Store, reg *prometheus.Registry) {
+func watchWriteTx(st *store.Store, reg *prometheus.Registry, log *slog.Logger) {
 	hist := prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "crmd_db_write_tx_seconds",
 		Help:    "How long each write transaction held the database (on SQLite: its write lock), BEGIN to COMMIT or ROLLBACK.",
@@ -148,6 +196,10 @@ func watchWriteTx(st *store.Store, reg *prometheus.Registry) {
 	prev := st.OnWriteTx
 	st.OnWriteTx = func(d time.Duration) {
 		hist.Observe(d.Seconds())
+		if d >= slowWriteTx {
+			// Called from the transaction's own goroutine: the stack names who held the database.
+			log.Warn("slow write transaction", "ms", d.Milliseconds(), "by", txCaller())
+		}
 		for {
 			cur := longest.Load()
 			if int64(d) <= cur || longest.CompareAndSwap(cur, int64(d)) {

@@ -44,6 +44,11 @@ type Config struct {
 	IDCalls      int
 	IDBatch      int
 	Seed         uint64
+	// Hostage runs the scenarios of "no request holds the database hostage" on the main org
+	// (hostage.go) after the jobs.
+	Hostage bool
+	// HostageRestore is the size of the recycle bin the restore_all_records scenario restores.
+	HostageRestore int
 }
 
 // Validate checks the settings and fills JobSizes from JobSizesFlag.
@@ -69,6 +74,12 @@ func (c *Config) Validate() error {
 	}
 	big := c.JobSizes[len(c.JobSizes)-1]
 	need := c.Repeat*sum(c.JobSizes) + big + c.IDCalls*c.IDBatch + 1000
+	if c.Hostage {
+		if c.HostageRestore < 1 {
+			return fmt.Errorf("invalid --hostage-restore %d: want at least 1", c.HostageRestore)
+		}
+		need += c.HostageRestore // the range the restore_all_records scenario deletes and restores
+	}
 	if c.Leads < need {
 		return fmt.Errorf("--leads %d is too few: the jobs and id calls delete %d, and 1000 must stay for the readers", c.Leads, need-1000)
 	}
@@ -96,6 +107,7 @@ type benchLead struct {
 type benchJob struct {
 	size     int  // the size asked for
 	load     bool // the other clients run during this job
+	reserved bool // not a job of the series: the range the hostage scenarios delete and restore
 	count    int  // the Leads the range holds
 	from, to time.Time
 }
@@ -107,9 +119,15 @@ type benchOrg struct {
 	leads    int
 	seedRate float64 // Leads per second of `crmd seed`'s code path, org creation excluded
 	token    string
-	jobs     []benchJob
-	idSets   [][]string // the id calls' ids
-	spare    []string   // live Leads no job or id call touches: the readers' and updaters' targets
+	orgID    crmd.ID
+	seed     uint64
+	// otherToken is an admin token of a second org of the same database, whose inserts the hostage
+	// scenarios measure; reserved is the range they delete and restore.
+	otherToken string
+	reserved   benchJob
+	jobs       []benchJob
+	idSets     [][]string // the id calls' ids
+	spare      []string   // live Leads no job or id call touches: the readers' and updaters' targets
 }
 
 // jobResult is one job's measurement.
@@ -199,6 +217,9 @@ func (m *runner) bench(ctx context.Context, c *Config) error {
 		}
 	}
 	plan = append(plan, benchJob{size: big, load: true})
+	if c.Hostage {
+		plan = append(plan, benchJob{size: c.HostageRestore, reserved: true})
+	}
 	org, err := m.benchSetup(ctx, db, c.Leads, c.Seed, plan, c.IDCalls, c.IDBatch)
 	if err != nil {
 		return err
@@ -206,6 +227,12 @@ func (m *runner) bench(ctx context.Context, c *Config) error {
 	mres, err := m.benchRun(ctx, bin, org, true, &problems)
 	if err != nil {
 		return err
+	}
+	var hostage *hostageResult
+	if c.Hostage {
+		if hostage, err = m.hostageRun(ctx, bin, org); err != nil {
+			return err
+		}
 	}
 	var small *orgResult
 	if c.LeadsSmall > 0 {
@@ -228,6 +255,9 @@ func (m *runner) bench(ctx context.Context, c *Config) error {
 		}
 	}
 	printBenchTable(m.out, c, mres, small, loadBefore, loadAvg())
+	if hostage != nil {
+		printHostage(m.out, hostage)
+	}
 	if len(problems) > 0 {
 		for _, p := range problems {
 			fmt.Fprintln(m.out, "PROBLEM:", p)
@@ -294,7 +324,18 @@ func (m *runner) benchSetup(ctx context.Context, db string, leads int, seedValue
 	for i, r := range times {
 		all[i] = benchLead{id: r.ID, created: r.CreatedTime}
 	}
-	o := &benchOrg{db: db, engine: st.Engine(), leads: leads, seedRate: float64(leads) / seedTime.Seconds(), token: tr.AccessToken}
+	o := &benchOrg{db: db, engine: st.Engine(), leads: leads, seedRate: float64(leads) / seedTime.Seconds(), token: tr.AccessToken,
+		orgID: n.Org.ID, seed: seedValue}
+	// A second org of the same database: its clients' inserts are what the hostage scenarios measure.
+	other, err := admin.CreateOrg(ctx, st, "bench other "+strconv.FormatUint(seedValue, 10), "admin@other.bench.local", false)
+	if err != nil {
+		return nil, err
+	}
+	otr, err := auth.IssueForUser(ctx, other.ClientID, other.Org.ID, other.Admin.ID, benchScope, 6*time.Hour, false)
+	if err != nil {
+		return nil, fmt.Errorf("bench: token: %w", err)
+	}
+	o.otherToken = otr.AccessToken
 	// A range [from, to) of whole seconds holds every Lead from index i up to (not including) the first
 	// one in the second of Lead i+size: at most size Leads, and the next range starts there.
 	sec := func(ms int64) int64 { return int64(math.Floor(float64(ms) / 1000)) }
@@ -315,7 +356,11 @@ func (m *runner) benchSetup(ctx context.Context, db string, leads int, seedValue
 			return nil, fmt.Errorf("bench: more than %d Leads share one second of Created_Time", size)
 		}
 		job.count, job.from, job.to = j-i, time.Unix(from, 0).UTC(), time.Unix(to, 0).UTC()
-		o.jobs = append(o.jobs, job)
+		if job.reserved {
+			o.reserved = job
+		} else {
+			o.jobs = append(o.jobs, job)
+		}
 		i = j
 	}
 	for k := 0; k < idCalls; k++ {

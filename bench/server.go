@@ -27,10 +27,13 @@ type benchServer struct {
 	done    chan error
 }
 
-// tailBuffer keeps the last 64 KiB written to it.
+// tailBuffer keeps the last 64 KiB written to it, and tallies the server's "slow write transaction"
+// log lines by the code that ran the transaction (the "by" field), the longest of each.
 type tailBuffer struct {
-	mu sync.Mutex
-	b  []byte
+	mu      sync.Mutex
+	b       []byte
+	partial []byte
+	slow    map[string]time.Duration
 }
 
 func (t *tailBuffer) Write(p []byte) (int, error) {
@@ -40,7 +43,38 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 	if len(t.b) > 64<<10 {
 		t.b = append(t.b[:0], t.b[len(t.b)-(64<<10):]...)
 	}
+	t.partial = append(t.partial, p...)
+	for {
+		i := bytes.IndexByte(t.partial, '\n')
+		if i < 0 {
+			break
+		}
+		line := t.partial[:i]
+		t.partial = t.partial[i+1:]
+		if !bytes.Contains(line, []byte(`"slow write transaction"`)) {
+			continue
+		}
+		var l struct {
+			MS int64  `json:"ms"`
+			By string `json:"by"`
+		}
+		if json.Unmarshal(line, &l) == nil {
+			if t.slow == nil {
+				t.slow = map[string]time.Duration{}
+			}
+			t.slow[l.By] = max(t.slow[l.By], time.Duration(l.MS)*time.Millisecond)
+		}
+	}
 	return len(p), nil
+}
+
+// slowTx returns and forgets the slow write transactions tallied so far: code → the longest.
+func (t *tailBuffer) slowTx() map[string]time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := t.slow
+	t.slow = nil
+	return out
 }
 
 func (t *tailBuffer) String() string {

@@ -25,9 +25,11 @@ import (
 // field_values.
 
 // SideIndexed reports whether criteria on f are served by field_values on this store (SQLite, a field
-// kind FieldExpr routes). It does not say whether the index exists yet (FieldIndexStatus).
+// kind FieldExpr routes). It does not say whether the index exists yet (FieldIndexStatus). Long text
+// (textarea) gets none: its usual comparison, contains, cannot use an index, and a copy of every
+// record's text would double the database for nothing.
 func (s *Store) SideIndexed(f *crmd.Field) bool {
-	return s.Dialect == SQLite && indexKindOf(f) != noIndex
+	return s.Dialect == SQLite && indexKindOf(f) != noIndex && f.DataType != crmd.TypeTextarea
 }
 
 // legacyIndexExists reports whether the expression index an earlier crmd built for f exists (SQLite).

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/crmd/crmd"
@@ -81,33 +82,36 @@ func (s *Store) SelectRecordIDs(ctx context.Context, orgID, moduleID crmd.ID, fi
 	return scanIDs(rows)
 }
 
-// jobItemsPerInsert is how many snapshot items one INSERT writes (two bound values each, well below
-// SQLite's 32,766 parameters).
-const jobItemsPerInsert = 2000
-
-// AddJobItems appends ids to a job's snapshot inside tx, with seq from, from+1, …
+// AddJobItems appends ids to a job's snapshot inside tx, with seq from, from+1, … The ids travel as one
+// bound array (a JSON array on SQLite, read by json_each; a bigint[] on PostgreSQL, read by unnest), so
+// one short statement writes thousands of items.
 func (s *Store) AddJobItems(ctx context.Context, tx *Tx, jobID crmd.ID, from int64, ids []crmd.ID) error {
-	for start := 0; start < len(ids); start += jobItemsPerInsert {
-		part := ids[start:min(start+jobItemsPerInsert, len(ids))]
-		var q strings.Builder
-		q.WriteString(`INSERT INTO job_items (job_id, seq, record_id) VALUES `)
-		args := make([]any, 0, 2*len(part)+1)
-		args = append(args, int64(jobID))
-		for i, id := range part {
+	if len(ids) == 0 {
+		return nil
+	}
+	var err error
+	if s.Dialect == Postgres {
+		arr := make([]int64, len(ids))
+		for i, id := range ids {
+			arr[i] = int64(id)
+		}
+		_, err = tx.q.ExecContext(ctx, `INSERT INTO job_items (job_id, seq, record_id)
+			SELECT $1, $2 + t.ord - 1, t.v FROM unnest($3::bigint[]) WITH ORDINALITY AS t(v, ord)`, int64(jobID), from, arr)
+	} else {
+		var b strings.Builder
+		b.WriteByte('[')
+		for i, id := range ids {
 			if i > 0 {
-				q.WriteString(", ")
+				b.WriteByte(',')
 			}
-			// The job id is bound once and repeated by number on PostgreSQL; SQLite reuses ?1.
-			if s.Dialect == Postgres {
-				fmt.Fprintf(&q, "($1, $%d, $%d)", 2*i+2, 2*i+3)
-			} else {
-				fmt.Fprintf(&q, "(?1, ?%d, ?%d)", 2*i+2, 2*i+3)
-			}
-			args = append(args, from+int64(start+i), int64(id))
+			b.WriteString(strconv.FormatInt(int64(id), 10))
 		}
-		if _, err := tx.q.ExecContext(ctx, q.String(), args...); err != nil {
-			return fmt.Errorf("add job items: %w", err)
-		}
+		b.WriteByte(']')
+		_, err = tx.q.ExecContext(ctx, `INSERT INTO job_items (job_id, seq, record_id)
+			SELECT ?, ? + key, value FROM json_each(?)`, int64(jobID), from, b.String())
+	}
+	if err != nil {
+		return fmt.Errorf("add job items: %w", err)
 	}
 	return nil
 }
@@ -400,5 +404,14 @@ func (s *Store) InTerritory(ctx context.Context, tx *Tx, ids []crmd.ID, t Territ
 func (s *Store) CountJobDeletions(ctx context.Context, orgID, jobID crmd.ID) (int64, error) {
 	var n int64
 	err := s.R.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM records WHERE org_id = ? AND delete_job_id = ?`), int64(orgID), int64(jobID)).Scan(&n)
+	return n, err
+}
+
+// CountUnfinishedJobs counts an org's jobs of kind that are not finished (PREPARING, SCHEDULED or
+// RUNNING): for tools that wait for background work, such as crmd bench waiting for an index build.
+func (s *Store) CountUnfinishedJobs(ctx context.Context, orgID crmd.ID, kind string) (int, error) {
+	var n int
+	err := s.R.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM jobs WHERE org_id = ? AND kind = ?
+		AND status IN ('PREPARING', 'SCHEDULED', 'RUNNING')`), int64(orgID), kind).Scan(&n)
 	return n, err
 }

@@ -73,6 +73,13 @@ type Options struct {
 	// which says why, always fires first). SQLite has no such setting: its statements end when their
 	// context's deadline passes (crmd serve gives each request and each job batch one).
 	QueryTimeout time.Duration
+	// BackgroundCheckpoint (SQLite) turns off the automatic WAL checkpoint of this process's write
+	// connection: otherwise the write transaction whose commit pushes the WAL over its threshold copies
+	// the WAL into the database before its COMMIT returns — hundreds of milliseconds on a large
+	// database, during which the write connection is held — and whoever called it waits. The caller
+	// then runs Checkpoint periodically instead (crmd serve does, every second), outside any write
+	// transaction.
+	BackgroundCheckpoint bool
 }
 
 // OpenWith is Open with options.
@@ -86,6 +93,13 @@ func OpenWith(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	if err != nil {
 		return nil, sqliteAccess(dsn, err)
+	}
+	if opt.BackgroundCheckpoint && s.Dialect == SQLite {
+		// One write connection (SetMaxOpenConns(1), never closed): the setting stays with it.
+		if _, err := s.W.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
+			s.Close()
+			return nil, sqliteAccess(dsn, err)
+		}
 	}
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
@@ -278,6 +292,18 @@ func (s *Store) Optimize(ctx context.Context) error {
 	}
 	_, err := s.W.ExecContext(ctx, `PRAGMA optimize=0x10002`)
 	return sqliteAccess(s.dsn, err)
+}
+
+// Checkpoint copies what the SQLite WAL holds into the database file as far as no reader still needs
+// it (a PASSIVE checkpoint: it waits for no one and no writer waits for it), through a read
+// connection, and reports how many WAL frames it checkpointed. A no-op on PostgreSQL.
+func (s *Store) Checkpoint(ctx context.Context) (int, error) {
+	if s.Dialect != SQLite {
+		return 0, nil
+	}
+	var busy, logFrames, done int
+	err := s.R.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logFrames, &done)
+	return done, err
 }
 
 // scanAll reads every row of rows with scan, one of the scanX functions that also read a single

@@ -9,7 +9,7 @@ import (
 
 var benchCmd = &command{
 	name:     "bench",
-	synopsis: "[--db PATH] [--leads 1000000] [--leads-small 100000] [--job-sizes 1000,10000,50000] [--repeat 3] [--server-bin PATH]",
+	synopsis: "[--db PATH] [--leads 1000000] [--leads-small 100000] [--job-sizes 1000,10000,50000] [--repeat 3] [--hostage=true] [--hostage-restore 50000] [--server-bin PATH]",
 	summary:  "measure mass delete over HTTP against a real server and print a table",
 	details: `Seeds --leads Leads into a fresh org in a fresh SQLite file (--db, which must not exist; by default a
 temporary file, removed afterwards) or, when --db is a postgres:// URL, in that PostgreSQL database
@@ -23,7 +23,14 @@ admin token and measures over HTTP:
   - while one more job of the largest size runs, 2 clients reading single records (GET /Leads/{id}) and one
     inserting and updating single records (POST /Leads, PUT /Leads/{id}): their p50, p99 and counts;
   - the same clients for 3 s before the first job, with no job running, as their baseline;
-  - the server's peak RSS (VmHWM from /proc).
+  - the server's peak RSS (VmHWM from /proc);
+  - with --hostage (on by default), "no request holds the database hostage": with a second server on
+    the same database and a second org inserting single records through both servers without pause,
+    (a) a view on a field never indexed (Lead_Source) created, listed at once and indexed, (b) a view of
+    8 OR groups of 25 'contains' leaves on Description listed and then mass-deleted, (c)
+    restore_all_records of a bin of --hostage-restore records: each scenario's own calls, the other org's insert
+    p50/p99/max and failures (5xx) during it, and the longest write transaction the servers saw
+    (crmd_db_write_tx_seconds).
 With --leads-small > 0 it then does the same for the largest job on a second org of --leads-small Leads
 (a second file, PATH-small.db; on PostgreSQL the same database), to compare a job's cost on a small and a large org. Progress
 goes to stderr; the result is a markdown table on stdout with each figure, its target and their ratio
@@ -40,6 +47,8 @@ job's counts were not what the views select.`,
 		fs.IntVar(&c.IDCalls, "id-calls", 20, "mass delete calls by ids")
 		fs.IntVar(&c.IDBatch, "id-batch", 500, "distinct ids per mass delete call by ids")
 		fs.Uint64Var(&c.Seed, "seed", 42, "seed of the generated Leads")
+		fs.BoolVar(&c.Hostage, "hostage", true, "also run the scenarios of 'no request holds the database hostage' on the main org (needs --hostage-restore more Leads)")
+		fs.IntVar(&c.HostageRestore, "hostage-restore", 50_000, "records the restore_all_records scenario deletes and restores")
 		return func(ctx context.Context) error {
 			if err := c.Validate(); err != nil {
 				return usageErrorf("%v", err)

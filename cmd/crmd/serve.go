@@ -215,7 +215,7 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 	level, _ := parseLevel(c.LogLevel)
 	logger := slog.New(slog.NewJSONHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
 
-	st, err := store.OpenWith(ctx, c.DB, store.Options{QueryTimeout: c.QueryTimeout})
+	st, err := store.OpenWith(ctx, c.DB, store.Options{QueryTimeout: c.QueryTimeout, BackgroundCheckpoint: true})
 	if err != nil {
 		return err
 	}
