@@ -3,6 +3,7 @@ package bench_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,6 +15,7 @@ import (
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/admin"
 	"github.com/crmd/crmd/criteria"
+	"github.com/crmd/crmd/jobs"
 	"github.com/crmd/crmd/seed"
 	"github.com/crmd/crmd/store"
 	"github.com/crmd/crmd/territories"
@@ -96,6 +98,10 @@ func BenchmarkViewSelect(b *testing.B) {
 		b.Fatal(err)
 	}
 	vsvc := views.New(st)
+	// The views' index builds are jobs (SQLite's side index): a runner of their kind runs them to the end
+	// before the selections are timed.
+	runner := jobs.New(st, jobs.Config{}, slog.New(slog.DiscardHandler))
+	vsvc.Attach(runner)
 	mkView := func(name, crit string) string {
 		start := time.Now()
 		node, err := criteria.Parse(decodeAny(b, crit), leads)
@@ -106,7 +112,16 @@ func BenchmarkViewSelect(b *testing.B) {
 		if err != nil || !out[0].OK() {
 			b.Fatalf("view %s: %v %+v", name, err, out)
 		}
-		b.Logf("created view %q (with its indexes) in %v", name, time.Since(start).Round(time.Millisecond))
+		for {
+			worked, err := runner.RunOnce(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if !worked {
+				break
+			}
+		}
+		b.Logf("created view %q and built its indexes in %v", name, time.Since(start).Round(time.Millisecond))
 		return out[0].Value.ID.String()
 	}
 	leaf := `{"field":{"api_name":"Lead_Source"},"comparator":"equal","value":"` + source + `"}`
