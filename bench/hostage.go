@@ -48,6 +48,7 @@ type hostageResult struct {
 // its server.
 type hostageWriter struct {
 	mu     sync.Mutex
+	maxBy  []time.Duration // the longest insert through each server since the last take
 	writes []time.Duration
 	bad    []int    // status of each failed insert (0: transport error)
 	why    []string // the first answers of failed inserts
@@ -57,7 +58,7 @@ type hostageWriter struct {
 
 func startHostageWriters(ctx context.Context, clients []*benchClient) *hostageWriter {
 	wctx, cancel := context.WithCancel(ctx)
-	w := &hostageWriter{cancel: cancel}
+	w := &hostageWriter{cancel: cancel, maxBy: make([]time.Duration, len(clients))}
 	for i, c := range clients {
 		w.wg.Go(func() {
 			for n := 0; wctx.Err() == nil; n++ {
@@ -79,6 +80,7 @@ func startHostageWriters(ctx context.Context, clients []*benchClient) *hostageWr
 					}
 				} else {
 					w.writes = append(w.writes, d)
+					w.maxBy[i] = max(w.maxBy[i], d)
 				}
 				w.mu.Unlock()
 			}
@@ -88,12 +90,12 @@ func startHostageWriters(ctx context.Context, clients []*benchClient) *hostageWr
 }
 
 // take returns and forgets what the writers measured since the last take.
-func (w *hostageWriter) take() ([]time.Duration, []int, []string) {
+func (w *hostageWriter) take() ([]time.Duration, []int, []string, []time.Duration) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	ws, bad, why := w.writes, w.bad, w.why
-	w.writes, w.bad, w.why = nil, nil, nil
-	return ws, bad, why
+	ws, bad, why, by := w.writes, w.bad, w.why, w.maxBy
+	w.writes, w.bad, w.why, w.maxBy = nil, nil, nil, make([]time.Duration, len(by))
+	return ws, bad, why, by
 }
 
 func (w *hostageWriter) stop() { w.cancel(); w.wg.Wait() }
@@ -341,7 +343,7 @@ func (m *runner) hostageRun(ctx context.Context, bin string, o *benchOrg) (*host
 		if err != nil {
 			return err
 		}
-		ws, bad, why := w.take()
+		ws, bad, why, maxBy := w.take()
 		p := hostagePhase{name: name, call: call, writes: ws, errors: len(bad), longest: longestBetween(before, readTx()), failed: why,
 			slow: map[string]time.Duration{}}
 		for _, s := range servers {
@@ -355,8 +357,8 @@ func (m *runner) hostageRun(ctx context.Context, bin string, o *benchOrg) (*host
 			}
 		}
 		res.phases = append(res.phases, p)
-		fmt.Fprintf(m.log, "crmd bench: %s: %s; other org's inserts p50 %s p99 %s, %d failed\n", name, call,
-			fmtMS(percentile(ws, 0.5)), fmtMS(percentile(ws, 0.99)), len(bad))
+		fmt.Fprintf(m.log, "crmd bench: %s: %s; other org's inserts p50 %s p99 %s, longest through this server %s and through the second %s, %d failed\n", name, call,
+			fmtMS(percentile(ws, 0.5)), fmtMS(percentile(ws, 0.99)), fmtMS(maxBy[0]), fmtMS(maxBy[1]), len(bad))
 		return nil
 	}
 	r := rand.New(rand.NewPCG(o.seed, 99))

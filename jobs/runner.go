@@ -26,6 +26,8 @@ const (
 	DefaultPoll      = time.Second
 	// DefaultSlice is how long a runner works on one job before it lets a waiting one have a turn.
 	DefaultSlice = time.Second
+	// DefaultBackgroundPause is the pause after each batch of a background kind (HandleBackground).
+	DefaultBackgroundPause = 10 * time.Millisecond
 	// Retention is how long a finished job stays queryable (D16).
 	Retention = 60 * 24 * time.Hour
 )
@@ -42,6 +44,11 @@ type Config struct {
 	// Slice is how long a runner works on one job before, between two batches, it yields the job to
 	// let another claimable job have a turn (a long index build does not hold up a mass delete).
 	Slice time.Duration
+	// BackgroundPause is the pause after each batch of a background kind (index builds, retention):
+	// work nobody waits for leaves the database's write lock free for a while between its batches, so
+	// that another process's writers — whose SQLite busy handler polls only every 100 ms once it has
+	// waited a while — get their turn instead of finding the lock taken again and again.
+	BackgroundPause time.Duration
 	// BatchTimeout bounds one batch's database work (0 = none; crmd serve passes --query-timeout): a
 	// batch that runs longer is cancelled, rolls back, and is retried like any failed batch.
 	BatchTimeout time.Duration
@@ -71,6 +78,7 @@ type Runner struct {
 	log   *slog.Logger
 	owner string
 	kinds map[string]Work
+	pause map[string]time.Duration // after each batch, by kind
 	wake  chan struct{}
 }
 
@@ -89,10 +97,13 @@ func New(st *store.Store, cfg Config, log *slog.Logger) *Runner {
 	if cfg.Slice <= 0 {
 		cfg.Slice = DefaultSlice
 	}
+	if cfg.BackgroundPause <= 0 {
+		cfg.BackgroundPause = DefaultBackgroundPause
+	}
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Runner{st: st, cfg: cfg, log: log, owner: randomName(), kinds: map[string]Work{}, wake: make(chan struct{}, 1)}
+	return &Runner{st: st, cfg: cfg, log: log, owner: randomName(), kinds: map[string]Work{}, pause: map[string]time.Duration{}, wake: make(chan struct{}, 1)}
 }
 
 func randomName() string {
@@ -103,6 +114,13 @@ func randomName() string {
 
 // Handle sets the work of jobs of kind.
 func (r *Runner) Handle(kind string, w Work) { r.kinds[kind] = w }
+
+// HandleBackground sets the work of jobs of a kind nobody waits for (index builds, retention): the
+// runner pauses Config.BackgroundPause after each of their batches.
+func (r *Runner) HandleBackground(kind string, w Work) {
+	r.kinds[kind] = w
+	r.pause[kind] = r.cfg.BackgroundPause
+}
 
 // Owner is the name this runner's leases carry.
 func (r *Runner) Owner() string { return r.owner }
@@ -218,10 +236,10 @@ func (r *Runner) RunOnce(ctx context.Context) (bool, error) {
 			log.Info("job resumed", "cursor", job.Cursor, "after_attempts", retry)
 			retry = 0
 		}
-		if r.cfg.BatchDelay > 0 {
+		if d := max(r.cfg.BatchDelay, r.pause[job.Kind]); d > 0 {
 			select {
 			case <-ctx.Done():
-			case <-time.After(r.cfg.BatchDelay):
+			case <-time.After(d):
 			}
 		}
 		if ctx.Err() != nil {

@@ -53,8 +53,8 @@ func NewPurger(st *store.Store, retention time.Duration, log *slog.Logger) *Purg
 // Attach makes r run the purger's jobs (kinds crmd.JobRetentionPurge and crmd.JobRetentionDrop), and
 // has the purger wake r when it schedules some.
 func (p *Purger) Attach(r *jobs.Runner) {
-	r.Handle(crmd.JobRetentionPurge, p.purgeWork)
-	r.Handle(crmd.JobRetentionDrop, p.dropWork)
+	r.HandleBackground(crmd.JobRetentionPurge, p.purgeWork)
+	r.HandleBackground(crmd.JobRetentionDrop, p.dropWork)
 	p.kick = r.Kick
 }
 

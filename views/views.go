@@ -47,7 +47,7 @@ func New(st *store.Store) *Service { return &Service{st: st, kick: func() {}} }
 // Attach makes r run this service's jobs (kind crmd.JobIndexBuild: filling a field's side index), and
 // has the service wake r when it schedules one.
 func (s *Service) Attach(r *jobs.Runner) {
-	r.Handle(crmd.JobIndexBuild, s.indexWork)
+	r.HandleBackground(crmd.JobIndexBuild, s.indexWork)
 	s.kick = r.Kick
 }
 
