@@ -224,15 +224,17 @@ func (m *runner) bench(ctx context.Context, c *Config) error {
 	if err != nil {
 		return err
 	}
-	mres, err := m.benchRun(ctx, bin, org, true, &problems)
-	if err != nil {
-		return err
-	}
+	// The hostage scenarios run first, while the recycle bin is empty: restore_all_records then restores
+	// exactly the range they delete.
 	var hostage *hostageResult
 	if c.Hostage {
 		if hostage, err = m.hostageRun(ctx, bin, org); err != nil {
 			return err
 		}
+	}
+	mres, err := m.benchRun(ctx, bin, org, true, &problems)
+	if err != nil {
+		return err
 	}
 	var small *orgResult
 	if c.LeadsSmall > 0 {
