@@ -100,7 +100,7 @@ func (s *soak) acceptBinJob(job, kind string, ids []string) {
 func (s *soak) resolveBinJobs(t *testing.T, st *store.Store) {
 	t.Helper()
 	org, _ := crmd.ParseID(s.orgID)
-	rs, err := st.R.Query(st.Q(`SELECT id, kind FROM jobs WHERE org_id = ? AND kind IN ('bin_restore', 'bin_delete') AND status <> 'PREPARING'`), int64(org))
+	rs, err := st.R.Query(st.Q(`SELECT id, kind FROM jobs WHERE org_id = ? AND kind IN ('bin_restore', 'bin_delete') AND status NOT IN ('PREPARING', 'DROPPED')`), int64(org))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -592,7 +592,7 @@ func (s *soak) resolve(t *testing.T) {
 	org, _ := crmd.ParseID(s.orgID)
 	// Mass delete jobs only; one still PREPARING was never accepted (a runner removes it).
 	rs, err := st.R.Query(st.Q(`SELECT id, cvid, status, cursor_pos, total_count FROM jobs
-		WHERE org_id = ? AND kind = 'mass_delete' AND status <> 'PREPARING'`), int64(org))
+		WHERE org_id = ? AND kind = 'mass_delete' AND status NOT IN ('PREPARING', 'DROPPED')`), int64(org))
 	if err != nil {
 		t.Fatal(err)
 	}

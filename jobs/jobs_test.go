@@ -220,6 +220,13 @@ func TestCancel(t *testing.T) {
 	if worked, err := e.runner(jobs.Config{}).RunOnce(e.ctx); worked || err != nil {
 		t.Fatalf("a runner took a cancelled job: %v %v", worked, err)
 	}
+	// Its snapshot goes with the runners' sweep, a few thousand items per transaction.
+	if n, err := e.st.SweepJobItems(e.ctx, 0); err != nil || n != 10 {
+		t.Fatalf("sweep after the cancel: %d items %v, want the 10", n, err)
+	}
+	if n, _ := e.st.CountJobItems(e.ctx, sched.ID); n != 0 {
+		t.Fatalf("%d snapshot items left after the sweep", n)
+	}
 
 	running, err := e.prepare("", 10)
 	if err != nil {

@@ -155,6 +155,11 @@ func (r *Runner) Run(ctx context.Context) error {
 		} else if n > 0 {
 			r.log.Warn("job runner: removed jobs whose preparation was abandoned (their process stopped before accepting them)", "jobs", n)
 		}
+		// What is left of the snapshots of jobs that ended (cancelled, failed, dropped), a few thousand
+		// items per transaction.
+		if _, err := r.st.SweepJobItems(ctx, 0); err != nil && ctx.Err() == nil {
+			r.log.Error("job runner: removing finished jobs' snapshots", "err", err)
+		}
 		for {
 			worked, err := r.RunOnce(ctx)
 			if err != nil && ctx.Err() == nil {
@@ -206,7 +211,8 @@ func (r *Runner) RunOnce(ctx context.Context) (bool, error) {
 			return true, r.end(bctx, job, crmd.JobFailed, jf.Reason)
 		case errors.Is(err, errCancelled):
 			log.Info("job cancelled", "done", job.DeletedCount, "failed", job.FailedCount, "cursor", job.Cursor)
-			return true, nil
+			_, err := r.st.SweepJobItems(bctx, job.ID)
+			return true, err
 		case errors.Is(err, errLeaseLost):
 			log.Warn("job lease lost")
 			return true, nil
@@ -256,12 +262,18 @@ func (r *Runner) RunOnce(ctx context.Context) (bool, error) {
 	}
 }
 
-// end ends a job this runner holds with status (FAILED or CANCELLED) in a transaction of its own.
+// end ends a job this runner holds with status (FAILED or CANCELLED) in a transaction of its own, then
+// drops what is left of its snapshot in short ones.
 func (r *Runner) end(ctx context.Context, job *crmd.Job, status, reason string) error {
-	return r.st.Tx(ctx, func(tx *store.Tx) error {
+	err := r.st.Tx(ctx, func(tx *store.Tx) error {
 		_, err := r.st.EndJob(ctx, tx, job.ID, r.owner, status, reason, r.st.NowMS())
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	_, err = r.st.SweepJobItems(ctx, job.ID)
+	return err
 }
 
 // retryDelay is the pause before the n-th retry (n ≥ 1) of a failed batch: 100 ms doubling up to

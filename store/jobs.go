@@ -134,9 +134,7 @@ func (s *Store) PublishJob(ctx context.Context, jobID crmd.ID, owner string, tot
 			return err
 		}
 		ok = true
-		_, err = tx.q.ExecContext(ctx, s.Q(`DELETE FROM job_items WHERE job_id = ? AND EXISTS
-			(SELECT 1 FROM jobs WHERE id = ? AND status = 'CANCELLED')`), int64(jobID), int64(jobID))
-		return err
+		return nil
 	})
 	return ok, err
 }
@@ -148,44 +146,90 @@ func (s *Store) RenewPreparingJob(ctx context.Context, jobID crmd.ID, owner stri
 	return err
 }
 
-// DropPreparingJob removes a PREPARING job its preparer still holds, with its items: a selection that
-// turned out empty or too large leaves nothing behind and frees the lock.
+// DropPreparingJob removes a PREPARING job its preparer still holds: a selection that turned out empty
+// or too large leaves nothing behind and frees the lock. A job that already has snapshot items is
+// marked DROPPED instead (never shown), and SweepJobItems removes the items, then the row, in short
+// transactions.
 func (s *Store) DropPreparingJob(ctx context.Context, jobID crmd.ID, owner string) error {
 	return s.Tx(ctx, func(tx *Tx) error {
-		// The items go first (they reference the job), and only those of a job still the preparer's.
-		if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM job_items WHERE job_id = ? AND EXISTS
-			(SELECT 1 FROM jobs WHERE id = ? AND status = 'PREPARING' AND lease_owner = ?)`), int64(jobID), int64(jobID), owner); err != nil {
-			return err
-		}
-		_, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM jobs WHERE id = ? AND status = 'PREPARING' AND lease_owner = ?`), int64(jobID), owner)
-		return err
-	})
-}
-
-// ReapAbandonedJobs removes the PREPARING jobs whose preparer's lease ran out before now (the process
-// stopped or crashed while writing the snapshot; its client never got an answer), with their items,
-// and returns how many it removed: their lock is free again.
-func (s *Store) ReapAbandonedJobs(ctx context.Context, now int64) (int64, error) {
-	var n int64
-	err := s.Tx(ctx, func(tx *Tx) error {
-		if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM job_items WHERE job_id IN
-			(SELECT id FROM jobs WHERE status = 'PREPARING' AND lease_until < ?)`), now); err != nil {
-			return err
-		}
-		res, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM jobs WHERE status = 'PREPARING' AND lease_until < ?`), now)
+		res, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM jobs WHERE id = ? AND status = 'PREPARING' AND lease_owner = ?
+			AND NOT EXISTS (SELECT 1 FROM job_items WHERE job_id = ?)`), int64(jobID), owner, int64(jobID))
 		if err != nil {
 			return err
 		}
-		n, err = res.RowsAffected()
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		_, err = tx.q.ExecContext(ctx, s.Q(`UPDATE jobs SET status = 'DROPPED', lease_owner = NULL, lease_until = NULL
+			WHERE id = ? AND status = 'PREPARING' AND lease_owner = ?`), int64(jobID), owner)
 		return err
 	})
-	return n, err
+}
+
+// ReapAbandonedJobs marks DROPPED the PREPARING jobs whose preparer's lease ran out before now (the
+// process stopped or crashed while writing the snapshot; its client never got an answer), and returns
+// how many: their lock is free again, and SweepJobItems removes them.
+func (s *Store) ReapAbandonedJobs(ctx context.Context, now int64) (int64, error) {
+	res, err := s.W.ExecContext(ctx, s.Q(`UPDATE jobs SET status = 'DROPPED', lease_owner = NULL, lease_until = NULL
+		WHERE status = 'PREPARING' AND lease_until < ?`), now)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// jobItemsSweep is how many snapshot items one transaction of SweepJobItems removes.
+const jobItemsSweep = 5000
+
+// SweepJobItems removes, in transactions of at most 5,000 items each, the snapshot items of jobs that
+// no longer need them (finished or dropped), then the rows of DROPPED jobs; jobID, when not zero, limits
+// it to that job. A job's snapshot can be a million records long (an index build): dropping it in one
+// statement would hold the write lock for seconds. It returns how many items it removed.
+func (s *Store) SweepJobItems(ctx context.Context, jobID crmd.ID) (int64, error) {
+	var total int64
+	for {
+		var n int64
+		err := s.Tx(ctx, func(tx *Tx) error {
+			var job, low sql.NullInt64
+			q := `SELECT job_id, MIN(seq) FROM job_items WHERE job_id IN
+				(SELECT id FROM jobs WHERE status NOT IN ('PREPARING', 'SCHEDULED', 'RUNNING')) GROUP BY job_id LIMIT 1`
+			args := []any{}
+			if jobID != 0 {
+				q = `SELECT job_id, MIN(seq) FROM job_items WHERE job_id = ? AND job_id IN
+					(SELECT id FROM jobs WHERE status NOT IN ('PREPARING', 'SCHEDULED', 'RUNNING')) GROUP BY job_id`
+				args = append(args, int64(jobID))
+			}
+			err := tx.q.QueryRowContext(ctx, s.Q(q), args...).Scan(&job, &low)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			res, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM job_items WHERE job_id = ? AND seq >= ? AND seq < ?`),
+				job.Int64, low.Int64, low.Int64+jobItemsSweep)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n == 0 {
+			break
+		}
+	}
+	_, err := s.W.ExecContext(ctx, `DELETE FROM jobs WHERE status = 'DROPPED' AND NOT EXISTS (SELECT 1 FROM job_items WHERE job_id = jobs.id)`)
+	return total, err
 }
 
 // Job returns a job of an org, or ErrNotFound (a job of another org included). A PREPARING job is not
-// found either: it is not accepted yet.
+// found either (it is not accepted yet), nor a DROPPED one (it never was).
 func (s *Store) Job(ctx context.Context, orgID, id crmd.ID) (*crmd.Job, error) {
-	return scanJob(s.R.QueryRowContext(ctx, s.Q(`SELECT `+jobCols+` FROM jobs WHERE id = ? AND org_id = ? AND status <> 'PREPARING'`), int64(id), int64(orgID)))
+	return scanJob(s.R.QueryRowContext(ctx, s.Q(`SELECT `+jobCols+` FROM jobs WHERE id = ? AND org_id = ? AND status NOT IN ('PREPARING', 'DROPPED')`), int64(id), int64(orgID)))
 }
 
 // ClaimJob gives a claimable job — SCHEDULED or RUNNING, with no lease or an expired one — to owner until
@@ -260,11 +304,11 @@ func (s *Store) AdvanceJob(ctx context.Context, tx *Tx, jobID crmd.ID, owner str
 	if err != nil || n != 1 {
 		return false, err
 	}
-	if p.Done {
-		// The snapshot has served its purpose; the job row with its counters stays for the status API.
-		if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM job_items WHERE job_id = ?`), int64(jobID)); err != nil {
-			return false, fmt.Errorf("drop job snapshot: %w", err)
-		}
+	// The batch's items have served their purpose: they go with it, so that the snapshot shrinks as the
+	// job advances and nothing is left to drop in one long statement at the end.
+	if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM job_items WHERE job_id = ? AND seq >= ? AND seq < ?`),
+		int64(jobID), cursor, cursor+p.Processed); err != nil {
+		return false, fmt.Errorf("drop the batch's snapshot items: %w", err)
 	}
 	return true, nil
 }
@@ -272,7 +316,8 @@ func (s *Store) AdvanceJob(ctx context.Context, tx *Tx, jobID crmd.ID, owner str
 // EndJob ends a RUNNING job owner holds, inside tx, with status (FAILED or CANCELLED) and drops its
 // snapshot. A FAILED job counts what was not done as failed, so that Total_Count = Deleted_Count +
 // Failed_Count still holds; a CANCELLED one keeps its counts, which say what was done before it stopped.
-// reason is kept for operators. It reports false when owner no longer holds the job.
+// reason is kept for operators. It reports false when owner no longer holds the job. The rest of its
+// snapshot is left to SweepJobItems.
 func (s *Store) EndJob(ctx context.Context, tx *Tx, jobID crmd.ID, owner, status, reason string, at int64) (bool, error) {
 	var reasonArg any
 	if reason != "" {
@@ -291,13 +336,13 @@ func (s *Store) EndJob(ctx context.Context, tx *Tx, jobID crmd.ID, owner, status
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return false, err
 	}
-	_, err = tx.q.ExecContext(ctx, s.Q(`DELETE FROM job_items WHERE job_id = ?`), int64(jobID))
-	return err == nil, err
+	return true, nil // what is left of its snapshot goes with SweepJobItems
 }
 
 // RequestJobCancel asks an org's job to stop and returns the job as it is then, or ErrNotFound. A
-// SCHEDULED job no runner holds ends CANCELLED at once; a RUNNING (or PREPARING) one is marked, and its
-// runner (or preparer) ends it CANCELLED before its next batch; a finished job is returned unchanged.
+// SCHEDULED job no runner holds ends CANCELLED at once (its snapshot is left to SweepJobItems); a
+// RUNNING (or PREPARING) one is marked, and its runner (or preparer) ends it CANCELLED before its next
+// batch; a finished job is returned unchanged.
 func (s *Store) RequestJobCancel(ctx context.Context, orgID, jobID crmd.ID, at int64) (*crmd.Job, error) {
 	var j *crmd.Job
 	err := s.Tx(ctx, func(tx *Tx) error {
@@ -305,17 +350,12 @@ func (s *Store) RequestJobCancel(ctx context.Context, orgID, jobID crmd.ID, at i
 			WHERE id = ? AND org_id = ? AND status IN ('PREPARING', 'SCHEDULED', 'RUNNING')`), int64(jobID), int64(orgID)); err != nil {
 			return err
 		}
-		res, err := tx.q.ExecContext(ctx, s.Q(`UPDATE jobs SET status = 'CANCELLED', finished_time = ?
-			WHERE id = ? AND org_id = ? AND status = 'SCHEDULED' AND (lease_until IS NULL OR lease_until < ?)`), at, int64(jobID), int64(orgID), at)
-		if err != nil {
+		if _, err := tx.q.ExecContext(ctx, s.Q(`UPDATE jobs SET status = 'CANCELLED', finished_time = ?
+			WHERE id = ? AND org_id = ? AND status = 'SCHEDULED' AND (lease_until IS NULL OR lease_until < ?)`), at, int64(jobID), int64(orgID), at); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM job_items WHERE job_id = ?`), int64(jobID)); err != nil {
-				return err
-			}
-		}
-		j, err = scanJob(tx.q.QueryRowContext(ctx, s.Q(`SELECT `+jobCols+` FROM jobs WHERE id = ? AND org_id = ?`), int64(jobID), int64(orgID)))
+		var err error
+		j, err = scanJob(tx.q.QueryRowContext(ctx, s.Q(`SELECT `+jobCols+` FROM jobs WHERE id = ? AND org_id = ? AND status NOT IN ('PREPARING', 'DROPPED')`), int64(jobID), int64(orgID)))
 		return err
 	})
 	return j, err
@@ -324,20 +364,15 @@ func (s *Store) RequestJobCancel(ctx context.Context, orgID, jobID crmd.ID, at i
 // PurgeJobs removes the jobs that finished (COMPLETED, FAILED or CANCELLED) before before, with whatever
 // is left of their snapshots, and returns how many jobs it removed. Their status is then unknown.
 func (s *Store) PurgeJobs(ctx context.Context, before int64) (int64, error) {
-	var n int64
-	err := s.Tx(ctx, func(tx *Tx) error {
-		old := `SELECT id FROM jobs WHERE status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND finished_time < ?`
-		if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM job_items WHERE job_id IN (`+old+`)`), before); err != nil {
-			return err
-		}
-		res, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM jobs WHERE status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND finished_time < ?`), before)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	return n, err
+	if _, err := s.SweepJobItems(ctx, 0); err != nil {
+		return 0, err
+	}
+	res, err := s.W.ExecContext(ctx, s.Q(`DELETE FROM jobs WHERE status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND finished_time < ?
+		AND NOT EXISTS (SELECT 1 FROM job_items WHERE job_id = jobs.id)`), before)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // CountJobItems counts what is left of a job's snapshot.

@@ -13,7 +13,8 @@ ALTER TABLE jobs ADD COLUMN turn INTEGER NOT NULL DEFAULT 0;
 -- Set by a cancel request; the runner stops the job before its next batch and ends it CANCELLED.
 ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
 -- Statuses now also PREPARING (the job holds its lock while its snapshot is written, in short batches
--- outside any long transaction; not yet visible to clients) and CANCELLED. A PREPARING job holds the
+-- outside any long transaction; not yet visible to clients), CANCELLED, and DROPPED (a preparation
+-- given up, never visible, removed with its items by the runners' sweep). A PREPARING job holds the
 -- one-job lock like a SCHEDULED one, so the lock is still taken first and race-proof.
 DROP INDEX mass_delete_jobs_lock;
 CREATE UNIQUE INDEX jobs_lock ON jobs (lock_key) WHERE status IN ('PREPARING', 'SCHEDULED', 'RUNNING');
