@@ -197,7 +197,7 @@ func claims(t *testing.T, h *Harness, job string) []int64 {
 			Job    string `json:"job"`
 			Cursor *int64 `json:"cursor"`
 		}
-		if json.Unmarshal([]byte(line), &e) != nil || e.Msg != "mass delete job claimed" || e.Job != job {
+		if json.Unmarshal([]byte(line), &e) != nil || e.Msg != "job claimed" || e.Job != job {
 			continue
 		}
 		if e.Cursor == nil {
