@@ -29,21 +29,14 @@ type soakBinJob struct {
 // Nobody else takes these records out of the bin, so every job must do all of its records.
 func (s *soak) binJobWorker(ctx context.Context, c *apiClient, rng *rand.Rand) {
 	for n := 0; pause(ctx, time.Duration(150+rng.IntN(250))*time.Millisecond); n++ {
-		a, err := c.do(ctx, "GET", "/crm/v8/settings/recycle_bin?per_page=200", nil)
-		if err != nil {
-			s.failed(soakOp{}, err)
-			return
-		}
-		if a.status == http.StatusNoContent {
-			continue
-		}
-		if !s.check("list the bin", a, http.StatusOK) {
+		items, ok := s.listBin(ctx, c)
+		if !ok {
 			return
 		}
 		var ids []string
 		var names []any
 		s.mu.Lock()
-		for _, it := range results(a, "recycle_bin") {
+		for _, it := range items {
 			id, _ := it["id"].(string)
 			name, _ := it["display_name"].(string)
 			if r := s.recs[id]; r != nil && r.idx%6 == 5 && !s.binClaimed[id] && name == r.name && len(ids) < 1+rng.IntN(8) {
@@ -57,6 +50,8 @@ func (s *soak) binJobWorker(ctx context.Context, c *apiClient, rng *rand.Rand) {
 			continue
 		}
 		kind := []string{crmd.JobBinRestore, crmd.JobBinDelete}[n%2]
+		var a answer
+		var err error
 		filter := map[string]any{"field": "display_name", "comparator": "in", "value": names}
 		if kind == crmd.JobBinRestore {
 			a, err = c.do(ctx, "POST", "/crm/v8/settings/recycle_bin/actions/restore", map[string]any{"filters": filter})

@@ -449,20 +449,13 @@ func (s *soak) idDeleter(ctx context.Context, c *apiClient, rng *rand.Rand) {
 func (s *soak) binWorker(ctx context.Context, c *apiClient, kind string, rng *rand.Rand) {
 	want := map[string]int{"restore": 0, "purge": 1}[kind]
 	for pause(ctx, time.Duration(80+rng.IntN(200))*time.Millisecond) {
-		a, err := c.do(ctx, "GET", "/crm/v8/settings/recycle_bin?per_page=200", nil)
-		if err != nil {
-			s.failed(soakOp{}, err)
-			return
-		}
-		if a.status == http.StatusNoContent {
-			continue
-		}
-		if !s.check("list the bin", a, http.StatusOK) {
+		items, ok := s.listBin(ctx, c)
+		if !ok {
 			return
 		}
 		var ids []string
 		s.mu.Lock()
-		for _, it := range results(a, "recycle_bin") {
+		for _, it := range items {
 			id, _ := it["id"].(string)
 			if r := s.recs[id]; r != nil && r.idx%3 == want && len(ids) < 1+rng.IntN(10) {
 				ids = append(ids, id)
@@ -472,6 +465,8 @@ func (s *soak) binWorker(ctx context.Context, c *apiClient, kind string, rng *ra
 		if len(ids) == 0 {
 			continue
 		}
+		var a answer
+		var err error
 		if kind == "restore" {
 			a, err = c.do(ctx, "POST", "/crm/v8/settings/recycle_bin/actions/restore", map[string]any{"ids": ids})
 		} else {
@@ -497,6 +492,23 @@ func (s *soak) binWorker(ctx context.Context, c *apiClient, kind string, rng *ra
 		s.ops[kind]++
 		s.mu.Unlock()
 	}
+}
+
+// listBin reads the first page of the recycle bin (nil when it is empty); false when the call failed,
+// which it records.
+func (s *soak) listBin(ctx context.Context, c *apiClient) ([]map[string]any, bool) {
+	a, err := c.do(ctx, "GET", "/crm/v8/settings/recycle_bin?per_page=200", nil)
+	if err != nil {
+		s.failed(soakOp{}, err)
+		return nil, false
+	}
+	if a.status == http.StatusNoContent {
+		return nil, true
+	}
+	if !s.check("list the bin", a, http.StatusOK) {
+		return nil, false
+	}
+	return results(a, "recycle_bin"), true
 }
 
 // inserter inserts new Leads one at a time, named uniquely, so that a lost or doubled insert shows.

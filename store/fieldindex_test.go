@@ -53,15 +53,7 @@ func TestFieldIndexServesCriteria(t *testing.T) {
 		if _, err := a.Views.Create(ctx, org.Caller(org.Admin), m, []views.Input{{Name: views.Set("V " + c.index), Criteria: views.Set(n)}}); err != nil {
 			t.Fatal(err)
 		}
-		for {
-			worked, err := a.Runner().RunOnce(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !worked {
-				break
-			}
-		}
+		runJobs(t, a)
 		if s, err := st.FieldIndexStatus(ctx, m.ID, n.Field); err != nil || s != crmd.JobCompleted {
 			t.Fatalf("%s: index %q %v, want COMPLETED", c.criteria, s, err)
 		}

@@ -167,14 +167,5 @@ func (s *Store) readySideIndexes(ctx context.Context, db execer, moduleID crmd.I
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var f string
-		if err := rows.Scan(&f); err != nil {
-			return nil, err
-		}
-		out[f] = true
-	}
-	return out, rows.Err()
+	return scanStringSet(rows)
 }

@@ -420,6 +420,11 @@ func (s *Store) appliedMigrations(ctx context.Context) (map[string]bool, error) 
 	if err != nil {
 		return nil, err
 	}
+	return scanStringSet(rows)
+}
+
+// scanStringSet reads a one-column result of strings as a set and closes rows.
+func scanStringSet(rows *sql.Rows) (map[string]bool, error) {
 	defer rows.Close()
 	out := map[string]bool{}
 	for rows.Next() {
