@@ -100,22 +100,30 @@ func (w *hostageWriter) take() ([]time.Duration, []int, []string, []time.Duratio
 
 func (w *hostageWriter) stop() { w.cancel(); w.wg.Wait() }
 
-// txBuckets reads the cumulative bucket counts of crmd_db_write_tx_seconds from a server's /metrics.
-func txBuckets(ctx context.Context, base string) (map[float64]float64, error) {
+// txMetrics reads, from a server's /metrics, the cumulative bucket counts of crmd_db_write_tx_seconds
+// (by upper bound, +Inf included) and crmd_db_write_tx_max_seconds.
+func txMetrics(ctx context.Context, base string) (map[float64]float64, time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer resp.Body.Close()
-	out := map[float64]float64{}
+	buckets := map[float64]float64{}
+	longest := time.Duration(-1)
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, "crmd_db_write_tx_max_seconds "); ok {
+			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+				longest = time.Duration(f * float64(time.Second))
+			}
+			continue
+		}
 		rest, ok := strings.CutPrefix(line, `crmd_db_write_tx_seconds_bucket{le="`)
 		if !ok {
 			continue
@@ -127,37 +135,16 @@ func txBuckets(ctx context.Context, base string) (map[float64]float64, error) {
 		b, err1 := strconv.ParseFloat(le, 64) // "+Inf" parses as +Inf
 		v, err2 := strconv.ParseFloat(strings.TrimSpace(val), 64)
 		if err1 == nil && err2 == nil {
-			out[b] = v
+			buckets[b] = v
 		}
 	}
-	return out, sc.Err()
-}
-
-// txMax reads crmd_db_write_tx_max_seconds from a server's /metrics.
-func txMax(ctx context.Context, base string) (time.Duration, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
-	if err != nil {
-		return 0, err
+	if err := sc.Err(); err != nil {
+		return nil, 0, err
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
+	if longest < 0 {
+		return nil, 0, fmt.Errorf("bench: %s/metrics has no crmd_db_write_tx_max_seconds (a server older than this bench?)", base)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "crmd_db_write_tx_max_seconds "); ok {
-			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			if err != nil {
-				return 0, err
-			}
-			return time.Duration(f * float64(time.Second)), nil
-		}
-	}
-	return 0, fmt.Errorf("bench: %s/metrics has no crmd_db_write_tx_max_seconds (a server older than this bench?)", base)
+	return buckets, longest, nil
 }
 
 // longestBetween says, from two readings of the servers' histograms, how long the longest write
@@ -235,8 +222,8 @@ func answerOf(status int, body map[string]any) string {
 	return strconv.Itoa(status)
 }
 
-// waitUntil polls cond every 200 ms for up to limit.
-func waitUntil(ctx context.Context, limit time.Duration, cond func() (bool, error)) error {
+// waitUntil polls cond every `every` for up to limit.
+func waitUntil(ctx context.Context, limit, every time.Duration, cond func() (bool, error)) error {
 	deadline := time.Now().Add(limit)
 	for {
 		ok, err := cond()
@@ -249,7 +236,7 @@ func waitUntil(ctx context.Context, limit time.Duration, cond func() (bool, erro
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(every):
 		}
 	}
 }
@@ -266,20 +253,33 @@ func binCount(ctx context.Context, c *benchClient) (int, error) {
 	return jsonInt(body["count"]), nil
 }
 
-// waitJob waits for a mass delete job to end and returns its status object.
+// waitJob waits, polling its status every benchPoll (the resolution of the jobs' durations), for a
+// mass delete job to end, and returns its status object; a status call that fails is an error.
 func waitJob(ctx context.Context, c *benchClient, jobID string) (map[string]any, error) {
 	var js map[string]any
-	err := waitUntil(ctx, 10*time.Minute, func() (bool, error) {
+	err := waitUntil(ctx, 10*time.Minute, benchPoll, func() (bool, error) {
 		status, body, err := c.do(ctx, "GET", "/crm/v8/Leads/actions/mass_delete?job_id="+jobID, nil)
 		if err != nil {
 			return false, err
 		}
+		js = nil
 		if data, _ := body["data"].([]any); status == http.StatusOK && len(data) == 1 {
 			js, _ = data[0].(map[string]any)
 		}
-		return js != nil && js["Status"] != "RUNNING" && js["Status"] != "SCHEDULED", nil
+		if js == nil {
+			return false, fmt.Errorf("bench: job %s status: HTTP %d %v", jobID, status, body)
+		}
+		return js["Status"] != "RUNNING" && js["Status"] != "SCHEDULED", nil
 	})
 	return js, err
+}
+
+// rangeCriteria selects the Leads of a planned job: its Created_Time range [from, to).
+func rangeCriteria(job benchJob) map[string]any {
+	return map[string]any{"group_operator": "AND", "group": []any{
+		map[string]any{"field": map[string]any{"api_name": "Created_Time"}, "comparator": "greater_equal", "value": job.from.Format(time.RFC3339)},
+		map[string]any{"field": map[string]any{"api_name": "Created_Time"}, "comparator": "less_than", "value": job.to.Format(time.RFC3339)},
+	}}
 }
 
 // jobIDOf is the job id of a scheduled mass delete's answer.
@@ -322,7 +322,7 @@ func (m *runner) hostageRun(ctx context.Context, bin string, o *benchOrg) (*host
 	readTx := func() []map[float64]float64 {
 		var out []map[float64]float64
 		for _, s := range servers {
-			b, err := txBuckets(ctx, s.baseURL)
+			b, _, err := txMetrics(ctx, s.baseURL)
 			if err != nil {
 				b = map[float64]float64{}
 			}
@@ -381,7 +381,7 @@ func (m *runner) hostageRun(ctx context.Context, bin string, o *benchOrg) (*host
 		}
 		listed := time.Since(start)
 		start = time.Now()
-		if err := waitUntil(ctx, 15*time.Minute, func() (bool, error) {
+		if err := waitUntil(ctx, 15*time.Minute, 200*time.Millisecond, func() (bool, error) {
 			n, err := st.CountUnfinishedJobs(ctx, o.orgID, crmd.JobIndexBuild)
 			return n == 0, err
 		}); err != nil {
@@ -429,11 +429,7 @@ func (m *runner) hostageRun(ctx context.Context, bin string, o *benchOrg) (*host
 	if n, err := binCount(ctx, c); err != nil || n != 0 {
 		return nil, fmt.Errorf("bench: the recycle bin holds %d records before the restore scenario (%v); want none", n, err)
 	}
-	rj := o.reserved
-	cvid, err := createView(ctx, c, "bench restore range", map[string]any{"group_operator": "AND", "group": []any{
-		map[string]any{"field": map[string]any{"api_name": "Created_Time"}, "comparator": "greater_equal", "value": rj.from.Format(time.RFC3339)},
-		map[string]any{"field": map[string]any{"api_name": "Created_Time"}, "comparator": "less_than", "value": rj.to.Format(time.RFC3339)},
-	}})
+	cvid, err := createView(ctx, c, "bench restore range", rangeCriteria(o.reserved))
 	if err != nil {
 		return nil, err
 	}
@@ -455,7 +451,7 @@ func (m *runner) hostageRun(ctx context.Context, bin string, o *benchOrg) (*host
 			return "", err
 		}
 		accepted := time.Since(start)
-		if err := waitUntil(ctx, 15*time.Minute, func() (bool, error) { n, err := binCount(ctx, c); return n == 0, err }); err != nil {
+		if err := waitUntil(ctx, 15*time.Minute, 200*time.Millisecond, func() (bool, error) { n, err := binCount(ctx, c); return n == 0, err }); err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("%s in %s, all restored %s later", answerOf(status, body), fmtMS(accepted), fmtMS(time.Since(start)-accepted)), nil
@@ -463,7 +459,7 @@ func (m *runner) hostageRun(ctx context.Context, bin string, o *benchOrg) (*host
 		return nil, err
 	}
 	for _, s := range servers {
-		d, err := txMax(ctx, s.baseURL)
+		_, d, err := txMetrics(ctx, s.baseURL)
 		if err != nil {
 			return nil, err
 		}

@@ -60,68 +60,30 @@ func (m *runner) benchRun(ctx context.Context, bin string, o *benchOrg, baseline
 	// (2) The jobs, one after another.
 	for k, job := range o.jobs {
 		name := fmt.Sprintf("bench %d #%d", job.size, k+1)
-		crit := map[string]any{"group_operator": "AND", "group": []any{
-			map[string]any{"field": map[string]any{"api_name": "Created_Time"}, "comparator": "greater_equal", "value": job.from.Format(time.RFC3339)},
-			map[string]any{"field": map[string]any{"api_name": "Created_Time"}, "comparator": "less_than", "value": job.to.Format(time.RFC3339)},
-		}}
-		status, body, err := c.do(ctx, "POST", "/crm/v8/settings/custom_views?module=Leads",
-			map[string]any{"custom_views": []any{map[string]any{"name": name, "criteria": crit}}})
+		cvid, err := createView(ctx, c, name, rangeCriteria(job))
 		if err != nil {
 			return nil, err
-		}
-		cvid := ""
-		if cvs, _ := body["custom_views"].([]any); len(cvs) == 1 {
-			if d, _ := cvs[0].(map[string]any)["details"].(map[string]any); d != nil {
-				cvid, _ = d["id"].(string)
-			}
-		}
-		if status != http.StatusCreated || cvid == "" {
-			return nil, fmt.Errorf("bench: creating view %q: HTTP %d %v", name, status, body)
 		}
 		var load *benchLoad
 		if job.load {
 			load = startBenchLoad(ctx, c, o.spare)
 		}
 		start := time.Now()
-		status, body, err = c.do(ctx, "POST", "/crm/v8/Leads/actions/mass_delete", map[string]any{"cvid": cvid})
+		status, body, err := c.do(ctx, "POST", "/crm/v8/Leads/actions/mass_delete", map[string]any{"cvid": cvid})
 		accepted := time.Now()
 		if err != nil {
 			load.stop(&res.load)
 			return nil, err
 		}
-		jobID := ""
-		if data, _ := body["data"].([]any); len(data) == 1 {
-			if d, _ := data[0].(map[string]any)["details"].(map[string]any); d != nil {
-				jobID, _ = d["job_id"].(string)
-			}
-		}
+		jobID := jobIDOf(body)
 		if status != http.StatusOK || jobID == "" {
 			load.stop(&res.load)
 			return nil, fmt.Errorf("bench: scheduling the job of view %q: HTTP %d %v", name, status, body)
 		}
-		var js map[string]any
-		deadline := time.Now().Add(10 * time.Minute)
-		for {
-			status, body, err := c.do(ctx, "GET", "/crm/v8/Leads/actions/mass_delete?job_id="+jobID, nil)
-			if err != nil {
-				load.stop(&res.load)
-				return nil, err
-			}
-			if data, _ := body["data"].([]any); status == http.StatusOK && len(data) == 1 {
-				js, _ = data[0].(map[string]any)
-			}
-			if js == nil {
-				load.stop(&res.load)
-				return nil, fmt.Errorf("bench: job %s status: HTTP %d %v", jobID, status, body)
-			}
-			if s := js["Status"]; s != "RUNNING" && s != "SCHEDULED" {
-				break
-			}
-			if time.Now().After(deadline) {
-				load.stop(&res.load)
-				return nil, fmt.Errorf("bench: job %s did not complete in 10 minutes: %v", jobID, js)
-			}
-			time.Sleep(benchPoll)
+		js, err := waitJob(ctx, c, jobID)
+		if err != nil {
+			load.stop(&res.load)
+			return nil, err
 		}
 		done := time.Now()
 		load.stop(&res.load)

@@ -143,14 +143,13 @@ func (s *Store) FillFieldValues(ctx context.Context, tx *Tx, moduleID crmd.ID, f
 		if _, err := tx.q.ExecContext(ctx, `DELETE FROM field_values WHERE field = ? AND record_id IN (`+in+`)`, args...); err != nil {
 			return 0, fmt.Errorf("fill field index %s: %w", f.APIName, err)
 		}
-		res, err := tx.q.ExecContext(ctx, `INSERT OR IGNORE INTO field_values (field, module_id, value, record_id)
+		_, err := tx.q.ExecContext(ctx, `INSERT OR IGNORE INTO field_values (field, module_id, value, record_id)
 			SELECT ?, module_id, v, id FROM (SELECT module_id, id, `+s.sideValue(f, "records")+` AS v FROM records
 				WHERE module_id = ? AND id IN (`+in+`)) WHERE v IS NOT NULL`,
 			append([]any{f.APIName, int64(moduleID)}, recIDArgs(part)...)...)
 		if err != nil {
 			return 0, fmt.Errorf("fill field index %s: %w", f.APIName, err)
 		}
-		_ = res
 		n += int64(len(part))
 	}
 	return n, nil

@@ -96,18 +96,33 @@ func (s *Service) EnsureSystemViews(ctx context.Context, orgID crmd.ID, m *crmd.
 // PostgreSQL it is an expression index built CONCURRENTLY (store.EnsureFieldIndex), which does not block
 // writers either.
 func (s *Service) indexCriteria(ctx context.Context, c *crmd.Caller, m *crmd.Module, n *criteria.Node) error {
-	if n == nil {
-		return nil
-	}
-	if n.IsGroup() {
-		for _, member := range n.Members {
-			if err := s.indexCriteria(ctx, c, m, member); err != nil {
-				return err
+	// Each field once, however many leaves read it: a view of 200 leaves on one field asks once.
+	seen := map[string]bool{}
+	var fields []*crmd.Field
+	var walk func(n *criteria.Node)
+	walk = func(n *criteria.Node) {
+		switch {
+		case n == nil:
+		case n.IsGroup():
+			for _, member := range n.Members {
+				walk(member)
 			}
+		case !seen[n.Field.APIName]:
+			seen[n.Field.APIName] = true
+			fields = append(fields, n.Field)
 		}
-		return nil
 	}
-	f := n.Field
+	walk(n)
+	for _, f := range fields {
+		if err := s.indexField(ctx, c, m, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// indexField makes sure field f of module m has, or is getting, its index (see indexCriteria).
+func (s *Service) indexField(ctx context.Context, c *crmd.Caller, m *crmd.Module, f *crmd.Field) error {
 	if !s.st.SideIndexed(f) {
 		return s.st.EnsureFieldIndex(ctx, f)
 	}
