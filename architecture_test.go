@@ -20,7 +20,7 @@ import (
 const module = "github.com/crmd/crmd"
 
 // services are the packages that hold crmd's rules. They speak typed Go values: no HTTP, no URLs.
-var services = []string{"metadata", "oauth", "views", "territories", "recyclebin", "records", "massdelete"}
+var services = []string{"metadata", "oauth", "views", "territories", "recyclebin", "records", "massdelete", "audit"}
 
 // mayImport is, per package (relative to the module; "" is the root), the module's packages it may
 // import.
@@ -35,11 +35,12 @@ var mayImport = map[string][]string{
 	"territories":       {"", "store"},
 	"jobs":              {"", "store"},
 	"recyclebin":        {"", "store", "jobs"},
+	"audit":             {"", "store"},
 	"records":           {"", "store", "views", "territories"},
 	"massdelete":        {"", "store", "jobs", "views", "territories", "records"},
 	"admin":             {"", "catalog", "oauth", "store"},
 	"seed":              {"", "store", "records"},
-	"api":               append([]string{"", "catalog", "criteria"}, services...),
+	"api":               append([]string{"", "catalog", "criteria", "jobs"}, services...),
 	"app":               append([]string{"", "api", "store", "jobs"}, services...),
 	"bench":             {"", "admin", "seed", "oauth", "store", "internal/progress"},
 	"cmd/crmd":          {"", "admin", "api", "app", "bench", "catalog", "seed", "oauth", "store", "massdelete", "internal/progress"},

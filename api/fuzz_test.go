@@ -177,7 +177,7 @@ func (e *fuzzEnv) serve(method, target, contentType, token, body string) (int, s
 	return rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes()
 }
 
-// fingerprint is a cheap digest of everything a request could write. The index_build jobs a view's
+// fingerprint is a cheap digest of everything a request could write. The index jobs a view's
 // first use starts (SQLite's side indexes) are the store's upkeep, not the request's write: they are
 // left out.
 func (e *fuzzEnv) fingerprint(t *testing.T) string {
@@ -187,8 +187,8 @@ func (e *fuzzEnv) fingerprint(t *testing.T) string {
 		(SELECT count(*) FROM records WHERE deleted_time IS NULL),
 		(SELECT count(*) FROM records WHERE deleted_time IS NOT NULL),
 		(SELECT coalesce(max(modified_time), 0) FROM records),
-		(SELECT count(*) FROM jobs WHERE kind <> 'index_build'),
-		(SELECT count(*) FROM job_items WHERE job_id IN (SELECT id FROM jobs WHERE kind <> 'index_build')),
+		(SELECT count(*) FROM jobs WHERE kind <> 'index'),
+		(SELECT count(*) FROM job_items WHERE job_id IN (SELECT id FROM jobs WHERE kind <> 'index')),
 		(SELECT count(*) FROM oauth_tokens),
 		(SELECT count(*) FROM oauth_codes WHERE used_at IS NOT NULL),
 		(SELECT count(*) FROM record_territories),
@@ -211,8 +211,8 @@ func (e *fuzzEnv) reset(t *testing.T) {
 		`DELETE FROM record_territories WHERE record_id IN (SELECT id FROM records WHERE rowid > ?)`,
 		`DELETE FROM records WHERE rowid > ?`,
 		`UPDATE records SET deleted_time = NULL, deleted_by = NULL, delete_job_id = NULL, purged_time = NULL`,
-		`DELETE FROM job_items WHERE job_id IN (SELECT id FROM jobs WHERE kind <> 'index_build')`,
-		`DELETE FROM jobs WHERE kind <> 'index_build'`,
+		`DELETE FROM job_items WHERE job_id IN (SELECT id FROM jobs WHERE kind <> 'index')`,
+		`DELETE FROM jobs WHERE kind <> 'index'`,
 		`UPDATE oauth_codes SET used_at = NULL`,
 	} {
 		var args []any

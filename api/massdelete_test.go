@@ -39,11 +39,11 @@ type mdEnv struct {
 	a, b mdOrg
 }
 
-func newMDEnv(t *testing.T, cfg massdelete.Settings) *mdEnv {
+func newMDEnv(t *testing.T, cfg massdelete.Settings, muts ...func(*app.Config)) *mdEnv {
 	t.Helper()
 	st := crmdtest.OpenStore(t)
 	crmdtest.UseClock(st, time.Date(2024, 5, 13, 8, 2, 33, 0, time.UTC))
-	a := newApp(t, st, api.Config{}, nil, func(c *app.Config) { c.MassDelete = cfg })
+	a := newApp(t, st, api.Config{}, nil, append([]func(*app.Config){func(c *app.Config) { c.MassDelete = cfg }}, muts...)...)
 	e := &mdEnv{t: t, st: st, svc: a.MassDelete, app: a}
 	srv := a.API
 	e.ts = httptest.NewServer(srv)

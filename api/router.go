@@ -27,6 +27,12 @@ type routeOpts struct {
 	public bool // no token needed (/healthz, /oauth/…)
 	crm    bool // under /crm/{version}/: the version segment is checked
 	minVer int  // the route exists from this version on (×10); older versions get API_NOT_SUPPORTED
+	// own: crmd's own API (/crmd/v1): modules resolve as in the newest Zoho version.
+	own bool
+	// stream: the answer may last longer than the query timeout (an events stream, a CSV export): no
+	// request-wide deadline (the handler bounds each database read itself), and the call does not hold
+	// one of the caller's concurrent-call slots while it streams.
+	stream bool
 }
 
 // router dispatches on path segments. It exists instead of http.ServeMux because Zoho's paths put a

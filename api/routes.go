@@ -7,7 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// routes is the whole Zoho surface crmd serves, in one table.
+// routes is the whole HTTP surface crmd serves — Zoho's API and crmd's own — in one table.
 func (s *Server) routes() {
 	pub := routeOpts{public: true}
 	crm := routeOpts{crm: true}
@@ -81,6 +81,18 @@ func (s *Server) routes() {
 	s.rt.handle("POST", "/crm/{version}/settings/recycle_bin/actions/restore", s.restoreRecycleBin, v6)
 	s.rt.handle("POST", "/crm/{version}/settings/recycle_bin/{id}/actions/restore", s.restoreRecycleBinOne, v6)
 	s.rt.handle("POST", "/crm/{version}/settings/recycle_bin/actions/empty", s.emptyRecycleBin, v6)
+
+	// crmd's own API (docs/crmd-api.md): preview, job history, cancel, undo, events, audit trail.
+	own := routeOpts{own: true}
+	stream := routeOpts{own: true, stream: true}
+	s.rt.handle("GET", "/crmd/v1/openapi.json", s.openapiDoc, pub)
+	s.rt.handle("POST", "/crmd/v1/{module}/actions/mass_delete/preview", s.previewMassDelete, own)
+	s.rt.handle("GET", "/crmd/v1/jobs", s.listJobs, own)
+	s.rt.handle("GET", "/crmd/v1/jobs/{id}", s.getJob, own)
+	s.rt.handle("POST", "/crmd/v1/jobs/{id}/actions/cancel", s.cancelJob, own)
+	s.rt.handle("POST", "/crmd/v1/jobs/{id}/actions/undo", s.undoJob, own)
+	s.rt.handle("GET", "/crmd/v1/jobs/{id}/events", s.jobEvents, stream)
+	s.rt.handle("GET", "/crmd/v1/audit", s.listAudit, stream)
 }
 
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {

@@ -17,7 +17,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/audit"
 	"github.com/crmd/crmd/catalog"
+	"github.com/crmd/crmd/jobs"
 	"github.com/crmd/crmd/massdelete"
 	"github.com/crmd/crmd/metadata"
 	"github.com/crmd/crmd/oauth"
@@ -53,6 +55,8 @@ type Services struct {
 	Territories *territories.Service
 	RecycleBin  *recyclebin.Service
 	MassDelete  *massdelete.Service
+	Jobs        *jobs.Service
+	Audit       *audit.Service
 	// Ping tells whether the database answers (GET /readyz).
 	Ping func(ctx context.Context) error
 }
@@ -91,6 +95,9 @@ func New(cfg Config, svc Services, log *slog.Logger, reg *prometheus.Registry) *
 	return s
 }
 
+// latestVersion is the newest Zoho API version crmd serves (×10): crmd's own API resolves modules as it.
+const latestVersion = 80
+
 // versions maps the version path segment to its number ×10 (v2.1 → 21).
 var versions = map[string]int{"v2": 20, "v2.1": 21, "v3": 30, "v4": 40, "v5": 50, "v6": 60, "v7": 70, "v8": 80}
 
@@ -119,6 +126,10 @@ func (sr *statusRecorder) WriteHeader(code int) {
 	}
 	sr.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap gives http.ResponseController the connection's writer: streams flush and set write deadlines
+// through it.
+func (sr *statusRecorder) Unwrap() http.ResponseWriter { return sr.ResponseWriter }
 
 func (sr *statusRecorder) Write(b []byte) (int, error) {
 	if sr.status == 0 {
@@ -179,7 +190,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, rc *reqCtx, rh routeHandler) error {
-	if s.cfg.QueryTimeout > 0 {
+	if s.cfg.QueryTimeout > 0 && !rh.opts.stream {
 		// One deadline for everything the request asks of the database, the wait for SQLite's write
 		// connection included: a request can hold the database for at most this long.
 		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.QueryTimeout)
@@ -193,6 +204,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rc *reqCtx, rh ro
 			return crmd.ErrInvalidURL()
 		}
 		rc.version = v
+	}
+	if rh.opts.own {
+		rc.version = latestVersion
 	}
 	if !rh.opts.public {
 		if len(r.Header.Values("Authorization")) > 1 {
@@ -209,7 +223,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rc *reqCtx, rh ro
 		if err != nil {
 			return err
 		}
-		defer release()
+		if rh.opts.stream {
+			release() // counted as a call, but a stream does not hold a concurrency slot for its lifetime
+		} else {
+			defer release()
+		}
 	}
 	if rh.opts.minVer > 0 && rc.version < rh.opts.minVer {
 		return crmd.E("API_NOT_SUPPORTED", "the API is not supported in this version", crmd.D{"supported_version": rh.opts.minVer / 10})

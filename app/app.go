@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/crmd/crmd/api"
+	"github.com/crmd/crmd/audit"
 	"github.com/crmd/crmd/jobs"
 	"github.com/crmd/crmd/massdelete"
 	"github.com/crmd/crmd/metadata"
@@ -60,6 +61,8 @@ type App struct {
 	Records     *records.Service
 	RecycleBin  *recyclebin.Service
 	MassDelete  *massdelete.Service
+	Jobs        *jobs.Service
+	Audit       *audit.Service
 	// Handler serves the Zoho API, the accounts endpoints and the operational endpoints; API is the same
 	// handler as its own type.
 	Handler http.Handler
@@ -84,6 +87,10 @@ func New(st *store.Store, cfg Config) *App {
 	a.Records = records.New(st, a.Views, a.Territories)
 	a.RecycleBin = recyclebin.New(st)
 	a.MassDelete = massdelete.New(st, a.Views, a.Territories, cfg.MassDelete)
+	// The hub carries each batch's progress from this process's runner to the events streams.
+	hub := jobs.NewHub()
+	a.Jobs = jobs.NewService(st, hub)
+	a.Audit = audit.New(st)
 	apiCfg := cfg.API
 	if apiCfg.QueryTimeout == 0 {
 		apiCfg.QueryTimeout = cfg.QueryTimeout
@@ -101,12 +108,13 @@ func New(st *store.Store, cfg Config) *App {
 	watchWriteTx(st, reg, log)
 	a.API = api.New(apiCfg, api.Services{
 		Auth: a.Auth, Metadata: a.Metadata, Records: a.Records, Views: a.Views, Territories: a.Territories,
-		RecycleBin: a.RecycleBin, MassDelete: a.MassDelete, Ping: st.Ping,
+		RecycleBin: a.RecycleBin, MassDelete: a.MassDelete, Jobs: a.Jobs, Audit: a.Audit, Ping: st.Ping,
 	}, log, reg)
 	a.Handler = a.API
 	// One runner runs every kind of job: mass delete, the recycle bin's bulk work and retention, index
 	// builds.
 	a.runner = jobs.New(st, cfg.Runner, log)
+	a.runner.Notify(hub)
 	a.MassDelete.Attach(a.runner)
 	a.RecycleBin.Attach(a.runner)
 	a.Views.Attach(a.runner)

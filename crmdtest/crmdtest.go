@@ -3,7 +3,8 @@
 // JSON answers. It is for tests only; no production code imports it.
 //
 // It imports store, catalog and oauth, so the internal tests of those packages cannot use it; it must
-// never import api, records, views or territories, whose internal tests do.
+// never import api, records, views or territories, whose internal tests do. (That is why the OpenAPI
+// contract of /crmd/v1 is read from api/openapi.json in the source tree, not through api.OpenAPI.)
 package crmdtest
 
 import (
@@ -145,7 +146,8 @@ func Auth(token string) map[string]string {
 }
 
 // DoJSON sends a request with the headers and decodes the answer, which must be a JSON object with a
-// JSON content type; a 204 must have no body and gives a nil object.
+// JSON content type; a 204 must have no body and gives a nil object. An answer of /crmd/v1 must also be
+// what the OpenAPI document of /crmd/v1 says (CheckCrmdV1).
 func DoJSON(t testing.TB, method, url, body string, header map[string]string) (int, map[string]any) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
@@ -161,6 +163,7 @@ func DoJSON(t testing.TB, method, url, body string, header map[string]string) (i
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	CheckCrmdV1(t, req, resp, raw)
 	if resp.StatusCode == http.StatusNoContent {
 		if len(raw) != 0 {
 			t.Fatalf("%s %s: 204 with a body %q", method, url, raw)

@@ -120,7 +120,8 @@ func startServer(t *testing.T, args ...string) *Harness {
 	h := &Harness{
 		DB: db, t: t,
 		stdout: newLineBuffer(), stderr: &crmdtest.LockedBuffer{}, done: make(chan struct{}),
-		client: &http.Client{Timeout: 60 * time.Second},
+		// Every /crmd/v1 answer the tests receive is checked against the OpenAPI document.
+		client: &http.Client{Timeout: 60 * time.Second, Transport: crmdtest.ValidatingTransport(t, nil)},
 	}
 	h.cmd = exec.Command(crmdBin, all...)
 	h.cmd.Env = cleanEnv()

@@ -18,7 +18,17 @@ import (
 // The crash soak's share of the jobs that are not mass deletes: the recycle bin's jobs (restore and
 // permanent delete by filters), the retention_drop jobs of aged purged rows, and the views' index builds.
 
-// soakBinJob is a recycle bin job the soak scheduled: its kind (bin_restore or bin_delete) and records.
+// The soak's names for its bin job operations: distinct from its per-id "restore" and "purge", which
+// are also the job kinds' names. binJobKind maps them to the kinds of the jobs they make.
+const (
+	opBinRestore = "bin_restore"
+	opBinDelete  = "bin_delete"
+)
+
+var binJobKind = map[string]string{opBinRestore: crmd.JobBinRestore, opBinDelete: crmd.JobBinDelete}
+
+// soakBinJob is a recycle bin job the soak scheduled: its operation (opBinRestore or opBinDelete) and
+// records.
 type soakBinJob struct {
 	kind string
 	ids  []string
@@ -49,11 +59,11 @@ func (s *soak) binJobWorker(ctx context.Context, c *apiClient, rng *rand.Rand) {
 		if len(ids) == 0 {
 			continue
 		}
-		kind := []string{crmd.JobBinRestore, crmd.JobBinDelete}[n%2]
+		kind := []string{opBinRestore, opBinDelete}[n%2]
 		var a answer
 		var err error
 		filter := map[string]any{"field": "display_name", "comparator": "in", "value": names}
-		if kind == crmd.JobBinRestore {
+		if kind == opBinRestore {
 			a, err = c.do(ctx, "POST", "/crm/v8/settings/recycle_bin/actions/restore", map[string]any{"filters": filter})
 		} else {
 			raw, _ := json.Marshal(filter)
@@ -80,7 +90,7 @@ func (s *soak) binJobWorker(ctx context.Context, c *apiClient, rng *rand.Rand) {
 func (s *soak) acceptBinJob(job, kind string, ids []string) {
 	s.binJobs[job] = soakBinJob{kind: kind, ids: ids}
 	for _, id := range ids {
-		if kind == crmd.JobBinRestore {
+		if kind == opBinRestore {
 			s.restored[id] = true
 		} else {
 			s.purged[id] = true
@@ -95,7 +105,7 @@ func (s *soak) acceptBinJob(job, kind string, ids []string) {
 func (s *soak) resolveBinJobs(t *testing.T, st *store.Store) {
 	t.Helper()
 	org, _ := crmd.ParseID(s.orgID)
-	rs, err := st.R.Query(st.Q(`SELECT id, kind FROM jobs WHERE org_id = ? AND kind IN ('bin_restore', 'bin_delete') AND status NOT IN ('PREPARING', 'DROPPED')`), int64(org))
+	rs, err := st.R.Query(st.Q(`SELECT id, kind FROM jobs WHERE org_id = ? AND kind IN ('restore', 'purge', 'empty') AND status NOT IN ('PREPARING', 'DROPPED')`), int64(org))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,13 +128,13 @@ func (s *soak) resolveBinJobs(t *testing.T, st *store.Store) {
 	defer s.mu.Unlock()
 	var rest []soakOp
 	for _, op := range s.pending {
-		if op.kind != crmd.JobBinRestore && op.kind != crmd.JobBinDelete {
+		if op.kind != opBinRestore && op.kind != opBinDelete {
 			rest = append(rest, op)
 			continue
 		}
-		if job, ok := unknown[op.kind]; ok {
+		if job, ok := unknown[binJobKind[op.kind]]; ok {
 			s.acceptBinJob(job, op.kind, op.ids)
-			delete(unknown, op.kind)
+			delete(unknown, binJobKind[op.kind])
 			s.ops["pending_"+op.kind+"_accepted"]++
 		} else {
 			for _, id := range op.ids {
@@ -174,7 +184,7 @@ func (s *soak) waitJobs(t *testing.T) {
 	eventually(t, 60*time.Second, "the bin jobs, index builds and retention drops to complete", func() bool {
 		var open int
 		if err := st.R.QueryRow(st.Q(`SELECT COUNT(*) FROM jobs WHERE org_id = ? AND status IN ('PREPARING', 'SCHEDULED', 'RUNNING')
-			AND kind IN ('bin_restore', 'bin_delete', 'index_build', 'retention_drop')`), int64(org)).Scan(&open); err != nil {
+			AND kind IN ('restore', 'purge', 'empty', 'index', 'retention_drop')`), int64(org)).Scan(&open); err != nil {
 			t.Fatal(err)
 		}
 		var left int
@@ -206,13 +216,13 @@ func (s *soak) verifyJobs(t *testing.T, st *store.Store) {
 		if err != nil {
 			t.Fatalf("bin job %s: %v", id, err)
 		}
-		if j.Kind != bj.kind || j.Status != crmd.JobCompleted || j.TotalCount != int64(len(bj.ids)) || j.DeletedCount != j.TotalCount || j.FailedCount != 0 {
+		if j.Kind != binJobKind[bj.kind] || j.Status != crmd.JobCompleted || j.TotalCount != int64(len(bj.ids)) || j.DeletedCount != j.TotalCount || j.FailedCount != 0 {
 			t.Fatalf("bin job %s of %d records: %+v, want %s COMPLETED with all done", id, len(bj.ids), j, bj.kind)
 		}
 	}
 	var builds, unfinished int
 	if err := st.R.QueryRow(st.Q(`SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'COMPLETED' THEN 0 ELSE 1 END), 0) FROM jobs
-		WHERE org_id = ? AND kind = 'index_build'`), int64(org)).Scan(&builds, &unfinished); err != nil {
+		WHERE org_id = ? AND kind = 'index'`), int64(org)).Scan(&builds, &unfinished); err != nil {
 		t.Fatal(err)
 	}
 	if unfinished != 0 {

@@ -80,6 +80,22 @@ type Runner struct {
 	kinds map[string]Work
 	pause map[string]time.Duration // after each batch, by kind
 	wake  chan struct{}
+	hub   *Hub // nil: nobody watches
+}
+
+// Notify makes the runner hand each job's state to h after every batch it commits and when the job
+// ends, while someone watches the job.
+func (r *Runner) Notify(h *Hub) { r.hub = h }
+
+// publish reads job back and hands it to the hub, if anyone watches it. It reads after the commit, and
+// only this runner advances the job while it holds the lease, so what it reads is what the batch left.
+func (r *Runner) publish(ctx context.Context, job *crmd.Job) {
+	if !r.hub.Watched(job.ID) {
+		return
+	}
+	if j, err := r.st.Job(ctx, job.OrgID, job.ID); err == nil {
+		r.hub.Publish(j)
+	}
 }
 
 // New returns a runner for the jobs of st, with a random owner name for its leases. Give it the Work of
@@ -204,13 +220,19 @@ func (r *Runner) RunOnce(ctx context.Context) (bool, error) {
 	claimed := time.Now()
 	for {
 		done, err := r.batch(bctx, job, work)
+		if err == nil {
+			r.publish(bctx, job)
+		}
 		var jf *Failed
 		switch {
 		case errors.As(err, &jf):
 			log.Error("job failed", "reason", jf.Reason)
-			return true, r.end(bctx, job, crmd.JobFailed, jf.Reason)
+			err := r.end(bctx, job, crmd.JobFailed, jf.Reason)
+			r.publish(bctx, job)
+			return true, err
 		case errors.Is(err, errCancelled):
 			log.Info("job cancelled", "done", job.DeletedCount, "failed", job.FailedCount, "cursor", job.Cursor)
+			r.publish(bctx, job)
 			_, err := r.st.SweepJobItems(bctx, job.ID)
 			return true, err
 		case errors.Is(err, errLeaseLost):

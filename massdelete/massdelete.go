@@ -73,9 +73,11 @@ func New(st *store.Store, vs *views.Service, ts *territories.Service, cfg Settin
 	return &Service{st: st, views: vs, terr: ts, cfg: cfg, kick: func() {}}
 }
 
-// Attach makes r run this service's jobs (kind crmd.JobMassDelete), and has Schedule wake r.
+// Attach makes r run this service's jobs (kinds crmd.JobMassDelete and crmd.JobUndo), and has Schedule
+// and Undo wake r.
 func (s *Service) Attach(r *jobs.Runner) {
 	r.Handle(crmd.JobMassDelete, s.work)
+	r.Handle(crmd.JobUndo, s.undoWork)
 	s.kick = r.Kick
 }
 
@@ -156,7 +158,7 @@ func (s *Service) DeleteIDs(ctx context.Context, c *crmd.Caller, m *crmd.Module,
 	err := s.st.Tx(ctx, func(tx *store.Tx) error {
 		var err error
 		verdicts, err = records.SoftDelete(ctx, s.st, tx, records.Deletion{OrgID: c.Org.ID, ModuleID: m.ID, IDs: ids,
-			By: c.User.ID, At: s.st.NowMS(), Territory: scope})
+			By: c.User.ID, Via: store.ViaIDs, At: s.st.NowMS(), Territory: scope})
 		return err
 	})
 	if err != nil {
@@ -262,7 +264,7 @@ func (s *Service) work(ctx context.Context, tx *store.Tx, job *crmd.Job, ids []c
 		return 0, &jobs.Failed{Reason: "the module no longer exists"}
 	}
 	verdicts, err := records.SoftDelete(ctx, s.st, tx, records.Deletion{OrgID: job.OrgID, ModuleID: job.ModuleID,
-		IDs: ids, By: job.CreatedBy, JobID: job.ID, At: at.UnixMilli()})
+		IDs: ids, By: job.CreatedBy, JobID: job.ID, Via: store.ViaJob, At: at.UnixMilli()})
 	if err != nil {
 		return 0, err
 	}

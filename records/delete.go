@@ -19,6 +19,9 @@ type Deletion struct {
 	IDs []crmd.ID
 	// By is the user the recycle bin names as deleted_by; JobID the mass delete job, 0 for none.
 	By, JobID crmd.ID
+	// Via is how the deletion was asked for, as the audit trail records it (store.ViaIDs, ViaJob,
+	// ViaRecord).
+	Via string
 	// At is the deletion time, Unix ms.
 	At int64
 	// OwnedBy, when not zero, limits the deletion to the records that user owns (a Standard user may
@@ -54,14 +57,39 @@ func SoftDelete(ctx context.Context, st *store.Store, tx *store.Tx, d Deletion) 
 	if err := st.LockRecords(ctx, tx, d.OrgID, d.IDs); err != nil {
 		return nil, err
 	}
-	recs, err := st.RecordsByID(ctx, tx, d.OrgID, d.ModuleID, d.IDs)
+	out, del, err := judge(ctx, st, tx, d)
 	if err != nil {
 		return nil, err
+	}
+	n, err := st.SoftDeleteRecords(ctx, tx, d.OrgID, d.ModuleID, del, store.Change{Actor: d.By, Via: d.Via, JobID: d.JobID, At: d.At})
+	if err != nil {
+		return nil, err
+	}
+	if n != int64(len(del)) {
+		// The rows were locked and checked live: anything else is a bug, and the transaction must not
+		// commit half of it.
+		return nil, fmt.Errorf("soft delete: %d of %d rows changed", n, len(del))
+	}
+	return out, nil
+}
+
+// Judge returns the verdicts SoftDelete would give d's ids now, reading outside any transaction and
+// changing nothing: the preview of a mass delete by ids runs the very checks of the real call.
+func Judge(ctx context.Context, st *store.Store, d Deletion) ([]Verdict, error) {
+	out, _, err := judge(ctx, st, nil, d)
+	return out, err
+}
+
+// judge reads d's records (inside tx when given) and returns one verdict per id and the ids to delete.
+func judge(ctx context.Context, st *store.Store, tx *store.Tx, d Deletion) ([]Verdict, []crmd.ID, error) {
+	recs, err := st.RecordsByID(ctx, tx, d.OrgID, d.ModuleID, d.IDs)
+	if err != nil {
+		return nil, nil, err
 	}
 	var inTerritory map[crmd.ID]bool
 	if d.Territory != nil {
 		if inTerritory, err = st.InTerritory(ctx, tx, d.IDs, *d.Territory); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	out := make([]Verdict, len(d.IDs))
@@ -92,14 +120,5 @@ func SoftDelete(ctx context.Context, st *store.Store, tx *store.Tx, d Deletion) 
 		}
 		first[id] = out[i]
 	}
-	n, err := st.SoftDeleteRecords(ctx, tx, d.OrgID, d.ModuleID, del, d.By, d.JobID, d.At)
-	if err != nil {
-		return nil, err
-	}
-	if n != int64(len(del)) {
-		// The rows were locked and checked live: anything else is a bug, and the transaction must not
-		// commit half of it.
-		return nil, fmt.Errorf("soft delete: %d of %d rows changed", n, len(del))
-	}
-	return out, nil
+	return out, del, nil
 }

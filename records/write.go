@@ -424,7 +424,7 @@ func (s *Service) Delete(ctx context.Context, c *crmd.Caller, m *crmd.Module, id
 	err := s.st.Tx(ctx, func(tx *store.Tx) error {
 		var err error
 		verdicts, err = SoftDelete(ctx, s.st, tx, Deletion{OrgID: c.Org.ID, ModuleID: m.ID, IDs: ids, By: c.User.ID,
-			At: s.st.NowMS(), OwnedBy: owner})
+			Via: store.ViaRecord, At: s.st.NowMS(), OwnedBy: owner})
 		return err
 	})
 	if err != nil {

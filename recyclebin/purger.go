@@ -181,7 +181,7 @@ func (p *Purger) purgeWork(ctx context.Context, tx *store.Tx, job *crmd.Job, ids
 	if err := p.Store.LockRecords(ctx, tx, job.OrgID, ids); err != nil {
 		return 0, err
 	}
-	return p.Store.PurgeDueIDs(ctx, tx, job.OrgID, ids, before, at.UnixMilli())
+	return p.Store.PurgeDueIDs(ctx, tx, job.OrgID, ids, before, store.Change{Via: store.ViaRetention, JobID: job.ID, At: at.UnixMilli()})
 }
 
 // dropWork removes one batch of a retention_drop job: those of its rows still purged before its cut-off.

@@ -137,11 +137,12 @@ type Service struct {
 // New returns a recycle-bin service on st.
 func New(st *store.Store) *Service { return &Service{st: st, kick: func() {}} }
 
-// Attach makes r run this service's jobs (kinds crmd.JobBinRestore and crmd.JobBinDelete), and has the
+// Attach makes r run this service's jobs (kinds crmd.JobBinRestore, crmd.JobBinDelete and crmd.JobBinEmpty), and has the
 // scheduling calls wake r.
 func (s *Service) Attach(r *jobs.Runner) {
 	r.Handle(crmd.JobBinRestore, s.restoreWork)
 	r.Handle(crmd.JobBinDelete, s.purgeWork)
+	r.Handle(crmd.JobBinEmpty, s.purgeWork)
 	s.kick = r.Kick
 }
 
@@ -230,7 +231,7 @@ func (s *Service) Restore(ctx context.Context, c *crmd.Caller, ids []crmd.ID) ([
 		return nil, err
 	}
 	return s.perID(ctx, c, ids, func(tx *store.Tx, ok []crmd.ID) (int64, error) {
-		return s.st.RestoreRecords(ctx, tx, c.Org.ID, ok)
+		return s.st.RestoreRecords(ctx, tx, c.Org.ID, ok, store.Change{Actor: c.User.ID, Via: store.ViaRecycleBin, At: s.st.NowMS()})
 	})
 }
 
@@ -241,7 +242,7 @@ func (s *Service) Delete(ctx context.Context, c *crmd.Caller, ids []crmd.ID) ([]
 		return nil, err
 	}
 	return s.perID(ctx, c, ids, func(tx *store.Tx, ok []crmd.ID) (int64, error) {
-		return s.purge(ctx, tx, c.Org.ID, ok)
+		return s.purge(ctx, tx, c, ok)
 	})
 }
 
@@ -279,7 +280,7 @@ func (s *Service) Empty(ctx context.Context, c *crmd.Caller) (*Scheduled, error)
 	if n <= SyncLimit {
 		return nil, s.batched(ctx, c, nil, s.purge)
 	}
-	sch, err := s.schedule(ctx, c, nil, crmd.JobBinDelete, WorkEmpty)
+	sch, err := s.schedule(ctx, c, nil, crmd.JobBinEmpty, WorkEmpty)
 	if err != nil {
 		return nil, err
 	}
@@ -344,7 +345,7 @@ func (s *Service) perID(ctx context.Context, c *crmd.Caller, ids []crmd.ID, chan
 
 // batched applies change to every record of the caller's reach in the bin that satisfies filter (nil:
 // every one), in batches of batchSize records, one transaction each.
-func (s *Service) batched(ctx context.Context, c *crmd.Caller, filter *Filter, change func(ctx context.Context, tx *store.Tx, orgID crmd.ID, ids []crmd.ID) (int64, error)) error {
+func (s *Service) batched(ctx context.Context, c *crmd.Caller, filter *Filter, change func(ctx context.Context, tx *store.Tx, c *crmd.Caller, ids []crmd.ID) (int64, error)) error {
 	for {
 		n := 0
 		err := s.st.Tx(ctx, func(tx *store.Tx) error {
@@ -359,7 +360,7 @@ func (s *Service) batched(ctx context.Context, c *crmd.Caller, filter *Filter, c
 			if err := s.st.LockRecords(ctx, tx, c.Org.ID, ids); err != nil {
 				return err
 			}
-			_, err = change(ctx, tx, c.Org.ID, ids)
+			_, err = change(ctx, tx, c, ids)
 			return err
 		})
 		if err != nil {
@@ -371,9 +372,9 @@ func (s *Service) batched(ctx context.Context, c *crmd.Caller, filter *Filter, c
 	}
 }
 
-// purge adapts PurgeRecords to batched and perID, stamping the store clock.
-func (s *Service) purge(ctx context.Context, tx *store.Tx, orgID crmd.ID, ids []crmd.ID) (int64, error) {
-	return s.st.PurgeRecords(ctx, tx, orgID, ids, s.st.NowMS())
+// purge adapts PurgeRecords to batched and perID: the caller's purge by ids, stamped by the store clock.
+func (s *Service) purge(ctx context.Context, tx *store.Tx, c *crmd.Caller, ids []crmd.ID) (int64, error) {
+	return s.st.PurgeRecords(ctx, tx, c.Org.ID, ids, store.Change{Actor: c.User.ID, Via: store.ViaRecycleBin, At: s.st.NowMS()})
 }
 
 // schedule accepts, as a job of kind, work on every record of the caller's reach in the bin (an
@@ -394,21 +395,21 @@ func (s *Service) schedule(ctx context.Context, c *crmd.Caller, f *Filter, kind 
 	return Scheduled{JobID: j.ID, Work: work}, nil
 }
 
-// restoreWork restores one batch of a bin_restore job's snapshot inside tx; a record no longer in the
+// restoreWork restores one batch of a restore job's snapshot inside tx; a record no longer in the
 // bin (restored or purged meanwhile) counts as failed. The batch is locked in id order first, so that
 // its UPDATE does not deadlock with a per-id restore or purge that locked some of the same rows
 // (PostgreSQL).
-func (s *Service) restoreWork(ctx context.Context, tx *store.Tx, job *crmd.Job, ids []crmd.ID, _ time.Time) (int64, error) {
+func (s *Service) restoreWork(ctx context.Context, tx *store.Tx, job *crmd.Job, ids []crmd.ID, at time.Time) (int64, error) {
 	if err := s.st.LockRecords(ctx, tx, job.OrgID, ids); err != nil {
 		return 0, err
 	}
-	return s.st.RestoreRecords(ctx, tx, job.OrgID, ids)
+	return s.st.RestoreRecords(ctx, tx, job.OrgID, ids, store.Change{Actor: job.CreatedBy, Via: store.ViaJob, JobID: job.ID, At: at.UnixMilli()})
 }
 
-// purgeWork deletes one batch of a bin_delete job's snapshot for good inside tx, like restoreWork.
+// purgeWork deletes one batch of a purge or empty job's snapshot for good inside tx, like restoreWork.
 func (s *Service) purgeWork(ctx context.Context, tx *store.Tx, job *crmd.Job, ids []crmd.ID, at time.Time) (int64, error) {
 	if err := s.st.LockRecords(ctx, tx, job.OrgID, ids); err != nil {
 		return 0, err
 	}
-	return s.st.PurgeRecords(ctx, tx, job.OrgID, ids, at.UnixMilli())
+	return s.st.PurgeRecords(ctx, tx, job.OrgID, ids, store.Change{Actor: job.CreatedBy, Via: store.ViaJob, JobID: job.ID, At: at.UnixMilli()})
 }

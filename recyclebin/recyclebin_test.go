@@ -399,7 +399,7 @@ func (e *env) seed(o *crmdtest.Org, owner *crmd.User, n int) {
 		if err := e.st.InsertRecords(e.ctx, tx, recs); err != nil {
 			return err
 		}
-		_, err = e.st.SoftDeleteRecords(e.ctx, tx, o.Org.ID, m.ID, ids, owner.ID, 0, e.st.NowMS())
+		_, err = e.st.SoftDeleteRecords(e.ctx, tx, o.Org.ID, m.ID, ids, store.Change{Actor: owner.ID, Via: store.ViaIDs, At: e.st.NowMS()})
 		return err
 	})
 	if err != nil {
@@ -434,7 +434,7 @@ func TestLargeOperationsRunInBatches(t *testing.T) {
 	if n := e.count(e.a); n != recyclebin.SyncLimit+1 {
 		t.Errorf("bin holds %d before the empty job ran, want all %d", n, recyclebin.SyncLimit+1)
 	}
-	if j := e.runJob(e.a, empty.JobID); j.Kind != crmd.JobBinDelete || j.DeletedCount != recyclebin.SyncLimit+1 {
+	if j := e.runJob(e.a, empty.JobID); j.Kind != crmd.JobBinEmpty || j.DeletedCount != recyclebin.SyncLimit+1 {
 		t.Errorf("empty job %+v", j)
 	}
 	if n := e.count(e.a); n != 0 {

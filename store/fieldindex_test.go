@@ -33,7 +33,7 @@ var fieldIndexCases = []struct {
 }
 
 // TestFieldIndexServesCriteria checks that, once the side index of a criterion's field is complete
-// (a view on it was created and its index_build job ran), SQLite's plan for the compiled predicate, in
+// (a view on it was created and its index job ran), SQLite's plan for the compiled predicate, in
 // the form store.compileFilter gives it, searches field_values instead of scanning the module's records
 // — for a text (picklist) comparison, a number, a boolean and a lookup.
 func TestFieldIndexServesCriteria(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 // (about 7 s per million), and every other writer waits that long. So a data field that criteria read
 // is indexed without it: field_values holds, per record of the module, the value FieldExpr reads, with
 // indexes on (field, module, value) and (field, module, lower(value)). Triggers on records keep it
-// current from the moment the index is asked for (SideIndexTriggers), and a job of kind index_build
+// current from the moment the index is asked for (SideIndexTriggers), and a job of kind index
 // fills it for the records that existed then, one short batch at a time (FillFieldValues). Once that
 // job is COMPLETED (field_indexes names it) the criteria compiler reads the field from field_values
 // (sideIndex); until then it reads the JSON, slower but with the same answers.
@@ -45,7 +45,7 @@ func (s *Store) legacyIndexExists(ctx context.Context, f *crmd.Field) (bool, err
 
 // FieldIndexStatus tells where the index of field f of module moduleID stands: "" when it needs one
 // (none was asked for, or the job that filled it failed or was cancelled), else the status of its
-// index_build job (SCHEDULED, RUNNING, COMPLETED). A field served by an older expression index
+// index job (SCHEDULED, RUNNING, COMPLETED). A field served by an older expression index
 // answers COMPLETED.
 func (s *Store) FieldIndexStatus(ctx context.Context, moduleID crmd.ID, f *crmd.Field) (string, error) {
 	if ok, err := s.legacyIndexExists(ctx, f); err != nil || ok {
@@ -122,7 +122,7 @@ func (s *Store) SetFieldIndexJob(ctx context.Context, moduleID crmd.ID, f *crmd.
 }
 
 // ModuleRecordIDs returns the ids of every record of a module, deleted ones included, in id order, through
-// the read pool (one consistent read): the snapshot of an index_build job.
+// the read pool (one consistent read): the snapshot of an index job.
 func (s *Store) ModuleRecordIDs(ctx context.Context, orgID, moduleID crmd.ID) ([]crmd.ID, error) {
 	rows, err := s.R.QueryContext(ctx, s.Q(`SELECT id FROM records WHERE org_id = ? AND module_id = ? ORDER BY id`), int64(orgID), int64(moduleID))
 	if err != nil {
@@ -133,7 +133,7 @@ func (s *Store) ModuleRecordIDs(ctx context.Context, orgID, moduleID crmd.ID) ([
 
 // FillFieldValues writes, inside tx, the field_values rows of field f for those of ids that are records
 // of module moduleID, from their current data (replacing what the triggers may have written, which is
-// the same value), and returns how many records it read. One batch of an index_build job.
+// the same value), and returns how many records it read. One batch of an index job.
 func (s *Store) FillFieldValues(ctx context.Context, tx *Tx, moduleID crmd.ID, f *crmd.Field, ids []crmd.ID) (int64, error) {
 	var n int64
 	for start := 0; start < len(ids); start += binChunk {
@@ -155,7 +155,7 @@ func (s *Store) FillFieldValues(ctx context.Context, tx *Tx, moduleID crmd.ID, f
 	return n, nil
 }
 
-// readySideIndexes returns the fields of a module whose field_values are complete (their index_build
+// readySideIndexes returns the fields of a module whose field_values are complete (their index
 // job COMPLETED), read through db.
 func (s *Store) readySideIndexes(ctx context.Context, db execer, moduleID crmd.ID) (map[string]bool, error) {
 	if s.Dialect != SQLite {

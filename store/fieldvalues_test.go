@@ -41,7 +41,7 @@ var sideCriteria = []string{
 }
 
 // TestSideIndexSelectsWhatTheJSONSelects (SQLite): views over the data fields of 400 Leads are created,
-// their index_build jobs run to the end, and the Leads then change every way a record can (inserted,
+// their index jobs run to the end, and the Leads then change every way a record can (inserted,
 // updated, deleted, restored, purged): for every criterion the selection read through field_values is
 // exactly the one read from the JSON, and it is field_values that is read.
 func TestSideIndexSelectsWhatTheJSONSelects(t *testing.T) {

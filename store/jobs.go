@@ -12,16 +12,18 @@ import (
 )
 
 const jobCols = `id, kind, target, org_id, module_id, cvid, territory_id, include_child, lock_key, status, total_count,
-	deleted_count, failed_count, cursor_pos, cancel_requested, lease_owner, lease_until, created_by, created_time`
+	deleted_count, failed_count, cursor_pos, cancel_requested, lease_owner, lease_until, created_by, created_time,
+	started_time, finished_time, error`
 
 func scanJob(row interface{ Scan(...any) error }) (*crmd.Job, error) {
 	var j crmd.Job
 	var id, org, mod, cvid, by int64
-	var terr, until sql.NullInt64
-	var owner sql.NullString
+	var terr, until, started, finished sql.NullInt64
+	var owner, reason sql.NullString
 	var child, cancel int
 	if err := row.Scan(&id, &j.Kind, &j.Target, &org, &mod, &cvid, &terr, &child, &j.LockKey, &j.Status, &j.TotalCount,
-		&j.DeletedCount, &j.FailedCount, &j.Cursor, &cancel, &owner, &until, &by, &j.CreatedTime); err != nil {
+		&j.DeletedCount, &j.FailedCount, &j.Cursor, &cancel, &owner, &until, &by, &j.CreatedTime,
+		&started, &finished, &reason); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}
@@ -30,6 +32,7 @@ func scanJob(row interface{ Scan(...any) error }) (*crmd.Job, error) {
 	j.ID, j.OrgID, j.ModuleID, j.CVID, j.CreatedBy = crmd.ID(id), crmd.ID(org), crmd.ID(mod), crmd.ID(cvid), crmd.ID(by)
 	j.TerritoryID, j.IncludeChild, j.CancelRequested = crmd.ID(terr.Int64), child == 1, cancel == 1
 	j.LeaseOwner, j.LeaseUntil = owner.String, until.Int64
+	j.StartedTime, j.FinishedTime, j.Error = started.Int64, finished.Int64, reason.String
 	return &j, nil
 }
 
@@ -449,4 +452,145 @@ func (s *Store) CountUnfinishedJobs(ctx context.Context, orgID crmd.ID, kind str
 	err := s.R.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM jobs WHERE org_id = ? AND kind = ?
 		AND status IN ('PREPARING', 'SCHEDULED', 'RUNNING')`), int64(orgID), kind).Scan(&n)
 	return n, err
+}
+
+// JobQuery selects a page of an org's jobs, newest first.
+type JobQuery struct {
+	OrgID crmd.ID
+	// Kind, Status and ModuleID filter when not empty or zero.
+	Kind, Status string
+	ModuleID     crmd.ID
+	// Visible is what the caller may read: for each kind, nil for every job of the kind, or the modules
+	// whose jobs of that kind it may read. A kind absent from it is never listed.
+	Visible       map[string][]crmd.ID
+	Offset, Limit int
+}
+
+// ListJobs returns the jobs q selects, newest first (PREPARING and DROPPED jobs are never shown).
+func (s *Store) ListJobs(ctx context.Context, q JobQuery) ([]*crmd.Job, error) {
+	var b strings.Builder
+	b.WriteString(`SELECT ` + jobCols + ` FROM jobs WHERE org_id = ? AND status NOT IN ('PREPARING', 'DROPPED')`)
+	args := []any{int64(q.OrgID)}
+	if q.Kind != "" {
+		b.WriteString(` AND kind = ?`)
+		args = append(args, q.Kind)
+	}
+	if q.Status != "" {
+		b.WriteString(` AND status = ?`)
+		args = append(args, q.Status)
+	}
+	if q.ModuleID != 0 {
+		b.WriteString(` AND module_id = ?`)
+		args = append(args, int64(q.ModuleID))
+	}
+	// The visible kinds, in a stable order so that the statement text is too.
+	b.WriteString(` AND (1 = 0`)
+	for _, kind := range crmd.JobKinds {
+		mods, ok := q.Visible[kind]
+		if !ok {
+			continue
+		}
+		switch {
+		case mods == nil:
+			b.WriteString(` OR kind = ?`)
+			args = append(args, kind)
+		case len(mods) > 0:
+			b.WriteString(` OR (kind = ? AND module_id IN (` + recPlaceholders(len(mods)) + `))`)
+			args = append(append(args, kind), recIDArgs(mods)...)
+		}
+	}
+	b.WriteString(`)`)
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 200
+	}
+	b.WriteString(` ORDER BY id DESC LIMIT ? OFFSET ?`)
+	args = append(args, limit, q.Offset)
+	rows, err := s.R.QueryContext(ctx, s.Q(b.String()), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	return scanAll(rows, scanJob)
+}
+
+// UndoJobs returns, for those of an org's jobs ids that have an undo job, the undo job's id.
+func (s *Store) UndoJobs(ctx context.Context, orgID crmd.ID, ids []crmd.ID) (map[crmd.ID]crmd.ID, error) {
+	out := map[crmd.ID]crmd.ID{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	targets := make([]any, len(ids))
+	for i, id := range ids {
+		targets[i] = id.String()
+	}
+	rows, err := s.R.QueryContext(ctx, s.Q(`SELECT target, id FROM jobs WHERE org_id = ? AND kind = 'undo'
+		AND status NOT IN ('PREPARING', 'DROPPED') AND target IN (`+recPlaceholders(len(ids))+`)`), append([]any{int64(orgID)}, targets...)...)
+	if err != nil {
+		return nil, fmt.Errorf("undo jobs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var target string
+		var id int64
+		if err := rows.Scan(&target, &id); err != nil {
+			return nil, err
+		}
+		if t, ok := crmd.ParseID(target); ok {
+			out[t] = crmd.ID(id)
+		}
+	}
+	return out, rows.Err()
+}
+
+// LockHolder returns the SCHEDULED or RUNNING job that holds lock key, or nil: the job that makes a new
+// job with that key wait (ALREADY_SCHEDULED).
+func (s *Store) LockHolder(ctx context.Context, key string) (*crmd.Job, error) {
+	j, err := scanJob(s.R.QueryRowContext(ctx, s.Q(`SELECT `+jobCols+` FROM jobs WHERE lock_key = ? AND status IN ('SCHEDULED', 'RUNNING')`), key))
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return j, err
+}
+
+// IDName is a record's id and display name.
+type IDName struct {
+	ID   crmd.ID
+	Name string
+}
+
+// SummarizeSelection counts the live records of a module of an org that filter selects, and how many of
+// them are not approved; and returns the first sample of the approved ones by id (at most sample): what
+// a mass delete of that selection would take. Reads through the read pool, no lock, like
+// SelectRecordIDs.
+func (s *Store) SummarizeSelection(ctx context.Context, orgID, moduleID crmd.ID, filter RecordFilter, sample int) (total, unapproved int64, first []IDName, err error) {
+	conds, err := s.compileFilter(ctx, s.R, filter, true)
+	if err != nil {
+		return 0, 0, nil, fmt.Errorf("summarize selection: %w", err)
+	}
+	var q strings.Builder
+	q.WriteString(`SELECT COUNT(*), COALESCE(SUM(CASE WHEN records.approval_state <> 'approved' THEN 1 ELSE 0 END), 0) FROM records
+		WHERE records.org_id = ? AND records.module_id = ? AND records.deleted_time IS NULL`)
+	args := andAll(&q, []any{int64(orgID), int64(moduleID)}, conds)
+	if err := s.R.QueryRowContext(ctx, s.Q(q.String()), args...).Scan(&total, &unapproved); err != nil {
+		return 0, 0, nil, fmt.Errorf("summarize selection: %w", err)
+	}
+	q.Reset()
+	q.WriteString(`SELECT records.id, records.display_name FROM records
+		WHERE records.org_id = ? AND records.module_id = ? AND records.deleted_time IS NULL AND records.approval_state = 'approved'`)
+	args = andAll(&q, []any{int64(orgID), int64(moduleID)}, conds)
+	q.WriteString(` ORDER BY records.id LIMIT ?`)
+	rows, err := s.R.QueryContext(ctx, s.Q(q.String()), append(args, sample)...)
+	if err != nil {
+		return 0, 0, nil, fmt.Errorf("summarize selection: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return 0, 0, nil, err
+		}
+		first = append(first, IDName{ID: crmd.ID(id), Name: name})
+	}
+	return total, unapproved, first, rows.Err()
 }

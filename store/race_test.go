@@ -232,7 +232,7 @@ func binned(t *testing.T, st *store.Store, org *crmd.Org, admin *crmd.User, n in
 				return err
 			}
 		}
-		_, err = st.SoftDeleteRecords(ctx, tx, org.ID, leads.ID, ids, admin.ID, 0, 1)
+		_, err = st.SoftDeleteRecords(ctx, tx, org.ID, leads.ID, ids, store.Change{Actor: admin.ID, Via: store.ViaIDs, At: 1})
 		return err
 	})
 	if err != nil {
@@ -291,11 +291,11 @@ func TestPurgeRestoreRace(t *testing.T) {
 				var err error
 				switch i % 4 {
 				case 0, 3:
-					changed[i], err = st.RestoreRecords(ctx, tx, org.ID, order)
+					changed[i], err = st.RestoreRecords(ctx, tx, org.ID, order, store.Change{Via: store.ViaRecycleBin, At: 2})
 				case 1:
-					changed[i], err = st.PurgeRecords(ctx, tx, org.ID, order, 2)
+					changed[i], err = st.PurgeRecords(ctx, tx, org.ID, order, store.Change{Via: store.ViaRecycleBin, At: 2})
 				case 2:
-					changed[i], err = st.PurgeDueIDs(ctx, tx, org.ID, order, 2, 2)
+					changed[i], err = st.PurgeDueIDs(ctx, tx, org.ID, order, 2, store.Change{Via: store.ViaRetention, At: 2})
 				}
 				return err
 			})

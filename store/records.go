@@ -399,20 +399,28 @@ func (s *Store) UpdateRecords(ctx context.Context, tx *Tx, recs []*crmd.Record) 
 	return nil
 }
 
-// SoftDeleteRecords moves the live records among ids of a module of an org to the recycle bin
-// (deleted_time, deleted_by, and the mass delete job when jobID is not zero) inside tx, and returns
-// how many it moved. Records already deleted are left as they are.
-func (s *Store) SoftDeleteRecords(ctx context.Context, tx *Tx, orgID, moduleID crmd.ID, ids []crmd.ID, by crmd.ID, jobID crmd.ID, at int64) (int64, error) {
+// SoftDeleteRecords moves the live records among ids of a module of an org to the recycle bin inside
+// tx — deleted_time ch.At, deleted_by ch.Actor, and delete_job_id ch.JobID when not zero — records each
+// one in the audit trail, and returns how many it moved. Records already deleted are left as they are.
+func (s *Store) SoftDeleteRecords(ctx context.Context, tx *Tx, orgID, moduleID crmd.ID, ids []crmd.ID, ch Change) (int64, error) {
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	args := append([]any{at, int64(by), recNullInt(int64(jobID)), int64(orgID), int64(moduleID)}, recIDArgs(ids)...)
-	res, err := tx.q.ExecContext(ctx, s.Q(`UPDATE records SET deleted_time = ?, deleted_by = ?, delete_job_id = ?
-		WHERE org_id = ? AND module_id = ? AND deleted_time IS NULL AND id IN (`+recPlaceholders(len(ids))+`)`), args...)
+	args := append([]any{ch.At, int64(ch.Actor), recNullInt(int64(ch.JobID)), int64(orgID), int64(moduleID)}, recIDArgs(ids)...)
+	rows, err := tx.q.QueryContext(ctx, s.Q(`UPDATE records SET deleted_time = ?, deleted_by = ?, delete_job_id = ?
+		WHERE org_id = ? AND module_id = ? AND deleted_time IS NULL AND id IN (`+recPlaceholders(len(ids))+`)
+		RETURNING id, module_id, display_name`), args...)
 	if err != nil {
 		return 0, fmt.Errorf("soft delete records: %w", err)
 	}
-	return res.RowsAffected()
+	done, err := scanAuditRows(rows)
+	if err != nil {
+		return 0, fmt.Errorf("soft delete records: %w", err)
+	}
+	if err := s.writeAudit(ctx, tx, orgID, AuditDeleted, ch, done); err != nil {
+		return 0, err
+	}
+	return int64(len(done)), nil
 }
 
 // Kinds of deleted records for ListDeletedRecords.

@@ -282,7 +282,7 @@ func TestRecordsSoftDeleteAndDeletedList(t *testing.T) {
 		var n int64
 		if err := f.st.Tx(ctx, func(tx *Tx) error {
 			var err error
-			n, err = f.st.SoftDeleteRecords(ctx, tx, org, mod, ids, f.userA.ID, 0, at)
+			n, err = f.st.SoftDeleteRecords(ctx, tx, org, mod, ids, Change{Actor: f.userA.ID, Via: ViaIDs, At: at})
 			return err
 		}); err != nil {
 			t.Fatal(err)

@@ -164,32 +164,55 @@ func scanIDs(rows *sql.Rows) ([]crmd.ID, error) {
 
 // RestoreRecords brings those of ids that are in the org's recycle bin back to life inside tx: the
 // deletion columns are cleared and nothing else changes, so the record keeps its id, fields, owner,
-// times and (since their rows stayed) territories. It returns how many it restored.
-func (s *Store) RestoreRecords(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID) (int64, error) {
+// times and (since their rows stayed) territories. Each restore is recorded in the audit trail as made
+// by ch. It returns how many it restored.
+func (s *Store) RestoreRecords(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID, ch Change) (int64, error) {
+	return s.restore(ctx, tx, orgID, ids, 0, ch)
+}
+
+// RestoreJobRecords is RestoreRecords for the records among ids that are in the bin because job deleted
+// them (the undo of a job): a record restored since, or deleted again since by someone else, is left
+// alone.
+func (s *Store) RestoreJobRecords(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID, job crmd.ID, ch Change) (int64, error) {
+	return s.restore(ctx, tx, orgID, ids, job, ch)
+}
+
+func (s *Store) restore(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID, job crmd.ID, ch Change) (int64, error) {
 	var n int64
 	for start := 0; start < len(ids); start += binChunk {
 		part := ids[start:min(start+binChunk, len(ids))]
 		where, args := binWhere(orgID, part, nil)
-		res, err := tx.q.ExecContext(ctx, s.Q(`UPDATE records SET deleted_time = NULL, deleted_by = NULL, delete_job_id = NULL
-			WHERE `+where), args...)
+		if job != 0 {
+			where += ` AND delete_job_id = ?`
+			args = append(args, int64(job))
+		}
+		rows, err := tx.q.QueryContext(ctx, s.Q(`UPDATE records SET deleted_time = NULL, deleted_by = NULL, delete_job_id = NULL
+			WHERE `+where+` RETURNING id, module_id, display_name`), args...)
 		if err != nil {
 			return 0, fmt.Errorf("restore records: %w", err)
 		}
-		k, _ := res.RowsAffected()
-		n += k
+		done, err := scanAuditRows(rows)
+		if err != nil {
+			return 0, fmt.Errorf("restore records: %w", err)
+		}
+		if err := s.writeAudit(ctx, tx, orgID, AuditRestored, ch, done); err != nil {
+			return 0, err
+		}
+		n += int64(len(done))
 	}
 	return n, nil
 }
 
 // PurgeRecords deletes for good, inside tx, those of ids that are in the org's recycle bin: purged_time
-// is set, the data document and display name are emptied (a purged record keeps only its id, module,
-// deletion facts and creator, as /deleted?type=permanent shows it), and its territory and read rows go.
-// It returns how many it purged. What is in the bin is decided by purgeIDs' own UPDATE, so a record
-// restored by a racing transaction is neither purged nor stripped of its territories.
-func (s *Store) PurgeRecords(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID, at int64) (int64, error) {
+// is set to ch.At, the data document and display name are emptied (a purged record keeps only its id,
+// module, deletion facts and creator, as /deleted?type=permanent shows it), and its territory and read
+// rows go. Each purge is recorded in the audit trail as made by ch. It returns how many it purged. What
+// is in the bin is decided by purgeIDs' own UPDATE, so a record restored by a racing transaction is
+// neither purged nor stripped of its territories.
+func (s *Store) PurgeRecords(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID, ch Change) (int64, error) {
 	var n int64
 	for start := 0; start < len(ids); start += binChunk {
-		k, err := s.purgeIDs(ctx, tx, orgID, ids[start:min(start+binChunk, len(ids))], at)
+		k, err := s.purgeIDsBefore(ctx, tx, orgID, ids[start:min(start+binChunk, len(ids))], 0, ch)
 		if err != nil {
 			return 0, err
 		}
@@ -198,29 +221,39 @@ func (s *Store) PurgeRecords(ctx context.Context, tx *Tx, orgID crmd.ID, ids []c
 	return n, nil
 }
 
-// purgeIDs purges those of ids (at most binChunk) that are in the org's recycle bin, inside tx. The
-// UPDATE re-checks the bin condition on the row it changes and returns the ids it purged, and only
-// those lose their territory and read rows: on PostgreSQL a record found in the bin by an earlier
-// statement may have been restored since (the UPDATE then waits for the restore, re-reads the row and
-// skips it), and the restored record must keep its territories.
-func (s *Store) purgeIDs(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID, at int64) (int64, error) {
-	return s.purgeIDsBefore(ctx, tx, orgID, ids, 0, at)
-}
-
-// purgeIDsBefore is purgeIDs, restricted to records deleted before before when before is not zero.
-func (s *Store) purgeIDsBefore(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID, before, at int64) (int64, error) {
+// purgeIDsBefore purges those of ids (at most binChunk) that are in the org's recycle bin — and were
+// deleted before before, when before is not zero — inside tx. The UPDATE re-checks the bin condition on
+// the row it changes and returns the ids it purged, and only those lose their territory and read rows
+// and get an audit row: on PostgreSQL a record found in the bin by an earlier statement may have been
+// restored since (the UPDATE then waits for the restore, re-reads the row and skips it), and the
+// restored record must keep its territories. The display names are read first, since the UPDATE
+// empties them and its RETURNING list gives the new row.
+func (s *Store) purgeIDsBefore(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID, before int64, ch Change) (int64, error) {
 	if len(ids) == 0 {
 		return 0, nil
 	}
 	due := ""
-	args := []any{at, int64(orgID)}
+	args := []any{int64(orgID)}
 	if before != 0 {
 		due = ` AND deleted_time < ?`
 		args = append(args, before)
 	}
-	rows, err := tx.q.QueryContext(ctx, s.Q(`UPDATE records SET purged_time = ?, data = '{}', display_name = ''
-		WHERE org_id = ? AND deleted_time IS NOT NULL AND purged_time IS NULL`+due+` AND id IN (`+recPlaceholders(len(ids))+`)
-		RETURNING id`), append(args, recIDArgs(ids)...)...)
+	args = append(args, recIDArgs(ids)...)
+	cond := `org_id = ? AND deleted_time IS NOT NULL AND purged_time IS NULL` + due + ` AND id IN (` + recPlaceholders(len(ids)) + `)`
+	rows, err := tx.q.QueryContext(ctx, s.Q(`SELECT id, module_id, display_name FROM records WHERE `+cond), args...)
+	if err != nil {
+		return 0, fmt.Errorf("purge records: %w", err)
+	}
+	inBin, err := scanAuditRows(rows)
+	if err != nil {
+		return 0, fmt.Errorf("purge records: %w", err)
+	}
+	names := make(map[int64]auditRow, len(inBin))
+	for _, r := range inBin {
+		names[r.record] = r
+	}
+	rows, err = tx.q.QueryContext(ctx, s.Q(`UPDATE records SET purged_time = ?, data = '{}', display_name = ''
+		WHERE `+cond+` RETURNING id`), append([]any{ch.At}, args...)...)
 	if err != nil {
 		return 0, fmt.Errorf("purge records: %w", err)
 	}
@@ -231,6 +264,16 @@ func (s *Store) purgeIDsBefore(ctx context.Context, tx *Tx, orgID crmd.ID, ids [
 		}
 		return 0, err
 	}
+	audit := make([]auditRow, len(purged))
+	for i, id := range purged {
+		r, ok := names[int64(id)]
+		if !ok {
+			// Read in this transaction a moment ago; a row purged now that was not in the bin then
+			// would mean the bin condition changed under a lock.
+			r = auditRow{record: int64(id)}
+		}
+		audit[i] = r
+	}
 	in := recPlaceholders(len(purged))
 	idArgs := recIDArgs(purged)
 	if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM record_territories WHERE org_id = ? AND record_id IN (`+in+`)`),
@@ -240,6 +283,9 @@ func (s *Store) purgeIDsBefore(ctx context.Context, tx *Tx, orgID crmd.ID, ids [
 	// record_reads has no org column; record ids are unique across orgs.
 	if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM record_reads WHERE record_id IN (`+in+`)`), idArgs...); err != nil {
 		return 0, fmt.Errorf("purge record reads: %w", err)
+	}
+	if err := s.writeAudit(ctx, tx, orgID, AuditPurged, ch, audit); err != nil {
+		return 0, err
 	}
 	return int64(len(purged)), nil
 }
@@ -268,13 +314,13 @@ func (s *Store) DueBinIDs(ctx context.Context, orgID crmd.ID, before int64) ([]c
 }
 
 // PurgeDueIDs purges, inside tx, those of ids that are in the org's recycle bin and were deleted before
-// before, stamping them purged at at, and returns how many it purged: one batch of a retention_purge
-// job. The condition is re-checked by the UPDATE itself, so a record restored (and maybe deleted
-// again, later) since the job's snapshot is left alone.
-func (s *Store) PurgeDueIDs(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID, before, at int64) (int64, error) {
+// before, stamping them purged at ch.At and recording each in the audit trail, and returns how many it
+// purged: one batch of a retention_purge job. The condition is re-checked by the UPDATE itself, so a
+// record restored (and maybe deleted again, later) since the job's snapshot is left alone.
+func (s *Store) PurgeDueIDs(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.ID, before int64, ch Change) (int64, error) {
 	var n int64
 	for start := 0; start < len(ids); start += binChunk {
-		k, err := s.purgeIDsBefore(ctx, tx, orgID, ids[start:min(start+binChunk, len(ids))], before, at)
+		k, err := s.purgeIDsBefore(ctx, tx, orgID, ids[start:min(start+binChunk, len(ids))], before, ch)
 		if err != nil {
 			return 0, err
 		}

@@ -59,7 +59,7 @@ func (f *binFixture) del(t *testing.T, o *crmdtest.Org, m *crmd.Module, by *crmd
 	t.Helper()
 	ctx := context.Background()
 	err := f.st.Tx(ctx, func(tx *store.Tx) error {
-		n, err := f.st.SoftDeleteRecords(ctx, tx, o.Org.ID, m.ID, ids, by.ID, 0, at)
+		n, err := f.st.SoftDeleteRecords(ctx, tx, o.Org.ID, m.ID, ids, store.Change{Actor: by.ID, Via: store.ViaIDs, At: at})
 		if err == nil && n != int64(len(ids)) {
 			err = fmt.Errorf("deleted %d of %d", n, len(ids))
 		}
@@ -183,7 +183,7 @@ func TestBinRestoreBringsBackTheSameRecordWithItsTerritories(t *testing.T) {
 	var n int64
 	f.tx(t, func(tx *store.Tx) (err error) {
 		// ids[0] is restorable; the other org's record and an unknown id are not.
-		n, err = f.st.RestoreRecords(ctx, tx, f.a.Org.ID, []crmd.ID{ids[0], other[0], 42})
+		n, err = f.st.RestoreRecords(ctx, tx, f.a.Org.ID, []crmd.ID{ids[0], other[0], 42}, store.Change{Via: store.ViaRecycleBin})
 		return err
 	})
 	if n != 1 {
@@ -223,7 +223,7 @@ func TestBinPurgeEmptiesTheRecordAndDropsItsTerritories(t *testing.T) {
 	f.del(t, f.a, f.leadsA, f.a.Admin, 100, ids[0], ids[1])
 	var n int64
 	f.tx(t, func(tx *store.Tx) (err error) {
-		n, err = f.st.PurgeRecords(ctx, tx, f.a.Org.ID, []crmd.ID{ids[0], ids[2]}, 500)
+		n, err = f.st.PurgeRecords(ctx, tx, f.a.Org.ID, []crmd.ID{ids[0], ids[2]}, store.Change{Via: store.ViaRecycleBin, At: 500})
 		return err
 	})
 	if n != 1 {
@@ -245,7 +245,7 @@ func TestBinPurgeEmptiesTheRecordAndDropsItsTerritories(t *testing.T) {
 	}
 	// A purged record cannot be restored.
 	f.tx(t, func(tx *store.Tx) (err error) {
-		n, err = f.st.RestoreRecords(ctx, tx, f.a.Org.ID, []crmd.ID{ids[0]})
+		n, err = f.st.RestoreRecords(ctx, tx, f.a.Org.ID, []crmd.ID{ids[0]}, store.Change{Via: store.ViaRecycleBin})
 		return err
 	})
 	if n != 0 {
@@ -281,13 +281,13 @@ func TestBinPurgeDueTouchesOnlyDueRecords(t *testing.T) {
 	}
 	// A record restored and deleted again after the snapshot is no longer due: the batch skips it.
 	f.tx(t, func(tx *store.Tx) error {
-		_, err := f.st.RestoreRecords(ctx, tx, f.a.Org.ID, due[:1])
+		_, err := f.st.RestoreRecords(ctx, tx, f.a.Org.ID, due[:1], store.Change{Via: store.ViaRecycleBin})
 		return err
 	})
 	f.del(t, f.a, f.leadsA, f.a.Admin, 250, due[0])
 	var n int64
 	f.tx(t, func(tx *store.Tx) (err error) {
-		n, err = f.st.PurgeDueIDs(ctx, tx, f.a.Org.ID, append(due, ids[6], other[0]), 200, 999)
+		n, err = f.st.PurgeDueIDs(ctx, tx, f.a.Org.ID, append(due, ids[6], other[0]), 200, store.Change{Via: store.ViaRetention, At: 999})
 		return err
 	})
 	if n != 4 {

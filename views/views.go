@@ -91,7 +91,7 @@ func (s *Service) EnsureSystemViews(ctx context.Context, orgID crmd.ID, m *crmd.
 
 // indexCriteria makes sure every data field a criteria tree of module m reads has, or is getting, the
 // index that serves it. On SQLite that is the field's side index (store/fieldvalues.go): its triggers
-// are created now, and a job of kind index_build fills it for the existing records in short batches —
+// are created now, and a job of kind index fills it for the existing records in short batches —
 // no writer waits for it, and until it completes the criteria read the JSON, with the same answers. On
 // PostgreSQL it is an expression index built CONCURRENTLY (store.EnsureFieldIndex), which does not block
 // writers either.
@@ -152,7 +152,7 @@ func (s *Service) indexField(ctx context.Context, c *crmd.Caller, m *crmd.Module
 	return nil
 }
 
-// indexWork fills one batch of an index_build job: the side index rows of its field for the batch's
+// indexWork fills one batch of an index job: the side index rows of its field for the batch's
 // records. A field the module no longer has fails the job.
 func (s *Service) indexWork(ctx context.Context, tx *store.Tx, job *crmd.Job, ids []crmd.ID, _ time.Time) (int64, error) {
 	mods, err := s.st.Modules(ctx, job.OrgID)

@@ -153,11 +153,11 @@ func (f *fixture) system(t *testing.T, c *crmd.Caller, m *crmd.Module) map[strin
 }
 
 // fieldIndexes reports whether the index assertions apply: on SQLite, views start side indexes
-// (field_values, filled by index_build jobs); PostgreSQL builds expression indexes CONCURRENTLY instead.
+// (field_values, filled by index jobs); PostgreSQL builds expression indexes CONCURRENTLY instead.
 func (f *fixture) fieldIndexes() bool { return f.st.Dialect == store.SQLite }
 
 // hasFieldIndex reports whether the Leads data field has, or is getting, its index: on SQLite its side
-// index, whose index_build job was accepted (store.FieldIndexStatus).
+// index, whose index job was accepted (store.FieldIndexStatus).
 func (f *fixture) hasFieldIndex(t *testing.T, field string) bool {
 	t.Helper()
 	status, err := f.st.FieldIndexStatus(context.Background(), f.leads.ID, f.leads.Field(field))

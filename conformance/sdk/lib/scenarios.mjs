@@ -584,6 +584,66 @@ export function defineSuite(name, Z, opts = {}) {
       }
     });
 
+    // crmd's own cancel (POST /crmd/v1/jobs/{id}/actions/cancel, docs/crmd-api.md) is not an SDK
+    // call: it goes out as plain HTTP. What is checked is that the SDK's getMassDeleteStatus parses
+    // Zoho's status answer for the cancelled job, {"Status":"CANCELLED",…}: CANCELLED is not among
+    // the values the SDKs' model declares for Status (COMPLETED, RUNNING, FAILED).
+    test("MassDeleteCvid: a job cancelled through crmd's API reads CANCELLED in getMassDeleteStatus", async (t) => {
+      // 30 new Leads on the slowed server (the ALREADY_SCHEDULED scenario deleted the first 30): the
+      // job needs ≥ 3.5 s, and the cancel goes out right after the scheduling answer.
+      crmd.cli(slow.db, slow.url, "seed", "--org", ps.org, "--module", "Leads", "--count", "30", "--seed", "8");
+      await use(slow, ps.admin, "slow-admin", { clientId: ps.clientId, clientSecret: ps.clientSecret });
+      try {
+        const cvid = await allView("Leads");
+        const before = await liveIds("Leads");
+        assert.equal(before.length, 30);
+        const job = scheduled(await massDeleteCvid("Leads", cvid));
+        const auth = { Authorization: `Zoho-oauthtoken ${ps.admin.access_token}` };
+        const cancel = await fetch(`${slow.url}/crmd/v1/jobs/${job}/actions/cancel`, { method: "POST", headers: auth });
+        const cancelled = await cancel.json();
+        assert.equal(cancel.status, 200, show(cancelled));
+        assert.equal(cancelled.job.id, String(job), show(cancelled));
+        assert.ok(cancelled.job.status === "CANCELLED" || (cancelled.job.status === "RUNNING" && cancelled.job.cancel_requested === true),
+          `want CANCELLED, or RUNNING with cancel_requested: ${show(cancelled)}`);
+
+        // The job stops at its next batch boundary (250 ms at most); the SDK polls until then.
+        const deadline = Date.now() + 5000;
+        let st;
+        for (;;) {
+          st = await status("Leads", job);
+          const v = st.getStatus().getValue();
+          if (v === "CANCELLED") break;
+          assert.equal(v, "RUNNING", `status of job ${job} after the cancel: ${show(st)}`);
+          if (Date.now() > deadline) assert.fail(`job ${job} still ${v} 5 s after the cancel`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        t.diagnostic(`cancel answered ${cancelled.job.status} (cancel_requested ${cancelled.job.cancel_requested}); SDK: ${show(st)}`);
+        assert.ok(st.getStatus() instanceof Z.Choice, show(st));
+        assert.equal(st.getStatus().getValue(), "CANCELLED");
+        assert.equal(st.getTotalCount(), 30, show(st));
+        assert.equal(typeof st.getDeletedCount(), "number", show(st));
+        assert.equal(typeof st.getFailedCount(), "number", show(st));
+        assert.ok(st.getDeletedCount() + st.getFailedCount() <= st.getTotalCount(), show(st));
+        assert.ok(st.getDeletedCount() < 30, `the cancel stopped nothing: ${show(st)}`);
+        // Deleted_Count is what is really gone, and crmd's job object says the same.
+        const live = await liveIds("Leads");
+        assert.equal(before.length - live.length, st.getDeletedCount(), show(st));
+        assert.ok(live.every((id) => before.includes(id)));
+        const got = await fetch(`${slow.url}/crmd/v1/jobs/${job}`, { headers: auth });
+        assert.equal(got.status, 200);
+        const { job: j } = await got.json();
+        assert.equal(j.status, "CANCELLED", show(j));
+        assert.equal(j.cancel_requested, false, show(j));
+        assert.deepEqual([j.total, j.succeeded, j.failed], [st.getTotalCount(), st.getDeletedCount(), st.getFailedCount()], show(j));
+        // Once cancelled, it stays so.
+        const again = await status("Leads", job);
+        assert.equal(again.getStatus().getValue(), "CANCELLED");
+        assert.equal(again.getDeletedCount(), st.getDeletedCount());
+      } finally {
+        current = null;
+      }
+    });
+
     test("Record.getDeletedRecords(type=recycle)", async () => {
       await asAdmin();
       const pm = new Z.ParameterMap();
