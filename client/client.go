@@ -9,6 +9,13 @@
 // https://www.zohoapis.com in production. When a token response names an api_domain, requests go there,
 // as Zoho asks clients to do (accounts in one data centre hand out tokens for the API of another).
 //
+// The exception is crmd's own API, which crmd serves beside Zoho's under {apiDomain}/crmd/v1 with the
+// same tokens and error envelope, and which Zoho does not have: PreviewMassDeleteIDs and
+// PreviewMassDeleteView say what a mass delete would do without doing it; Jobs, Job, CancelJob and
+// UndoJob read and act on the history of every background job; WatchJob follows a job's progress on a
+// server-sent events stream (reconnecting when the connection drops); Audit and AuditCSV read the
+// trail of every deletion, restore and purge. Against Zoho those calls fail with an *Error.
+//
 // Errors: a Zoho error body ({"code","details","message","status":"error"}) comes back as *Error,
 // carrying the HTTP status; the accounts server's {"error":"…"} as *OAuthError. Multi-item writes
 // (insert, update, delete, mass delete by ids, recycle bin restore…) answer one Result per item, in
@@ -152,12 +159,32 @@ func (c *Client) Version() string { return c.version }
 // request is one API call.
 type request struct {
 	method string
-	path   string // after /crm/{version}
+	path   string // after /crm/{version}, or after /crmd/v1 with own
 	query  url.Values
 	body   any // JSON-encoded when non-nil
 	// items names the per-item array a 400 may carry instead of a request-level error ("data",
 	// "custom_views", …); empty when the endpoint has none.
 	items string
+	// own sends the call to crmd's own API, {apiDomain}/crmd/v1, instead of Zoho's
+	// {apiDomain}/crm/{version}: same host, tokens and error envelope, a path of its own.
+	own bool
+	// accept is the Accept header, application/json when empty.
+	accept string
+	// stream leaves a 2xx answer's body open for the caller to read (an events stream, a CSV export),
+	// and sends the request without the HTTP client's overall timeout (see streamClient): the answer
+	// lasts as long as there is something to stream. ctx still bounds it.
+	stream bool
+}
+
+// crmdBase is the path of crmd's own API (docs/crmd-api.md in crmd), beside Zoho's /crm/{version}.
+const crmdBase = "/crmd/v1"
+
+// base is the path every call's path follows: Zoho's /crm/{version}, or crmd's /crmd/v1.
+func (c *Client) base(req request) string {
+	if req.own {
+		return crmdBase
+	}
+	return "/crm/" + c.version
 }
 
 // response is a decoded answer: the HTTP status and the raw JSON body (nil for 204).
@@ -184,21 +211,39 @@ func (r *response) decode(v any) error {
 // once with a fresh token when the token source can refresh, since an access token may be revoked or
 // expire early (a server restart, a clock skew) while the cache still trusts it.
 func (c *Client) do(ctx context.Context, req request) (*response, error) {
+	resp, _, err := c.exchange(ctx, req)
+	return resp, err
+}
+
+// open is do for a request with stream set: a 2xx answer comes back open, its body for the caller to
+// read and close; anything else is read and turned into an error as by do.
+func (c *Client) open(ctx context.Context, req request) (*http.Response, error) {
+	req.stream = true
+	_, hresp, err := c.exchange(ctx, req)
+	return hresp, err
+}
+
+// exchange sends req with the token source's token, once more with a fresh one after INVALID_TOKEN
+// (see do). It returns the read answer, or for a stream request's 2xx the open one.
+func (c *Client) exchange(ctx context.Context, req request) (*response, *http.Response, error) {
 	var payload []byte
 	if req.body != nil {
 		var err error
 		if payload, err = json.Marshal(req.body); err != nil {
-			return nil, fmt.Errorf("client: encoding the request: %w", err)
+			return nil, nil, fmt.Errorf("client: encoding the request: %w", err)
 		}
 	}
 	for attempt := 0; ; attempt++ {
 		tok, err := c.token(ctx)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		resp, err := c.send(ctx, req, payload, tok)
+		resp, hresp, err := c.send(ctx, req, payload, tok)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if hresp != nil {
+			return nil, hresp, nil
 		}
 		if resp.status == http.StatusUnauthorized && attempt == 0 && tok != nil {
 			if inv, ok := c.tokens.(interface{ Invalidate(accessToken string) }); ok {
@@ -208,7 +253,8 @@ func (c *Client) do(ctx context.Context, req request) (*response, error) {
 				}
 			}
 		}
-		return c.check(req, resp)
+		resp, err = c.check(req, resp)
+		return resp, nil, err
 	}
 }
 
@@ -220,16 +266,17 @@ func (c *Client) token(ctx context.Context) (*Token, error) {
 	return c.tokens.Token(ctx)
 }
 
-// send performs one HTTP exchange.
-func (c *Client) send(ctx context.Context, req request, payload []byte, tok *Token) (*response, error) {
-	base := c.apiDomain
+// send performs one HTTP exchange. It returns the read answer, or, for a stream request answered
+// 2xx, the open one (then the first result is nil).
+func (c *Client) send(ctx context.Context, req request, payload []byte, tok *Token) (*response, *http.Response, error) {
+	domain := c.apiDomain
 	if tok != nil && tok.APIDomain != "" {
-		base = strings.TrimRight(tok.APIDomain, "/")
+		domain = strings.TrimRight(tok.APIDomain, "/")
 	}
-	if base == "" {
-		return nil, errors.New("client: no API domain: pass one to New or use a token source that reports api_domain")
+	if domain == "" {
+		return nil, nil, errors.New("client: no API domain: pass one to New or use a token source that reports api_domain")
 	}
-	u := base + "/crm/" + c.version + req.path
+	u := domain + c.base(req) + req.path
 	if len(req.query) > 0 {
 		u += "?" + req.query.Encode()
 	}
@@ -239,28 +286,51 @@ func (c *Client) send(ctx context.Context, req request, payload []byte, tok *Tok
 	}
 	hr, err := http.NewRequestWithContext(ctx, req.method, u, rd)
 	if err != nil {
-		return nil, fmt.Errorf("client: %w", err)
+		return nil, nil, fmt.Errorf("client: %w", err)
 	}
 	if payload != nil {
 		hr.Header.Set("Content-Type", "application/json")
 	}
-	hr.Header.Set("Accept", "application/json")
+	accept := req.accept
+	if accept == "" {
+		accept = "application/json"
+	}
+	hr.Header.Set("Accept", accept)
 	if c.userAgent != "" {
 		hr.Header.Set("User-Agent", c.userAgent)
 	}
 	if tok != nil {
 		hr.Header.Set("Authorization", "Zoho-oauthtoken "+tok.AccessToken)
 	}
-	hresp, err := c.hc.Do(hr)
+	hc := c.hc
+	if req.stream {
+		hc = c.streamClient()
+	}
+	hresp, err := hc.Do(hr)
 	if err != nil {
-		return nil, fmt.Errorf("client: %s %s: %w", req.method, req.path, err)
+		return nil, nil, fmt.Errorf("client: %s %s: %w", req.method, req.path, err)
+	}
+	if req.stream && hresp.StatusCode >= 200 && hresp.StatusCode < 300 {
+		return nil, hresp, nil
 	}
 	defer hresp.Body.Close()
 	body, err := io.ReadAll(hresp.Body)
 	if err != nil {
-		return nil, fmt.Errorf("client: %s %s: reading the answer: %w", req.method, req.path, err)
+		return nil, nil, fmt.Errorf("client: %s %s: reading the answer: %w", req.method, req.path, err)
 	}
-	return &response{status: hresp.StatusCode, body: bytes.TrimSpace(body)}, nil
+	return &response{status: hresp.StatusCode, body: bytes.TrimSpace(body)}, nil, nil
+}
+
+// streamClient is the Client's HTTP client without its overall timeout (http.Client.Timeout counts
+// the reading of the body too, and would cut an events stream or a long export in the middle); the
+// transport, its dial and header timeouts, and the request's ctx still apply.
+func (c *Client) streamClient() *http.Client {
+	if c.hc.Timeout == 0 {
+		return c.hc
+	}
+	hc := *c.hc
+	hc.Timeout = 0
+	return &hc
 }
 
 // check turns an answer into the response or an error.
@@ -293,7 +363,12 @@ func hasArray(body []byte, key string) bool {
 
 // get sends a GET and decodes a 200 answer into out; it reports false for 204 (Zoho's empty list).
 func (c *Client) get(ctx context.Context, path string, q url.Values, out any) (bool, error) {
-	resp, err := c.do(ctx, request{method: http.MethodGet, path: path, query: q})
+	return c.getReq(ctx, request{method: http.MethodGet, path: path, query: q}, out)
+}
+
+// getReq is get for any GET request.
+func (c *Client) getReq(ctx context.Context, req request, out any) (bool, error) {
+	resp, err := c.do(ctx, req)
 	if err != nil {
 		return false, err
 	}

@@ -274,3 +274,156 @@ func ExampleError() {
 	// true
 	// invalid_code
 }
+
+// crmd's preview of a mass delete by custom view says what the real call will do — how many records
+// the view selects, how many it will delete, how many an approval process keeps — without deleting,
+// locking or writing anything. (crmd's own API: Zoho has no preview.)
+func ExampleClient_PreviewMassDeleteView() {
+	org := newCrmdOrg("Soylent", "")
+	ctx := context.Background()
+	c := client.New(org.BaseURL, client.WithRefreshToken(client.OAuthConfig{AccountsURL: org.BaseURL,
+		ClientID: org.ClientID, ClientSecret: org.ClientSecret, RefreshToken: org.RefreshToken}))
+
+	var leads []client.Record
+	for i := range 40 {
+		source := "Web Download"
+		if i%4 == 0 {
+			source = "Cold Call"
+		}
+		leads = append(leads, client.Record{"Last_Name": fmt.Sprint("Lead ", i), "Lead_Source": source})
+	}
+	// Two more cold calls, held by an approval process.
+	for i := range 2 {
+		leads = append(leads, client.Record{"Last_Name": fmt.Sprint("Pending ", i), "Lead_Source": "Cold Call",
+			"$approval_state": "approval_process_pending"})
+	}
+	if _, err := c.InsertRecords(ctx, "Leads", leads...); err != nil {
+		panic(err)
+	}
+	cvid, err := c.CreateCustomView(ctx, "Leads", client.NewCustomView{
+		Name:     "Cold calls",
+		Criteria: client.Criterion{Field: "Lead_Source", Comparator: "equal", Value: "Cold Call"},
+	})
+	if err != nil {
+		panic(err)
+	}
+	p, err := c.PreviewMassDeleteView(ctx, "Leads", cvid, nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("preview: %s, %d selected, %d deletable, %d awaiting approval (limit %d)\n", p.Outcome, p.Total, p.Deletable, p.Unapproved, p.Limit)
+	fmt.Println("sample:", len(p.Sample), "records")
+
+	job, err := c.MassDeleteCVID(ctx, "Leads", cvid, nil)
+	if err != nil {
+		panic(err)
+	}
+	st, err := c.Wait(ctx, "Leads", job, &client.WaitOptions{MinInterval: 20 * time.Millisecond, MaxInterval: time.Second})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("job: %s, %d of %d deleted, %d failed\n", st.Status, st.DeletedCount, st.TotalCount, st.FailedCount)
+	// Output:
+	// preview: SCHEDULE, 12 selected, 10 deletable, 2 awaiting approval (limit 50000)
+	// sample: 10 records
+	// job: COMPLETED, 10 of 12 deleted, 2 failed
+}
+
+// A finished mass delete job can be undone: the undo is a job of its own that restores, from the
+// recycle bin, the records the job deleted — same ids, fields and owners. WatchJob follows it on crmd's
+// events stream until it ends. (crmd's own API: Zoho has no undo.)
+func ExampleClient_UndoJob() {
+	org := newCrmdOrg("Vehement", "")
+	ctx := context.Background()
+	c := client.New(org.BaseURL, client.WithRefreshToken(client.OAuthConfig{AccountsURL: org.BaseURL,
+		ClientID: org.ClientID, ClientSecret: org.ClientSecret, RefreshToken: org.RefreshToken}))
+
+	var leads []client.Record
+	for i := range 75 {
+		leads = append(leads, client.Record{"Last_Name": fmt.Sprint("Lead ", i), "Company": "Vehement Capital"})
+	}
+	if _, err := c.InsertRecords(ctx, "Leads", leads...); err != nil {
+		panic(err)
+	}
+	cvid, err := c.CreateCustomView(ctx, "Leads", client.NewCustomView{
+		Name:     "Vehement",
+		Criteria: client.Criterion{Field: "Company", Comparator: "equal", Value: "Vehement Capital"},
+	})
+	if err != nil {
+		panic(err)
+	}
+	job, err := c.MassDeleteCVID(ctx, "Leads", cvid, nil)
+	if err != nil {
+		panic(err)
+	}
+	deleted, err := c.WatchJob(ctx, job, nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("mass delete:", deleted.Status, deleted.Succeeded, "deleted")
+
+	undo, err := c.UndoJob(ctx, job)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("undo job:", undo.Kind, undo.UndoOf == job, undo.Total, "records")
+	done, err := c.WatchJob(ctx, undo.ID, func(j client.Job) error {
+		// Each event is the job after one more batch; a progress bar would show j.Progress here.
+		return nil
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("undo: %s, %d restored, %d failed\n", done.Status, done.Succeeded, done.Failed)
+	p, err := c.PreviewMassDeleteView(ctx, "Leads", cvid, nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("back in the view:", p.Total)
+
+	// A job is undone once.
+	_, err = c.UndoJob(ctx, job)
+	var zerr *client.Error
+	if errors.As(err, &zerr) {
+		fmt.Println(zerr.Code, zerr.Message, zerr.Details["undone_by"] == undo.ID)
+	}
+	// Output:
+	// mass delete: COMPLETED 75 deleted
+	// undo job: undo true 75 records
+	// undo: COMPLETED, 75 restored, 0 failed
+	// back in the view: 75
+	// NOT_ALLOWED the job was already undone true
+}
+
+// The audit trail lists every deletion, restore and purge of a record, newest first, with who did it
+// and how. (crmd's own API.)
+func ExampleClient_Audit() {
+	org := newCrmdOrg("Dunder", "")
+	ctx := context.Background()
+	c := client.New(org.BaseURL, client.WithRefreshToken(client.OAuthConfig{AccountsURL: org.BaseURL,
+		ClientID: org.ClientID, ClientSecret: org.ClientSecret, RefreshToken: org.RefreshToken}))
+
+	ins, err := c.InsertRecords(ctx, "Leads", client.Record{"Last_Name": "Scott"}, client.Record{"Last_Name": "Schrute"})
+	if err != nil {
+		panic(err)
+	}
+	if _, err := c.MassDeleteIDs(ctx, "Leads", ins.IDs()); err != nil {
+		panic(err)
+	}
+	if _, err := c.RestoreRecords(ctx, ins[0].ID()); err != nil {
+		panic(err)
+	}
+	entries, more, err := c.Audit(ctx, client.AuditQuery{Module: "Leads"})
+	if err != nil {
+		panic(err)
+	}
+	for _, e := range entries {
+		fmt.Println(e.DisplayName, e.Action, "via", e.Via, "by", e.Actor.Name)
+	}
+	fmt.Println("more:", more)
+	// Output:
+	// Scott restored via recycle_bin by Ada Admin
+	// Schrute deleted via ids by Ada Admin
+	// Scott deleted via ids by Ada Admin
+	// more: false
+}

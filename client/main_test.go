@@ -15,6 +15,7 @@ import (
 	"github.com/crmd/crmd/app"
 	"github.com/crmd/crmd/catalog"
 	"github.com/crmd/crmd/internal/testdb"
+	"github.com/crmd/crmd/jobs"
 	"github.com/crmd/crmd/massdelete"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
@@ -24,9 +25,10 @@ import (
 // to: the real API handler and job runner over a fresh database (internal/testdb: SQLite, or a
 // PostgreSQL schema with CRMD_TEST_STORE=postgres). Examples get no testing.TB, so TestMain starts it.
 var crmdServer struct {
-	URL  string
-	st   *store.Store
-	auth *oauth.Server
+	URL    string
+	st     *store.Store
+	auth   *oauth.Server
+	runner *heldRunner
 
 	mu   sync.Mutex
 	orgs int
@@ -63,12 +65,69 @@ func runMain(m *testing.M) (int, error) {
 	ts.Config.Handler = a.Handler
 	ts.Start()
 	defer ts.Close()
+	// The app's background work as app.Run does it, but with the job runner on a leash of its own
+	// (holdRunner); SQLite's WAL checkpoints automatically here (store.Open), as crmd serve's do not.
 	runCtx, stop := context.WithCancel(ctx)
+	crmdServer.runner = &heldRunner{r: a.Runner(), ctx: runCtx}
+	crmdServer.runner.start()
 	var wg sync.WaitGroup
-	wg.Go(func() { a.Run(runCtx) })
+	wg.Go(func() { a.Purger().Run(runCtx) })
 	defer wg.Wait()
+	defer crmdServer.runner.wait()
 	defer stop()
 	return m.Run(), nil
+}
+
+// heldRunner runs the in-process crmd's job runner, which a test may hold (holdRunner): while it is
+// held no job is claimed, so that a job stays SCHEDULED for as long as the test needs (to cancel it
+// before it starts, to open its events stream before its first batch).
+type heldRunner struct {
+	r    *jobs.Runner
+	ctx  context.Context
+	held sync.Mutex // locked while a test holds the runner
+
+	mu   sync.Mutex
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+func (h *heldRunner) start() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ctx, stop := context.WithCancel(h.ctx)
+	done := make(chan struct{})
+	h.stop, h.done = stop, done
+	go func() {
+		defer close(done)
+		h.r.Run(ctx)
+	}()
+}
+
+// wait stops the runner, which finishes the batch in progress and lets its job go, and waits for it.
+func (h *heldRunner) wait() {
+	h.mu.Lock()
+	stop, done := h.stop, h.done
+	h.mu.Unlock()
+	stop()
+	<-done
+}
+
+// holdRunner stops the in-process crmd's job runner until the returned release (also called when the
+// test ends) starts it again.
+func holdRunner(t testing.TB) (release func()) {
+	t.Helper()
+	h := crmdServer.runner
+	h.held.Lock()
+	h.wait()
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			h.start()
+			h.held.Unlock()
+		})
+	}
+	t.Cleanup(release)
+	return release
 }
 
 // fullScope is what the examples' tokens may do.

@@ -10,11 +10,14 @@ import (
 )
 
 // Job statuses of Mass Delete Records. SCHEDULED appears in v2/v2.1 only, before the job starts.
+// CANCELLED is crmd's: a job stopped by CancelJob, which crmd's status endpoint reports in every
+// version (Zoho has no cancel).
 const (
 	JobScheduled = "SCHEDULED"
 	JobRunning   = "RUNNING"
 	JobCompleted = "COMPLETED"
 	JobFailed    = "FAILED"
+	JobCancelled = "CANCELLED"
 )
 
 // MassDeleteIDs deletes up to 500 records of a module at once: POST
@@ -64,7 +67,7 @@ func (c *Client) MassDeleteCVID(ctx context.Context, module, cvid string, territ
 
 // JobStatus is a mass delete job's status.
 type JobStatus struct {
-	// Status is SCHEDULED, RUNNING, COMPLETED or FAILED.
+	// Status is SCHEDULED, RUNNING, COMPLETED or FAILED (or crmd's CANCELLED).
 	Status string `json:"Status"`
 	// TotalCount is the number of records the job took on; once COMPLETED it is DeletedCount +
 	// FailedCount.
@@ -73,8 +76,10 @@ type JobStatus struct {
 	FailedCount  int `json:"Failed_Count"`
 }
 
-// Done reports whether the job has ended, COMPLETED or FAILED.
-func (s *JobStatus) Done() bool { return s.Status == JobCompleted || s.Status == JobFailed }
+// Done reports whether the job has ended: COMPLETED, FAILED or CANCELLED.
+func (s *JobStatus) Done() bool {
+	return s.Status == JobCompleted || s.Status == JobFailed || s.Status == JobCancelled
+}
 
 // MassDeleteStatus reads a mass delete job's status: GET
 // /crm/{version}/{module}/actions/mass_delete?job_id=…. An unknown job is an *Error (INVALID_DATA from
@@ -115,6 +120,10 @@ const (
 // ErrJobFailed is what Wait returns (wrapped, beside the status) for a job that ended FAILED.
 var ErrJobFailed = errors.New("client: mass delete job FAILED")
 
+// ErrJobCancelled is what Wait returns (wrapped, beside the status) for a job that ended CANCELLED
+// (crmd's CancelJob): the records of the batches before the cancel are deleted, the others are not.
+var ErrJobCancelled = errors.New("client: mass delete job CANCELLED")
+
 // backoff yields the pauses between polls: MinInterval, then ×Multiplier each time, at most
 // MaxInterval.
 type backoff struct {
@@ -146,10 +155,10 @@ func (b *backoff) pause() time.Duration {
 	return d
 }
 
-// Wait polls a mass delete job's status (MassDeleteStatus) until it is COMPLETED or FAILED, pausing
-// with exponential backoff between polls, and returns the last status. A FAILED job returns its status
-// and an error wrapping ErrJobFailed; a done ctx, the last status read (nil if none) and ctx's error.
-// opts may be nil.
+// Wait polls a mass delete job's status (MassDeleteStatus) until it is COMPLETED or FAILED (or
+// CANCELLED, on crmd), pausing with exponential backoff between polls, and returns the last status. A
+// FAILED job returns its status and an error wrapping ErrJobFailed, a CANCELLED one an error wrapping
+// ErrJobCancelled; a done ctx, the last status read (nil if none) and ctx's error. opts may be nil.
 func (c *Client) Wait(ctx context.Context, module, jobID string, opts *WaitOptions) (*JobStatus, error) {
 	var o WaitOptions
 	if opts != nil {
@@ -174,6 +183,8 @@ func (c *Client) Wait(ctx context.Context, module, jobID string, opts *WaitOptio
 			return st, nil
 		case JobFailed:
 			return st, fmt.Errorf("%w: job %s: %d of %d records deleted", ErrJobFailed, jobID, st.DeletedCount, st.TotalCount)
+		case JobCancelled:
+			return st, fmt.Errorf("%w: job %s: %d of %d records deleted", ErrJobCancelled, jobID, st.DeletedCount, st.TotalCount)
 		}
 		if err := sleep(ctx, b.pause()); err != nil {
 			return last, err
