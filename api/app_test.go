@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"log/slog"
 	"testing"
 
@@ -26,4 +27,19 @@ func newApp(t testing.TB, st *store.Store, apiCfg api.Config, log *slog.Logger, 
 		m(&cfg)
 	}
 	return app.New(st, cfg)
+}
+
+// drainJobs runs every claimable job of every kind to its end with a's runner, as crmd serve's runner
+// does in the background.
+func drainJobs(t testing.TB, a *app.App) {
+	t.Helper()
+	for {
+		worked, err := a.Runner().RunOnce(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !worked {
+			return
+		}
+	}
 }

@@ -5,25 +5,13 @@ import (
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/massdelete"
-	"github.com/crmd/crmd/oauth"
 )
 
 // previewMassDelete serves POST /crmd/v1/{module}/actions/mass_delete/preview (docs/crmd-api.md): the
 // body of a Zoho mass delete, checked in the order and with the errors of the real call (massDelete),
 // answered with what that call would do now. It takes no lock and writes nothing.
 func (s *Server) previewMassDelete(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
-	m, err := s.massDeleteModule(r.Context(), rc, oauth.OpDelete)
-	if err != nil {
-		return err
-	}
-	if err := massdelete.CheckProfile(rc.caller, m); err != nil {
-		return err
-	}
-	body, err := s.decodeObject(r)
-	if err != nil {
-		return err
-	}
-	req, err := parseMassDelete(body, s.svc.MassDelete.Settings().IDLimit)
+	m, req, err := s.massDeleteBody(r, rc)
 	if err != nil {
 		return err
 	}

@@ -37,15 +37,7 @@ func newV1Env(t *testing.T, cfg massdelete.Settings, runner jobs.Config) *mdEnv 
 // runAll runs every claimable job of every kind to its end with the app's runner.
 func (e *mdEnv) runAll() {
 	e.t.Helper()
-	for {
-		worked, err := e.app.Runner().RunOnce(context.Background())
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if !worked {
-			return
-		}
-	}
+	drainJobs(e.t, e.app)
 }
 
 // job reads a job through GET /crmd/v1/jobs/{id}.

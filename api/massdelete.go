@@ -58,18 +58,7 @@ func (s *Server) massDeleteModule(ctx context.Context, rc *reqCtx, op string) (*
 // massDelete serves POST /{module}/actions/mass_delete: per-id results for ids (v3+: 200 all deleted,
 // 207 mixed, 400 none; v2/v2.1: always 200, D3), or the scheduled job for a cvid.
 func (s *Server) massDelete(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
-	m, err := s.massDeleteModule(r.Context(), rc, oauth.OpDelete)
-	if err != nil {
-		return err
-	}
-	if err := massdelete.CheckProfile(rc.caller, m); err != nil {
-		return err
-	}
-	body, err := s.decodeObject(r)
-	if err != nil {
-		return err
-	}
-	req, err := parseMassDelete(body, s.svc.MassDelete.Settings().IDLimit)
+	m, req, err := s.massDeleteBody(r, rc)
 	if err != nil {
 		return err
 	}
@@ -97,6 +86,28 @@ func (s *Server) massDelete(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 	}
 	writeJSON(w, status, map[string]any{"data": entries})
 	return nil
+}
+
+// massDeleteBody runs steps 2–5 above up to the body of a mass delete: the module and the DELETE
+// scope, the profile, then the body. The real call and its preview (crmd_preview.go) share them, so
+// that both refuse the same requests with the same answers.
+func (s *Server) massDeleteBody(r *http.Request, rc *reqCtx) (*crmd.Module, *massDeleteRequest, error) {
+	m, err := s.massDeleteModule(r.Context(), rc, oauth.OpDelete)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := massdelete.CheckProfile(rc.caller, m); err != nil {
+		return nil, nil, err
+	}
+	body, err := s.decodeObject(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	req, err := parseMassDelete(body, s.svc.MassDelete.Settings().IDLimit)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, req, nil
 }
 
 // massDeleteStatus serves GET /{module}/actions/mass_delete?job_id= (D17, D18).

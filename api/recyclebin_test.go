@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
 	"net/http/httptest"
 	"net/url"
@@ -61,15 +60,7 @@ func newBinEnv(t *testing.T) *binEnv {
 // runJobs runs every scheduled job to its end, as the server's job runner does in the background.
 func (e *binEnv) runJobs() {
 	e.t.Helper()
-	for {
-		worked, err := e.app.Runner().RunOnce(context.Background())
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if !worked {
-			return
-		}
-	}
+	drainJobs(e.t, e.app)
 }
 
 func (e *binEnv) do(method, path, token, body string) (int, map[string]any) {

@@ -118,13 +118,9 @@ func (s *Service) entries(ctx context.Context, orgID crmd.ID, rows []store.Audit
 	if err != nil {
 		return nil, err
 	}
-	mods, err := s.st.Modules(ctx, orgID)
+	byID, err := s.st.ModulesByID(ctx, orgID)
 	if err != nil {
 		return nil, err
-	}
-	byID := make(map[crmd.ID]*crmd.Module, len(mods))
-	for _, m := range mods {
-		byID[m.ID] = m
 	}
 	out := make([]Entry, len(rows))
 	for i, r := range rows {

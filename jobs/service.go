@@ -81,13 +81,9 @@ func (s *Service) Describe(ctx context.Context, orgID crmd.ID, list ...*crmd.Job
 	if err != nil {
 		return nil, err
 	}
-	mods, err := s.st.Modules(ctx, orgID)
+	byID, err := s.st.ModulesByID(ctx, orgID)
 	if err != nil {
 		return nil, err
-	}
-	byID := make(map[crmd.ID]*crmd.Module, len(mods))
-	for _, m := range mods {
-		byID[m.ID] = m
 	}
 	out := make([]Item, len(list))
 	for i, j := range list {

@@ -139,23 +139,12 @@ func (s *Service) territoryScope(ctx context.Context, orgID crmd.ID, t *Territor
 // NOT_APPROVED. With a territory, ids of
 // records outside it (∪ its subtree with include_child) are INVALID_DATA and left alone (D12).
 func (s *Service) DeleteIDs(ctx context.Context, c *crmd.Caller, m *crmd.Module, ids []crmd.ID, t *Territory) ([]crmd.Result[crmd.ID], error) {
-	if err := CheckProfile(c, m); err != nil {
+	scope, err := s.checkIDs(ctx, c, m, ids, t)
+	if err != nil {
 		return nil, err
 	}
-	// The HTTP layer refuses more while it parses the body; any other caller meets the same bound,
-	// which keeps one call's transaction short.
-	if len(ids) > s.cfg.IDLimit {
-		return nil, crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": s.cfg.IDLimit, "api_name": "ids", "json_path": "$.ids"})
-	}
-	var scope *store.TerritoryScope
-	if t != nil {
-		var err error
-		if scope, err = s.territoryScope(ctx, c.Org.ID, t); err != nil {
-			return nil, err
-		}
-	}
 	var verdicts []records.Verdict
-	err := s.st.Tx(ctx, func(tx *store.Tx) error {
+	err = s.st.Tx(ctx, func(tx *store.Tx) error {
 		var err error
 		verdicts, err = records.SoftDelete(ctx, s.st, tx, records.Deletion{OrgID: c.Org.ID, ModuleID: m.ID, IDs: ids,
 			By: c.User.ID, Via: store.ViaIDs, At: s.st.NowMS(), Territory: scope})
@@ -177,6 +166,24 @@ func (s *Service) DeleteIDs(ctx context.Context, c *crmd.Caller, m *crmd.Module,
 		}
 	}
 	return out, nil
+}
+
+// checkIDs runs the checks of a mass delete by ids before any record is read — the profile, the limit,
+// the territory — and returns the territory's scope (nil without one). DeleteIDs and PreviewIDs share
+// them.
+func (s *Service) checkIDs(ctx context.Context, c *crmd.Caller, m *crmd.Module, ids []crmd.ID, t *Territory) (*store.TerritoryScope, error) {
+	if err := CheckProfile(c, m); err != nil {
+		return nil, err
+	}
+	// The HTTP layer refuses more while it parses the body; any other caller meets the same bound,
+	// which keeps one call's transaction short.
+	if len(ids) > s.cfg.IDLimit {
+		return nil, crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": s.cfg.IDLimit, "api_name": "ids", "json_path": "$.ids"})
+	}
+	if t == nil {
+		return nil, nil
+	}
+	return s.territoryScope(ctx, c.Org.ID, t)
 }
 
 // lockKey is what the one-job lock counts over for a job of module m and view cvid (D5).

@@ -47,18 +47,9 @@ func (p *Preview) WithinLimit() bool { return p.Total <= int64(p.Limit) }
 // PreviewIDs previews DeleteIDs: the same checks, in the same order, and the verdicts of the very
 // function the deletion runs (records.Judge), read outside any transaction.
 func (s *Service) PreviewIDs(ctx context.Context, c *crmd.Caller, m *crmd.Module, ids []crmd.ID, t *Territory) (*Preview, error) {
-	if err := CheckProfile(c, m); err != nil {
+	scope, err := s.checkIDs(ctx, c, m, ids, t)
+	if err != nil {
 		return nil, err
-	}
-	if len(ids) > s.cfg.IDLimit {
-		return nil, crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": s.cfg.IDLimit, "api_name": "ids", "json_path": "$.ids"})
-	}
-	var scope *store.TerritoryScope
-	if t != nil {
-		var err error
-		if scope, err = s.territoryScope(ctx, c.Org.ID, t); err != nil {
-			return nil, err
-		}
 	}
 	verdicts, err := records.Judge(ctx, s.st, records.Deletion{OrgID: c.Org.ID, ModuleID: m.ID, IDs: ids, By: c.User.ID, Territory: scope})
 	if err != nil {

@@ -190,13 +190,9 @@ func (s *Service) items(ctx context.Context, orgID crmd.ID, recs []*crmd.Record)
 	if err != nil {
 		return nil, err
 	}
-	mods, err := s.st.Modules(ctx, orgID)
+	byID, err := s.st.ModulesByID(ctx, orgID)
 	if err != nil {
 		return nil, err
-	}
-	byID := make(map[crmd.ID]*crmd.Module, len(mods))
-	for _, m := range mods {
-		byID[m.ID] = m
 	}
 	out := make([]Item, len(recs))
 	for i, r := range recs {

@@ -144,12 +144,7 @@ func (s *Store) ListAudit(ctx context.Context, q AuditQuery) ([]AuditEntry, erro
 	if q.Before != 0 {
 		cond(`id < ?`, int64(q.Before))
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 200
-	}
-	b.WriteString(` ORDER BY id DESC LIMIT ? OFFSET ?`)
-	args = append(args, limit, q.Offset)
+	args = newestFirst(&b, args, q.Limit, q.Offset)
 	rows, err := s.R.QueryContext(ctx, s.Q(b.String()), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list audit trail: %w", err)

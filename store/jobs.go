@@ -500,12 +500,7 @@ func (s *Store) ListJobs(ctx context.Context, q JobQuery) ([]*crmd.Job, error) {
 		}
 	}
 	b.WriteString(`)`)
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 200
-	}
-	b.WriteString(` ORDER BY id DESC LIMIT ? OFFSET ?`)
-	args = append(args, limit, q.Offset)
+	args = newestFirst(&b, args, q.Limit, q.Offset)
 	rows, err := s.R.QueryContext(ctx, s.Q(b.String()), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list jobs: %w", err)

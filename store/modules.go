@@ -57,6 +57,19 @@ func (s *Store) Modules(ctx context.Context, orgID crmd.ID) ([]*crmd.Module, err
 	return mods, nil
 }
 
+// ModulesByID returns an org's modules keyed by id: for answers that name the modules of many rows.
+func (s *Store) ModulesByID(ctx context.Context, orgID crmd.ID) (map[crmd.ID]*crmd.Module, error) {
+	mods, err := s.Modules(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[crmd.ID]*crmd.Module, len(mods))
+	for _, m := range mods {
+		byID[m.ID] = m
+	}
+	return byID, nil
+}
+
 // Module finds a module by api name, case-insensitively (D30); nil when there is none.
 func (s *Store) Module(ctx context.Context, orgID crmd.ID, apiName string) (*crmd.Module, error) {
 	mods, err := s.Modules(ctx, orgID)

@@ -540,3 +540,13 @@ func b2i(b bool) int {
 	}
 	return 0
 }
+
+// newestFirst ends a list query of b: newest row first (by id), one page of limit rows (0: 200) after
+// offset; it returns args with the page's arguments.
+func newestFirst(b *strings.Builder, args []any, limit, offset int) []any {
+	if limit <= 0 {
+		limit = 200
+	}
+	b.WriteString(` ORDER BY id DESC LIMIT ? OFFSET ?`)
+	return append(args, limit, offset)
+}
