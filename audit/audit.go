@@ -114,17 +114,13 @@ func (s *Service) entries(ctx context.Context, orgID crmd.ID, rows []store.Audit
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	users, err := s.st.UsersByID(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	byID, err := s.st.ModulesByID(ctx, orgID)
+	dir, err := s.st.Directory(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Entry, len(rows))
 	for i, r := range rows {
-		out[i] = Entry{AuditEntry: r, Actor: users[r.ActorID], Module: byID[r.ModuleID]}
+		out[i] = Entry{AuditEntry: r, Actor: dir.Users[r.ActorID], Module: dir.Modules[r.ModuleID]}
 	}
 	return out, nil
 }

@@ -77,17 +77,13 @@ func (s *Service) Describe(ctx context.Context, orgID crmd.ID, list ...*crmd.Job
 	if err != nil {
 		return nil, err
 	}
-	users, err := s.st.UsersByID(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	byID, err := s.st.ModulesByID(ctx, orgID)
+	dir, err := s.st.Directory(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Item, len(list))
 	for i, j := range list {
-		out[i] = Item{Job: j, CreatedBy: users[j.CreatedBy], Module: byID[j.ModuleID], UndoneBy: undone[j.ID]}
+		out[i] = Item{Job: j, CreatedBy: dir.Users[j.CreatedBy], Module: dir.Modules[j.ModuleID], UndoneBy: undone[j.ID]}
 	}
 	return out, nil
 }

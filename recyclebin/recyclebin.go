@@ -186,17 +186,13 @@ func (s *Service) items(ctx context.Context, orgID crmd.ID, recs []*crmd.Record)
 	if len(recs) == 0 {
 		return nil, nil
 	}
-	users, err := s.st.UsersByID(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	byID, err := s.st.ModulesByID(ctx, orgID)
+	dir, err := s.st.Directory(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Item, len(recs))
 	for i, r := range recs {
-		out[i] = Item{Record: r, Owner: users[r.OwnerID], DeletedBy: users[r.DeletedBy], Module: byID[r.ModuleID]}
+		out[i] = Item{Record: r, Owner: dir.Users[r.OwnerID], DeletedBy: dir.Users[r.DeletedBy], Module: dir.Modules[r.ModuleID]}
 	}
 	return out, nil
 }

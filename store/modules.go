@@ -57,6 +57,27 @@ func (s *Store) Modules(ctx context.Context, orgID crmd.ID) ([]*crmd.Module, err
 	return mods, nil
 }
 
+// Directory is an org's users and modules by id: what answers that name the users and modules of many
+// rows (the recycle bin, the job history, the audit trail) look them up in. A name that is missing
+// (a user or module that no longer exists) is nil.
+type Directory struct {
+	Users   map[crmd.ID]*crmd.User
+	Modules map[crmd.ID]*crmd.Module
+}
+
+// Directory reads an org's users and modules, in two reads.
+func (s *Store) Directory(ctx context.Context, orgID crmd.ID) (*Directory, error) {
+	users, err := s.UsersByID(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	mods, err := s.ModulesByID(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return &Directory{Users: users, Modules: mods}, nil
+}
+
 // ModulesByID returns an org's modules keyed by id: for answers that name the modules of many rows.
 func (s *Store) ModulesByID(ctx context.Context, orgID crmd.ID) (map[crmd.ID]*crmd.Module, error) {
 	mods, err := s.Modules(ctx, orgID)
