@@ -18,8 +18,8 @@ const (
 	// eventsPoll is how often the stream reads the job from the database besides what this process's
 	// runner reports: it follows a job that another process (another replica) runs.
 	eventsPoll = 250 * time.Millisecond
-	// eventsHeartbeat is how often a comment keeps an idle stream (and its proxies) open.
-	eventsHeartbeat = 15 * time.Second
+	// defaultEventsHeartbeat is how often a comment keeps an idle stream (and its proxies) open.
+	defaultEventsHeartbeat = 15 * time.Second
 	// eventsWriteWindow bounds each write: a client that stops reading is dropped, not waited for.
 	eventsWriteWindow = 30 * time.Second
 )
@@ -73,7 +73,7 @@ func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 	}
 	poll := time.NewTicker(eventsPoll)
 	defer poll.Stop()
-	beat := time.NewTicker(eventsHeartbeat)
+	beat := time.NewTicker(s.cfg.EventsHeartbeat)
 	defer beat.Stop()
 	for {
 		var next *crmd.Job

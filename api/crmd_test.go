@@ -559,6 +559,35 @@ func TestJobEvents(t *testing.T) {
 		mdErr("NOT_FOUND", "the job was not found", `{"id":"1234567890123456789"}`))
 }
 
+// TestJobEventsHeartbeat: a stream on a job nobody runs stays open, a heartbeat comment at a time.
+func TestJobEventsHeartbeat(t *testing.T) {
+	e := newMDEnv(t, massdelete.Settings{}, func(c *app.Config) { c.API.EventsHeartbeat = 20 * time.Millisecond })
+	a := e.a
+	e.leads(a, "Acme", 2)
+	job := a.scheduleOK(e, e.view(a, "Acme", "Acme"), "")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", e.ts.URL+"/crmd/v1/jobs/"+job+"/events", nil)
+	req.Header.Set("Authorization", "Zoho-oauthtoken "+a.adminTok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	var lines []string
+	beats := 0
+	for beats < 3 && sc.Scan() {
+		lines = append(lines, sc.Text())
+		if sc.Text() == ": heartbeat" {
+			beats++
+		}
+	}
+	if beats < 3 || !strings.HasPrefix(lines[1], "data: ") || !strings.Contains(lines[1], `"status":"SCHEDULED"`) {
+		t.Fatalf("stream %q (%d heartbeats)", lines, beats)
+	}
+}
+
 // TestAuditTrail makes every kind of deletion, restore and purge, and reads them back from the trail:
 // filters, paging, CSV, and who sees what.
 func TestAuditTrail(t *testing.T) {

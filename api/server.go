@@ -40,6 +40,9 @@ type Config struct {
 	// QueryTimeout bounds the database work of one request (0 = none): when it passes, the statement
 	// running is cancelled, the request's transaction rolls back, and the client gets QUERY_TIMEOUT.
 	QueryTimeout time.Duration
+	// EventsHeartbeat is how often an idle events stream (GET /crmd/v1/jobs/{id}/events) sends a
+	// comment that keeps it, and the proxies on its way, open (default 15 s).
+	EventsHeartbeat time.Duration
 	// Now is the clock of the API limits (the store's, so that tests can move it); nil is time.Now.
 	Now func() time.Time
 }
@@ -82,6 +85,9 @@ func New(cfg Config, svc Services, log *slog.Logger, reg *prometheus.Registry) *
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.EventsHeartbeat <= 0 {
+		cfg.EventsHeartbeat = defaultEventsHeartbeat
 	}
 	if log == nil {
 		log = slog.Default()

@@ -322,3 +322,53 @@ func TestJobsTakeTurns(t *testing.T) {
 		}
 	}
 }
+
+// TestLostCommitAnswer: a batch whose COMMIT went through although the runner got an error back (the
+// connection broke during it) is not redone, and the job is not given up: the runner's retry finds the
+// cursor moved on, rolls back, takes the job as stored (still under its own lease) and goes on.
+func TestLostCommitAnswer(t *testing.T) {
+	e := newEnv(t)
+	j, err := e.prepare("", 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := jobs.New(e.st, jobs.Config{BatchSize: 2}, slog.New(slog.DiscardHandler))
+	lost := make(chan []crmd.ID)
+	committed := make(chan struct{})
+	calls := 0
+	r.Handle(kind, func(_ context.Context, _ *store.Tx, _ *crmd.Job, ids []crmd.ID, _ time.Time) (int64, error) {
+		calls++
+		switch calls {
+		case 2:
+			// The second batch "fails"; meanwhile its commit is made to have happened.
+			lost <- ids
+			return 0, errors.New("connection reset during COMMIT")
+		case 3:
+			<-committed
+		}
+		return int64(len(ids)), nil
+	})
+	go func() {
+		ids := <-lost
+		err := e.st.Tx(e.ctx, func(tx *store.Tx) error {
+			now := e.st.Now()
+			ok, err := e.st.AdvanceJob(e.ctx, tx, j.ID, r.Owner(), 2, store.JobProgress{Processed: int64(len(ids)), Deleted: int64(len(ids)),
+				LeaseUntil: now.Add(time.Minute).UnixMilli(), At: now.UnixMilli()})
+			if err == nil && !ok {
+				err = errors.New("the simulated commit found the job elsewhere")
+			}
+			return err
+		})
+		if err != nil {
+			t.Error(err)
+		}
+		close(committed)
+	}()
+	if worked, err := r.RunOnce(e.ctx); !worked || err != nil {
+		t.Fatalf("RunOnce: %v %v", worked, err)
+	}
+	got := e.job(j.ID)
+	if got.Status != crmd.JobCompleted || got.Cursor != 6 || got.DeletedCount != 6 || got.FailedCount != 0 || got.LeaseOwner != "" {
+		t.Fatalf("job %+v, want COMPLETED with each of its 6 items done once", got)
+	}
+}

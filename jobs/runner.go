@@ -236,6 +236,16 @@ func (r *Runner) RunOnce(ctx context.Context) (bool, error) {
 			_, err := r.st.SweepJobItems(bctx, job.ID)
 			return true, err
 		case errors.Is(err, errLeaseLost):
+			// Either another process holds the job now, or this runner's previous batch committed
+			// although its answer was lost (the connection broke during COMMIT) and the retry found
+			// the cursor moved on. In the second case the job is still this runner's: it takes the
+			// job as the database has it and goes on (the retry rolled back; nothing was done twice).
+			if cur, rerr := r.st.Job(bctx, job.OrgID, job.ID); rerr == nil && cur.LeaseOwner == r.owner &&
+				cur.Status == crmd.JobRunning && cur.Cursor != job.Cursor {
+				log.Warn("job batch committed though its answer was lost; resuming at the stored cursor", "cursor", cur.Cursor, "was", job.Cursor)
+				*job = *cur
+				continue
+			}
 			log.Warn("job lease lost")
 			return true, nil
 		case err != nil:
