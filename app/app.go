@@ -69,6 +69,7 @@ type App struct {
 	API     *api.Server
 
 	runner *jobs.Runner
+	hub    *jobs.Hub
 	purger *recyclebin.Purger
 	log    *slog.Logger
 }
@@ -89,6 +90,7 @@ func New(st *store.Store, cfg Config) *App {
 	a.MassDelete = massdelete.New(st, a.Views, a.Territories, cfg.MassDelete)
 	// The hub carries each batch's progress from this process's runner to the events streams.
 	hub := jobs.NewHub()
+	a.hub = hub
 	a.Jobs = jobs.NewService(st, hub)
 	a.Audit = audit.New(st)
 	apiCfg := cfg.API
@@ -129,13 +131,16 @@ func (a *App) Runner() *jobs.Runner { return a.runner }
 // Purger is the app's recycle bin retention purge.
 func (a *App) Purger() *recyclebin.Purger { return a.purger }
 
-// Run runs the background workers until ctx ends, then returns once each has finished the batch it
-// was in (one transaction each), so that the store may be closed.
+// Run runs the background workers until ctx ends — the job runner, the retention scheduler, SQLite's
+// checkpointer and, on PostgreSQL, the listener that follows other processes' jobs for the events
+// streams — then returns once each has finished the batch it was in (one transaction each), so that
+// the store may be closed.
 func (a *App) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { a.runner.Run(ctx) })
 	wg.Go(func() { a.purger.Run(ctx) })
 	wg.Go(func() { a.checkpoint(ctx) })
+	wg.Go(func() { a.hub.Follow(ctx, a.Store, a.log) })
 	wg.Wait()
 }
 

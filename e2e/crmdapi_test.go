@@ -170,6 +170,26 @@ func TestJobEventsFromAnotherReplica(t *testing.T) {
 	if ran < 0 {
 		t.Fatal("neither replica logged a claim of the job")
 	}
+	// Both replicas see every batch: the one that runs the job from its runner, the other through
+	// PostgreSQL's notifications. The batches are of 10 records, so the counts seen are 0, 10, 20, …
+	batches := map[float64]bool{}
+	for k := 0.0; k < float64(len(s.selected)); k += 10 {
+		batches[k] = true
+	}
+	batches[float64(len(s.selected))] = true
+	for i, evs := range streams {
+		seen := map[float64]bool{}
+		for _, j := range evs {
+			seen[j["processed"].(float64)] = true
+		}
+		for k := range batches {
+			// The first event shows the job as it was when the stream opened, maybe a few batches in.
+			if !seen[k] && k > evs[0]["processed"].(float64) {
+				t.Errorf("replica %d: no event with %v processed (events %v)", i, k, processedOf(evs))
+				break
+			}
+		}
+	}
 	for i, evs := range streams {
 		if len(evs) < 3 {
 			t.Errorf("replica %d: %d events, want the start, progress and the end", i, len(evs))
@@ -186,4 +206,12 @@ func TestJobEventsFromAnotherReplica(t *testing.T) {
 		}
 	}
 	t.Logf("replica %d ran the job; events: %d on A, %d on B", ran, len(streams[0]), len(streams[1]))
+}
+
+func processedOf(evs []map[string]any) []float64 {
+	out := make([]float64, len(evs))
+	for i, j := range evs {
+		out[i] = j["processed"].(float64)
+	}
+	return out
 }

@@ -1,14 +1,20 @@
 package jobs
 
 import (
+	"context"
+	"errors"
+	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/store"
 )
 
-// Hub passes a job's progress from the runner of this process to whoever watches the job (the events
-// stream of crmd's API), the moment each batch commits. A job run by another process is not seen here:
-// watchers also read the job from the database now and then (docs/crmd-api.md).
+// Hub passes a job's progress to whoever watches the job in this process (the events stream of crmd's
+// API), the moment each batch commits: from this process's runner directly, and on PostgreSQL from any
+// process's runner through the database's notifications (Follow). Watchers also read the job from the
+// database now and then, for whatever neither reaches them (docs/crmd-api.md).
 type Hub struct {
 	mu   sync.Mutex
 	subs map[crmd.ID]map[chan *crmd.Job]struct{}
@@ -63,6 +69,43 @@ func (h *Hub) Publish(j *crmd.Job) {
 		select {
 		case ch <- &c:
 		default:
+		}
+	}
+}
+
+// followRetry is the pause before listening again after the notifications connection failed.
+const followRetry = time.Second
+
+// Follow hands the job notices of every process (PostgreSQL's notifications, store.ListenJobs) to the
+// watchers of their jobs in this process, until ctx ends, listening again after a failure (the database
+// away for a while). Each notice carries the job's counts as the batch that sent it committed them, so
+// a job another replica runs is followed batch by batch. On SQLite it returns at once.
+func (h *Hub) Follow(ctx context.Context, st *store.Store, log *slog.Logger) {
+	for {
+		err := st.ListenJobs(ctx, func(n store.JobNotice) {
+			if !h.Watched(n.JobID) {
+				return
+			}
+			j, err := st.JobByID(ctx, n.JobID)
+			if err != nil {
+				return
+			}
+			// The row may already be further on than the notice: the notice's own counts are the
+			// batch's.
+			j.Cursor, j.DeletedCount, j.FailedCount, j.Status, j.CancelRequested = n.Cursor, n.Deleted, n.Failed, n.Status, n.CancelRequested
+			if !j.Finished() {
+				j.FinishedTime = 0
+			}
+			h.Publish(j)
+		})
+		if errors.Is(err, store.ErrNoNotifications) || ctx.Err() != nil {
+			return
+		}
+		log.Warn("job notifications: listening failed; listening again", "in", followRetry.String(), "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(followRetry):
 		}
 	}
 }

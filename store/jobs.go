@@ -229,6 +229,12 @@ func (s *Store) SweepJobItems(ctx context.Context, jobID crmd.ID) (int64, error)
 	return total, err
 }
 
+// JobByID returns a job whatever its org, or ErrNotFound: for the server's own bookkeeping (the events
+// hub following another process's jobs). What answers an org uses Job.
+func (s *Store) JobByID(ctx context.Context, id crmd.ID) (*crmd.Job, error) {
+	return scanJob(s.R.QueryRowContext(ctx, s.Q(`SELECT `+jobCols+` FROM jobs WHERE id = ? AND status NOT IN ('PREPARING', 'DROPPED')`), int64(id)))
+}
+
 // Job returns a job of an org, or ErrNotFound (a job of another org included). A PREPARING job is not
 // found either (it is not accepted yet), nor a DROPPED one (it never was).
 func (s *Store) Job(ctx context.Context, orgID, id crmd.ID) (*crmd.Job, error) {
@@ -313,7 +319,7 @@ func (s *Store) AdvanceJob(ctx context.Context, tx *Tx, jobID crmd.ID, owner str
 		int64(jobID), cursor, cursor+p.Processed); err != nil {
 		return false, fmt.Errorf("drop the batch's snapshot items: %w", err)
 	}
-	return true, nil
+	return true, s.notifyJob(ctx, tx, jobID)
 }
 
 // EndJob ends a RUNNING job owner holds, inside tx, with status (FAILED or CANCELLED) and drops its
@@ -339,7 +345,7 @@ func (s *Store) EndJob(ctx context.Context, tx *Tx, jobID crmd.ID, owner, status
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return false, err
 	}
-	return true, nil // what is left of its snapshot goes with SweepJobItems
+	return true, s.notifyJob(ctx, tx, jobID) // what is left of its snapshot goes with SweepJobItems
 }
 
 // RequestJobCancel asks an org's job to stop and returns the job as it is then, or ErrNotFound. A
@@ -359,7 +365,10 @@ func (s *Store) RequestJobCancel(ctx context.Context, orgID, jobID crmd.ID, at i
 		}
 		var err error
 		j, err = scanJob(tx.q.QueryRowContext(ctx, s.Q(`SELECT `+jobCols+` FROM jobs WHERE id = ? AND org_id = ? AND status NOT IN ('PREPARING', 'DROPPED')`), int64(jobID), int64(orgID)))
-		return err
+		if err != nil {
+			return err
+		}
+		return s.notifyJob(ctx, tx, jobID)
 	})
 	return j, err
 }
