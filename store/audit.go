@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -44,28 +45,40 @@ type auditRow struct {
 	name           string
 }
 
-// auditPerStmt caps the rows of one INSERT (9 bound values each), well inside both dialects' bind
-// limits.
-const auditPerStmt = 500
-
-// writeAudit records, inside tx, that action happened to rows by ch.
+// writeAudit records, inside tx, that action happened to rows by ch, in one statement of constant text
+// whatever the number of rows: the rows travel as one bound array (a JSON array read by json_each on
+// SQLite; arrays read by unnest on PostgreSQL), as the job snapshot's items do. A VALUES list of nine
+// bound values per row would be a new statement for SQLite to parse at every batch size, thousands of
+// values long.
 func (s *Store) writeAudit(ctx context.Context, tx *Tx, orgID crmd.ID, action string, ch Change, rows []auditRow) error {
-	for start := 0; start < len(rows); start += auditPerStmt {
-		part := rows[start:min(start+auditPerStmt, len(rows))]
-		var b strings.Builder
-		b.WriteString(`INSERT INTO audit (org_id, time, action, via, record_id, module_id, display_name, actor_id, job_id) VALUES `)
-		args := make([]any, 0, len(part)*9)
-		for i, r := range part {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-			args = append(args, int64(orgID), ch.At, action, ch.Via, r.record, r.module, r.name,
-				recNullInt(int64(ch.Actor)), recNullInt(int64(ch.JobID)))
+	if len(rows) == 0 {
+		return nil
+	}
+	var err error
+	if s.Dialect == Postgres {
+		recs, mods, names := make([]int64, len(rows)), make([]int64, len(rows)), make([]string, len(rows))
+		for i, r := range rows {
+			recs[i], mods[i], names[i] = r.record, r.module, r.name
 		}
-		if _, err := tx.q.ExecContext(ctx, s.Q(b.String()), args...); err != nil {
-			return fmt.Errorf("write audit trail: %w", err)
+		_, err = tx.q.ExecContext(ctx, `INSERT INTO audit (org_id, time, action, via, record_id, module_id, display_name, actor_id, job_id)
+			SELECT $1, $2, $3, $4, t.rec, t.mod, t.name, $5, $6 FROM unnest($7::bigint[], $8::bigint[], $9::text[]) WITH ORDINALITY AS t(rec, mod, name, ord)
+			ORDER BY t.ord`, int64(orgID), ch.At, action, ch.Via, recNullInt(int64(ch.Actor)), recNullInt(int64(ch.JobID)), recs, mods, names)
+	} else {
+		type row [3]any
+		arr := make([]row, len(rows))
+		for i, r := range rows {
+			arr[i] = row{r.record, r.module, r.name}
 		}
+		var js []byte
+		if js, err = json.Marshal(arr); err != nil {
+			return err
+		}
+		_, err = tx.q.ExecContext(ctx, `INSERT INTO audit (org_id, time, action, via, record_id, module_id, display_name, actor_id, job_id)
+			SELECT ?, ?, ?, ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?, ?
+			FROM json_each(?) ORDER BY key`, int64(orgID), ch.At, action, ch.Via, recNullInt(int64(ch.Actor)), recNullInt(int64(ch.JobID)), string(js))
+	}
+	if err != nil {
+		return fmt.Errorf("write audit trail: %w", err)
 	}
 	return nil
 }
