@@ -93,16 +93,11 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 	if err != nil {
 		return err
 	}
-	if len(p.Entries) == 0 {
-		writeNoContent(w)
-		return nil
-	}
 	out := make([]auditJSON, len(p.Entries))
 	for i, e := range p.Entries {
 		out[i] = auditOut(e, loc)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"audit": out,
-		"info": map[string]any{"page": q.Page, "per_page": q.PerPage, "count": len(out), "more_records": p.More}})
+	writeList(w, "audit", out, map[string]any{"page": q.Page, "per_page": q.PerPage, "count": len(out), "more_records": p.More})
 	return nil
 }
 
@@ -113,7 +108,7 @@ func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request, rc *reqCtx,
 	rcw := http.NewResponseController(w)
 	started := false
 	cw := csv.NewWriter(w)
-	err := s.svc.Audit.Export(r.Context(), rc.caller, q, func(entries []audit.Entry) error {
+	err := s.svc.Audit.Export(r.Context(), rc.caller, q, s.cfg.QueryTimeout, func(entries []audit.Entry) error {
 		if !started {
 			started = true
 			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -144,11 +139,6 @@ func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request, rc *reqCtx,
 		}
 		cw.Flush()
 		return cw.Error()
-	}, func(ctx context.Context) (context.Context, context.CancelFunc) {
-		if s.cfg.QueryTimeout > 0 {
-			return context.WithTimeout(ctx, s.cfg.QueryTimeout)
-		}
-		return context.WithCancel(ctx)
 	})
 	if err != nil && started {
 		s.log.Error("audit export ended early", "err", err)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/jobs"
-	"github.com/crmd/crmd/oauth"
 )
 
 // The events stream of a job (GET /crmd/v1/jobs/{id}/events, docs/crmd-api.md): server-sent events,
@@ -28,19 +27,16 @@ const (
 // lasts as long as its job); each read of the database gets the query timeout of its own.
 func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
 	ctx := r.Context()
-	if _, err := withQueryTimeout(s, ctx, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, s.requireJobScope(ctx, rc, oauth.OpRead)
-	}); err != nil {
-		return err
+	// Watch before the job is read, so that no batch committed in between is missed. (An id that
+	// names no job the caller may see is refused just below, and its watch ends with the handler.)
+	var updates <-chan *crmd.Job
+	if id, ok := crmd.ParseID(rc.param("id")); ok {
+		var stop func()
+		updates, stop = s.svc.Jobs.Watch(id)
+		defer stop()
 	}
-	it, err := withQueryTimeout(s, ctx, func(ctx context.Context) (*jobs.Item, error) { return s.pathJob(ctx, rc) })
+	it, err := withQueryTimeout(s, ctx, func(ctx context.Context) (*jobs.Item, error) { return s.job(ctx, rc, false) })
 	if err != nil {
-		return err
-	}
-	// Watch before the first read, so that no batch committed in between is missed.
-	updates, stop := s.svc.Jobs.Watch(it.Job.ID)
-	defer stop()
-	if it, err = withQueryTimeout(s, ctx, func(ctx context.Context) (*jobs.Item, error) { return s.pathJob(ctx, rc) }); err != nil {
 		return err
 	}
 	rcw := http.NewResponseController(w)
@@ -68,8 +64,7 @@ func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 	}
 	// changed reports whether j is news: further on, or another status, or a cancel newly asked for.
 	changed := func(j *crmd.Job) bool {
-		return j.Cursor > last.Cursor || j.DeletedCount+j.FailedCount > last.DeletedCount+last.FailedCount ||
-			j.Status != last.Status || j.CancelRequested != last.CancelRequested
+		return j.Cursor > last.Cursor || j.Status != last.Status || j.CancelRequested != last.CancelRequested
 	}
 	poll := time.NewTicker(eventsPoll)
 	defer poll.Stop()

@@ -38,8 +38,8 @@ func jobScope(kind string, m *crmd.Module, op string) oauth.Need {
 	return oauth.Need{Family: "settings", Resource: "recycle_bin", Op: op}
 }
 
-// cancelOp is the scope operation cancelling a job of kind stands for: deleting for the kinds that
-// delete, updating for a restore.
+// cancelOp is the scope operation changing a job of kind (cancel, undo) stands for: deleting for the
+// kinds that delete, updating for a restore.
 func cancelOp(kind string) string {
 	if kind == crmd.JobBinRestore {
 		return oauth.OpUpdate
@@ -47,14 +47,23 @@ func cancelOp(kind string) string {
 	return oauth.OpDelete
 }
 
-// visibleJobs is, per kind, what of it the caller's token may read (see store.JobQuery.Visible): nil
-// for every job of the kind, or the modules whose jobs it may read.
-func (s *Server) visibleJobs(ctx context.Context, rc *reqCtx) (map[string][]crmd.ID, error) {
+// jobGrants is, per kind, what of it the caller's token may read, or with change may change (cancel,
+// undo): nil for every job of the kind, or the modules whose jobs of the kind it may. A kind it may not
+// at all is absent, and so is, with change, a kind nobody may change (index builds, retention). It is
+// the list's filter (store.JobQuery.Visible), and an empty one refuses the token before any job is
+// looked up, so that the answer says nothing about which jobs exist.
+func (s *Server) jobGrants(ctx context.Context, rc *reqCtx, change bool) (map[string][]crmd.ID, error) {
 	out := map[string][]crmd.ID{}
 	var mods []*crmd.Module
 	for _, kind := range crmd.JobKinds {
-		need := jobScope(kind, nil, oauth.OpRead)
-		if need.Family != "mass_delete" {
+		op := oauth.OpRead
+		if change {
+			if !jobs.Cancellable(kind) {
+				continue
+			}
+			op = cancelOp(kind)
+		}
+		if need := jobScope(kind, nil, op); need.Family != "mass_delete" {
 			if oauth.Permits(rc.caller.Scopes, need) {
 				out[kind] = nil
 			}
@@ -69,68 +78,44 @@ func (s *Server) visibleJobs(ctx context.Context, rc *reqCtx) (map[string][]crmd
 				return nil, err
 			}
 		}
-		ids := []crmd.ID{}
+		var ids []crmd.ID
 		for _, m := range mods {
-			if oauth.Permits(rc.caller.Scopes, jobScope(kind, m, oauth.OpRead)) {
+			if oauth.Permits(rc.caller.Scopes, jobScope(kind, m, op)) {
 				ids = append(ids, m.ID)
 			}
 		}
-		out[kind] = ids
+		if len(ids) > 0 {
+			out[kind] = ids
+		}
 	}
 	return out, nil
 }
 
-// requireJobScope refuses, before any job is looked up, a token that could not op (READ, or a change)
-// any job at all: the answer then says nothing about which jobs exist. Which job a token may see or
-// change is decided per job after the lookup (jobScope).
-func (s *Server) requireJobScope(ctx context.Context, rc *reqCtx, op string) error {
-	var needs []oauth.Need
-	if op == oauth.OpRead {
-		needs = []oauth.Need{jobScope(crmd.JobBinRestore, nil, op), jobScope(crmd.JobIndexBuild, nil, op)}
-	} else {
-		needs = []oauth.Need{jobScope(crmd.JobBinRestore, nil, oauth.OpUpdate), jobScope(crmd.JobBinDelete, nil, oauth.OpDelete)}
-	}
-	for _, n := range needs {
-		if oauth.Permits(rc.caller.Scopes, n) {
-			return nil
-		}
-	}
-	if oauth.HasFamily(rc.caller.Scopes, "mass_delete") {
-		mods, err := s.svc.Metadata.Modules(ctx, rc.caller.Org.ID)
-		if err != nil {
-			return err
-		}
-		mdOp := op
-		if op != oauth.OpRead {
-			mdOp = oauth.OpDelete
-		}
-		for _, m := range mods {
-			if oauth.Permits(rc.caller.Scopes, jobScope(crmd.JobMassDelete, m, mdOp)) {
-				return nil
-			}
-		}
-	}
-	return crmd.E("OAUTH_SCOPE_MISMATCH", crmd.MsgScopeMismatch, nil)
-}
+// errNoJobScope is the answer for a token that may read (or change) no job at all.
+func errNoJobScope() *crmd.Error { return crmd.E("OAUTH_SCOPE_MISMATCH", crmd.MsgScopeMismatch, nil) }
 
-// errJobNotFound is the answer for a job that does not exist for the caller.
-func errJobNotFound(id string) *crmd.Error {
-	return crmd.E("NOT_FOUND", "the job was not found", crmd.D{"id": id})
-}
-
-// pathJob resolves the {id} of a jobs path to a job the caller's token may read.
-func (s *Server) pathJob(ctx context.Context, rc *reqCtx) (*jobs.Item, error) {
+// job resolves the {id} of a jobs path to a job the caller's token may read, after refusing a token
+// that could read — or, with change, change — no job at all. Whether it may change this one is the
+// handler's to check.
+func (s *Server) job(ctx context.Context, rc *reqCtx, change bool) (*jobs.Item, error) {
+	grants, err := s.jobGrants(ctx, rc, change)
+	if err != nil {
+		return nil, err
+	}
+	if len(grants) == 0 {
+		return nil, errNoJobScope()
+	}
 	raw := rc.param("id")
 	id, ok := crmd.ParseID(raw)
 	if !ok {
-		return nil, errJobNotFound(raw)
+		return nil, jobs.ErrNotFound(raw)
 	}
 	j, err := s.svc.Jobs.Get(ctx, rc.caller, id)
 	if err != nil {
 		return nil, err
 	}
 	if j == nil {
-		return nil, errJobNotFound(raw)
+		return nil, jobs.ErrNotFound(raw)
 	}
 	items, err := s.svc.Jobs.Describe(ctx, rc.caller.Org.ID, j)
 	if err != nil {
@@ -138,18 +123,22 @@ func (s *Server) pathJob(ctx context.Context, rc *reqCtx) (*jobs.Item, error) {
 	}
 	it := &items[0]
 	if !oauth.Permits(rc.caller.Scopes, jobScope(j.Kind, it.Module, oauth.OpRead)) {
-		return nil, errJobNotFound(raw)
+		return nil, jobs.ErrNotFound(raw)
 	}
 	return it, nil
 }
 
 // listJobs serves GET /crmd/v1/jobs.
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
-	if err := s.requireJobScope(r.Context(), rc, oauth.OpRead); err != nil {
+	grants, err := s.jobGrants(r.Context(), rc, false)
+	if err != nil {
 		return err
 	}
+	if len(grants) == 0 {
+		return errNoJobScope()
+	}
 	params := r.URL.Query()
-	q := jobs.Query{}
+	q := jobs.Query{Visible: grants}
 	if v, ok := queryParam(params, "kind"); ok {
 		if !slices.Contains(crmd.JobKinds, v) {
 			return crmd.ErrInvalidParam("kind")
@@ -178,34 +167,22 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, rc *reqCtx) er
 	if q.Page, q.PerPage, perr = pageParams(params, jobMaxPerPage); perr != nil {
 		return perr
 	}
-	var err error
-	if q.Visible, err = s.visibleJobs(r.Context(), rc); err != nil {
-		return err
-	}
 	p, err := s.svc.Jobs.List(r.Context(), rc.caller, q)
 	if err != nil {
 		return err
-	}
-	if len(p.Items) == 0 {
-		writeNoContent(w)
-		return nil
 	}
 	loc := rc.caller.Org.Location()
 	out := make([]jobJSON, len(p.Items))
 	for i, it := range p.Items {
 		out[i] = jobOut(it, loc)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"jobs": out,
-		"info": map[string]any{"page": q.Page, "per_page": q.PerPage, "count": len(out), "more_records": p.More}})
+	writeList(w, "jobs", out, map[string]any{"page": q.Page, "per_page": q.PerPage, "count": len(out), "more_records": p.More})
 	return nil
 }
 
 // getJob serves GET /crmd/v1/jobs/{id}.
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
-	if err := s.requireJobScope(r.Context(), rc, oauth.OpRead); err != nil {
-		return err
-	}
-	it, err := s.pathJob(r.Context(), rc)
+	it, err := s.job(r.Context(), rc, false)
 	if err != nil {
 		return err
 	}
@@ -215,10 +192,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request, rc *reqCtx) erro
 
 // cancelJob serves POST /crmd/v1/jobs/{id}/actions/cancel.
 func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
-	if err := s.requireJobScope(r.Context(), rc, oauth.OpDelete); err != nil {
-		return err
-	}
-	it, err := s.pathJob(r.Context(), rc)
+	it, err := s.job(r.Context(), rc, true)
 	if err != nil {
 		return err
 	}
@@ -243,15 +217,12 @@ func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 
 // undoJob serves POST /crmd/v1/jobs/{id}/actions/undo.
 func (s *Server) undoJob(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
-	if err := s.requireJobScope(r.Context(), rc, oauth.OpDelete); err != nil {
-		return err
-	}
-	it, err := s.pathJob(r.Context(), rc)
+	it, err := s.job(r.Context(), rc, true)
 	if err != nil {
 		return err
 	}
 	if it.Job.Kind != crmd.JobMassDelete {
-		return crmd.E("NOT_ALLOWED", "only mass delete jobs can be undone", crmd.D{"id": it.Job.ID, "kind": it.Job.Kind})
+		return massdelete.ErrNotUndoable(it.Job)
 	}
 	if it.Module == nil {
 		return crmd.E("NOT_ALLOWED", "the job's module no longer exists", crmd.D{"id": it.Job.ID})

@@ -19,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/app"
 	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/jobs"
@@ -720,35 +719,6 @@ func sameSet(a, b []string) bool {
 	slices.Sort(x)
 	slices.Sort(y)
 	return slices.Equal(x, y)
-}
-
-// TestAuditIsWrittenWithTheChange: a change that rolls back leaves no audit row.
-func TestAuditIsWrittenWithTheChange(t *testing.T) {
-	e := newV1Env(t, massdelete.Settings{}, jobs.Config{})
-	a := e.a
-	ls := e.leads(a, "Acme", 1)
-	// A cancelled request: the deadline passes before the delete commits.
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	_, err := e.svc.DeleteIDs(ctx, a.fx.Caller(a.fx.Admin), a.fx.Module(t, "Leads"), []crmd.ID{mustID(t, ls[0])}, nil)
-	if err == nil {
-		t.Fatal("a cancelled delete succeeded")
-	}
-	if st, _ := e.do("GET", "/crmd/v1/audit", a.adminTok, ""); st != 204 {
-		t.Errorf("audit after a rolled-back delete: %d", st)
-	}
-	if !e.live(a, "Leads", ls[0]) {
-		t.Error("the record was deleted")
-	}
-}
-
-func mustID(t *testing.T, s string) crmd.ID {
-	t.Helper()
-	id, ok := crmd.ParseID(s)
-	if !ok {
-		t.Fatalf("id %q", s)
-	}
-	return id
 }
 
 // TestCancelRacingTheLastBatch cancels a job of three batches while the runner runs it, at a

@@ -5,6 +5,7 @@ package audit
 
 import (
 	"context"
+	"time"
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/store"
@@ -82,25 +83,27 @@ func (s *Service) List(ctx context.Context, c *crmd.Caller, q Query) (*Page, err
 const exportPage = 1000
 
 // Export hands every row q selects (its paging ignored), newest first, to emit, reading a page at a
-// time by keyset, so that an export of a million rows holds neither memory nor a long read.
-// Each read runs under a context of its own from deadline (the query timeout), since the export as a
-// whole may take longer than one query may.
-func (s *Service) Export(ctx context.Context, c *crmd.Caller, q Query, emit func([]Entry) error,
-	deadline func(context.Context) (context.Context, context.CancelFunc)) error {
+// time by keyset, so that an export of a million rows holds neither memory nor a long read. Each read
+// is bounded by perRead (0: none) rather than the export as a whole, which may take longer than one
+// query may; the users and modules the rows name are read once.
+func (s *Service) Export(ctx context.Context, c *crmd.Caller, q Query, perRead time.Duration, emit func([]Entry) error) error {
 	sq := scope(c, q)
 	sq.Limit = exportPage
+	var dir *store.Directory
 	for {
-		rctx, cancel := deadline(ctx)
-		rows, err := s.st.ListAudit(rctx, sq)
-		var entries []Entry
-		if err == nil {
-			entries, err = s.entries(rctx, c.Org.ID, rows)
-		}
-		cancel()
+		rows, err := withTimeout(ctx, perRead, func(ctx context.Context) ([]store.AuditEntry, error) {
+			if dir == nil {
+				var err error
+				if dir, err = s.st.Directory(ctx, c.Org.ID); err != nil {
+					return nil, err
+				}
+			}
+			return s.st.ListAudit(ctx, sq)
+		})
 		if err != nil {
 			return err
 		}
-		if err := emit(entries); err != nil {
+		if err := emit(named(dir, rows)); err != nil {
 			return err
 		}
 		if len(rows) < exportPage {
@@ -108,6 +111,16 @@ func (s *Service) Export(ctx context.Context, c *crmd.Caller, q Query, emit func
 		}
 		sq.Before = rows[len(rows)-1].ID
 	}
+}
+
+// withTimeout runs fn under a deadline of d from now (none when d is 0).
+func withTimeout[T any](ctx context.Context, d time.Duration, fn func(context.Context) (T, error)) (T, error) {
+	if d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	return fn(ctx)
 }
 
 func (s *Service) entries(ctx context.Context, orgID crmd.ID, rows []store.AuditEntry) ([]Entry, error) {
@@ -118,9 +131,14 @@ func (s *Service) entries(ctx context.Context, orgID crmd.ID, rows []store.Audit
 	if err != nil {
 		return nil, err
 	}
+	return named(dir, rows), nil
+}
+
+// named pairs audit rows with the users and modules of dir they name.
+func named(dir *store.Directory, rows []store.AuditEntry) []Entry {
 	out := make([]Entry, len(rows))
 	for i, r := range rows {
 		out[i] = Entry{AuditEntry: r, Actor: dir.Users[r.ActorID], Module: dir.Modules[r.ModuleID]}
 	}
-	return out, nil
+	return out
 }

@@ -88,6 +88,12 @@ func (s *Service) Describe(ctx context.Context, orgID crmd.ID, list ...*crmd.Job
 	return out, nil
 }
 
+// ErrNotFound is the answer for a job that does not exist for the caller: unknown, another org's, or
+// one the caller may not see; raw is the id as the caller gave it.
+func ErrNotFound(raw string) *crmd.Error {
+	return crmd.E("NOT_FOUND", "the job was not found", crmd.D{"id": raw})
+}
+
 // Get returns a job of the caller's org, or nil when there is none.
 func (s *Service) Get(ctx context.Context, c *crmd.Caller, id crmd.ID) (*crmd.Job, error) {
 	j, err := s.st.Job(ctx, c.Org.ID, id)
@@ -128,6 +134,10 @@ func (s *Service) Cancel(ctx context.Context, c *crmd.Caller, j *crmd.Job) (*crm
 		return nil, errFinished(j)
 	}
 	out, err := s.st.RequestJobCancel(ctx, c.Org.ID, j.ID, s.st.NowMS())
+	if errors.Is(err, store.ErrNotFound) {
+		// Removed since it was read (a finished job past its retention): as if it never was.
+		return nil, ErrNotFound(j.ID.String())
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -155,17 +155,26 @@ func (s *Service) DeleteIDs(ctx context.Context, c *crmd.Caller, m *crmd.Module,
 	}
 	out := make([]crmd.Result[crmd.ID], len(ids))
 	for i, id := range ids {
-		switch verdicts[i] {
-		case records.Deleted:
+		if e := verdictErr(verdicts[i], id); e != nil {
+			out[i].Err = e
+		} else {
 			out[i].Value = id
-		case records.NotApproved:
-			out[i].Err = crmd.E("NOT_APPROVED", "cannot delete record that is not approved yet", crmd.D{"id": id})
-		default:
-			// Only Administrators mass delete, and they may delete every record: NotOwned never arises.
-			out[i].Err = crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"id": id})
 		}
 	}
 	return out, nil
+}
+
+// verdictErr is the answer of a mass delete by ids for an id the deletion judged v: nil for a record it
+// deletes. DeleteIDs answers it, PreviewIDs shows its code.
+func verdictErr(v records.Verdict, id crmd.ID) *crmd.Error {
+	switch v {
+	case records.Deleted:
+		return nil
+	case records.NotApproved:
+		return crmd.E("NOT_APPROVED", "cannot delete record that is not approved yet", crmd.D{"id": id})
+	}
+	// Only Administrators mass delete, and they may delete every record: NotOwned never arises.
+	return crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"id": id})
 }
 
 // checkIDs runs the checks of a mass delete by ids before any record is read — the profile, the limit,
@@ -184,6 +193,31 @@ func (s *Service) checkIDs(ctx context.Context, c *crmd.Caller, m *crmd.Module, 
 		return nil, nil
 	}
 	return s.territoryScope(ctx, c.Org.ID, t)
+}
+
+// viewSelection runs the checks of a mass delete by view before any record is read — the profile, the
+// edition, the view, the territory — and returns the selection as the store filters it. Schedule and
+// PreviewView share them.
+func (s *Service) viewSelection(ctx context.Context, c *crmd.Caller, m *crmd.Module, cvid crmd.ID, t *Territory) (store.RecordFilter, error) {
+	if err := CheckProfile(c, m); err != nil {
+		return store.RecordFilter{}, err
+	}
+	if s.cfg.EditionGate {
+		return store.RecordFilter{}, crmd.E("FEATURE_NOT_SUPPORTED", "Scheduled Mass Operation feature is not available in your edition", nil)
+	}
+	view, err := s.views.Resolve(ctx, c, m, cvid.String())
+	if err != nil {
+		return store.RecordFilter{}, err
+	}
+	filter := store.RecordFilter{View: view}
+	if t != nil {
+		// Beside the view the store probes each record the view selects, instead of listing the
+		// territory's records.
+		if filter.Territory, err = s.territoryScope(ctx, c.Org.ID, t); err != nil {
+			return store.RecordFilter{}, err
+		}
+	}
+	return filter, nil
 }
 
 // lockKey is what the one-job lock counts over for a job of module m and view cvid (D5).
@@ -208,24 +242,12 @@ func ErrAlreadyScheduled() *crmd.Error {
 // snapshot in short transactions, and publishes the job for the runner. A view over the limit
 // (LIMIT_EXCEEDED) or without records (NO_RECORDS_FOUND) leaves nothing behind.
 func (s *Service) Schedule(ctx context.Context, c *crmd.Caller, m *crmd.Module, cvid crmd.ID, t *Territory) (crmd.ID, error) {
-	if err := CheckProfile(c, m); err != nil {
-		return 0, err
-	}
-	if s.cfg.EditionGate {
-		return 0, crmd.E("FEATURE_NOT_SUPPORTED", "Scheduled Mass Operation feature is not available in your edition", nil)
-	}
-	view, err := s.views.Resolve(ctx, c, m, cvid.String())
+	filter, err := s.viewSelection(ctx, c, m, cvid, t)
 	if err != nil {
 		return 0, err
 	}
-	filter := store.RecordFilter{View: view}
 	job := &crmd.Job{Kind: crmd.JobMassDelete, OrgID: c.Org.ID, ModuleID: m.ID, CVID: cvid, LockKey: s.lockKey(c.Org.ID, m, cvid), CreatedBy: c.User.ID}
 	if t != nil {
-		// Beside the view the store probes each record the view selects, instead of listing the
-		// territory's records.
-		if filter.Territory, err = s.territoryScope(ctx, c.Org.ID, t); err != nil {
-			return 0, err
-		}
 		job.TerritoryID, job.IncludeChild = t.ID, t.IncludeChild
 	}
 	j, err := jobs.Prepare(ctx, s.st, job,

@@ -51,38 +51,30 @@ func (s *Service) PreviewIDs(ctx context.Context, c *crmd.Caller, m *crmd.Module
 	if err != nil {
 		return nil, err
 	}
-	verdicts, err := records.Judge(ctx, s.st, records.Deletion{OrgID: c.Org.ID, ModuleID: m.ID, IDs: ids, By: c.User.ID, Territory: scope})
+	verdicts, recs, err := records.Judge(ctx, s.st, records.Deletion{OrgID: c.Org.ID, ModuleID: m.ID, IDs: ids, By: c.User.ID, Territory: scope})
 	if err != nil {
 		return nil, err
 	}
 	p := &Preview{ByIDs: true, Total: int64(len(ids)), Limit: s.cfg.IDLimit, Outcome: OutcomeNothingDeleted}
-	var sample []crmd.ID
 	for i, id := range ids {
 		v := Verdict{ID: id}
-		switch verdicts[i] {
-		case records.Deleted:
+		switch e := verdictErr(verdicts[i], id); {
+		case e == nil:
 			p.Deletable++
-			if len(sample) < previewSample {
-				sample = append(sample, id)
+			if len(p.Sample) < previewSample {
+				p.Sample = append(p.Sample, store.IDName{ID: id, Name: recs[id].DisplayName})
 			}
-		case records.NotApproved:
+		case verdicts[i] == records.NotApproved:
 			p.Unapproved++
-			v.Code = "NOT_APPROVED"
+			v.Code = e.Code
 		default:
 			p.Invalid++
-			v.Code = "INVALID_DATA"
+			v.Code = e.Code
 		}
 		p.Verdicts = append(p.Verdicts, v)
 	}
 	if p.Deletable > 0 {
 		p.Outcome = OutcomeDelete
-	}
-	names, err := s.st.LiveRecordNames(ctx, nil, c.Org.ID, m.ID, sample)
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range sample {
-		p.Sample = append(p.Sample, store.IDName{ID: id, Name: names[id]})
 	}
 	return p, nil
 }
@@ -91,21 +83,9 @@ func (s *Service) PreviewIDs(ctx context.Context, c *crmd.Caller, m *crmd.Module
 // territory), then the lock, the count against the limit, and what the job's batches would do — the
 // approved records deleted, the unapproved ones counted as failed (D16).
 func (s *Service) PreviewView(ctx context.Context, c *crmd.Caller, m *crmd.Module, cvid crmd.ID, t *Territory) (*Preview, error) {
-	if err := CheckProfile(c, m); err != nil {
-		return nil, err
-	}
-	if s.cfg.EditionGate {
-		return nil, crmd.E("FEATURE_NOT_SUPPORTED", "Scheduled Mass Operation feature is not available in your edition", nil)
-	}
-	view, err := s.views.Resolve(ctx, c, m, cvid.String())
+	filter, err := s.viewSelection(ctx, c, m, cvid, t)
 	if err != nil {
 		return nil, err
-	}
-	filter := store.RecordFilter{View: view}
-	if t != nil {
-		if filter.Territory, err = s.territoryScope(ctx, c.Org.ID, t); err != nil {
-			return nil, err
-		}
 	}
 	p := &Preview{Limit: s.cfg.ViewLimit}
 	if p.RunningJob, err = s.st.LockHolder(ctx, s.lockKey(c.Org.ID, m, cvid)); err != nil {

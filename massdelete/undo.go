@@ -16,7 +16,7 @@ import (
 // once, by its creator or an Administrator whose profile may mass delete.
 func (s *Service) Undo(ctx context.Context, c *crmd.Caller, m *crmd.Module, j *crmd.Job) (*crmd.Job, error) {
 	if j.Kind != crmd.JobMassDelete {
-		return nil, crmd.E("NOT_ALLOWED", "only mass delete jobs can be undone", crmd.D{"id": j.ID, "kind": j.Kind})
+		return nil, ErrNotUndoable(j)
 	}
 	if err := CheckProfile(c, m); err != nil {
 		return nil, err
@@ -50,6 +50,11 @@ func (s *Service) Undo(ctx context.Context, c *crmd.Caller, m *crmd.Module, j *c
 	}
 	s.kick()
 	return u, nil
+}
+
+// ErrNotUndoable is the answer for the undo of a job that is no mass delete.
+func ErrNotUndoable(j *crmd.Job) *crmd.Error {
+	return crmd.E("NOT_ALLOWED", "only mass delete jobs can be undone", crmd.D{"id": j.ID, "kind": j.Kind})
 }
 
 // alreadyUndone is NOT_ALLOWED when j has an undo job.

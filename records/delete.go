@@ -57,7 +57,11 @@ func SoftDelete(ctx context.Context, st *store.Store, tx *store.Tx, d Deletion) 
 	if err := st.LockRecords(ctx, tx, d.OrgID, d.IDs); err != nil {
 		return nil, err
 	}
-	out, del, err := judge(ctx, st, tx, d)
+	recs, err := st.RecordsByID(ctx, tx, d.OrgID, d.ModuleID, d.IDs)
+	if err != nil {
+		return nil, err
+	}
+	out, del, err := judge(ctx, st, tx, d, recs)
 	if err != nil {
 		return nil, err
 	}
@@ -73,19 +77,22 @@ func SoftDelete(ctx context.Context, st *store.Store, tx *store.Tx, d Deletion) 
 	return out, nil
 }
 
-// Judge returns the verdicts SoftDelete would give d's ids now, reading outside any transaction and
-// changing nothing: the preview of a mass delete by ids runs the very checks of the real call.
-func Judge(ctx context.Context, st *store.Store, d Deletion) ([]Verdict, error) {
-	out, _, err := judge(ctx, st, nil, d)
-	return out, err
-}
-
-// judge reads d's records (inside tx when given) and returns one verdict per id and the ids to delete.
-func judge(ctx context.Context, st *store.Store, tx *store.Tx, d Deletion) ([]Verdict, []crmd.ID, error) {
-	recs, err := st.RecordsByID(ctx, tx, d.OrgID, d.ModuleID, d.IDs)
+// Judge returns the verdicts SoftDelete would give d's ids now, and the records it read (by id; absent
+// for ids that name none), reading outside any transaction and changing nothing: the preview of a mass
+// delete by ids runs the very checks of the real call.
+func Judge(ctx context.Context, st *store.Store, d Deletion) ([]Verdict, map[crmd.ID]*crmd.Record, error) {
+	recs, err := st.RecordsByID(ctx, nil, d.OrgID, d.ModuleID, d.IDs)
 	if err != nil {
 		return nil, nil, err
 	}
+	out, _, err := judge(ctx, st, nil, d, recs)
+	return out, recs, err
+}
+
+// judge returns one verdict per id of d, and the ids to delete, from d's records recs (read inside tx
+// when given).
+func judge(ctx context.Context, st *store.Store, tx *store.Tx, d Deletion, recs map[crmd.ID]*crmd.Record) ([]Verdict, []crmd.ID, error) {
+	var err error
 	var inTerritory map[crmd.ID]bool
 	if d.Territory != nil {
 		if inTerritory, err = st.InTerritory(ctx, tx, d.IDs, *d.Territory); err != nil {
