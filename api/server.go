@@ -195,6 +195,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// presetCallerKey carries the caller of ServeAs in a request's context. It is unexported: only Go code
+// of this process can set it, never a request from outside.
+type presetCallerKey struct{}
+
+// ServeAs serves r exactly as ServeHTTP does — routing, limits, scopes, profiles, every check and
+// answer — but as caller c instead of the caller its Authorization header names. The web console
+// (package console) calls crmd's API this way for its signed-in user: the same handlers and checks as
+// an API client, without a token to keep.
+func (s *Server) ServeAs(w http.ResponseWriter, r *http.Request, c *crmd.Caller) {
+	s.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), presetCallerKey{}, c)))
+}
+
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, rc *reqCtx, rh routeHandler) error {
 	if s.cfg.QueryTimeout > 0 && !rh.opts.stream {
 		// One deadline for everything the request asks of the database, the wait for SQLite's write
@@ -220,9 +232,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rc *reqCtx, rh ro
 			// first, a proxy may take the last): refuse them all, as a garbled header.
 			return crmd.E("AUTHENTICATION_FAILURE", crmd.MsgAuthFailed, nil)
 		}
-		caller, err := s.auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
-		if err != nil {
-			return err
+		caller, preset := r.Context().Value(presetCallerKey{}).(*crmd.Caller)
+		if !preset {
+			var err error
+			if caller, err = s.auth.Authenticate(r.Context(), r.Header.Get("Authorization")); err != nil {
+				return err
+			}
 		}
 		rc.caller = caller
 		release, err := s.limits.admit(caller)
