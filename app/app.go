@@ -19,6 +19,7 @@ import (
 
 	"github.com/crmd/crmd/api"
 	"github.com/crmd/crmd/audit"
+	"github.com/crmd/crmd/console"
 	"github.com/crmd/crmd/jobs"
 	"github.com/crmd/crmd/massdelete"
 	"github.com/crmd/crmd/metadata"
@@ -63,10 +64,11 @@ type App struct {
 	MassDelete  *massdelete.Service
 	Jobs        *jobs.Service
 	Audit       *audit.Service
-	// Handler serves the Zoho API, the accounts endpoints and the operational endpoints; API is the same
-	// handler as its own type.
+	// Handler serves the Zoho API, the accounts endpoints and the operational endpoints, and the web
+	// console under /console/; API is the API alone, Console the console alone.
 	Handler http.Handler
 	API     *api.Server
+	Console *console.Handler
 
 	runner *jobs.Runner
 	hub    *jobs.Hub
@@ -112,7 +114,19 @@ func New(st *store.Store, cfg Config) *App {
 		Auth: a.Auth, Metadata: a.Metadata, Records: a.Records, Views: a.Views, Territories: a.Territories,
 		RecycleBin: a.RecycleBin, MassDelete: a.MassDelete, Jobs: a.Jobs, Audit: a.Audit, Ping: st.Ping,
 	}, log, reg)
-	a.Handler = a.API
+	a.Console = console.New(console.Config{Auth: a.Auth, API: a.API, BaseURL: cfg.BaseURL, Logger: log})
+	a.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A plain prefix test rather than a ServeMux: a mux would clean and redirect the API's paths.
+		if r.URL.Path == "/console" || strings.HasPrefix(r.URL.Path, console.Prefix) {
+			if r.URL.Path == "/console" {
+				http.Redirect(w, r, console.Prefix, http.StatusMovedPermanently)
+				return
+			}
+			a.Console.ServeHTTP(w, r)
+			return
+		}
+		a.API.ServeHTTP(w, r)
+	})
 	// One runner runs every kind of job: mass delete, the recycle bin's bulk work and retention, index
 	// builds.
 	a.runner = jobs.New(st, cfg.Runner, log)

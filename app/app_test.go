@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -27,8 +26,8 @@ func TestNewBuildsEveryService(t *testing.T) {
 		a.RecycleBin == nil || a.MassDelete == nil || a.API == nil || a.Runner() == nil || a.Purger() == nil {
 		t.Fatalf("a service is missing: %+v", a)
 	}
-	if a.Handler != http.Handler(a.API) {
-		t.Error("Handler is not the API server")
+	if a.Console == nil {
+		t.Error("the console is missing")
 	}
 	// The configuration reaches the parts that use it.
 	if a.Auth.Store != st || a.Auth.BaseURL != "http://crmd.test" {

@@ -247,6 +247,53 @@ api_domain is --base-url: the address clients should send API calls to. Use the 
 	},
 }
 
+var consoleLinkCmd = &command{
+	name:     "console-link",
+	synopsis: "[--db PATH] [--org ORG_ID] --email EMAIL [--ttl 10m] [--base-url URL]",
+	summary:  "print a one-time link that signs a user in to the web console",
+	details: `Prints a URL that signs a user of an org in to the web console (/console/, docs/console.md):
+  http://127.0.0.1:8080/console/signin?token=…
+The link works once, within --ttl; opening it starts a console session (a cookie, 12 hours) and moves
+the browser on to the jobs page, so that the link's secret leaves the address bar. The console then
+acts with the user's profile: a Standard user sees and may do everything but mass delete.
+--base-url is the address the server is reached at (that of 'crmd serve').`,
+	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
+		db := fs.String("db", defaultDB, dbUsage)
+		orgFlag := fs.String("org", "", orgUsage)
+		email := fs.String("email", "", "email of the user to sign in (required)")
+		ttl := fs.Duration("ttl", oauth.DefaultConsoleLinkTTL, "how long the link can be used: a Go duration of at least 1s")
+		baseURL := fs.String("base-url", defaultBaseURL, "the server's public base URL, the link's start")
+		return func(ctx context.Context) error {
+			if err := required(*email, "email"); err != nil {
+				return err
+			}
+			if err := checkTTL(*ttl); err != nil {
+				return err
+			}
+			base := strings.TrimRight(*baseURL, "/")
+			if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
+				return usageErrorf("invalid --base-url %q: want an http:// or https:// URL", *baseURL)
+			}
+			st, org, err := openOrg(ctx, *db, *orgFlag)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			u, err := userInOrg(ctx, st, org, *email)
+			if err != nil {
+				return err
+			}
+			srv := &oauth.Server{Store: st}
+			secret, err := srv.NewConsoleLink(ctx, org.ID, u.ID, *ttl)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(m.Stdout, "%s/console/signin?token=%s\n", base, secret)
+			return err
+		}
+	},
+}
+
 var codeCmd = &command{
 	name:     "code",
 	synopsis: `[--db PATH] [--org ORG_ID] --email EMAIL --scope "ZohoCRM.modules.ALL,…" [--ttl 2m]`,

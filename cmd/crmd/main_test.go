@@ -8,6 +8,7 @@ import (
 	"net"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -539,5 +540,42 @@ func TestListenBaseURL(t *testing.T) {
 		if got := listenBaseURL(addr, bound); got != want {
 			t.Errorf("listenBaseURL(%q) = %q, want %q", addr, got, want)
 		}
+	}
+}
+
+// TestConsoleLink: the command prints one sign-in URL on the base URL given, whose secret is stored
+// only as a hash; bad input is a usage error and an unknown user an error.
+func TestConsoleLink(t *testing.T) {
+	c := newCLI(t)
+	c.initOrg()
+	out, stderr, err := c.run("console-link", "--db", c.db, "--email", "admin@crmd.local", "--base-url", "https://crm.example.com/")
+	if err != nil {
+		t.Fatalf("console-link: %v\n%s", err, stderr)
+	}
+	m := regexp.MustCompile(`^https://crm\.example\.com/console/signin\?token=([0-9a-f]{64})\n$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("console-link printed %q", out)
+	}
+	// The link signs in once on a server of that database.
+	st := c.open()
+	auth := &oauth.Server{Store: st}
+	if _, err := auth.SignIn(context.Background(), m[1]); err != nil {
+		t.Fatalf("the printed link does not sign in: %v", err)
+	}
+	if _, err := auth.SignIn(context.Background(), m[1]); !errors.Is(err, oauth.ErrConsoleLink) {
+		t.Fatalf("second sign-in: %v, want ErrConsoleLink", err)
+	}
+	for _, args := range [][]string{
+		{"console-link", "--db", c.db},
+		{"console-link", "--db", c.db, "--email", "admin@crmd.local", "--ttl", "0s"},
+		{"console-link", "--db", c.db, "--email", "admin@crmd.local", "--base-url", "ftp://x"},
+	} {
+		var ue *usageError
+		if _, _, err := c.run(args...); !errors.As(err, &ue) {
+			t.Errorf("crmd %v: err = %v, want a usage error", args[1:], err)
+		}
+	}
+	if _, _, err := c.run("console-link", "--db", c.db, "--email", "nobody@crmd.local"); err == nil || !strings.Contains(err.Error(), "no user nobody@crmd.local") {
+		t.Errorf("unknown user: %v", err)
 	}
 }

@@ -144,7 +144,8 @@ var serveCmd = &command{
 	synopsis: "[--addr 127.0.0.1:8080] [--db ./crmd.db] [--base-url http://127.0.0.1:8080] [flags]",
 	summary:  "serve the Zoho CRM API",
 	details: `Serves the Zoho CRM REST API (/crm/{v2…v8}/…), the OAuth endpoints (/oauth/v2/token, /oauth/v2/token/revoke),
-/healthz, /readyz and /metrics (Prometheus), from the database, creating and migrating it as needed.
+/healthz, /readyz and /metrics (Prometheus), crmd's own API (/crmd/v1) and the web console (/console/;
+sign in with a link from 'crmd console-link'), from the database, creating and migrating it as needed.
 
 On an empty database (no org yet), unless --no-bootstrap is given, it creates the default org (name
 "crmd", admin admin@crmd.local, Zoho's standard modules, one OAuth client) and prints to stdout, once:
