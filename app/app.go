@@ -117,7 +117,7 @@ func New(st *store.Store, cfg Config) *App {
 	a.Console = console.New(console.Config{Auth: a.Auth, API: a.API, BaseURL: cfg.BaseURL, Logger: log})
 	a.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A plain prefix test rather than a ServeMux: a mux would clean and redirect the API's paths.
-		if r.URL.Path == "/console" || strings.HasPrefix(r.URL.Path, console.Prefix) {
+		if r.URL.Path == "/console" || r.URL.Path == console.AuthPath || strings.HasPrefix(r.URL.Path, console.Prefix) {
 			if r.URL.Path == "/console" {
 				http.Redirect(w, r, console.Prefix, http.StatusMovedPermanently)
 				return

@@ -37,13 +37,23 @@ var staticFS embed.FS
 // CookieName is the session cookie's name.
 const CookieName = "crmd_console"
 
-// Prefix is where the console is served.
-const Prefix = "/console/"
+// Prefix is where the console is served; AuthPath is Zoho Accounts' authorization endpoint, which the
+// console serves too (its consent page needs the console's session).
+const (
+	Prefix   = "/console/"
+	AuthPath = "/oauth/v2/auth"
+)
 
 // csp is the Content-Security-Policy of every console answer: nothing but the console's own script,
 // style sheet and images, no inline script or style, forms posting only to the console, no framing.
 const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// cspWithFormAction is csp whose forms may also lead to origin: the OAuth consent page's answer
+// redirects the browser to the app, and browsers hold a form's redirects to form-action.
+func cspWithFormAction(origin string) string {
+	return strings.Replace(csp, "form-action 'self'", "form-action 'self' "+origin, 1)
+}
 
 // Config is what the console needs.
 type Config struct {
@@ -95,6 +105,9 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("GET /console/bin/empty", h.session(h.binEmptyConfirm))
 	h.mux.HandleFunc("POST /console/bin/empty", h.session(h.binEmpty))
 	h.mux.HandleFunc("GET /console/records", h.session(h.recordsPage))
+	h.mux.HandleFunc("GET /oauth/v2/auth", h.authorize)
+	h.mux.HandleFunc("GET /console/oauth/consent", h.session(h.consent))
+	h.mux.HandleFunc("POST /console/oauth/consent", h.session(h.consentAnswer))
 	h.mux.HandleFunc("/console/", h.notFound)
 	return h
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/crmd/crmd/app"
 	"github.com/crmd/crmd/console"
 	"github.com/crmd/crmd/crmdtest"
+	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/records"
 )
 
@@ -422,4 +423,116 @@ func mustURL(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// TestOAuthAuthorizationCodeFlow: an app sends the browser to /oauth/v2/auth; the signed-in user
+// allows it on the consent page; the browser goes back with a code the app exchanges for tokens that
+// work. Deny sends error=access_denied; a bad request is refused without sending the browser anywhere.
+func TestOAuthAuthorizationCodeFlow(t *testing.T) {
+	s := newScene(t, "http://crmd.test")
+	ctx := context.Background()
+	clientID, secret, err := oauth.NewClient(ctx, s.a.Store, s.o.Org.ID, "Sync app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := browser(t)
+	csrf := s.signIn(c, s.o.Admin)
+	app := "http://app.test/callback?keep=1"
+	auth := url.Values{"client_id": {clientID}, "response_type": {"code"}, "redirect_uri": {app},
+		"scope": {"ZohoCRM.modules.ALL,ZohoCRM.users.READ"}, "state": {"xyz"}, "access_type": {"offline"}}
+	resp, _ := get(t, c, s.srv.URL+"/oauth/v2/auth?"+auth.Encode())
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/console/oauth/consent?") {
+		t.Fatalf("auth: %d %q", resp.StatusCode, loc)
+	}
+	resp, body := get(t, c, s.srv.URL+loc)
+	if resp.StatusCode != 200 || !strings.Contains(body, "Sync app") || !strings.Contains(body, "ZohoCRM.users.READ") || !hasTestID(body, "oauth-accept") {
+		t.Fatalf("consent page: %d\n%s", resp.StatusCode, body)
+	}
+	if p := resp.Header.Get("Content-Security-Policy"); !strings.Contains(p, "form-action 'self' http://app.test;") {
+		t.Errorf("consent CSP %q: the form's redirect to the app must be allowed", p)
+	}
+	form := url.Values{"csrf": {csrf}, "decision": {"accept"}}
+	for k, v := range auth {
+		form[k] = v
+	}
+	resp, _ = post(t, c, s.srv.URL+"/console/oauth/consent", form, nil)
+	back, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || err != nil || back.Host != "app.test" || back.Path != "/callback" {
+		t.Fatalf("accept: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	bq := back.Query()
+	if bq.Get("keep") != "1" || bq.Get("state") != "xyz" || bq.Get("location") != "us" || bq.Get("accounts-server") != "http://crmd.test" || bq.Get("code") == "" {
+		t.Fatalf("back to the app with %v", bq)
+	}
+	// The app exchanges the code, with the same redirect_uri, as the SDKs do.
+	tok := url.Values{"grant_type": {"authorization_code"}, "client_id": {clientID}, "client_secret": {secret}, "code": {bq.Get("code")}, "redirect_uri": {app}}
+	code, tr := crmdtest.DoJSON(t, "POST", s.srv.URL+"/oauth/v2/token?"+tok.Encode(), "", nil)
+	if code != 200 || tr["access_token"] == nil || tr["refresh_token"] == nil {
+		t.Fatalf("exchange: %d %v", code, tr)
+	}
+	if code, body := crmdtest.DoJSON(t, "GET", s.srv.URL+"/crm/v8/users?type=CurrentUser", "", crmdtest.Auth(tr["access_token"].(string))); code != 200 || crmdtest.Items(t, body, "users")[0]["email"] != "boss@acme.test" {
+		t.Fatalf("the token: %d %v", code, body)
+	}
+	// The code works once.
+	if code, tr := crmdtest.DoJSON(t, "POST", s.srv.URL+"/oauth/v2/token?"+tok.Encode(), "", nil); code != 200 || tr["error"] != "invalid_code" {
+		t.Errorf("second exchange: %d %v", code, tr)
+	}
+
+	// Deny.
+	form.Set("decision", "deny")
+	resp, _ = post(t, c, s.srv.URL+"/console/oauth/consent", form, nil)
+	if back, _ := url.Parse(resp.Header.Get("Location")); resp.StatusCode != http.StatusSeeOther || back.Query().Get("error") != "access_denied" || back.Query().Get("code") != "" {
+		t.Errorf("deny: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// Without the CSRF token nothing is granted.
+	form.Set("decision", "accept")
+	form.Del("csrf")
+	if resp, _ := post(t, c, s.srv.URL+"/console/oauth/consent", form, nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("consent without csrf: %d", resp.StatusCode)
+	}
+	// Refusals: an unknown client, a bad redirect, a bad response type or scope — a page, no redirect.
+	for name, mod := range map[string]func(url.Values){
+		"unknown client":    func(q url.Values) { q.Set("client_id", "1000.NOPE") },
+		"javascript uri":    func(q url.Values) { q.Set("redirect_uri", "javascript:alert(1)") },
+		"no redirect":       func(q url.Values) { q.Del("redirect_uri") },
+		"token response":    func(q url.Values) { q.Set("response_type", "token") },
+		"malformed scope":   func(q url.Values) { q.Set("scope", "everything") },
+		"fragment redirect": func(q url.Values) { q.Set("redirect_uri", "http://app.test/#x") },
+	} {
+		q := url.Values{}
+		for k, v := range auth {
+			q[k] = v
+		}
+		mod(q)
+		resp, body := get(t, c, s.srv.URL+"/oauth/v2/auth?"+q.Encode())
+		if resp.StatusCode != http.StatusBadRequest || !hasTestID(body, "oauth-refused") || resp.Header.Get("Location") != "" {
+			t.Errorf("%s: %d %q", name, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	// An app with a registered redirect address takes only that one.
+	reg, _, err := oauth.NewClientCredentials("Registered app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg.OrgID, reg.RedirectURI = s.o.Org.ID, "https://reg.test/cb"
+	if err := s.a.Store.CreateClient(ctx, reg); err != nil {
+		t.Fatal(err)
+	}
+	for uri, want := range map[string]int{"https://reg.test/cb": http.StatusSeeOther, "https://reg.test/cb2": http.StatusBadRequest} {
+		q := url.Values{"client_id": {reg.ClientID}, "response_type": {"code"}, "redirect_uri": {uri}, "scope": {"ZohoCRM.org.READ"}}
+		if resp, _ := get(t, c, s.srv.URL+"/oauth/v2/auth?"+q.Encode()); resp.StatusCode != want {
+			t.Errorf("registered app, redirect %s: %d, want %d", uri, resp.StatusCode, want)
+		}
+	}
+	// An app of another org is refused at the consent page.
+	other := crmdtest.NewTeam(t, s.a.Store, "Other", "UTC")
+	q := url.Values{}
+	for k, v := range auth {
+		q[k] = v
+	}
+	q.Set("client_id", other.ClientID)
+	if resp, body := get(t, c, s.srv.URL+"/console/oauth/consent?"+q.Encode()); resp.StatusCode != http.StatusBadRequest || !hasTestID(body, "oauth-refused") {
+		t.Errorf("another org's app: %d", resp.StatusCode)
+	}
 }
