@@ -19,6 +19,9 @@ type jobRow struct {
 	Selection string
 	CanCancel bool
 	CanUndo   bool
+	// MayUndo: a mass delete this user may undo once it has ended; the page's script offers Undo when
+	// the events stream reports the end.
+	MayUndo bool
 }
 
 // mayChange: the job's creator or an Administrator may cancel or undo it (the API decides again).
@@ -34,6 +37,7 @@ func (h *Handler) rows(r *http.Request, v *visit, js []job) []jobRow {
 	out := make([]jobRow, 0, len(js))
 	for _, j := range js {
 		row := jobRow{job: j, CanCancel: j.Cancellable() && v.mayChange(&j), CanUndo: j.Undoable() && v.mayChange(&j) && v.canMassDelete()}
+		row.MayUndo = j.Kind == "mass_delete" && j.UndoneBy == nil && v.mayChange(&j) && v.canMassDelete()
 		switch j.Kind {
 		case "mass_delete":
 			var parts []string

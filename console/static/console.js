@@ -5,6 +5,12 @@
 
   var ENDED = { COMPLETED: true, FAILED: true, CANCELLED: true };
 
+  // when shows an API time as the server's pages do: 2006-01-02 15:04:05 UTC.
+  function when(s) {
+    var d = new Date(s);
+    return isNaN(d.getTime()) ? s : d.toISOString().slice(0, 19).replace('T', ' ') + ' UTC';
+  }
+
   function setText(root, testid, text) {
     var el = root.querySelector('[data-testid="' + testid + '"]');
     if (el) { el.textContent = text; }
@@ -23,9 +29,9 @@
         ? j.processed + ' of ' + j.total + ' processed, ' + j.failed + ' failed'
         : j.processed + ' of ' + j.total + ' processed, ' + j.succeeded + ' succeeded, ' + j.failed + ' failed';
     }
-    if (j.started_time) { setText(root, 'job-started', j.started_time); }
+    if (j.started_time) { setText(root, 'job-started', when(j.started_time)); }
     if (ENDED[j.status]) {
-      if (j.finished_time) { setText(root, 'job-finished', j.finished_time); }
+      if (j.finished_time) { setText(root, 'job-finished', when(j.finished_time)); }
       root.removeAttribute('data-job-live');
       var cancel = root.querySelector('[data-testid="job-cancel"]');
       if (cancel) { cancel.hidden = true; }
