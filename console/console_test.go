@@ -393,28 +393,37 @@ func viewID(t *testing.T, s *scene, module, name string) string {
 	return ""
 }
 
-func liveLeads(t *testing.T, s *scene) int {
+// count is how many items a list call answers (0 for its 204).
+func count(t *testing.T, s *scene, path, key string) int {
 	t.Helper()
-	code, body := crmdtest.DoJSON(t, "GET", s.srv.URL+"/crm/v8/Leads?fields=Last_Name", "", crmdtest.Auth(s.token))
+	code, body := crmdtest.DoJSON(t, "GET", s.srv.URL+path, "", crmdtest.Auth(s.token))
 	if code == 204 {
 		return 0
 	}
 	if code != 200 {
-		t.Fatalf("list: %d %v", code, body)
+		t.Fatalf("%s: %d %v", path, code, body)
 	}
-	return len(crmdtest.Items(t, body, "data"))
+	return len(crmdtest.Items(t, body, key))
+}
+
+func liveLeads(t *testing.T, s *scene) int {
+	return count(t, s, "/crm/v8/Leads?fields=Last_Name", "data")
 }
 
 func binCount(t *testing.T, s *scene) int {
-	t.Helper()
-	code, body := crmdtest.DoJSON(t, "GET", s.srv.URL+"/crm/v8/settings/recycle_bin", "", crmdtest.Auth(s.token))
-	if code == 204 {
-		return 0
+	return count(t, s, "/crm/v8/settings/recycle_bin", "recycle_bin")
+}
+
+// with is a copy of base with the values of extra set over it.
+func with(base, extra url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range base {
+		out[k] = v
 	}
-	if code != 200 {
-		t.Fatalf("bin: %d %v", code, body)
+	for k, v := range extra {
+		out[k] = v
 	}
-	return len(crmdtest.Items(t, body, "recycle_bin"))
+	return out
 }
 
 func mustURL(t *testing.T, s string) *url.URL {
@@ -452,10 +461,7 @@ func TestOAuthAuthorizationCodeFlow(t *testing.T) {
 	if p := resp.Header.Get("Content-Security-Policy"); !strings.Contains(p, "form-action 'self' http://app.test;") {
 		t.Errorf("consent CSP %q: the form's redirect to the app must be allowed", p)
 	}
-	form := url.Values{"csrf": {csrf}, "decision": {"accept"}}
-	for k, v := range auth {
-		form[k] = v
-	}
+	form := with(auth, url.Values{"csrf": {csrf}, "decision": {"accept"}})
 	resp, _ = post(t, c, s.srv.URL+"/console/oauth/consent", form, nil)
 	back, err := url.Parse(resp.Header.Get("Location"))
 	if resp.StatusCode != http.StatusSeeOther || err != nil || back.Host != "app.test" || back.Path != "/callback" {
@@ -500,10 +506,7 @@ func TestOAuthAuthorizationCodeFlow(t *testing.T) {
 		"malformed scope":   func(q url.Values) { q.Set("scope", "everything") },
 		"fragment redirect": func(q url.Values) { q.Set("redirect_uri", "http://app.test/#x") },
 	} {
-		q := url.Values{}
-		for k, v := range auth {
-			q[k] = v
-		}
+		q := with(auth, nil)
 		mod(q)
 		resp, body := get(t, c, s.srv.URL+"/oauth/v2/auth?"+q.Encode())
 		if resp.StatusCode != http.StatusBadRequest || !hasTestID(body, "oauth-refused") || resp.Header.Get("Location") != "" {
@@ -527,11 +530,7 @@ func TestOAuthAuthorizationCodeFlow(t *testing.T) {
 	}
 	// An app of another org is refused at the consent page.
 	other := crmdtest.NewTeam(t, s.a.Store, "Other", "UTC")
-	q := url.Values{}
-	for k, v := range auth {
-		q[k] = v
-	}
-	q.Set("client_id", other.ClientID)
+	q := with(auth, url.Values{"client_id": {other.ClientID}})
 	if resp, body := get(t, c, s.srv.URL+"/console/oauth/consent?"+q.Encode()); resp.StatusCode != http.StatusBadRequest || !hasTestID(body, "oauth-refused") {
 		t.Errorf("another org's app: %d", resp.StatusCode)
 	}

@@ -360,16 +360,6 @@ func consoleLink(t *testing.T, h *Harness, email string, extra ...string) string
 	return link
 }
 
-// apiJob reads a job through crmd's API.
-func apiJob(t *testing.T, h *Harness, id string) map[string]any {
-	t.Helper()
-	status, body, raw := h.Do("GET", "/crmd/v1/jobs/"+id, nil, h.Token)
-	if status != http.StatusOK {
-		t.Fatalf("GET job %s: %d %s", id, status, raw)
-	}
-	return body["job"].(map[string]any)
-}
-
 // massDeleteJobs is how many mass delete jobs the org has (views' index builds are jobs too).
 func massDeleteJobs(t *testing.T, h *Harness) int {
 	t.Helper()
@@ -599,7 +589,7 @@ func TestConsoleWizardUndo(t *testing.T) {
 	if got := s.liveIDs(t); !sameIDs(got, s.unselected()) {
 		t.Fatalf("after the job %d leads are live, want the %d the view did not select", len(got), len(s.unselected()))
 	}
-	if j := apiJob(t, h, first.ID); j["status"] != "COMPLETED" || j["succeeded"] != float64(deletable) {
+	if j := v1Job(t, h, first.ID); j["status"] != "COMPLETED" || j["succeeded"] != float64(deletable) {
 		t.Fatalf("API job %v", j)
 	}
 
@@ -623,10 +613,10 @@ func TestConsoleWizardUndo(t *testing.T) {
 	if got := s.liveIDs(t); !sameIDs(got, s.all) {
 		t.Fatalf("after the undo %d leads are live, want all %d", len(got), len(s.all))
 	}
-	if j := apiJob(t, h, first.ID); j["undone_by"] != undo.ID {
+	if j := v1Job(t, h, first.ID); j["undone_by"] != undo.ID {
 		t.Fatalf("the mass delete job's undone_by = %v, want %s", j["undone_by"], undo.ID)
 	}
-	if j := apiJob(t, h, undo.ID); j["undo_of"] != first.ID || j["status"] != "COMPLETED" {
+	if j := v1Job(t, h, undo.ID); j["undo_of"] != first.ID || j["status"] != "COMPLETED" {
 		t.Fatalf("the undo job %v", j)
 	}
 	// Opened afresh, the mass delete's page offers no second undo.
@@ -678,7 +668,7 @@ func TestConsoleCancelPacedJob(t *testing.T) {
 	}
 	b.shot("job-cancelled")
 
-	j := apiJob(t, h, job)
+	j := v1Job(t, h, job)
 	processed, total := j["processed"].(float64), j["total"].(float64)
 	if j["status"] != "CANCELLED" || processed <= 0 || processed >= total {
 		t.Fatalf("API job after cancel: status %v, %v of %v processed; want CANCELLED part-way", j["status"], processed, total)
