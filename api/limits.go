@@ -2,6 +2,7 @@ package api
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/crmd/crmd"
@@ -26,8 +27,9 @@ const (
 const creditBuckets = 24 * 60
 
 type limiter struct {
-	maxConcurrent int // 0 = unlimited
-	creditsPerDay int // 0 = unlimited
+	// The limits in force (0 = unlimited); the control API changes them at run time (set).
+	maxConcurrent atomic.Int64
+	creditsPerDay atomic.Int64
 	now           func() time.Time
 
 	mu       sync.Mutex
@@ -48,23 +50,41 @@ type creditWindow struct {
 }
 
 func newLimiter(maxConcurrent, creditsPerDay int, now func() time.Time) *limiter {
-	return &limiter{maxConcurrent: maxConcurrent, creditsPerDay: creditsPerDay, now: now,
-		inflight: map[inflightKey]int{}, credits: map[crmd.ID]*creditWindow{}}
+	l := &limiter{now: now, inflight: map[inflightKey]int{}, credits: map[crmd.ID]*creditWindow{}}
+	l.set(maxConcurrent, creditsPerDay)
+	return l
+}
+
+// set changes the limits from the next call on (negative: keep the current one). Calls in flight keep
+// the slot they hold, and the credits already spent stay counted.
+func (l *limiter) set(maxConcurrent, creditsPerDay int) {
+	if maxConcurrent >= 0 {
+		l.maxConcurrent.Store(int64(maxConcurrent))
+	}
+	if creditsPerDay >= 0 {
+		l.creditsPerDay.Store(int64(creditsPerDay))
+	}
+}
+
+// limits are the limits in force.
+func (l *limiter) limits() (maxConcurrent, creditsPerDay int) {
+	return int(l.maxConcurrent.Load()), int(l.creditsPerDay.Load())
 }
 
 // admit counts a call of c against the limits. On success the caller must call release when the call
 // is answered; on a 429 nothing was counted.
 func (l *limiter) admit(c *crmd.Caller) (release func(), err error) {
-	if l.maxConcurrent <= 0 && l.creditsPerDay <= 0 {
+	maxConcurrent, creditsPerDay := l.limits()
+	if maxConcurrent <= 0 && creditsPerDay <= 0 {
 		return func() {}, nil
 	}
 	key := inflightKey{c.User.ID, c.ClientID}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.maxConcurrent > 0 && l.inflight[key] >= l.maxConcurrent {
+	if maxConcurrent > 0 && l.inflight[key] >= maxConcurrent {
 		return nil, crmd.E("TOO_MANY_REQUESTS", MsgConcurrencyExceeded, nil)
 	}
-	if l.creditsPerDay > 0 {
+	if creditsPerDay > 0 {
 		w := l.credits[c.Org.ID]
 		if w == nil {
 			w = &creditWindow{}
@@ -72,13 +92,13 @@ func (l *limiter) admit(c *crmd.Caller) (release func(), err error) {
 		}
 		minute := l.now().Unix() / 60
 		w.advance(minute)
-		if w.total >= l.creditsPerDay {
+		if w.total >= creditsPerDay {
 			return nil, crmd.E("TOO_MANY_REQUESTS", MsgCreditsExceeded, nil)
 		}
 		w.counts[w.last%creditBuckets]++
 		w.total++
 	}
-	if l.maxConcurrent <= 0 {
+	if maxConcurrent <= 0 {
 		return func() {}, nil
 	}
 	l.inflight[key]++

@@ -33,6 +33,8 @@ type routeOpts struct {
 	// request-wide deadline (the handler bounds each database read itself), and the call does not hold
 	// one of the caller's concurrent-call slots while it streams.
 	stream bool
+	// control: the control API (control.go): the control token instead of an OAuth token.
+	control bool
 }
 
 // router dispatches on path segments. It exists instead of http.ServeMux because Zoho's paths put a

@@ -45,6 +45,14 @@ type Config struct {
 	EventsHeartbeat time.Duration
 	// Now is the clock of the API limits (the store's, so that tests can move it); nil is time.Now.
 	Now func() time.Time
+	// ControlToken turns the control API on (docs/control.md): its calls must carry it as a Bearer
+	// token. Empty: the control API does not exist and nothing is journaled or faulted.
+	ControlToken string
+	// JournalSize is how many requests the control API's journal keeps (default 200).
+	JournalSize int
+	// Clock is the virtual clock the control API moves (the store's clock); required with a
+	// ControlToken.
+	Clock *crmd.VirtualClock
 }
 
 // Services are what the HTTP surface calls, one per resource family; package app builds them. The
@@ -62,6 +70,8 @@ type Services struct {
 	Audit       *audit.Service
 	// Ping tells whether the database answers (GET /readyz).
 	Ping func(ctx context.Context) error
+	// Runner is the job runner whose pacing and faults the control API sets (nil: none).
+	Runner *jobs.Runner
 }
 
 // Server serves the Zoho API. It implements http.Handler.
@@ -73,6 +83,7 @@ type Server struct {
 	rt      router
 	metrics *metrics
 	limits  *limiter
+	ctl     *control // nil unless Config.ControlToken is set
 
 	promHandler http.Handler
 }
@@ -97,7 +108,17 @@ func New(cfg Config, svc Services, log *slog.Logger, reg *prometheus.Registry) *
 	}
 	s := &Server{cfg: cfg, svc: svc, auth: svc.Auth, log: log, metrics: newMetrics(reg), promHandler: newPromHandler(reg),
 		limits: newLimiter(cfg.MaxConcurrentPerUser, cfg.CreditsPerDay, cfg.Now)}
+	if cfg.ControlToken != "" {
+		if cfg.JournalSize <= 0 {
+			cfg.JournalSize = 200
+		}
+		if cfg.Clock == nil {
+			cfg.Clock = crmd.NewVirtualClock()
+		}
+		s.ctl = &control{token: cfg.ControlToken, journal: newJournal(cfg.JournalSize), clock: cfg.Clock}
+	}
 	s.routes()
+	s.controlRoutes()
 	return s
 }
 
@@ -149,6 +170,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sr := &statusRecorder{ResponseWriter: w}
 	rc := &reqCtx{route: "unmatched"}
+	// out is where the answer goes: sr, or — while the control API journals — a writer that keeps the
+	// answer's start for the journal too.
+	var out http.ResponseWriter = sr
+	var reqCap, respCap *capture
+	if s.ctl != nil && !isControl(r.URL.Path) {
+		reqCap, respCap = &capture{}, &capture{}
+		r.Body = &teeBody{ReadCloser: r.Body, c: reqCap}
+		out = &journalWriter{statusRecorder: sr, c: respCap}
+		defer func() {
+			s.ctl.journal.add(entryOf(r, rc, sr.status, start, time.Since(start), reqCap, respCap, sr.Header().Get("Content-Type")))
+		}()
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
@@ -167,15 +200,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// cannot make one log line, a metric label or the label set grow with what it sends.
 		s.log.Info("request", "method", methodLabel(r.Method), "path", logPath(r.URL.Path), "route", rc.route, "status", sr.status, "ms", float64(elapsed.Microseconds())/1000)
 	}()
+	if s.ctl != nil && !isControl(r.URL.Path) {
+		if f := s.ctl.faults.pick(r.Method, r.URL.Path); f != nil {
+			rc.route = "fault"
+			if f.apply(r.Context(), out) {
+				return
+			}
+		}
+	}
 	if r.ContentLength > s.cfg.MaxBodyBytes {
-		writeError(sr, errTooLarge(s.cfg.MaxBodyBytes))
+		writeError(out, errTooLarge(s.cfg.MaxBodyBytes))
 		return
 	}
 	r.Body = http.MaxBytesReader(sr, r.Body, s.cfg.MaxBodyBytes)
 
 	rt, params := s.rt.match(r.URL.Path)
 	if rt == nil {
-		writeError(sr, crmd.ErrInvalidURL())
+		writeError(out, crmd.ErrInvalidURL())
 		return
 	}
 	rc.params = params
@@ -186,12 +227,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rh, ok := rt.methods[method]
 	if !ok {
 		rc.route = methodLabel(r.Method) + " " + rt.pattern
-		writeError(sr, crmd.ErrInvalidMethod())
+		writeError(out, crmd.ErrInvalidMethod())
 		return
 	}
 	rc.route = method + " " + rt.pattern
-	if err := s.serve(sr, r, rc, rh); err != nil {
-		s.fail(sr, r, rc, err)
+	if err := s.serve(out, r, rc, rh); err != nil {
+		s.fail(out, r, rc, err)
 	}
 }
 
@@ -225,6 +266,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rc *reqCtx, rh ro
 	}
 	if rh.opts.own {
 		rc.version = latestVersion
+	}
+	if rh.opts.control {
+		if err := s.checkControl(r); err != nil {
+			return err
+		}
 	}
 	if !rh.opts.public {
 		if len(r.Header.Values("Authorization")) > 1 {

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/api"
 	"github.com/crmd/crmd/audit"
 	"github.com/crmd/crmd/console"
@@ -110,9 +111,19 @@ func New(st *store.Store, cfg Config) *App {
 		reg = prometheus.NewRegistry()
 	}
 	watchWriteTx(st, reg, log)
+	if apiCfg.ControlToken != "" && apiCfg.Clock == nil {
+		// The control API moves time for everything that reads the store's clock: token expiry, the
+		// recycle bin's retention, the Recently Created/Modified views, job timestamps, the API limits.
+		apiCfg.Clock = crmd.NewVirtualClock()
+		st.Now = apiCfg.Clock.Now
+	}
+	// One runner runs every kind of job: mass delete, the recycle bin's bulk work and retention, index
+	// builds.
+	a.runner = jobs.New(st, cfg.Runner, log)
 	a.API = api.New(apiCfg, api.Services{
 		Auth: a.Auth, Metadata: a.Metadata, Records: a.Records, Views: a.Views, Territories: a.Territories,
 		RecycleBin: a.RecycleBin, MassDelete: a.MassDelete, Jobs: a.Jobs, Audit: a.Audit, Ping: st.Ping,
+		Runner: a.runner,
 	}, log, reg)
 	a.Console = console.New(console.Config{Auth: a.Auth, API: a.API, BaseURL: cfg.BaseURL, Logger: log})
 	a.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -127,9 +138,6 @@ func New(st *store.Store, cfg Config) *App {
 		}
 		a.API.ServeHTTP(w, r)
 	})
-	// One runner runs every kind of job: mass delete, the recycle bin's bulk work and retention, index
-	// builds.
-	a.runner = jobs.New(st, cfg.Runner, log)
 	a.runner.Notify(hub)
 	a.MassDelete.Attach(a.runner)
 	a.RecycleBin.Attach(a.runner)

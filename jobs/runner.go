@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/crmd/crmd"
@@ -81,7 +82,47 @@ type Runner struct {
 	pause map[string]time.Duration // after each batch, by kind
 	wake  chan struct{}
 	hub   *Hub // nil: nobody watches
+
+	// pacing is the batch size and delay in force: the configured ones until SetPacing changes them
+	// at run time (the control API, docs/control.md).
+	pacing atomic.Pointer[pacing]
+	// failAfter, when above zero, makes the next job whose cursor reaches it end FAILED (a fault the
+	// control API injects); it fires once.
+	failAfter atomic.Int64
 }
+
+// pacing is a runner's batch size and the pause between batches.
+type pacing struct {
+	size  int
+	delay time.Duration
+}
+
+// Pacing is the batch size and the pause between batches in force.
+func (r *Runner) Pacing() (int, time.Duration) {
+	p := r.pacing.Load()
+	return p.size, p.delay
+}
+
+// SetPacing changes the batch size and the pause between batches from the next batch on; a size below
+// one keeps the current size, a negative delay the current delay.
+func (r *Runner) SetPacing(size int, delay time.Duration) {
+	cur := r.pacing.Load()
+	next := *cur
+	if size >= 1 {
+		next.size = size
+	}
+	if delay >= 0 {
+		next.delay = delay
+	}
+	r.pacing.Store(&next)
+}
+
+// FailAfter makes the next job that reaches n processed records end FAILED, once; 0 clears it. It
+// returns the value in force before.
+func (r *Runner) FailAfter(n int64) int64 { return r.failAfter.Swap(max(n, 0)) }
+
+// FailingAfter is the job fault in force (0: none).
+func (r *Runner) FailingAfter() int64 { return r.failAfter.Load() }
 
 // Notify makes the runner hand each job's state to h after every batch it commits and when the job
 // ends, while someone watches the job.
@@ -119,7 +160,9 @@ func New(st *store.Store, cfg Config, log *slog.Logger) *Runner {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Runner{st: st, cfg: cfg, log: log, owner: randomName(), kinds: map[string]Work{}, pause: map[string]time.Duration{}, wake: make(chan struct{}, 1)}
+	r := &Runner{st: st, cfg: cfg, log: log, owner: randomName(), kinds: map[string]Work{}, pause: map[string]time.Duration{}, wake: make(chan struct{}, 1)}
+	r.pacing.Store(&pacing{size: cfg.BatchSize, delay: cfg.BatchDelay})
+	return r
 }
 
 func randomName() string {
@@ -222,6 +265,9 @@ func (r *Runner) RunOnce(ctx context.Context) (bool, error) {
 		done, err := r.batch(bctx, job, work)
 		if err == nil {
 			r.publish(bctx, job)
+			if n := r.failAfter.Load(); n > 0 && !done && job.Cursor >= n && r.failAfter.CompareAndSwap(n, 0) {
+				err = &Failed{Reason: fmt.Sprintf("fault injected through the control API: the job fails after %d records", n)}
+			}
 		}
 		var jf *Failed
 		switch {
@@ -274,7 +320,8 @@ func (r *Runner) RunOnce(ctx context.Context) (bool, error) {
 			log.Info("job resumed", "cursor", job.Cursor, "after_attempts", retry)
 			retry = 0
 		}
-		if d := max(r.cfg.BatchDelay, r.pause[job.Kind]); d > 0 {
+		_, delay := r.Pacing()
+		if d := max(delay, r.pause[job.Kind]); d > 0 {
 			select {
 			case <-ctx.Done():
 			case <-time.After(d):
@@ -342,7 +389,8 @@ func (r *Runner) batch(ctx context.Context, job *crmd.Job, work Work) (done bool
 			cancelled = true
 			return err
 		}
-		ids, err := r.st.JobItems(ctx, tx, job.ID, job.Cursor, r.cfg.BatchSize)
+		size, _ := r.Pacing()
+		ids, err := r.st.JobItems(ctx, tx, job.ID, job.Cursor, size)
 		if err != nil {
 			return err
 		}

@@ -492,7 +492,8 @@ func TestHelp(t *testing.T) {
 	for _, f := range []string{"--addr", "--base-url", "--no-bootstrap", "--max-body-bytes", "--log-level", "--job-batch-size", "--job-batch-delay", "--job-lease",
 		"--mass-delete-lock", "--recycle-retention", "--max-concurrent-per-user", "--credits-per-day", "mass-delete job runner", "valid 24 h",
 		"--mass-delete-id-limit", "--mass-delete-view-limit", "--mass-delete-edition-gate", "CRMD_MASS_DELETE_EDITION_GATE", "resumes the job",
-		"--read-header-timeout", "--read-timeout", "--write-timeout", "--idle-timeout", "TOO_MANY_REQUESTS", "--query-timeout", "QUERY_TIMEOUT"} {
+		"--read-header-timeout", "--read-timeout", "--write-timeout", "--idle-timeout", "TOO_MANY_REQUESTS", "--query-timeout", "QUERY_TIMEOUT",
+		"--control-token", "--journal-size"} {
 		if !strings.Contains(out, f) {
 			t.Errorf("serve -h does not mention %s", f)
 		}
@@ -501,6 +502,12 @@ func TestHelp(t *testing.T) {
 		var ue *usageError
 		if _, _, err := c.run("serve", "--db", filepath.Join(t.TempDir(), "q.db"), "--query-timeout", bad); !errors.As(err, &ue) || !strings.Contains(err.Error(), "invalid --query-timeout") {
 			t.Errorf("serve --query-timeout %s: %v, want a usage error naming the flag", bad, err)
+		}
+	}
+	for flag, bad := range map[string]string{"--control-token": "short", "--journal-size": "0"} {
+		var ue *usageError
+		if _, _, err := c.run("serve", "--db", filepath.Join(t.TempDir(), "q.db"), flag, bad); !errors.As(err, &ue) || !strings.Contains(err.Error(), "invalid "+flag) {
+			t.Errorf("serve %s %s: %v, want a usage error naming the flag", flag, bad, err)
 		}
 	}
 	var ue *usageError

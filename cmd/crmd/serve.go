@@ -53,6 +53,8 @@ type ServeConfig struct {
 	RecycleRetention      time.Duration // how long deleted records stay restorable
 	MaxConcurrentPerUser  int           // concurrent requests per user; 0 = unlimited
 	CreditsPerDay         int           // API requests per org per 24 h; 0 = unlimited
+	ControlToken          string        // turns the control API on (docs/control.md); "" = off
+	JournalSize           int           // requests the control API's journal keeps
 	QueryTimeout          time.Duration // longest database work of one request or job batch
 
 	// The HTTP server's timeouts, so that a slow or stalled client cannot hold a connection for ever.
@@ -98,6 +100,12 @@ func (c *ServeConfig) validate() error {
 	}
 	if c.CreditsPerDay < 0 {
 		return usageErrorf("invalid --credits-per-day %d: want 0 (off) or more", c.CreditsPerDay)
+	}
+	if c.ControlToken != "" && (len(c.ControlToken) < 8 || strings.ContainsAny(c.ControlToken, " \t\r\n")) {
+		return usageErrorf("invalid --control-token: want at least 8 characters and no spaces")
+	}
+	if c.JournalSize < 1 || c.JournalSize > 100000 {
+		return usageErrorf("invalid --journal-size %d: want 1 to 100000", c.JournalSize)
 	}
 	if c.QueryTimeout < time.Millisecond {
 		return usageErrorf("invalid --query-timeout %s: want at least 1ms", c.QueryTimeout)
@@ -177,6 +185,10 @@ No request holds the database for long: --query-timeout (30 s) bounds the databa
 and of one job batch; a statement still running then is cancelled (on PostgreSQL statement_timeout is
 also set, one second longer, as a backstop), its transaction rolls back, and the client gets 503
 QUERY_TIMEOUT, nothing written.
+For test suites, --control-token T (or CRMD_CONTROL_TOKEN) turns on the control API under
+/crmd/v1/control/, called with "Authorization: Bearer T": forced faults and delays, a journal of the last
+--journal-size requests (secrets redacted), a virtual clock, and the job pacing and API limits changed at
+run time (docs/control.md). Without it those paths do not exist.
 The timeouts (--read-header-timeout, --read-timeout, --write-timeout, --idle-timeout) bound how long a
 client may take to send a request, to read the answer, and to keep an idle connection.`,
 	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
@@ -197,6 +209,8 @@ client may take to send a request, to read the answer, and to keep an idle conne
 		fs.DurationVar(&c.RecycleRetention, "recycle-retention", 1440*time.Hour, "how long deleted records stay in the recycle bin, restorable, before they are purged (at least 1h)")
 		fs.IntVar(&c.MaxConcurrentPerUser, "max-concurrent-per-user", 0, "request limits: concurrent API requests per user, beyond which 429 (0 = off)")
 		fs.IntVar(&c.CreditsPerDay, "credits-per-day", 0, "request limits: API requests per org per 24 hours, beyond which 429 (0 = off)")
+		fs.StringVar(&c.ControlToken, "control-token", "", "turns on the control API under /crmd/v1/control/ (faults, request journal, clock, run-time settings), called with Authorization: Bearer <token> (docs/control.md); off when empty")
+		fs.IntVar(&c.JournalSize, "journal-size", 200, "control API: how many requests the request journal keeps (1 to 100000)")
 		fs.DurationVar(&c.QueryTimeout, "query-timeout", 30*time.Second, "longest database work of one request or one job batch: longer is cancelled, rolled back and answered 503 QUERY_TIMEOUT (at least 1ms)")
 		fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "HTTP: longest time to read a request's headers (at least 1s)")
 		fs.DurationVar(&c.ReadTimeout, "read-timeout", 60*time.Second, "HTTP: longest time to read a whole request, body included (at least 1s)")
@@ -247,7 +261,8 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a := app.New(st, app.Config{
 		BaseURL: baseURL,
-		API:     api.Config{MaxBodyBytes: c.MaxBodyBytes, MaxConcurrentPerUser: c.MaxConcurrentPerUser, CreditsPerDay: c.CreditsPerDay},
+		API: api.Config{MaxBodyBytes: c.MaxBodyBytes, MaxConcurrentPerUser: c.MaxConcurrentPerUser, CreditsPerDay: c.CreditsPerDay,
+			ControlToken: c.ControlToken, JournalSize: c.JournalSize},
 		MassDelete: massdelete.Settings{
 			IDLimit: c.MassDeleteIDLimit, ViewLimit: c.MassDeleteViewLimit, EditionGate: c.MassDeleteEditionGate, Lock: c.MassDeleteLock,
 		},
@@ -286,7 +301,8 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 		"job_batch_size", c.JobBatchSize, "job_batch_delay", c.JobBatchDelay.String(), "job_lease", c.jobLease().String(), "mass_delete_lock", c.MassDeleteLock,
 		"mass_delete_id_limit", c.MassDeleteIDLimit, "mass_delete_view_limit", c.MassDeleteViewLimit, "mass_delete_edition_gate", c.MassDeleteEditionGate,
 		"recycle_retention", c.RecycleRetention.String(), "max_concurrent_per_user", c.MaxConcurrentPerUser,
-		"credits_per_day", c.CreditsPerDay, "query_timeout", c.QueryTimeout.String(), "max_body_bytes", c.MaxBodyBytes)
+		"credits_per_day", c.CreditsPerDay, "query_timeout", c.QueryTimeout.String(), "max_body_bytes", c.MaxBodyBytes,
+		"control_api", c.ControlToken != "")
 	fmt.Fprintf(m.Stdout, "crmd listening on %s\n", baseURL)
 
 	select {
