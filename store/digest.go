@@ -33,7 +33,9 @@ func (s *Store) TableDigests(ctx context.Context, orgID crmd.ID) (map[string]str
 			rows.Close()
 			return nil, err
 		}
-		tables = append(tables, name)
+		if isCrmdTable(name) { // snapshots (and their registry) are not the data a fingerprint compares
+			tables = append(tables, name)
+		}
 	}
 	rows.Close()
 	out := map[string]string{}
