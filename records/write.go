@@ -184,6 +184,10 @@ type Entry struct {
 	Pos int
 	// ID is the record an update changes; 0 on insert.
 	ID crmd.ID
+	// NewID, on insert, is the id the new record takes instead of the next one of the org's sequence
+	// (fixtures give their records fixed ids). It must be of the org's own id space and unused; the
+	// sequence moves past it.
+	NewID crmd.ID
 	// Values are the entry's keys as the client sent them, decoded from JSON (strings, json.Number,
 	// booleans, nil, []any, map[string]any): the service validates and coerces each against the
 	// module's field of that api name (Coerce) and ignores the rest. nil stands for an entry that is not
@@ -250,9 +254,30 @@ func (s *Service) Insert(ctx context.Context, c *crmd.Caller, m *crmd.Module, en
 		if len(ok) == 0 {
 			return nil
 		}
-		first, err := s.st.AllocIDs(ctx, tx, c.Org.ID, len(ok))
-		if err != nil {
-			return err
+		// Entries with a NewID keep it (the sequence moves past it); the others take the next ids.
+		ids := make([]crmd.ID, len(ok))
+		alloc := 0
+		for n, i := range ok {
+			if id := entries[i].NewID; id != 0 {
+				if err := s.st.ReserveID(ctx, tx, c.Org.ID, id); err != nil {
+					return err
+				}
+				ids[n] = id
+			} else {
+				alloc++
+			}
+		}
+		if alloc > 0 {
+			first, err := s.st.AllocIDs(ctx, tx, c.Org.ID, alloc)
+			if err != nil {
+				return err
+			}
+			for n := range ids {
+				if ids[n] == 0 {
+					ids[n] = first
+					first++
+				}
+			}
 		}
 		now := s.st.NowMS()
 		autos := AutonumberFields(m)
@@ -284,7 +309,7 @@ func (s *Service) Insert(ctx context.Context, c *crmd.Caller, m *crmd.Module, en
 				approval = "approved"
 			}
 			recs = append(recs, crmd.Record{
-				ID: first + crmd.ID(n), OrgID: c.Org.ID, ModuleID: m.ID, OwnerID: owner,
+				ID: ids[n], OrgID: c.Org.ID, ModuleID: m.ID, OwnerID: owner,
 				CreatedBy: c.User.ID, ModifiedBy: c.User.ID, CreatedTime: now, ModifiedTime: now,
 				ApprovalState: approval, DisplayName: displayName(m, data), Data: b,
 			})

@@ -29,6 +29,11 @@ type NewOrg struct {
 	// Client, when set, is the org's first OAuth client, stored in the same transaction (its OrgID is
 	// filled in).
 	Client *Client
+	// IDPrefix, when not zero, is the org's id prefix (its id is IDPrefix×10¹² + 1, and every id of
+	// the org starts with it) instead of a random free one, and ZGID its zgid: a fixture gives the same
+	// ids every time it is applied. ErrDuplicate when the prefix is taken.
+	IDPrefix int64
+	ZGID     string
 }
 
 // ErrOrgsExist is CreateOrg's answer under OnlyIfEmpty when the database already has an org.
@@ -59,16 +64,29 @@ func (s *Store) CreateOrg(ctx context.Context, n NewOrg) (*crmd.Org, *crmd.User,
 				return ErrOrgsExist
 			}
 		}
-		prefix, err := s.freePrefix(ctx, tx)
+		prefix, err := n.IDPrefix, error(nil)
+		if prefix == 0 {
+			prefix, err = s.freePrefix(ctx, tx)
+		} else {
+			var taken int
+			err = tx.q.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM orgs WHERE id_prefix = ?`), prefix).Scan(&taken)
+			if err == nil && taken > 0 {
+				err = ErrDuplicate
+			}
+		}
 		if err != nil {
 			return err
+		}
+		zgid := n.ZGID
+		if zgid == "" {
+			zgid = randomDigits(9)
 		}
 		now := s.NowMS()
 		secret := make([]byte, 32)
 		rand.Read(secret)
 		org = &crmd.Org{
 			ID: crmd.ID(prefix*idScale + 1), Name: n.Name, PrimaryEmail: strings.ToLower(n.AdminEmail),
-			ZGID: randomDigits(9), TimeZone: n.TimeZone, CreatedTime: now,
+			ZGID: zgid, TimeZone: n.TimeZone, CreatedTime: now,
 		}
 		_, err = tx.q.ExecContext(ctx, s.Q(`INSERT INTO orgs (id, id_prefix, next_seq, name, primary_email, zgid, time_zone, page_secret, created_time)
 			VALUES (?, ?, 2, ?, ?, ?, ?, ?, ?)`),

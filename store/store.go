@@ -518,6 +518,21 @@ func (s *Store) AllocIDs(ctx context.Context, tx *Tx, orgID crmd.ID, n int) (crm
 	return crmd.ID(prefix*idScale + first), nil
 }
 
+// ErrIDOutside is ReserveID's answer for an id outside the org's id space.
+var ErrIDOutside = errors.New("store: the id is not of the org's id space")
+
+// ReserveID takes id — an id of the org's own id space, given rather than allocated (a fixture's
+// record) — out of what AllocIDs hands out: the org's sequence moves past it. ErrIDOutside when id is
+// not of the org's space.
+func (s *Store) ReserveID(ctx context.Context, tx *Tx, orgID, id crmd.ID) error {
+	prefix, seq := int64(id)/idScale, int64(id)%idScale
+	if int64(orgID)/idScale != prefix || seq < 2 {
+		return ErrIDOutside
+	}
+	_, err := tx.q.ExecContext(ctx, s.Q(`UPDATE orgs SET next_seq = CASE WHEN next_seq > ? THEN next_seq ELSE ? END WHERE id = ?`), seq, seq+1, int64(orgID))
+	return err
+}
+
 // randomDigits returns n random decimal digits, the first non-zero.
 func randomDigits(n int) string {
 	b := make([]byte, n)
