@@ -20,7 +20,7 @@ import (
 const module = "github.com/crmd/crmd"
 
 // services are the packages that hold crmd's rules. They speak typed Go values: no HTTP, no URLs.
-var services = []string{"metadata", "oauth", "views", "territories", "recyclebin", "records", "massdelete", "audit"}
+var services = []string{"metadata", "oauth", "views", "territories", "recyclebin", "records", "massdelete", "audit", "snapshots"}
 
 // mayImport is, per package (relative to the module; "" is the root), the module's packages it may
 // import.
@@ -36,19 +36,22 @@ var mayImport = map[string][]string{
 	"jobs":              {"", "store"},
 	"recyclebin":        {"", "store", "jobs"},
 	"audit":             {"", "store"},
+	"snapshots":         {"", "store"},
 	"records":           {"", "store", "views", "territories"},
 	"massdelete":        {"", "store", "jobs", "views", "territories", "records"},
 	"admin":             {"", "catalog", "oauth", "store"},
 	"seed":              {"", "store", "records"},
+	"fixtures":          {"", "admin", "catalog", "criteria", "oauth", "store", "records", "views", "territories"},
 	"api":               append([]string{"", "catalog", "criteria", "jobs"}, services...),
 	"app":               append([]string{"", "api", "console", "store", "jobs"}, services...),
 	"console":           {"", "api", "oauth"},
 	"bench":             {"", "admin", "seed", "oauth", "store", "internal/progress"},
-	"cmd/crmd":          {"", "admin", "api", "app", "bench", "catalog", "seed", "oauth", "store", "massdelete", "internal/progress"},
+	"cmd/crmd":          {"", "admin", "api", "app", "bench", "catalog", "fixtures", "seed", "oauth", "store", "massdelete", "internal/progress"},
 	"client":            {},
 	"internal/progress": {},
 	"internal/testdb":   {},
 	"crmdtest":          {"", "catalog", "internal/testdb", "oauth", "store"},
+	"testserver":        {"", "api", "app", "client", "fixtures", "store"},
 }
 
 // sqlPackages may only be imported by store (and internal/testdb, which makes the tests' databases).
@@ -125,7 +128,7 @@ func TestBinaryLinksNoTestCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, dep := range strings.Fields(string(out)) {
-		if dep == module+"/crmdtest" || dep == module+"/internal/testdb" {
+		if dep == module+"/crmdtest" || dep == module+"/internal/testdb" || dep == module+"/testserver" {
 			t.Errorf("the binary links %s", dep)
 		}
 	}

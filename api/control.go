@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/snapshots"
 )
 
 // The control API (docs/control.md) lets a test suite steer the server it runs against: forced faults,
@@ -56,6 +57,11 @@ func (s *Server) controlRoutes() {
 	s.rt.handle("POST", controlPrefix+"clock", s.setClock, ctl)
 	s.rt.handle("GET", controlPrefix+"settings", s.getSettings, ctl)
 	s.rt.handle("PUT", controlPrefix+"settings", s.putSettings, ctl)
+	s.rt.handle("POST", controlPrefix+"reset", s.reset, ctl)
+	s.rt.handle("GET", controlPrefix+"snapshots", s.listSnapshots, ctl)
+	s.rt.handle("POST", controlPrefix+"snapshots", s.createSnapshot, ctl)
+	s.rt.handle("DELETE", controlPrefix+"snapshots/{name}", s.deleteSnapshot, ctl)
+	s.rt.handle("POST", controlPrefix+"snapshots/{name}/actions/restore", s.restoreSnapshot, ctl)
 }
 
 // controlInvalid is the answer for a bad value in a control body.
@@ -312,5 +318,77 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 		s.limits.set(mc, cr)
 	}
 	s.settingsAnswer(w)
+	return nil
+}
+
+// ---- snapshots and reset ----
+
+// snapshotJSON is a snapshot as the control API answers it.
+type snapshotJSON struct {
+	Name        string `json:"name"`
+	CreatedTime string `json:"created_time"`
+	Rows        int64  `json:"rows"`
+}
+
+func snapshotOut(sn *snapshots.Snapshot) snapshotJSON {
+	return snapshotJSON{Name: sn.Name, CreatedTime: time.UnixMilli(sn.CreatedAt).UTC().Format(time.RFC3339Nano), Rows: sn.Rows}
+}
+
+// reset puts the database back in the state the server started in, and clears the faults.
+func (s *Server) reset(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	start := time.Now()
+	if err := s.svc.Snapshots.Reset(r.Context()); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"reset": map[string]any{"ms": float64(time.Since(start).Microseconds()) / 1000}})
+	return nil
+}
+
+func (s *Server) listSnapshots(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	all, err := s.svc.Snapshots.List(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]snapshotJSON, 0, len(all))
+	for i := range all {
+		out = append(out, snapshotOut(&all[i]))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"snapshots": out})
+	return nil
+}
+
+func (s *Server) createSnapshot(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	var b struct {
+		Name *string `json:"name"`
+	}
+	if err := s.decodeControl(r, &b); err != nil {
+		return err
+	}
+	if b.Name == nil {
+		return crmd.E("MANDATORY_NOT_FOUND", "name is required", crmd.D{"api_name": "name", "json_path": "$.name"})
+	}
+	sn, err := s.svc.Snapshots.Create(r.Context(), *b.Name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"snapshot": snapshotOut(sn)})
+	return nil
+}
+
+func (s *Server) restoreSnapshot(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	sn, err := s.svc.Snapshots.Restore(r.Context(), rc.param("name"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"snapshot": snapshotOut(sn)})
+	return nil
+}
+
+func (s *Server) deleteSnapshot(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	sn, err := s.svc.Snapshots.Delete(r.Context(), rc.param("name"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"snapshot": snapshotOut(sn)})
 	return nil
 }

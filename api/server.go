@@ -25,6 +25,7 @@ import (
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/records"
 	"github.com/crmd/crmd/recyclebin"
+	"github.com/crmd/crmd/snapshots"
 	"github.com/crmd/crmd/territories"
 	"github.com/crmd/crmd/views"
 	"github.com/prometheus/client_golang/prometheus"
@@ -72,6 +73,8 @@ type Services struct {
 	Ping func(ctx context.Context) error
 	// Runner is the job runner whose pacing and faults the control API sets (nil: none).
 	Runner *jobs.Runner
+	// Snapshots takes and restores the control API's database snapshots, and resets.
+	Snapshots *snapshots.Service
 }
 
 // Server serves the Zoho API. It implements http.Handler.

@@ -27,6 +27,7 @@ import (
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/records"
 	"github.com/crmd/crmd/recyclebin"
+	"github.com/crmd/crmd/snapshots"
 	"github.com/crmd/crmd/store"
 	"github.com/crmd/crmd/territories"
 	"github.com/crmd/crmd/views"
@@ -65,6 +66,7 @@ type App struct {
 	MassDelete  *massdelete.Service
 	Jobs        *jobs.Service
 	Audit       *audit.Service
+	Snapshots   *snapshots.Service
 	// Handler serves the Zoho API, the accounts endpoints and the operational endpoints, and the web
 	// console under /console/; API is the API alone, Console the console alone.
 	Handler http.Handler
@@ -96,6 +98,7 @@ func New(st *store.Store, cfg Config) *App {
 	a.hub = hub
 	a.Jobs = jobs.NewService(st, hub)
 	a.Audit = audit.New(st)
+	a.Snapshots = snapshots.New(st)
 	apiCfg := cfg.API
 	if apiCfg.QueryTimeout == 0 {
 		apiCfg.QueryTimeout = cfg.QueryTimeout
@@ -123,7 +126,7 @@ func New(st *store.Store, cfg Config) *App {
 	a.API = api.New(apiCfg, api.Services{
 		Auth: a.Auth, Metadata: a.Metadata, Records: a.Records, Views: a.Views, Territories: a.Territories,
 		RecycleBin: a.RecycleBin, MassDelete: a.MassDelete, Jobs: a.Jobs, Audit: a.Audit, Ping: st.Ping,
-		Runner: a.runner,
+		Runner: a.runner, Snapshots: a.Snapshots,
 	}, log, reg)
 	a.Console = console.New(console.Config{Auth: a.Auth, API: a.API, BaseURL: cfg.BaseURL, Logger: log})
 	a.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

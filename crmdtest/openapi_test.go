@@ -107,8 +107,25 @@ func TestOpenAPIDocumentIsValid31(t *testing.T) {
 		"GET /crmd/v1/jobs/{id}/events":          {"200"},
 		"GET /crmd/v1/audit":                     {"200", "204"},
 		"GET /crmd/v1/openapi.json":              {"200"},
+		// The control API (docs/control.md), listed in docs/crmd-api.md too.
+		"GET /crmd/v1/control/faults":                            {"200"},
+		"PUT /crmd/v1/control/faults":                            {"200"},
+		"DELETE /crmd/v1/control/faults":                         {"200"},
+		"GET /crmd/v1/control/requests":                          {"200"},
+		"DELETE /crmd/v1/control/requests":                       {"200"},
+		"GET /crmd/v1/control/clock":                             {"200"},
+		"POST /crmd/v1/control/clock":                            {"200"},
+		"GET /crmd/v1/control/settings":                          {"200"},
+		"PUT /crmd/v1/control/settings":                          {"200"},
+		"POST /crmd/v1/control/reset":                            {"200"},
+		"GET /crmd/v1/control/snapshots":                         {"200"},
+		"POST /crmd/v1/control/snapshots":                        {"201"},
+		"DELETE /crmd/v1/control/snapshots/{name}":               {"200"},
+		"POST /crmd/v1/control/snapshots/{name}/actions/restore": {"200"},
 	}
 	errorCodes := []string{"400", "401", "403", "404", "413", "429", "500", "503"}
+	// The control API has no OAuth token, profile or API limit: no 403, no 429.
+	controlErrors := []string{"400", "401", "404", "413", "500", "503"}
 	got := map[string]bool{}
 	for path, item := range c.Model.Paths.PathItems.FromOldest() {
 		for method, op := range item.GetOperations().FromOldest() {
@@ -123,10 +140,15 @@ func TestOpenAPIDocumentIsValid31(t *testing.T) {
 			for code := range op.Responses.Codes.KeysFromOldest() {
 				have = append(have, code)
 			}
-			if w := append(slices.Clone(codes), errorCodes...); !slices.Equal(have, w) {
+			errs := errorCodes
+			control := strings.Contains(key, "/crmd/v1/control/")
+			if control {
+				errs = controlErrors
+			}
+			if w := append(slices.Clone(codes), errs...); !slices.Equal(have, w) {
 				t.Errorf("%s answers %q, want %q", key, have, w)
 			}
-			for _, code := range errorCodes {
+			for _, code := range errs {
 				r := op.Responses.Codes.GetOrZero(code)
 				mt := r.Content.GetOrZero("application/json")
 				if mt == nil || mt.Schema == nil || !strings.HasSuffix(mt.Schema.GetReference(), "/Error") {
@@ -136,6 +158,13 @@ func TestOpenAPIDocumentIsValid31(t *testing.T) {
 			public := op.Security != nil && len(op.Security) == 0
 			if public != (key == "GET /crmd/v1/openapi.json") {
 				t.Errorf("%s: public = %v", key, public)
+			}
+			if control {
+				if len(op.Security) != 1 || op.Security[0].Requirements.Len() != 1 {
+					t.Errorf("%s: security %+v, want the control token alone", key, op.Security)
+				} else if _, ok := op.Security[0].Requirements.Get("controlToken"); !ok {
+					t.Errorf("%s: security is not the control token", key)
+				}
 			}
 		}
 	}

@@ -32,7 +32,7 @@ func (c *command) fullName() string {
 }
 
 // commands is every crmd command, in the order the help page lists them.
-var commands = []*command{serveCmd, initCmd, userAddCmd, tokenCmd, codeCmd, consoleLinkCmd, moduleAddCmd, seedCmd, migrateCmd, benchCmd}
+var commands = []*command{serveCmd, initCmd, userAddCmd, tokenCmd, codeCmd, consoleLinkCmd, fixturesApplyCmd, fixturesDumpCmd, healthcheckCmd, moduleAddCmd, seedCmd, migrateCmd, benchCmd}
 
 // envName is the environment variable standing in for a flag: CRMD_ + upper case, - → _.
 func envName(flagName string) string {

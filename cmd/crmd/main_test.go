@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -584,5 +586,24 @@ func TestConsoleLink(t *testing.T) {
 	}
 	if _, _, err := c.run("console-link", "--db", c.db, "--email", "nobody@crmd.local"); err == nil || !strings.Contains(err.Error(), "no user nobody@crmd.local") {
 		t.Errorf("unknown user: %v", err)
+	}
+}
+
+// TestHealthcheck: 0 on a 200, an error otherwise, a usage error for a bad URL.
+func TestHealthcheck(t *testing.T) {
+	c := newCLI(t)
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) }))
+	defer ok.Close()
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
+	defer down.Close()
+	if out, _, err := c.run("healthcheck", "--url", ok.URL); err != nil || out != "healthy\n" {
+		t.Errorf("healthy server: %q %v", out, err)
+	}
+	if _, _, err := c.run("healthcheck", "--url", down.URL); err == nil || !strings.Contains(err.Error(), "answered 503") {
+		t.Errorf("unhealthy server: %v", err)
+	}
+	var ue *usageError
+	if _, _, err := c.run("healthcheck", "--url", "ftp://x"); !errors.As(err, &ue) {
+		t.Errorf("bad url: %v", err)
 	}
 }

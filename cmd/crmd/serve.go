@@ -17,6 +17,7 @@ import (
 	"github.com/crmd/crmd/admin"
 	"github.com/crmd/crmd/api"
 	"github.com/crmd/crmd/app"
+	"github.com/crmd/crmd/fixtures"
 	"github.com/crmd/crmd/massdelete"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
@@ -40,6 +41,7 @@ type ServeConfig struct {
 	DB           string // database: a SQLite file path or a postgres:// URL
 	BaseURL      string // public base URL; empty derives it from the listening address
 	NoBootstrap  bool   // skip creating the default org and token on an empty database
+	Fixtures     string // a fixture file applied on an empty database instead of the bootstrap
 	MaxBodyBytes int64  // request body limit (413 beyond)
 	LogLevel     string // debug | info | warn | error
 
@@ -197,6 +199,7 @@ client may take to send a request, to read the answer, and to keep an idle conne
 		fs.StringVar(&c.DB, "db", defaultDB, dbUsage)
 		fs.StringVar(&c.BaseURL, "base-url", "", `public base URL of this server, the api_domain of tokens: an http:// or https:// URL (default "http://" + the listening address)`)
 		fs.BoolVar(&c.NoBootstrap, "no-bootstrap", false, "on an empty database, do not create the default org nor print a token")
+		fs.StringVar(&c.Fixtures, "fixtures", "", "a fixture file (docs/fixtures.md) applied on an empty database instead of the default org; checked before the server listens")
 		fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 8<<20, "largest request body accepted, in bytes (at least 1); larger ones get 413 REQUEST_ENTITY_TOO_LARGE")
 		fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 		fs.IntVar(&c.JobBatchSize, "job-batch-size", 500, "mass-delete job runner: records deleted per batch, one transaction each (at least 1)")
@@ -230,6 +233,14 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 	level, _ := parseLevel(c.LogLevel)
 	logger := slog.New(slog.NewJSONHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
 
+	var fx *fixtures.File
+	if c.Fixtures != "" {
+		// A bad fixture file stops the start before anything is opened or written.
+		var err error
+		if fx, err = readFixture(c.Fixtures); err != nil {
+			return err
+		}
+	}
 	st, err := store.OpenWith(ctx, c.DB, store.Options{QueryTimeout: c.QueryTimeout, BackgroundCheckpoint: true})
 	if err != nil {
 		return err
@@ -273,12 +284,20 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 		Registry:         reg,
 	})
 
-	if !c.NoBootstrap {
-		if err := m.bootstrap(ctx, st, a.Auth, baseURL, c.DB, logger); err != nil {
-			ln.Close()
-			closeStore()
-			return err
-		}
+	fresh := false // this process made the database's first state (fixtures or the default org)
+	if fx != nil {
+		fresh, err = applyServeFixtures(ctx, st, fx, logger)
+	} else if !c.NoBootstrap {
+		fresh, err = m.bootstrap(ctx, st, a.Auth, baseURL, c.DB, logger)
+	}
+	if err == nil && c.ControlToken != "" {
+		// The state POST /crmd/v1/control/reset returns to.
+		err = a.Snapshots.TakeStart(ctx, fresh)
+	}
+	if err != nil {
+		ln.Close()
+		closeStore()
+		return err
 	}
 
 	runCtx, stopRunner := context.WithCancel(context.Background())
@@ -349,28 +368,28 @@ func listenBaseURL(addr string, bound net.Addr) string {
 }
 
 // bootstrap creates, on a database without any org, the default org and prints its admin token once.
-func (m *Main) bootstrap(ctx context.Context, st *store.Store, auth *oauth.Server, baseURL, db string, logger *slog.Logger) error {
+func (m *Main) bootstrap(ctx context.Context, st *store.Store, auth *oauth.Server, baseURL, db string, logger *slog.Logger) (created bool, err error) {
 	n, err := st.CountOrgs(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if n > 0 {
-		return nil
+		return false, nil
 	}
 	org, err := admin.CreateOrg(ctx, st, defaultOrgName, defaultAdminEmail, true)
 	if errors.Is(err, admin.ErrOrgsExist) {
-		return nil // another process bootstrapped this database first
+		return false, nil // another process bootstrapped this database first
 	}
 	if err != nil {
-		return fmt.Errorf("bootstrap: %w", err)
+		return false, fmt.Errorf("bootstrap: %w", err)
 	}
 	tr, err := auth.IssueForUser(ctx, org.ClientID, org.Org.ID, org.Admin.ID, bootstrapScope, bootstrapTTL, true)
 	if err != nil {
-		return fmt.Errorf("bootstrap token: %w", err)
+		return false, fmt.Errorf("bootstrap token: %w", err)
 	}
 	logger.Info("bootstrap: created the default org", "org", org.Org.ID.String(), "admin", org.Admin.Email)
 	printBootstrap(m.Stdout, org, tr, baseURL, store.RedactDSN(db))
-	return nil
+	return true, nil
 }
 
 // printBootstrap writes the first-start notice. Tests and scripts find the token in the export line.
