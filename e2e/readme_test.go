@@ -100,6 +100,18 @@ func TestREADMEExamples(t *testing.T) {
 		t.Fatalf("README.md has %d marked example blocks; the examples lost their markers?", len(blocks))
 	}
 	dir := t.TempDir()
+	// The README's test section starts a server on the repository's example fixture, by the path a
+	// reader in the repository's root gives.
+	fixture, err := os.ReadFile("../fixtures/testdata/example.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "fixtures", "testdata"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "fixtures", "testdata", "example.json"), fixture, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	env := map[string]string{}
 	for _, kv := range cleanEnv() {
 		if k, v, ok := strings.Cut(kv, "="); ok {

@@ -155,3 +155,31 @@ func githubSlug(h string) string {
 	}
 	return b.String()
 }
+
+// TestREADMETestExamplesAreTheRunFiles: the README's Node and Go examples of "Using crmd in your tests"
+// are, to the byte, files that run (the SDK suite runs the Node one, go test the Go one), and its CI
+// snippet starts crmd with the command the README's test runs.
+func TestREADMETestExamplesAreTheRunFiles(t *testing.T) {
+	all, _ := readmeCommandLine(t)
+	node, err := os.ReadFile("../../conformance/sdk/examples/fixtures.mjs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(all, "```js\n"+strings.TrimRight(string(node), "\n")+"\n```") {
+		t.Error("README.md does not show conformance/sdk/examples/fixtures.mjs as it is")
+	}
+	goex, err := os.ReadFile("../../testserver/example_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(goex)
+	start := strings.Index(s, "// A server with the default fixture")
+	end := strings.Index(s[start:], "\n}\n")
+	if start < 0 || end < 0 || !strings.Contains(all, "```go\n"+s[start:start+end+2]+"\n```") {
+		t.Error("README.md does not show testserver's Example as it is")
+	}
+	serve := "serve --db ci.db --fixtures fixtures/testdata/example.json --control-token ci-control-token"
+	if !strings.Contains(all, "```sh\ncrmd "+serve+"\n```") || !strings.Contains(all, `"$RUNNER_TEMP/crmd" `+serve+" &") {
+		t.Error("the CI snippet's crmd serve is not the command the README's test runs")
+	}
+}
