@@ -19,19 +19,7 @@ func TestControlAPIOnTheBinary(t *testing.T) {
 	h := startServer(t, "--control-token", tok)
 	req := func(method, path string, body string, bearer ...string) (int, map[string]any) {
 		t.Helper()
-		r, err := http.NewRequest(method, h.BaseURL+"/crmd/v1/control/"+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.Header.Set("Authorization", "Bearer "+append(bearer, tok)[0])
-		resp, err := http.DefaultClient.Do(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
+		return control(t, h, append(bearer, tok)[0], method, path, body)
 	}
 	if status, _ := req("GET", "faults", "", "not-the-token"); status != http.StatusUnauthorized {
 		t.Fatalf("control call with a wrong token: %d", status)

@@ -63,6 +63,9 @@ var approvalStates = map[string]bool{
 	"zia_vision_pending": true, "zia_vision_rejected": true, "merge_pending": true,
 }
 
+// IsApprovalState tells whether s is an approval state an insert may give.
+func IsApprovalState(s string) bool { return approvalStates[s] }
+
 // ErrInvalidPathID is the one answer for a record id in the path that is malformed, unknown, deleted or
 // of another org or module: a caller cannot tell them apart.
 func ErrInvalidPathID() *crmd.Error {
