@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/json"
 	"net/http"
@@ -82,7 +83,7 @@ func (s *Server) decodeControl(r *http.Request, v any) error {
 	if len(b) == 0 {
 		return crmd.E("INVALID_DATA", "the body is missing", crmd.D{"json_path": "$"})
 	}
-	d := json.NewDecoder(strings.NewReader(string(b)))
+	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
 		return crmd.E("INVALID_DATA", "the body is not the JSON this call takes: "+err.Error(), crmd.D{"json_path": "$"})
@@ -135,7 +136,7 @@ func (s *Server) putFaults(w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 			return controlInvalid(at, "a fault must be an object")
 		case !strings.HasPrefix(f.Path, "/") || strings.ContainsAny(f.Path, "?# ") || isControl(f.Path+"/"):
 			return controlInvalid(at+".path", "path must be a path such as /crm/v8/{module}, outside the control API")
-		case f.Method != "" && methodLabel(strings.ToUpper(f.Method)) == "other":
+		case f.Method != "" && MethodLabel(strings.ToUpper(f.Method)) == "other":
 			return controlInvalid(at+".method", "method must be an HTTP method")
 		case f.Status != 0 && (f.Status < 400 || f.Status > 599):
 			return controlInvalid(at+".status", "status must be between 400 and 599 (or 0 for a delay only)")

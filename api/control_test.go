@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -352,26 +353,52 @@ func TestRunTimeSettings(t *testing.T) {
 	}
 }
 
-// TestControlConcurrentCalls: faults, the journal and settings are safe under concurrent use (run
-// with -race in CI).
+// TestControlConcurrentCalls: faults, the journal and settings used at once (run with -race in CI):
+// every call is answered as one of them would answer it, each fault fires once at most, and the journal
+// never holds more than its size.
 func TestControlConcurrentCalls(t *testing.T) {
 	e := newCtlEnv(t, api.Config{ControlToken: controlToken, JournalSize: 16})
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var bad []string
+	want := func(what string, code int, ok ...int) {
+		if !slices.Contains(ok, code) {
+			mu.Lock()
+			bad = append(bad, fmt.Sprintf("%s: %d", what, code))
+			mu.Unlock()
+		}
+	}
 	for i := range 4 {
 		wg.Go(func() {
 			for k := range 10 {
 				switch (i + k) % 4 {
 				case 0:
-					e.ctl(t, "PUT", "faults", `{"faults":[{"path":"/crm/v8/org","status":503,"times":1}]}`)
+					code, _ := e.ctl(t, "PUT", "faults", `{"faults":[{"path":"/crm/v8/org","status":503,"times":1}]}`)
+					want("put faults", code, 200)
 				case 1:
-					e.api(t, "GET", "/crm/v8/org", "")
+					code, _ := e.api(t, "GET", "/crm/v8/org", "")
+					want("org", code, 200, 503)
 				case 2:
-					e.ctl(t, "GET", "requests", "")
+					code, body := e.ctl(t, "GET", "requests?limit=100", "")
+					want("requests", code, 200)
+					if n := len(body["requests"].([]any)); n > 16 {
+						want(fmt.Sprintf("journal of %d", n), 0)
+					}
 				case 3:
-					e.ctl(t, "PUT", "settings", `{"limits":{"max_concurrent_per_user":5}}`)
+					code, _ := e.ctl(t, "PUT", "settings", `{"limits":{"max_concurrent_per_user":5}}`)
+					want("settings", code, 200)
 				}
 			}
 		})
 	}
 	wg.Wait()
+	if len(bad) > 0 {
+		t.Errorf("unexpected answers: %v", bad)
+	}
+	_, body := e.ctl(t, "GET", "faults", "")
+	for _, f := range body["faults"].([]any) {
+		if fired := f.(map[string]any)["fired"].(float64); fired > 1 {
+			t.Errorf("a fault of times 1 fired %v times", fired)
+		}
+	}
 }

@@ -232,7 +232,7 @@ func (w *journalWriter) Write(b []byte) (int, error) {
 
 // entryOf builds the journal entry of a request.
 func entryOf(r *http.Request, rc *reqCtx, status int, start time.Time, elapsed time.Duration, req, resp *capture, respType string) JournalEntry {
-	e := JournalEntry{Time: start.UTC().Format(time.RFC3339Nano), Method: methodLabel(r.Method), Path: logPath(r.URL.Path),
+	e := JournalEntry{Time: start.UTC().Format(time.RFC3339Nano), Method: MethodLabel(r.Method), Path: LogPath(r.URL.Path),
 		Query: redactValues(r.URL.Query()), Status: status, DurationMS: float64(elapsed.Microseconds()) / 1000}
 	e.Request = journalBody(req.buf.Bytes(), r.Header.Get("Content-Type"), req.more)
 	e.Response = journalBody(resp.buf.Bytes(), respType, resp.more)

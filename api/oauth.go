@@ -52,7 +52,7 @@ func writeOAuthError(w http.ResponseWriter, code string) {
 
 // accountsInternalError logs err (which never holds a token) and answers 500 INTERNAL_ERROR.
 func (s *Server) accountsInternalError(w http.ResponseWriter, r *http.Request, err error) {
-	s.log.ErrorContext(r.Context(), "oauth endpoint failed", "path", logPath(r.URL.Path), "err", err)
+	s.log.ErrorContext(r.Context(), "oauth endpoint failed", "path", LogPath(r.URL.Path), "err", err)
 	writeAccountsError(w, crmd.ErrInternal())
 }
 

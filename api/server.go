@@ -190,7 +190,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if p == http.ErrAbortHandler {
 				panic(p)
 			}
-			s.log.Error("panic", "method", methodLabel(r.Method), "route", rc.route, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			s.log.Error("panic", "method", MethodLabel(r.Method), "route", rc.route, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			if sr.status == 0 {
 				writeError(sr, crmd.ErrInternal())
 			}
@@ -201,7 +201,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// token endpoint, possibly in the query string. Every field derived from the request is bounded
 		// (a fixed method set, the route pattern, a path cut to logPathMax bytes), so that a client
 		// cannot make one log line, a metric label or the label set grow with what it sends.
-		s.log.Info("request", "method", methodLabel(r.Method), "path", logPath(r.URL.Path), "route", rc.route, "status", sr.status, "ms", float64(elapsed.Microseconds())/1000)
+		s.log.Info("request", "method", MethodLabel(r.Method), "path", LogPath(r.URL.Path), "route", rc.route, "status", sr.status, "ms", float64(elapsed.Microseconds())/1000)
 	}()
 	if s.ctl != nil && !isControl(r.URL.Path) {
 		if f := s.ctl.faults.pick(r.Method, r.URL.Path); f != nil {
@@ -229,7 +229,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rh, ok := rt.methods[method]
 	if !ok {
-		rc.route = methodLabel(r.Method) + " " + rt.pattern
+		rc.route = MethodLabel(r.Method) + " " + rt.pattern
 		writeError(out, crmd.ErrInvalidMethod())
 		return
 	}
@@ -310,10 +310,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rc *reqCtx, rh ro
 	return rh.h(w, r, rc)
 }
 
-// methodLabel is a request method as a metric label or log field: one of the methods HTTP defines, or
+// MethodLabel is a request method as a metric label or log field: one of the methods HTTP defines, or
 // "other". A request line may carry any token as its method (net/http accepts "X00000001SECRETDATA"
 // or half a megabyte of letters), and a label made of it would be a new time series kept for ever.
-func methodLabel(m string) string {
+func MethodLabel(m string) string {
 	switch m {
 	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
 		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
@@ -326,8 +326,8 @@ func methodLabel(m string) string {
 // marked, so a request cannot blow one log line up to the size of its request line.
 const logPathMax = 512
 
-// logPath is the request path as the request log shows it: at most logPathMax bytes.
-func logPath(p string) string {
+// LogPath is the request path as the request log shows it: at most logPathMax bytes.
+func LogPath(p string) string {
 	if len(p) <= logPathMax {
 		return p
 	}
@@ -377,7 +377,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, rc *reqCtx, err er
 		writeError(w, crmd.E("REQUEST_CANCELLED", "the request was cancelled", nil))
 		return
 	}
-	s.log.Error("internal error", "method", methodLabel(r.Method), "route", rc.route, "err", err)
+	s.log.Error("internal error", "method", MethodLabel(r.Method), "route", rc.route, "err", err)
 	writeError(w, crmd.ErrInternal())
 }
 

@@ -143,7 +143,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("Cache-Control", "no-store")
 	h.mux.ServeHTTP(sw, r)
-	h.log.Info("console request", "method", r.Method, "path", logPath(r.URL.Path), "status", sw.status,
+	h.log.Info("console request", "method", api.MethodLabel(r.Method), "path", api.LogPath(r.URL.Path), "status", sw.status,
 		"ms", float64(time.Since(start).Microseconds())/1000)
 }
 
@@ -169,14 +169,6 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 
 // Unwrap lets the events stream flush through to the connection.
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-// logPath cuts a logged path to a bounded length.
-func logPath(p string) string {
-	if len(p) > 256 {
-		return p[:256] + "…"
-	}
-	return p
-}
 
 // visit is one signed-in request: who, and the session's CSRF token.
 type visit struct {
@@ -293,7 +285,7 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
 
 // internal answers an unexpected failure: logged, and a page that shows nothing of it.
 func (h *Handler) internal(w http.ResponseWriter, r *http.Request, err error) {
-	h.log.Error("console internal error", "path", logPath(r.URL.Path), "err", err)
+	h.log.Error("console internal error", "path", api.LogPath(r.URL.Path), "err", err)
 	h.render(w, r, http.StatusInternalServerError, "message", nil, messagePage{Title: "Something went wrong", TestID: "error",
 		Text: "The console could not complete this request. The server's log has the details."})
 }

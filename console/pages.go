@@ -335,7 +335,7 @@ type previewPage struct {
 
 func (previewPage) title() (string, string) { return "Mass delete: preview", "mass-delete" }
 
-// runPreview asks the API's preview for the selection and names its view and territory.
+// runPreview asks the API's preview for the selection.
 func (h *Handler) runPreview(r *http.Request, v *visit, sel selection) (*previewPage, error) {
 	p := &previewPage{Sel: sel, Query: sel.query()}
 	_, b, err := h.call(r, v, http.MethodPost, "/crmd/v1/"+url.PathEscape(sel.Module)+"/actions/mass_delete/preview", nil, sel.body())
@@ -349,6 +349,14 @@ func (h *Handler) runPreview(r *http.Request, v *visit, sel selection) (*preview
 		return nil, err
 	}
 	p.Preview = out.Preview
+	p.CanDelete = p.Preview.Outcome == "SCHEDULE" && p.Preview.Deletable > 0
+	return p, nil
+}
+
+// renderPreview shows a preview, its view and territory by name: the names are read only for a page
+// that shows them, not for a confirmed mass delete that goes on to its job.
+func (h *Handler) renderPreview(w http.ResponseWriter, r *http.Request, v *visit, status int, p *previewPage) {
+	sel := p.Sel
 	if vs, err := h.views(r, v, sel.Module); err == nil {
 		for _, vw := range vs {
 			if vw.ID == sel.CVID {
@@ -365,8 +373,7 @@ func (h *Handler) runPreview(r *http.Request, v *visit, sel selection) (*preview
 			}
 		}
 	}
-	p.CanDelete = p.Preview.Outcome == "SCHEDULE" && p.Preview.Deletable > 0
-	return p, nil
+	h.render(w, r, status, "preview", v, *p)
 }
 
 func (h *Handler) preview(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -384,7 +391,7 @@ func (h *Handler) preview(w http.ResponseWriter, r *http.Request, v *visit) {
 		h.wizardError(w, r, v, sel, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "preview", v, *p)
+	h.renderPreview(w, r, v, http.StatusOK, p)
 }
 
 // wizardError shows a refused preview or mass delete on the wizard, with the choice kept.
@@ -417,13 +424,13 @@ func (h *Handler) startMassDelete(w http.ResponseWriter, r *http.Request, v *vis
 	typed := strings.TrimSpace(r.PostForm.Get("confirm_count"))
 	if !p.CanDelete {
 		p.Error = "There is nothing this mass delete can delete now."
-		h.render(w, r, http.StatusConflict, "preview", v, *p)
+		h.renderPreview(w, r, v, http.StatusConflict, p)
 		return
 	}
 	if typed != strconv.FormatInt(p.Preview.Deletable, 10) {
 		p.Typed = typed
 		p.Error = fmt.Sprintf("Type %d, the number of records to delete, to confirm.", p.Preview.Deletable)
-		h.render(w, r, http.StatusUnprocessableEntity, "preview", v, *p)
+		h.renderPreview(w, r, v, http.StatusUnprocessableEntity, p)
 		return
 	}
 	_, b, err := h.call(r, v, http.MethodPost, "/crm/v8/"+url.PathEscape(sel.Module)+"/actions/mass_delete", nil, sel.body())
@@ -431,7 +438,7 @@ func (h *Handler) startMassDelete(w http.ResponseWriter, r *http.Request, v *vis
 		status, msg := h.shown(w, r, err)
 		if status != 0 {
 			p.Error = msg
-			h.render(w, r, status, "preview", v, *p)
+			h.renderPreview(w, r, v, status, p)
 		}
 		return
 	}

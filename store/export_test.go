@@ -15,22 +15,13 @@ func (s *Store) CountConsoleRows(ctx context.Context) (int, error) {
 // AllTables lists every table of the store's schema, the snapshots' copies included (TableDigests
 // leaves those out).
 func (s *Store) AllTables(ctx context.Context) ([]string, error) {
-	q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
-	if s.Dialect == Postgres {
-		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`
-	}
-	rows, err := s.R.QueryContext(ctx, q)
+	si, err := s.readSchema(ctx, s.R)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
+	out := make([]string, 0, len(si.columns))
+	for t := range si.columns {
+		out = append(out, t)
 	}
-	return out, rows.Err()
+	return out, nil
 }
