@@ -245,7 +245,8 @@ func TestMassDeleteRequestErrors(t *testing.T) {
 			{`{"ids":[" 12"]}`, malformed(0, `" 12"`)},
 			{`{"ids":["99999999999999999999"]}`, malformed(0, `"99999999999999999999"`)},
 			{`{"ids":["1","2","3","4"]}`, mdErr("LIMIT_EXCEEDED", "limit exceeded", `{"limit":3,"api_name":"ids","json_path":"$.ids"}`)},
-			{`{"ids":["1"],"territory":{"id":"1"}}`, mdErr("INVALID_DATA", mdInvalid, `{"api_name":"id","json_path":"$.territory.id"}`)},
+			// A well-formed id that names no territory carries that id (D12).
+			{`{"ids":["1"],"territory":{"id":"1"}}`, mdErr("INVALID_DATA", mdInvalid, `{"api_name":"id","json_path":"$.territory.id","id":"1"}`)},
 			{`{"ids":["1"],"territory":{"id":"x"}}`, mdErr("INVALID_DATA", mdInvalid, `{"api_name":"id","json_path":"$.territory.id"}`)},
 			{`{"ids":["1"],"territory":{}}`, mdErr("MANDATORY_NOT_FOUND", "required field not found", `{"api_name":"id","json_path":"$.territory.id"}`)},
 			{`{"ids":["1"],"territory":"1"}`, mdErr("INVALID_DATA", "invalid data", `{"api_name":"territory","json_path":"$.territory","expected_data_type":"jsonobject"}`)},
@@ -372,7 +373,7 @@ func TestMassDeleteTerritoryGuard(t *testing.T) {
 	}
 	// Another org's territory is unknown.
 	e.want("POST", "/crm/v8/Leads/actions/mass_delete", e.b.adminTok, fmt.Sprintf(`{"ids":[%q],"territory":{"id":%q}}`, ls[1], west), 400,
-		mdErr("INVALID_DATA", mdInvalid, `{"api_name":"id","json_path":"$.territory.id"}`))
+		mdErr("INVALID_DATA", mdInvalid, `{"api_name":"id","json_path":"$.territory.id","id":"`+west+`"}`))
 
 	// With a cvid the territory narrows the job's selection.
 	cv := e.view(a, "All Acme", "Acme")
@@ -384,7 +385,7 @@ func TestMassDeleteTerritoryGuard(t *testing.T) {
 		t.Fatal("the territory job deleted the wrong records")
 	}
 	e.want("POST", "/crm/v8/Leads/actions/mass_delete", a.adminTok, fmt.Sprintf(`{"cvid":%q,"territory":{"id":"1"}}`, cv), 400,
-		mdErr("INVALID_DATA", mdInvalid, `{"api_name":"id","json_path":"$.territory.id"}`))
+		mdErr("INVALID_DATA", mdInvalid, `{"api_name":"id","json_path":"$.territory.id","id":"1"}`))
 }
 
 func TestMassDeleteByView(t *testing.T) {
@@ -395,17 +396,24 @@ func TestMassDeleteByView(t *testing.T) {
 	kept := e.leads(a, "Kept", 2)
 	cv := e.view(a, "Doomed", "Doomed")
 
-	// Invalid cvids: malformed, unknown, another module's view, another org's view.
+	// Invalid cvids: malformed, unknown, another module's view, another org's view. A well-formed cvid
+	// that names no view the caller may use carries it in details.
 	invalidCVID := mdErr("INVALID_DATA", "the cvid given seems to be invalid", `{"api_name":"cvid","json_path":"$.cvid"}`)
+	unknownCVID := func(id string) string {
+		return mdErr("INVALID_DATA", "the cvid given seems to be invalid", `{"api_name":"cvid","json_path":"$.cvid","id":"`+id+`"}`)
+	}
 	st, body := e.do("GET", "/crm/v8/settings/custom_views?module=Contacts", a.adminTok, "")
 	if st != 200 {
 		t.Fatalf("contact views: %d %v", st, body)
 	}
 	contactView := crmdtest.Items(t, body, "custom_views")[0]["id"].(string)
-	for _, c := range []string{`"abc"`, `""`, `1.5`, `{}`, `true`, `"1234567890123456789"`, `"` + contactView + `"`} {
+	for _, c := range []string{`"abc"`, `""`, `1.5`, `{}`, `true`} {
 		e.want("POST", "/crm/v8/Leads/actions/mass_delete", a.adminTok, `{"cvid":`+c+`}`, 400, invalidCVID)
 	}
-	e.want("POST", "/crm/v8/Leads/actions/mass_delete", e.b.adminTok, `{"cvid":"`+cv+`"}`, 400, invalidCVID)
+	for _, c := range []string{"1234567890123456789", contactView} {
+		e.want("POST", "/crm/v8/Leads/actions/mass_delete", a.adminTok, `{"cvid":"`+c+`"}`, 400, unknownCVID(c))
+	}
+	e.want("POST", "/crm/v8/Leads/actions/mass_delete", e.b.adminTok, `{"cvid":"`+cv+`"}`, 400, unknownCVID(cv))
 	// A view without records, or with more than the limit, schedules nothing.
 	e.want("POST", "/crm/v8/Leads/actions/mass_delete", a.adminTok, `{"cvid":"`+e.view(a, "Empty", "Nobody")+`"}`, 400,
 		mdErr("NO_RECORDS_FOUND", "no record found to update", `{}`))

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/catalog"
 	"github.com/crmd/crmd/oauth"
 )
 
@@ -50,6 +51,84 @@ type metaModuleJSON struct {
 	SubMenuAvailable       bool        `json:"sub_menu_available"`
 	HasMoreProfiles        bool        `json:"has_more_profiles"`
 	IsBlueprintSupported   bool        `json:"isBlueprintSupported"`
+	// The keys below complete what zoho/crm-oas v8.0/modules.json marks required. Every SDK model that
+	// has one of them reads it with the type shown here (display_field aside, see metaDisplayField),
+	// and the SDKs skip keys their models lack, so they are shown in every version.
+	CommonSearchSupported      bool                 `json:"common.search_supported"`
+	InventoryTemplateSupported bool                 `json:"inventory_template_supported"`
+	TriggersSupported          bool                 `json:"triggers_supported"`
+	ChartView                  bool                 `json:"chart_view"`
+	ChartViewSupported         bool                 `json:"chart_view_supported"`
+	Visible                    bool                 `json:"visible"`
+	EmailTemplateSupport       bool                 `json:"emailTemplate_support"`
+	EmailParserSupported       bool                 `json:"email_parser_supported"`
+	FilterSupported            bool                 `json:"filter_supported"`
+	ScoringSupported           bool                 `json:"scoring_supported"`
+	WebformSupported           bool                 `json:"webform_supported"`
+	TrackCurrentData           bool                 `json:"track_current_data"`
+	ActivityBadge              *string              `json:"activity_badge"`
+	FieldStates                []string             `json:"$field_states"`
+	BusinessCardFields         []string             `json:"business_card_fields"`
+	PerPage                    int                  `json:"per_page"`
+	Properties                 []string             `json:"$properties"`
+	OnDemandProperties         []string             `json:"$on_demand_properties"`
+	SearchLayoutFields         []string             `json:"search_layout_fields"`
+	KanbanViewSupported        bool                 `json:"kanban_view_supported"`
+	KanbanView                 bool                 `json:"kanban_view"`
+	LookupFieldProperties      metaLookupFieldProps `json:"lookup_field_properties"`
+	RelatedLists               []metaEmpty          `json:"related_lists"`
+	FilterStatus               bool                 `json:"filter_status"`
+	RelatedListProperties      metaRelatedListProps `json:"related_list_properties"`
+	DisplayField               any                  `json:"display_field"`
+	Layouts                    []metaEmpty          `json:"layouts"`
+	Fields                     []metaEmpty          `json:"fields"`
+	CustomView                 *metaEmpty           `json:"custom_view"`
+	ZiaView                    bool                 `json:"zia_view"`
+	DefaultMappingFields       []metaEmpty          `json:"default_mapping_fields"`
+	LayoutAssociations         []metaEmpty          `json:"layout_associations"`
+}
+
+// metaLookupFieldProps lists the fields a lookup to the module shows: its display field.
+type metaLookupFieldProps struct {
+	Fields []metaLookupShowField `json:"fields"`
+}
+
+type metaLookupShowField struct {
+	SequenceNumber int     `json:"sequence_number"`
+	APIName        string  `json:"api_name"`
+	ID             crmd.ID `json:"id"`
+}
+
+// metaRelatedListProps is how the module's records show in related lists: by display field, unsorted.
+type metaRelatedListProps struct {
+	SortBy    *metaEmpty `json:"sort_by"`
+	Fields    []string   `json:"fields"`
+	SortOrder *string    `json:"sort_order"`
+}
+
+// metaDisplayField is the module's display field: its api name up to v6 (the Module classes of
+// @zohocrm/nodejs-sdk-2.0 6.1.0, @zohocrm/typescript-sdk-2.1 1.1.0 and @zohocrm/typescript-sdk-6.0 3.0.0
+// read a String), an {"api_name","id"} object from v7 (@zohocrm/nodejs-sdk-7.0 4.0.0 reads an Object,
+// zoho/crm-oas v8.0/modules.json an object); null for a module without one.
+func metaDisplayField(m *crmd.Module, version int) any {
+	f := m.Field(m.DisplayField)
+	if f == nil {
+		return nil
+	}
+	if version < 70 {
+		return f.APIName
+	}
+	return metaLookupModule{APIName: f.APIName, ID: &f.ID}
+}
+
+// metaHasType reports whether the module has a field of the data type.
+func metaHasType(m *crmd.Module, dataType string) bool {
+	for _, f := range m.Fields {
+		if f.DataType == dataType {
+			return true
+		}
+	}
+	return false
 }
 
 // metaNotLookupable are the standard modules no lookup field can point at (activities and notes hang
@@ -82,6 +161,31 @@ func metaModuleOf(m *crmd.Module, rc *reqCtx, profiles []metaRef, admin *crmd.Us
 	if j.GeneratedType == "" {
 		j.GeneratedType = "default"
 	}
+	j.CommonSearchSupported = m.APISupported
+	j.InventoryTemplateSupported = catalog.InventoryModules[m.APIName]
+	j.TriggersSupported = m.APISupported
+	j.ChartViewSupported = m.APISupported
+	j.Visible = true
+	// Templates are for modules whose records have an email address to write to.
+	j.EmailTemplateSupport = metaHasType(m, crmd.TypeEmail)
+	j.FilterSupported = m.APISupported
+	j.ScoringSupported = catalog.ScoringModules[m.APIName]
+	j.WebformSupported = catalog.WebformModules[m.APIName] || m.IsCustom()
+	j.FieldStates, j.BusinessCardFields, j.Properties, j.OnDemandProperties = []string{}, []string{}, []string{}, []string{}
+	j.PerPage = 10 // the web UI's page size, which Zoho's samples show
+	j.SearchLayoutFields = []string{}
+	j.LookupFieldProperties = metaLookupFieldProps{Fields: []metaLookupShowField{}}
+	j.RelatedListProperties = metaRelatedListProps{Fields: []string{}}
+	if f := m.Field(m.DisplayField); f != nil {
+		j.LookupFieldProperties.Fields = append(j.LookupFieldProperties.Fields, metaLookupShowField{SequenceNumber: 1, APIName: f.APIName, ID: f.ID})
+		j.RelatedListProperties.Fields = append(j.RelatedListProperties.Fields, f.APIName)
+		j.SearchLayoutFields = append(j.SearchLayoutFields, f.APIName)
+	}
+	j.RelatedLists = []metaEmpty{}
+	j.FilterStatus = m.APISupported
+	j.DisplayField = metaDisplayField(m, rc.version)
+	// crmd has no layouts API and serves fields at /settings/fields, so these lists are empty.
+	j.Layouts, j.Fields, j.DefaultMappingFields, j.LayoutAssociations = []metaEmpty{}, []metaEmpty{}, []metaEmpty{}, []metaEmpty{}
 	if rc.version >= 60 {
 		// Zoho added the key in v6; crmd deletes into the recycle bin in every version (D7).
 		t := true

@@ -45,6 +45,22 @@ type metaOrgJSON struct {
 	EmployeeCount        *string       `json:"employee_count"`
 	LicenseDetails       metaLicense   `json:"license_details"`
 	HierarchyPreferences metaHierarchy `json:"hierarchy_preferences"`
+	// The keys below complete what zoho/crm-oas v8.0/org.json marks required; the features they
+	// describe (photo, HIPAA, lite users, Zia, check-in) are off in crmd.
+	PhotoID                *string         `json:"photo_id"`
+	ZiaPortalID            *string         `json:"zia_portal_id"`
+	DeletableOrgAccount    bool            `json:"deletable_org_account"`
+	HIPAAComplianceEnabled bool            `json:"hipaa_compliance_enabled"`
+	LiteUsersEnabled       bool            `json:"lite_users_enabled"`
+	EZGID                  string          `json:"ezgid"`
+	CallIcon               *string         `json:"call_icon"`
+	OAuthPresence          bool            `json:"oauth_presence"`
+	ZiaZGID                *int            `json:"zia_zgid"`
+	CheckinPreferences     metaCheckinPref `json:"checkin_preferences"`
+}
+
+type metaCheckinPref struct {
+	RestrictedEventTypes *string `json:"restricted_event_types"`
 }
 
 type metaLicense struct {
@@ -54,6 +70,7 @@ type metaLicense struct {
 	TrialExpiry           *string `json:"trial_expiry"`
 	UsersLicensePurchased int     `json:"users_license_purchased"`
 	PaidExpiry            *string `json:"paid_expiry"`
+	TrialAction           *string `json:"trial_action"`
 }
 
 type metaHierarchy struct {
@@ -78,6 +95,8 @@ func (s *Server) getOrg(w http.ResponseWriter, r *http.Request, rc *reqCtx) erro
 		DomainName:           "org" + org.ID.String(),
 		LicenseDetails:       metaLicense{Paid: true, PaidType: "enterprise", UsersLicensePurchased: 100},
 		HierarchyPreferences: metaHierarchy{Type: "Role_Hierarchy"},
+		// Zoho's ezgid is an external form of the zgid; crmd has one form only.
+		EZGID: org.ZGID,
 	}
 	if admin != nil {
 		z := admin.ZUID

@@ -13,9 +13,10 @@ package api
 //     restore and delete answer that record's entry instead, like the others.
 //   - A restore body holds exactly one of ids (≤ 200), filters and restore_all_records; a permanent
 //     delete exactly one of ids (≤ 1,000) and filters in the query string (docs/recycle-bin.md#restore).
-//   - Per-item answers are under "recycle_bin" (200 all succeeded, 207 mixed, 400 all failed); work
-//     answered as scheduled is 202 with one SCHEDULED entry carrying the job id; an empty done at once
-//     is one SUCCESS entry.
+//   - Per-item answers are under "recycle_bin" (200 all succeeded, 207 mixed, 400 all failed); a
+//     permanent delete refused for ownership is a CANNOT_DELETE entry of status success
+//     (writeBinDeleted); work answered as scheduled is 202 with one SCHEDULED entry carrying the job
+//     id; an empty done at once is the bare SUCCESS entry "recyclebin is cleared".
 
 import (
 	"context"
@@ -45,7 +46,9 @@ const (
 const (
 	binMsgRestored = "record restored successfully"
 	binMsgDeleted  = "record deleted permanently"
-	binMsgEmptied  = "recycle bin emptied successfully"
+	// binMsgEmptied is the message of Zoho's sample answer to an empty done at once (Empty Recycle Bin,
+	// v8: https://www.zoho.com/crm/developer/docs/api/v8/empty-recycle-bin.html).
+	binMsgEmptied = "recyclebin is cleared"
 )
 
 // binScheduledMsgs are the messages of the SCHEDULED entry, by the work scheduled.
@@ -146,6 +149,25 @@ func writeBinResults(w http.ResponseWriter, rs []crmd.Result[crmd.ID], msg strin
 	writeResults(w, "recycle_bin", rs, http.StatusOK, func(id crmd.ID) (string, map[string]any) {
 		return msg, map[string]any{"id": id}
 	})
+}
+
+// writeBinDeleted answers a permanent delete by ids. A record the caller may not delete (another
+// user's, for a non-administrator) is not an error in Zoho's description of the call: zoho/crm-oas
+// v8.0/recycle_bin.json lists CANNOT_DELETE among the codes of its success entries (status "success"),
+// and its error entries are only REQUIRED_PARAM_MISSING, INVALID_DATA and
+// CANNOT_RESTORE_WITHOUT_PARENT. So the service's NO_PERMISSION becomes that entry, and it counts as a
+// success for the answer's status: 200 when every id was deleted or refused so, 207 beside an
+// INVALID_DATA, 400 only when every id was invalid.
+func writeBinDeleted(w http.ResponseWriter, rs []crmd.Result[crmd.ID]) {
+	entries := resultEntries(rs, func(id crmd.ID) (string, map[string]any) {
+		return binMsgDeleted, map[string]any{"id": id}
+	})
+	for i, r := range rs {
+		if r.Err != nil && r.Err.Code == "NO_PERMISSION" {
+			entries[i] = entry{Code: "CANNOT_DELETE", Details: r.Err.Details, Message: r.Err.Message, Status: "success"}
+		}
+	}
+	writeJSON(w, multiStatus(entries, http.StatusOK), map[string]any{"recycle_bin": entries})
 }
 
 // writeBinScheduled answers work done as scheduled: 202 with one SCHEDULED entry carrying the job id.
@@ -409,7 +431,7 @@ func (s *Server) deleteRecycleBin(w http.ResponseWriter, r *http.Request, rc *re
 		if err != nil {
 			return err
 		}
-		writeBinResults(w, rs, binMsgDeleted)
+		writeBinDeleted(w, rs)
 		return nil
 	case hasFilters:
 		mods, err := s.binModules(r.Context(), rc)
@@ -443,7 +465,7 @@ func (s *Server) deleteRecycleBinOne(w http.ResponseWriter, r *http.Request, rc 
 	if err != nil {
 		return err
 	}
-	writeBinResults(w, rs, binMsgDeleted)
+	writeBinDeleted(w, rs)
 	return nil
 }
 
@@ -461,6 +483,7 @@ func (s *Server) emptyRecycleBin(w http.ResponseWriter, r *http.Request, rc *req
 		writeBinScheduled(w, *sch)
 		return nil
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"recycle_bin": []entry{successEntry(binMsgEmptied, map[string]any{})}})
+	// Zoho's sample answer is the bare entry, not an array under "recycle_bin" (Empty Recycle Bin, v8).
+	writeJSON(w, http.StatusOK, successEntry(binMsgEmptied, map[string]any{}))
 	return nil
 }

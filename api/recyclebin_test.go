@@ -242,8 +242,14 @@ func TestRecycleBinPermanentDeleteAndEmpty(t *testing.T) {
 
 	e.want("DELETE", "/crm/v8/settings/recycle_bin?ids="+ids[0]+",42", a.adminTok, "", 207, `{"recycle_bin":[`+ok(deleted, ids[0])+`,`+invalidID("42")+`]}`)
 	e.want("DELETE", "/crm/v8/settings/recycle_bin?ids="+ids[0], a.adminTok, "", 400, `{"recycle_bin":[`+invalidID(ids[0])+`]}`)
-	e.want("DELETE", "/crm/v8/settings/recycle_bin/"+ids[1], a.stdTok, "", 400,
-		`{"recycle_bin":[{"code":"NO_PERMISSION","details":{"id":"`+ids[1]+`"},"message":"permission denied","status":"error"}]}`)
+	// Another user's record: zoho/crm-oas v8.0/recycle_bin.json's CANNOT_DELETE, an entry of status
+	// success, so 200 alone and 207 beside an invalid id; the record stays in the bin.
+	cannot := func(id string) string {
+		return `{"code":"CANNOT_DELETE","details":{"id":"` + id + `"},"message":"permission denied","status":"success"}`
+	}
+	e.want("DELETE", "/crm/v8/settings/recycle_bin/"+ids[1], a.stdTok, "", 200, `{"recycle_bin":[`+cannot(ids[1])+`]}`)
+	e.want("DELETE", "/crm/v8/settings/recycle_bin?ids="+ids[1]+",42", a.stdTok, "", 207, `{"recycle_bin":[`+cannot(ids[1])+`,`+invalidID("42")+`]}`)
+	e.want("GET", "/crm/v8/settings/recycle_bin/"+ids[1], a.adminTok, "", 200, "")
 	e.want("DELETE", "/crm/v8/settings/recycle_bin/"+mine[0], a.stdTok, "", 200, `{"recycle_bin":[`+ok(deleted, mine[0])+`]}`)
 	// A purged record can no longer be restored, and /deleted lists it as permanent, with nulls.
 	e.want("POST", "/crm/v8/settings/recycle_bin/"+ids[0]+"/actions/restore", a.adminTok, "", 400, `{"recycle_bin":[`+invalidID(ids[0])+`]}`)
@@ -261,8 +267,9 @@ func TestRecycleBinPermanentDeleteAndEmpty(t *testing.T) {
 	e.want("GET", "/crm/v8/settings/recycle_bin/actions/count", a.adminTok, "", 200, `{"count":1}`)
 
 	e.wantErr("POST", "/crm/v8/settings/recycle_bin/actions/empty", a.stdTok, "", 403, "NO_PERMISSION", `{"permissions":["Crm_Implied_Empty_Recycle_Bin"]}`)
+	// Zoho's sample answer, bare (Empty Recycle Bin, v8).
 	e.want("POST", "/crm/v8/settings/recycle_bin/actions/empty", a.adminTok, "", 200,
-		`{"recycle_bin":[{"code":"SUCCESS","details":{},"message":"recycle bin emptied successfully","status":"success"}]}`)
+		`{"code":"SUCCESS","details":{},"message":"recyclebin is cleared","status":"success"}`)
 	e.want("GET", "/crm/v8/settings/recycle_bin", a.adminTok, "", 204, "")
 }
 

@@ -349,7 +349,7 @@ func (e *tenEnv) tenCases() map[string][]tenCase {
 		},
 		// Emptying A's bin purges A's record and nothing of B's.
 		"POST /crm/{version}/settings/recycle_bin/actions/empty": {{method: "POST", path: "/crm/{v}/settings/recycle_bin/actions/empty", own: true, last: true,
-			want: `{"recycle_bin":[{"code":"SUCCESS","details":{},"message":"recycle bin emptied successfully","status":"success"}]}`}},
+			want: `{"code":"SUCCESS","details":{},"message":"recyclebin is cleared","status":"success"}`}},
 	}
 }
 

@@ -26,20 +26,34 @@ type terrRef struct {
 // terrItem is a territory as Zoho's JSON shows it, keys in the order of Zoho's sample. The rule
 // criteria are always null: crmd runs no territory assignment rules.
 type terrItem struct {
-	ID                  crmd.ID  `json:"id"`
-	Name                string   `json:"name"`
-	APIName             string   `json:"api_name"`
-	Description         *string  `json:"description"`
-	PermissionType      string   `json:"permission_type"`
-	Manager             *terrRef `json:"manager"`
-	ReportingTo         *terrRef `json:"reporting_to"`
-	AccountRuleCriteria any      `json:"account_rule_criteria"`
-	DealRuleCriteria    any      `json:"deal_rule_criteria"`
-	LeadRuleCriteria    any      `json:"lead_rule_criteria"`
-	CreatedBy           *terrRef `json:"created_by"`
-	CreatedTime         string   `json:"created_time"`
-	ModifiedBy          *terrRef `json:"modified_by"`
-	ModifiedTime        string   `json:"modified_time"`
+	ID             crmd.ID  `json:"id"`
+	Name           string   `json:"name"`
+	APIName        string   `json:"api_name"`
+	Description    *string  `json:"description"`
+	PermissionType string   `json:"permission_type"`
+	Manager        *terrRef `json:"manager"`
+	ReportingTo    *terrRef `json:"reporting_to"`
+	// ParentID is v2's name for the parent territory: the Territory class of @zohocrm/nodejs-sdk-2.0
+	// 6.1.0 reads parent_id (a String) and has no reporting_to, while @zohocrm/typescript-sdk-2.1 1.1.0
+	// and later read reporting_to only. Shown in v2 alone, null for the root territory.
+	ParentID            *parentID `json:"parent_id,omitempty"`
+	AccountRuleCriteria any       `json:"account_rule_criteria"`
+	DealRuleCriteria    any       `json:"deal_rule_criteria"`
+	LeadRuleCriteria    any       `json:"lead_rule_criteria"`
+	CreatedBy           *terrRef  `json:"created_by"`
+	CreatedTime         string    `json:"created_time"`
+	ModifiedBy          *terrRef  `json:"modified_by"`
+	ModifiedTime        string    `json:"modified_time"`
+}
+
+// parentID is a territory's parent in v2: its id, or JSON null for the root, which has none.
+type parentID struct{ id crmd.ID }
+
+func (p *parentID) MarshalJSON() ([]byte, error) {
+	if p.id == 0 {
+		return []byte("null"), nil
+	}
+	return p.id.MarshalJSON()
 }
 
 // terrUserRef references the user id (null for 0); a user the org no longer has keeps its id with an
@@ -68,6 +82,9 @@ func (s *Server) territoryItems(ctx context.Context, rc *reqCtx, ts []*crmd.Terr
 			ID: t.ID, Name: t.Name, APIName: t.APIName, Description: t.Description, PermissionType: t.PermissionType,
 			Manager: terrUserRef(n.Users, t.ManagerID), CreatedBy: terrUserRef(n.Users, t.CreatedBy), ModifiedBy: terrUserRef(n.Users, t.ModifiedBy),
 			CreatedTime: crmd.FormatTime(t.CreatedTime, loc), ModifiedTime: crmd.FormatTime(t.ModifiedTime, loc),
+		}
+		if rc.version <= 20 {
+			it.ParentID = &parentID{id: t.ReportingTo}
 		}
 		if t.ReportingTo != 0 {
 			it.ReportingTo = &terrRef{ID: t.ReportingTo}

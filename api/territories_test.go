@@ -175,8 +175,12 @@ func TestTerritoriesRootAndReads(t *testing.T) {
 		"created_by":%s,"created_time":%q,"modified_by":%s,"modified_time":%q}`, a.root, a.ref(a.admin), terrStamp, a.ref(a.admin), terrStamp)
 	e.want("GET", "/crm/v8/settings/territories", a.adminTok, "", 200,
 		`{"territories":[`+root+`],"info":{"per_page":200,"count":1,"page":1,"more_records":false}}`)
-	// The root is made once: later reads, also in another API version, see the same one.
+	// The root is made once: later reads, also in another API version, see the same one. v2 names the
+	// parent in parent_id too (null for the root), v2.1 does not.
+	root2 := strings.TrimSuffix(root, "}") + `,"parent_id":null}`
 	e.want("GET", "/crm/v2/settings/territories", a.stdTok, "", 200,
+		`{"territories":[`+root2+`],"info":{"per_page":200,"count":1,"page":1,"more_records":false}}`)
+	e.want("GET", "/crm/v2.1/settings/territories", a.stdTok, "", 200,
 		`{"territories":[`+root+`],"info":{"per_page":200,"count":1,"page":1,"more_records":false}}`)
 	e.want("GET", "/crm/v8/settings/territories/"+a.root, a.adminTok, "", 200, `{"territories":[`+root+`]}`)
 
@@ -196,6 +200,15 @@ func TestTerritoriesRootAndReads(t *testing.T) {
 		t.Fatalf("north: %v", it)
 	}
 	terrJSONEq(t, "north.reporting_to", it["reporting_to"], fmt.Sprintf(`{"name":"West","id":%q}`, west))
+	if _, has := it["parent_id"]; has {
+		t.Errorf("v8 north shows parent_id: %v", it)
+	}
+	// v2's Territory model reads the parent as parent_id, a string id.
+	got = e.want("GET", "/crm/v2/settings/territories/"+north, a.adminTok, "", 200, "")
+	it = crmdtest.Items(t, got, "territories")[0]
+	if it["parent_id"] != west {
+		t.Errorf("v2 north parent_id = %v, want %s", it["parent_id"], west)
+	}
 
 	// Lists: id order, paging, ids filter.
 	_, body := e.do("GET", "/crm/v8/settings/territories", a.adminTok, "")

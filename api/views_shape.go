@@ -1,8 +1,11 @@
 package api
 
 // The custom view object per API version (docs/views.md#view-object):
-//   - v2 shows sort_by and fields as api names, v2.1 and later as {"api_name","id"} objects (fields
-//     also with "_pin": false), following how criteria show fields;
+//   - v2 shows fields as api names, v2.1 and later as {"api_name","id","_pin":false} objects,
+//     following how criteria show fields; sort_by is the api name up to v3 and {"api_name","id"}
+//     from v4, as the SDKs' models read it (String in the custom view classes of
+//     @zohocrm/nodejs-sdk-2.0 6.1.0, @zohocrm/typescript-sdk-2.1 1.1.0 and zoho/zohocrm-java-sdk-3.0;
+//     a SortBy object in zoho/zohocrm-php-sdk-4.0, zoho/zohocrm-typescript-sdk-5.0 and later);
 //   - v2 has offline, shared_type and shared_details; v2.1 and later access_type, shared_to, who
 //     created and modified the view and when, and locked; v8 adds module;
 //   - the list shows the summary keys, the single-view GET adds criteria and fields.
@@ -97,6 +100,9 @@ func (sh *viewShaper) view(v *crmd.View, full bool) map[string]any {
 	var sortBy any
 	if v.SortBy != "" {
 		sortBy = sh.fieldRef(v.SortBy, nil)
+		if sh.version < 40 {
+			sortBy = v.SortBy
+		}
 	}
 	out := map[string]any{
 		"id":             v.ID,

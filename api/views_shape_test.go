@@ -41,14 +41,23 @@ func TestViewsShapesPerVersion(t *testing.T) {
 	if got := enc(v21["criteria"]); got != fmt.Sprintf(wantCrit, "and") {
 		t.Errorf("v2.1 criteria %s", got)
 	}
+	// sort_by stays the api name up to v3 (the v2.1 and v3 SDK models read a String).
 	if enc(v21["fields"]) != fmt.Sprintf(`[{"_pin":false,"api_name":"Last_Name","id":"%s"}]`, fid("Last_Name")) ||
-		enc(v21["sort_by"]) != fmt.Sprintf(`{"api_name":"Created_Time","id":"%s"}`, fid("Created_Time")) ||
+		v21["sort_by"] != "Created_Time" ||
 		v21["access_type"] != "only_to_me" || v21["category"] != "created_by_me" ||
 		enc(v21["created_by"]) != fmt.Sprintf(`{"id":"%s","name":"%s"}`, e.a.admin.ID, e.a.admin.FullName()) || v21["created_time"] != "2024-05-13T15:30:00+05:30" {
 		t.Errorf("v2.1 view %s", enc(v21))
 	}
 	if _, ok := v21["shared_type"]; ok {
 		t.Error("v2.1 has shared_type")
+	}
+	if v3 := get("v3", id); v3["sort_by"] != "Created_Time" {
+		t.Errorf("v3 sort_by %v", v3["sort_by"])
+	}
+	for _, v := range []string{"v4", "v5", "v6", "v7", "v8"} {
+		if got := enc(get(v, id)["sort_by"]); got != fmt.Sprintf(`{"api_name":"Created_Time","id":"%s"}`, fid("Created_Time")) {
+			t.Errorf("%s sort_by %s", v, got)
+		}
 	}
 	v8 := get("v8", id)
 	if got := enc(v8["criteria"]); got != fmt.Sprintf(wantCrit, "AND") {

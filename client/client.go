@@ -387,15 +387,27 @@ func (c *Client) items(ctx context.Context, method, path string, q url.Values, b
 	return resp.results(key)
 }
 
-// results decodes the per-item array under key.
+// results decodes the per-item array under key. A bare entry instead (Zoho's answer to emptying the
+// recycle bin at once) is the one result.
 func (r *response) results(key string) (Results, error) {
-	var env map[string][]Result
+	var rs []Result
+	var env map[string]json.RawMessage
 	if err := r.decode(&env); err != nil {
 		return nil, err
 	}
-	rs, ok := env[key]
-	if !ok {
-		return nil, fmt.Errorf("client: a %d answer without %q", r.status, key)
+	if raw, ok := env[key]; ok {
+		if err := (&response{status: r.status, body: raw}).decode(&rs); err != nil {
+			return nil, err
+		}
+	} else {
+		var one Result
+		if _, bare := env["code"]; !bare {
+			return nil, fmt.Errorf("client: a %d answer without %q", r.status, key)
+		}
+		if err := r.decode(&one); err != nil {
+			return nil, err
+		}
+		rs = []Result{one}
 	}
 	for i := range rs {
 		rs[i].HTTPStatus = r.status

@@ -86,7 +86,7 @@ func TestMoreAgainstCrmd(t *testing.T) {
 		t.Fatalf("bin record: %+v %v", it, err)
 	}
 	r, err := c.EmptyRecycleBin(ctx)
-	if err != nil || r.Code != "SUCCESS" || r.Message != "recycle bin emptied successfully" {
+	if err != nil || r.Code != "SUCCESS" || r.Message != "recyclebin is cleared" {
 		t.Fatalf("empty: %+v %v", r, err)
 	}
 	if n, err := c.RecycleBinCount(ctx, ""); err != nil || n != 0 {

@@ -122,8 +122,10 @@ type Result struct {
 	HTTPStatus int `json:"-"`
 }
 
-// OK reports whether the item succeeded.
-func (r Result) OK() bool { return r.Status == "success" }
+// OK reports whether the item succeeded. A permanent delete refused for ownership comes back as
+// CANNOT_DELETE with status "success" (as zoho/crm-oas v8.0/recycle_bin.json describes it), yet the
+// record was not deleted, so it is not OK.
+func (r Result) OK() bool { return r.Status == "success" && r.Code != "CANNOT_DELETE" }
 
 // ID is details.id: the id of the record, view or territory the item made or touched ("" when none).
 func (r Result) ID() string { return detailString(r.Details, "id") }

@@ -120,6 +120,11 @@ type entry struct {
 func entriesOf(b []byte) []entry {
 	var top map[string][]entry
 	if json.Unmarshal(b, &top) != nil {
+		// A bare entry (the empty-bin answer, as Zoho gives it) is the one entry.
+		var one entry
+		if json.Unmarshal(b, &one) == nil && one.Code != "" {
+			return []entry{one}
+		}
 		return nil
 	}
 	for _, es := range top {

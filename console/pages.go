@@ -596,7 +596,9 @@ func scheduledJob(b []byte) string {
 // binResult counts the successes of a bin answer; failures are shown.
 func binResult(b []byte) (ok int, failed []string) {
 	for _, e := range entriesOf(b) {
-		if e.Status == "success" {
+		// CANNOT_DELETE (another user's record) has status success in Zoho's description, but nothing
+		// was deleted.
+		if e.Status == "success" && e.Code != "CANNOT_DELETE" {
 			ok++
 		} else {
 			failed = append(failed, fmt.Sprintf("%v: %s", e.Details["id"], e.Message))

@@ -122,12 +122,29 @@ func ErrTerritoryID() *crmd.Error {
 	return crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"api_name": "id", "json_path": "$.territory.id"})
 }
 
+// ErrUnknownTerritory is the answer for a well-formed territory id that names no territory of the
+// org: ErrTerritoryID's with the id given beside api_name and json_path, so that a client that sent
+// several requests can tell which territory was refused.
+func ErrUnknownTerritory(id crmd.ID) *crmd.Error {
+	e := ErrTerritoryID()
+	e.Details["id"] = id
+	return e
+}
+
+// errUnknownCVID is the answer for a well-formed cvid that names no view of the module the caller may
+// see: views.ErrInvalidCVID's with the cvid beside api_name and json_path, like ErrUnknownTerritory.
+func errUnknownCVID(cvid crmd.ID) *crmd.Error {
+	e := views.ErrInvalidCVID()
+	e.Details["id"] = cvid
+	return e
+}
+
 // territoryScope resolves a request's territory (∪ its subtree with include_child); an unknown
-// territory is errTerritoryID.
+// territory is ErrUnknownTerritory.
 func (s *Service) territoryScope(ctx context.Context, orgID crmd.ID, t *Territory) (*store.TerritoryScope, error) {
 	scope, err := s.terr.Scope(ctx, orgID, t.ID, t.IncludeChild)
 	if _, ok := crmd.AsError(err); ok {
-		return nil, ErrTerritoryID()
+		return nil, ErrUnknownTerritory(t.ID)
 	}
 	return scope, err
 }
@@ -206,6 +223,9 @@ func (s *Service) viewSelection(ctx context.Context, c *crmd.Caller, m *crmd.Mod
 		return store.RecordFilter{}, crmd.E("FEATURE_NOT_SUPPORTED", "Scheduled Mass Operation feature is not available in your edition", nil)
 	}
 	view, err := s.views.Resolve(ctx, c, m, cvid.String())
+	if e, ok := crmd.AsError(err); ok && e.Code == "INVALID_DATA" && e.Message == views.MsgInvalidCVID {
+		return store.RecordFilter{}, errUnknownCVID(cvid)
+	}
 	if err != nil {
 		return store.RecordFilter{}, err
 	}

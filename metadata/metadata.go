@@ -100,3 +100,20 @@ func (s *Service) Permissions(p crmd.Profile, mods []*crmd.Module) []Permission 
 	}
 	return out
 }
+
+// PicklistValue is one value of a picklist field with its derived id.
+type PicklistValue struct {
+	ID    crmd.ID
+	Value string
+}
+
+// PicklistValues lists the values of picklist field f in order, each with an id derived from the
+// field and the value's position (store.PicklistValueID): the same on every request, distinct from
+// every stored id. Values stay plain strings in storage; only the fields API shows ids.
+func (s *Service) PicklistValues(f *crmd.Field) []PicklistValue {
+	out := make([]PicklistValue, len(f.Picklist))
+	for i, v := range f.Picklist {
+		out[i] = PicklistValue{ID: store.PicklistValueID(f.ID, i), Value: v}
+	}
+	return out
+}

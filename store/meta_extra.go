@@ -52,3 +52,23 @@ func PermissionID(moduleID crmd.ID, verbIndex int) crmd.ID {
 	// than spilling into the next org's prefix.
 	return crmd.ID(prefix*idScale + permissionBand + (seq*n+int64(verbIndex))%(idScale-permissionBand))
 }
+
+// picklistBand is where, inside an org's id space, the derived ids of picklist values live: below the
+// permissions' band and, like it, far above any sequence AllocIDs will reach.
+const picklistBand = 800_000_000_000
+
+// maxPicklistValues is how many values of one field get distinct derived ids; Zoho caps a picklist far
+// below this.
+const maxPicklistValues = 10_000
+
+// PicklistValueID is the id of the value at index i of a picklist field. crmd stores picklist values
+// as plain strings, yet Zoho's fields API gives each one an id (zoho/crm-oas v8.0/fields.json marks it
+// required); this derives a stable one from the field's id and the value's position, the way
+// PermissionID does for permissions, so it is a 19-digit id of the field's org that cannot equal the id
+// of any stored row nor of a permission.
+func PicklistValueID(fieldID crmd.ID, i int) crmd.ID {
+	prefix := int64(fieldID) / idScale
+	seq := int64(fieldID) % idScale
+	span := int64(permissionBand - picklistBand)
+	return crmd.ID(prefix*idScale + picklistBand + (seq*maxPicklistValues+int64(i%maxPicklistValues))%span)
+}
