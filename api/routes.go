@@ -33,6 +33,9 @@ func (s *Server) routes() {
 	s.rt.handle("GET", "/crm/{version}/users/{id}", s.getUser, crm)
 	s.rt.handle("GET", "/crm/{version}/org", s.getOrg, crm)
 
+	// Query API (COQL): "coql" is a literal segment, which the router prefers to {module}.
+	s.rt.handle("POST", "/crm/{version}/coql", s.coql, crm)
+
 	// Records.
 	s.rt.handle("GET", "/crm/{version}/{module}", s.listRecords, crm)
 	s.rt.handle("POST", "/crm/{version}/{module}", s.insertRecords, crm)

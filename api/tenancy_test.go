@@ -27,7 +27,7 @@ import (
 // malformed tokens. The server's log is captured throughout and must never hold a secret.
 
 // tenScope is every scope the matrix's endpoints need.
-const tenScope = "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.mass_delete.ALL,ZohoCRM.users.ALL,ZohoCRM.org.ALL"
+const tenScope = "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.mass_delete.ALL,ZohoCRM.users.ALL,ZohoCRM.org.ALL,ZohoCRM.coql.READ"
 
 // tenTargets are the ids a matrix case may aim at: one org's, or ghosts that never existed.
 type tenTargets map[string]string
@@ -253,6 +253,12 @@ func (e *tenEnv) tenCases() map[string][]tenCase {
 			{method: "DELETE", path: "/crm/{v}/Leads?ids={lead}"},
 		},
 		"GET /crm/{version}/{module}/deleted": {{method: "GET", path: "/crm/{v}/Leads/deleted?type=all", own: true}},
+		// COQL: B's records and users are not A's, whether named by id or through a lookup.
+		"POST /crm/{version}/coql": {
+			{method: "POST", path: "/crm/{v}/coql", body: `{"select_query":"select Last_Name from Leads where Last_Name is not null limit 5"}`, own: true},
+			{method: "POST", path: "/crm/{v}/coql", body: `{"select_query":"select Last_Name from Leads where id = '{lead}'"}`},
+			{method: "POST", path: "/crm/{v}/coql", body: `{"select_query":"select Last_Name, Owner.email from Leads where Owner = '{user}'"}`},
+		},
 		"GET /crm/{version}/{module}/{id}": {
 			{method: "GET", path: "/crm/{v}/Leads/{lead}"},
 			{method: "GET", path: "/crm/{v}/Leads/{binned}"},
@@ -531,7 +537,7 @@ func (e *tenEnv) scopesAndProfiles(t *testing.T, keys []string, cases map[string
 	orgOnly := mint(a.Admin, "ZohoCRM.org.READ")
 	usersOnly := mint(a.Admin, "ZohoCRM.users.READ")
 	readOnly := mint(a.Admin, "ZohoCRM.modules.READ,ZohoCRM.settings.READ,ZohoCRM.mass_delete.READ,ZohoCRM.users.READ,ZohoCRM.org.READ")
-	noMassDelete := mint(a.Admin, "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.ALL,ZohoCRM.org.ALL")
+	noMassDelete := mint(a.Admin, "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.ALL,ZohoCRM.org.ALL,ZohoCRM.coql.READ")
 	std := e.a.stdTok
 	mismatch := `{"code":"OAUTH_SCOPE_MISMATCH","details":{},"message":"invalid oauth scope to access this URL","status":"error"}`
 	noPerm := func(perm string) string {

@@ -112,6 +112,9 @@ func (c *compiler) leaf(n *Node) string {
 		panic("criteria: field " + f.APIName + " cannot be compiled")
 	}
 	k := kindOf(f)
+	if n.Comparator == RelatedTo {
+		return c.related(n, k)
+	}
 	if kw, ok := n.Value.(Keyword); ok && (kw == KeywordEmpty || kw == KeywordNotEmpty) {
 		empty := c.isEmpty(f, k)
 		if (kw == KeywordEmpty) == (n.Comparator == Equal) {
@@ -135,6 +138,31 @@ func (c *compiler) leaf(n *Node) string {
 		return "(NOT " + p + ")"
 	}
 	return p
+}
+
+// relatedAlias is the alias of the records table inside a RelatedTo leaf's subquery. RelatedTo leaves do not
+// nest (see Node.Sub), so one alias never shadows another.
+const relatedAlias = "lk"
+
+// related compiles a RelatedTo leaf: the lookup's id must be the id (as text, the way lookups are stored) of
+// a live record of the target module in the same org that satisfies the sub-tree. The sub-tree reads
+// records.data the default way: FieldExpr and Side name the outer records row and the view's module, so
+// they do not apply inside.
+func (c *compiler) related(n *Node, k kind) string {
+	f := n.Field
+	if k != kLookup || columnOf(f) != "" || n.Sub == nil || n.SubModule == 0 || n.SubOrg == 0 || c.prefix == relatedAlias+"." {
+		panic("criteria: related condition on " + f.APIName + " cannot be compiled")
+	}
+	val := c.value(f, k)
+	org := c.arg(int64(n.SubOrg), "bigint")
+	mod := c.arg(int64(n.SubModule), "bigint")
+	sub := &compiler{t: Target{Dialect: c.t.Dialect, Alias: relatedAlias}, env: c.env, prefix: relatedAlias + "."}
+	pred := sub.node(n.Sub)
+	c.args = append(c.args, sub.args...)
+	id := "CAST(" + relatedAlias + ".id AS TEXT)"
+	return "(" + val + " IS NOT NULL AND " + val + " IN (SELECT " + id + " FROM records " + relatedAlias +
+		" WHERE " + relatedAlias + ".org_id = " + org + " AND " + relatedAlias + ".module_id = " + mod +
+		" AND " + relatedAlias + ".deleted_time IS NULL AND " + pred + "))"
 }
 
 // isEmpty is the predicate "f has no value".
@@ -425,4 +453,38 @@ func refOf(v any, env Env) crmd.ID {
 		}
 	}
 	return 0
+}
+
+// Orderable reports whether ORDER BY may sort on f: every field of a kind criteria compiles except
+// multi-select picklists (no single value) and lookups kept in the data document (their ids are text,
+// whose order means nothing); the owner and user columns and the id are numbers and may.
+func Orderable(f *crmd.Field) bool {
+	switch kindOf(f) {
+	case kNone, kMulti:
+		return false
+	case kLookup:
+		return columnOf(f) != ""
+	}
+	return safeName(f.APIName)
+}
+
+// OrderExpr is the SQL expression an ORDER BY on f sorts by: the field's value as Compile reads it (NULL
+// when empty) over t's alias, texts compared byte by byte in both dialects (PostgreSQL's collation would
+// not). Rows sort as CompareOrder sorts them provided NULL comes first ascending and last descending,
+// SQLite's default (PostgreSQL needs NULLS FIRST / NULLS LAST). FieldExpr and Side are not used. It panics
+// for a field that is not Orderable.
+func OrderExpr(f *crmd.Field, t Target) string {
+	if !Orderable(f) || (t.Alias != "" && !safeName(t.Alias)) {
+		panic("criteria: cannot order by " + f.APIName)
+	}
+	c := &compiler{t: Target{Dialect: t.Dialect, Alias: t.Alias}}
+	if t.Alias != "" {
+		c.prefix = t.Alias + "."
+	}
+	k := kindOf(f)
+	v := c.value(f, k)
+	if c.pg() && columnOf(f) == "" && (k == kText || k == kPicklist || k == kDate || k == kDatetime) {
+		v = "(" + v + " COLLATE \"C\")"
+	}
+	return v
 }

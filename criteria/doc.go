@@ -104,6 +104,23 @@
 //     greater_equal ${LAST_N_DAYS:7} is "in the last 7 days or later, today included".
 //   - ${CURRENTUSER} is Env.UserID.
 //
+// # Beyond Zoho's criteria: lookups' records, the id, order
+//
+// Package coql builds trees Parse never does, and Compile and Eval serve them with the same one semantics:
+//
+//   - A leaf with comparator RelatedTo tests the record a lookup (a data field, not a system column)
+//     points to against Node.Sub, a tree over the target module's fields without RelatedTo leaves: it holds
+//     when the lookup has a value, that value is the id of a live (not deleted) record of SubModule in
+//     SubOrg, and that record satisfies Sub. It is never NULL and never matches an empty lookup, so its
+//     negation does; COQL never negates one. Compile writes "v IN (SELECT CAST(lk.id AS TEXT) FROM records
+//     lk WHERE lk.org_id = ? AND lk.module_id = ? AND lk.deleted_time IS NULL AND <Sub over lk>)"; Eval
+//     needs the target rows, which EvalRelated takes as a Related function (Eval panics on such a leaf).
+//   - IDField is the record id as a bigint field read from the id column (Row.ID): a number, never empty.
+//   - OrderExpr is the ORDER BY expression of an Orderable field (every kind but multi-select and data
+//     lookups) and CompareOrder the matching comparison: empty values first, texts, dates and datetimes
+//     byte by byte (COLLATE "C" on PostgreSQL), numbers by value, false before true, column lookups and
+//     the id as numbers. The caller adds NULLS FIRST ascending / NULLS LAST descending on PostgreSQL.
+//
 // Compile binds every value ("?" placeholders, no "?" anywhere else in the text); the only names in the SQL
 // text are the records columns and field api names from module metadata, re-checked to be identifiers.
 package criteria

@@ -19,18 +19,31 @@ type Row struct {
 
 // Eval reports whether r satisfies n, with exactly the semantics of the SQL Compile produces for the same
 // env (the package's property test holds the two to that). A nil node matches every row.
+//
+// A tree with RelatedTo leaves needs EvalRelated; Eval panics on one.
 func Eval(n *Node, r *Row, env Env) bool {
+	return EvalRelated(n, r, env, nil)
+}
+
+// Related finds the record a lookup points to: the live record of module with id (the digits stored in
+// the lookup) in the org of the rows evaluated, or nil when there is none.
+type Related func(module crmd.ID, id string) *Row
+
+// EvalRelated is Eval for trees that may hold RelatedTo leaves, whose targets rel finds: a RelatedTo leaf is
+// true when the lookup is set, rel finds its target and the target satisfies the leaf's Sub. It agrees
+// with Compile given the same records.
+func EvalRelated(n *Node, r *Row, env Env, rel Related) bool {
 	if n == nil {
 		return true
 	}
-	return eval(n, r, env.normal())
+	return eval(n, r, env.normal(), rel)
 }
 
-func eval(n *Node, r *Row, env Env) bool {
+func eval(n *Node, r *Row, env Env, rel Related) bool {
 	if n.IsGroup() {
 		and := n.Op != "or"
 		for _, m := range n.Members {
-			if eval(m, r, env) != and {
+			if eval(m, r, env, rel) != and {
 				return !and
 			}
 		}
@@ -38,6 +51,18 @@ func eval(n *Node, r *Row, env Env) bool {
 	}
 	f := n.Field
 	k := kindOf(f)
+	if n.Comparator == RelatedTo {
+		if rel == nil {
+			panic("criteria: a related condition needs EvalRelated")
+		}
+		id, ok := refValueOf(r, f)
+		s, isText := id.(string)
+		if !ok || !isText {
+			return false
+		}
+		t := rel(n.SubModule, s)
+		return t != nil && eval(n.Sub, t, env, nil)
+	}
 	if kw, ok := n.Value.(Keyword); ok && (kw == KeywordEmpty || kw == KeywordNotEmpty) {
 		return isEmpty(f, k, r) == ((kw == KeywordEmpty) == (n.Comparator == Equal))
 	}
@@ -229,6 +254,9 @@ func numOf(v any) num {
 
 // numberOf reads a stored number: a JSON number, or a string of 1–18 digits with an optional minus sign.
 func numberOf(r *Row, f *crmd.Field) (num, bool) {
+	if columnOf(f) == "id" {
+		return num{isInt: true, i: int64(r.ID)}, true
+	}
 	switch x := r.Data[f.APIName].(type) {
 	case json.Number:
 		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
@@ -413,4 +441,46 @@ func like(s, pattern string) bool {
 		j++
 	}
 	return j == len(pat)
+}
+
+// CompareOrder compares rows a and b by f as ORDER BY on OrderExpr(f) ascending does: an empty value
+// before every value, texts (and dates and datetimes, stored as text) byte by byte, numbers by value,
+// false before true, owner and user columns and the id as numbers. It panics for a field that is not
+// Orderable.
+func CompareOrder(f *crmd.Field, a, b *Row) int {
+	if !Orderable(f) {
+		panic("criteria: cannot order by " + f.APIName)
+	}
+	k := kindOf(f)
+	ea, eb := isEmpty(f, k, a), isEmpty(f, k, b)
+	switch {
+	case ea && eb:
+		return 0
+	case ea:
+		return -1
+	case eb:
+		return 1
+	}
+	switch k {
+	case kText, kPicklist:
+		x, _ := textOf(a, f)
+		y, _ := textOf(b, f)
+		return cmpOrdered(x, y)
+	case kNumber:
+		x, _ := numberOf(a, f)
+		y, _ := numberOf(b, f)
+		return cmpNum(x, y)
+	case kBool:
+		x, y := a.Data[f.APIName].(bool), b.Data[f.APIName].(bool)
+		return cmpOrdered(boolInt(x), boolInt(y))
+	case kDate, kDatetime:
+		x, _ := timeOf(a, f)
+		y, _ := timeOf(b, f)
+		return cmpBound(x, y)
+	case kLookup:
+		x, _ := refValueOf(a, f)
+		y, _ := refValueOf(b, f)
+		return cmpOrdered(x.(int64), y.(int64))
+	}
+	return 0
 }

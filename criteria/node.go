@@ -24,6 +24,14 @@ type Node struct {
 	Value any
 	// Raw is the value as the client sent it, kept so that Render echoes what was given.
 	Raw any
+
+	// Sub is, for a leaf whose Comparator is RelatedTo, the condition the record its lookup Field points
+	// to must satisfy: a tree over the fields of the lookup's target module, itself without RelatedTo
+	// leaves (one level deep, as COQL joins are). SubModule is that module's id; the target must be a live
+	// record of it in SubOrg (the org of the records tested). Parse never builds such a leaf: COQL does
+	// (package coql).
+	Sub               *Node
+	SubOrg, SubModule crmd.ID
 }
 
 // IsGroup reports whether n is a group rather than a leaf.
@@ -47,7 +55,16 @@ const (
 	EndsWith     = "ends_with"
 	Like         = "like"
 	NotLike      = "not_like"
+	// RelatedTo tests the record a lookup points to against Node.Sub: true when the lookup is set, names a
+	// live record of SubModule in the same org, and that record satisfies Sub. It is not a comparator of
+	// Zoho's criteria language (Parse refuses it); COQL's conditions on lookup fields
+	// (Account_Name.Account_Name = 'x') compile to it.
+	RelatedTo = "related"
 )
+
+// IDField is the record id as a field: a bigint read from the records id column. It is no field of any
+// module; COQL's "id" column is compiled and evaluated through it.
+var IDField = &crmd.Field{APIName: "id", Label: "Record Id", DataType: crmd.TypeBigint, System: true, ReadOnly: true}
 
 // Limits on the shape and size of a criteria tree. The group sizes are Zoho's (v8 OAS); the others are
 // crmd's own, chosen so that a compiled predicate stays well inside SQLite's and PostgreSQL's limits on
@@ -213,6 +230,12 @@ var systemColumns = map[string]string{
 func columnOf(f *crmd.Field) string {
 	if !f.System {
 		return ""
+	}
+	if f.APIName == "id" {
+		if kindOf(f) != kNumber {
+			return ""
+		}
+		return "id"
 	}
 	col := systemColumns[f.APIName]
 	switch col {

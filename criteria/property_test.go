@@ -26,49 +26,74 @@ import (
 const criteriaPerCase = 40 // criteria checked against each random set of records
 
 func TestPropertySQLiteMatchesEval(t *testing.T) {
-	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "criteria.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	if _, err := db.Exec(`CREATE TABLE records (
+	db := sqliteDB(t, `CREATE TABLE records (
 		id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, created_by INTEGER NOT NULL,
 		modified_by INTEGER NOT NULL, created_time INTEGER NOT NULL, modified_time INTEGER NOT NULL,
-		data TEXT NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
+		data TEXT NOT NULL)`)
 	runProperty(t, &backend{db: db, dialect: SQLite, table: "records"})
 }
 
 func TestPropertyPostgresMatchesEval(t *testing.T) {
+	db := postgresDB(t, `CREATE TABLE records (
+		id bigint PRIMARY KEY, owner_id bigint NOT NULL, created_by bigint NOT NULL,
+		modified_by bigint NOT NULL, created_time bigint NOT NULL, modified_time bigint NOT NULL,
+		data jsonb NOT NULL)`)
+	runProperty(t, &backend{db: db, dialect: Postgres, table: "records"})
+}
+
+// sqliteDB opens a SQLite file in the test's directory (one connection) and runs the table's DDL.
+func sqliteDB(t *testing.T, ddl string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "criteria.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(ddl); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// postgresDB opens CRMD_TEST_POSTGRES with a fresh schema first on the search path (so that compiled
+// SQL naming the records table unqualified finds the test's), runs the DDL there and drops the schema
+// when the test ends. Without CRMD_TEST_POSTGRES the test skips (CI sets it and fails on the skip).
+func postgresDB(t *testing.T, ddl string) *sql.DB {
+	t.Helper()
 	dsn := os.Getenv("CRMD_TEST_POSTGRES")
 	if dsn == "" {
 		t.Skip("set CRMD_TEST_POSTGRES to a PostgreSQL DSN (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run the property test against PostgreSQL")
 	}
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	schema := "crit_" + hex.EncodeToString(b[:])
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
-		if _, err := db.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
+	t.Cleanup(func() { admin.Close() })
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
 			t.Errorf("dropping %s: %v", schema, err)
 		}
-	}()
-	if _, err := db.Exec(`CREATE TABLE ` + schema + `.records (
-		id bigint PRIMARY KEY, owner_id bigint NOT NULL, created_by bigint NOT NULL,
-		modified_by bigint NOT NULL, created_time bigint NOT NULL, modified_time bigint NOT NULL,
-		data jsonb NOT NULL)`); err != nil {
+	})
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	db, err := sql.Open("pgx", dsn+sep+"search_path="+schema)
+	if err != nil {
 		t.Fatal(err)
 	}
-	runProperty(t, &backend{db: db, dialect: Postgres, table: schema + ".records"})
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Exec(ddl); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 // backend is one database holding the records table.
