@@ -118,6 +118,9 @@ type User struct {
 	Status      string // active | disabled
 	ZUID        string
 	CreatedTime int64
+	// ModifiedTime (Unix ms) is when the user last changed: GET /users with If-Modified-Since lists
+	// the users changed after a moment.
+	ModifiedTime int64
 }
 
 // FullName is "First Last", or just the last name.

@@ -475,6 +475,35 @@ func FuzzRecordsListHTTP(f *testing.F) {
 	})
 }
 
+// FuzzSearchHTTP sends fuzzed query strings to GET /crm/{v}/Leads/search and GET
+// /crm/{v}/Leads/actions/count (variant's top bit), through the real handlers: the properties of
+// FuzzRecordsListHTTP (no 500, JSON, Zoho-shaped errors, a GET never writes).
+func FuzzSearchHTTP(f *testing.F) {
+	for _, s := range []string{
+		`criteria=(Last_Name:equals:Ng)`,
+		`criteria=((Last_Name:starts_with:N)and(Company:equals:Acme%5C%2C%20Inc))`,
+		`criteria=(No_of_Employees:between:1,100)&per_page=2&page=2`,
+		`criteria=(Lead_Status:in:Contacted,Lost)&fields=Last_Name,Company`,
+		`criteria=(Created_Time:greater_equal:2024-04-20T05%3A58%3A06%2B05%3A30)`,
+		`criteria=(Nope:equals:x)`, `criteria=((Last_Name:equals:x)`, `criteria=%28`,
+		`email=a@acme.test`, `phone=555`, `word=acme&approved=both`, `word=a&converted=true`,
+		`word=a&cvid={cvid}`, `word=a&cvid=1`, `word=a&page=11`, `word=a&per_page=-1`,
+		``, `%zz`, `criteria=%00`,
+	} {
+		f.Add(uint8(0), s)
+		f.Add(uint8(0x80), s)
+	}
+	e := newFuzzEnv(f)
+	f.Fuzz(func(t *testing.T, variant uint8, query string) {
+		version, token := e.pick(variant & 0x7f)
+		path := "/Leads/search?"
+		if variant&0x80 != 0 {
+			path = "/Leads/actions/count?"
+		}
+		e.do(t, "GET", "/crm/"+version+path+e.fill(query), "", token, "", false)
+	})
+}
+
 // FuzzTokenHTTP posts fuzzed form bodies with fuzzed content types to POST /oauth/v2/token.
 func FuzzTokenHTTP(f *testing.F) {
 	form := "application/x-www-form-urlencoded"

@@ -5,6 +5,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/crmd/crmd"
@@ -218,10 +219,22 @@ func (s *Server) listModules(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 		writeNoContent(w)
 		return nil
 	}
+	since, perr := modifiedSince(r)
+	if perr != nil {
+		return perr
+	}
 	ctx := r.Context()
 	mods, err := s.metaModules(ctx, rc)
 	if err != nil {
 		return err
+	}
+	if since != 0 {
+		// If-Modified-Since: only the modules changed after it, 304 when none (freshness.go).
+		mods = slices.DeleteFunc(mods, func(m *crmd.Module) bool { return m.ModifiedTime <= since })
+		if len(mods) == 0 {
+			writeNotModified(w)
+			return nil
+		}
 	}
 	if len(mods) == 0 {
 		writeNoContent(w)

@@ -158,6 +158,10 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 			want[id] = true
 		}
 	}
+	since, perr := modifiedSince(r)
+	if perr != nil {
+		return perr
+	}
 	ctx := r.Context()
 	org := rc.caller.Org
 	all, err := s.svc.Metadata.Users(ctx, org.ID)
@@ -166,12 +170,16 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 	}
 	var users []*crmd.User
 	for _, u := range all {
-		if match(u, rc.caller.User) && (want == nil || want[u.ID]) {
+		if match(u, rc.caller.User) && (want == nil || want[u.ID]) && u.ModifiedTime > since {
 			users = append(users, u)
 		}
 	}
 	start := (page - 1) * perPage
 	if start >= len(users) {
+		if since != 0 && len(users) == 0 {
+			writeNotModified(w) // If-Modified-Since: no user changed after it (freshness.go)
+			return nil
+		}
 		writeNoContent(w)
 		return nil
 	}

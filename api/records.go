@@ -58,21 +58,33 @@ func (s *Server) listRecords(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 	if perr != nil {
 		return perr
 	}
+	if q.ModifiedAfter, perr = modifiedSince(r); perr != nil {
+		return perr
+	}
 	p, err := s.svc.Records.List(r.Context(), rc.caller, m, *q)
 	if err != nil {
 		return err
 	}
-	sh := recordShaper{m: m, users: p.Users, loc: rc.caller.Org.Location(), fields: q.Fields, territories: p.Territories}
+	data, err := pageRecords(m, p, rc, q.Fields)
+	if err != nil {
+		return err
+	}
+	writeFreshList(w, q.ModifiedAfter, "data", data, listInfo(p, rc))
+	return nil
+}
+
+// pageRecords shapes a page's records, showing the fields asked (nil: every key).
+func pageRecords(m *crmd.Module, p *records.Page, rc *reqCtx, fields []string) ([]map[string]any, error) {
+	sh := recordShaper{m: m, users: p.Users, loc: rc.caller.Org.Location(), fields: fields, territories: p.Territories}
 	data := make([]map[string]any, 0, len(p.Records))
 	for _, rec := range p.Records {
 		obj, err := sh.record(rec)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		data = append(data, obj)
 	}
-	writeList(w, "data", data, listInfo(p, rc))
-	return nil
+	return data, nil
 }
 
 // getRecord serves GET /{module}/{id}.
@@ -92,9 +104,17 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 			return perr
 		}
 	}
+	since, perr := modifiedSince(r)
+	if perr != nil {
+		return perr
+	}
 	it, err := s.svc.Records.Get(r.Context(), rc.caller, m, id, fields)
 	if err != nil {
 		return err
+	}
+	if since != 0 && it.Record.ModifiedTime <= since {
+		writeNotModified(w)
+		return nil
 	}
 	sh := recordShaper{m: m, users: it.Users, loc: rc.caller.Org.Location(), fields: fields}
 	if it.Territories != nil {
@@ -288,11 +308,14 @@ func (s *Server) listDeleted(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 	if dq.Page, dq.PerPage, perr = pageParams(q, records.MaxPerPage); perr != nil {
 		return perr
 	}
+	if dq.DeletedAfter, perr = modifiedSince(r); perr != nil {
+		return perr
+	}
 	p, err := s.svc.Records.ListDeleted(r.Context(), rc.caller, m, dq)
 	if err != nil {
 		return err
 	}
-	writeList(w, "data", deletedItems(p, rc.caller.Org.Location()),
+	writeFreshList(w, dq.DeletedAfter, "data", deletedItems(p, rc.caller.Org.Location()),
 		map[string]any{"per_page": p.PerPage, "count": len(p.Records), "page": p.Page, "more_records": p.More})
 	return nil
 }
@@ -373,17 +396,8 @@ func parseListQuery(m *crmd.Module, version int, q url.Values) (*records.ListQue
 			return nil, crmd.ErrInvalidParam("sort_order")
 		}
 	}
-	p.Approval = records.ApprovedOnly
-	if v, ok := queryParam(q, "approved"); ok {
-		switch strings.ToLower(v) {
-		case "true":
-		case "false":
-			p.Approval = records.UnapprovedOnly
-		case "both":
-			p.Approval = records.ApprovedBoth
-		default:
-			return nil, crmd.ErrInvalidParam("approved")
-		}
+	if p.Approval, err = approvedParam(q); err != nil {
+		return nil, err
 	}
 	if v, ok := queryParam(q, "ids"); ok {
 		ids, good := splitIDs(v)

@@ -145,15 +145,20 @@ func recordJSONPath(i int, key string) string { return fmt.Sprintf("$.data[%d].%
 func writeRecordResults(w http.ResponseWriter, rc *reqCtx, res *records.Written, message string, ok int) {
 	loc := rc.caller.Org.Location()
 	writeResults(w, "data", res.Results, ok, func(rec *crmd.Record) (string, map[string]any) {
-		return message, map[string]any{
-			"id":              rec.ID,
-			"Created_Time":    crmd.FormatTime(rec.CreatedTime, loc),
-			"Modified_Time":   crmd.FormatTime(rec.ModifiedTime, loc),
-			"Created_By":      userRef(res.Users, rec.CreatedBy, false),
-			"Modified_By":     userRef(res.Users, rec.ModifiedBy, false),
-			"$approval_state": rec.ApprovalState,
-		}
+		return message, writtenDetails(rec, res.Users, loc)
 	})
+}
+
+// writtenDetails are the details of a written record's success entry (insert, update, upsert).
+func writtenDetails(rec *crmd.Record, users map[crmd.ID]*crmd.User, loc *time.Location) map[string]any {
+	return map[string]any{
+		"id":              rec.ID,
+		"Created_Time":    crmd.FormatTime(rec.CreatedTime, loc),
+		"Modified_Time":   crmd.FormatTime(rec.ModifiedTime, loc),
+		"Created_By":      userRef(users, rec.CreatedBy, false),
+		"Modified_By":     userRef(users, rec.ModifiedBy, false),
+		"$approval_state": rec.ApprovalState,
+	}
 }
 
 // deletedItems renders GET /{module}/deleted's records: a record in the recycle bin with its display

@@ -253,11 +253,27 @@ func (e *tenEnv) tenCases() map[string][]tenCase {
 			{method: "DELETE", path: "/crm/{v}/Leads?ids={lead}"},
 		},
 		"GET /crm/{version}/{module}/deleted": {{method: "GET", path: "/crm/{v}/Leads/deleted?type=all", own: true}},
+		// Search and count: B's records, views and users select nothing of A's (and nothing of B's).
+		"GET /crm/{version}/{module}/search": {
+			{method: "GET", path: "/crm/{v}/Leads/search?word=a", own: true},
+			{method: "GET", path: "/crm/{v}/Leads/search?criteria=" + q("(Owner:equals:{user})")},
+			{method: "GET", path: "/crm/{v}/Leads/search?word=a&cvid={view}"},
+		},
+		"GET /crm/{version}/{module}/actions/count": {
+			{method: "GET", path: "/crm/{v}/Leads/actions/count", own: true},
+			{method: "GET", path: "/crm/{v}/Leads/actions/count?criteria=" + q("(Owner:in:{user})")},
+			{method: "GET", path: "/crm/{v}/Leads/actions/count?cvid={view}"},
+		},
 		// COQL: B's records and users are not A's, whether named by id or through a lookup.
 		"POST /crm/{version}/coql": {
 			{method: "POST", path: "/crm/{v}/coql", body: `{"select_query":"select Last_Name from Leads where Last_Name is not null limit 5"}`, own: true},
 			{method: "POST", path: "/crm/{v}/coql", body: `{"select_query":"select Last_Name from Leads where id = '{lead}'"}`},
 			{method: "POST", path: "/crm/{v}/coql", body: `{"select_query":"select Last_Name, Owner.email from Leads where Owner = '{user}'"}`},
+		},
+		// An upsert naming B's user, or B's record's id, neither updates B nor leaks.
+		"POST /crm/{version}/{module}/upsert": {
+			{method: "POST", path: "/crm/{v}/Leads/upsert", body: `{"data":[{"Last_Name":"x","Owner":{"id":"{user}"}}]}`},
+			{method: "POST", path: "/crm/{v}/Leads/upsert", body: `{"duplicate_check_fields":["Owner"],"data":[{"Last_Name":"x"}]}`, own: true},
 		},
 		"GET /crm/{version}/{module}/{id}": {
 			{method: "GET", path: "/crm/{v}/Leads/{lead}"},

@@ -117,37 +117,46 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("v%d rendering does not round-trip:\n input  %s\n first  %s\n second %s", v, text, first, second)
 			}
 		}
-		for _, d := range []Dialect{SQLite, Postgres} {
-			where, args := Compile(n, Target{Dialect: d, Alias: "r"}, env)
-			if q := strings.Count(where, "?"); q != len(args) {
-				t.Fatalf("%d placeholders for %d bound values:\n%s\n%s", q, len(args), text, where)
-			}
-			for _, lit := range literalRe.FindAllString(where, -1) {
-				if !allowed[m][lit] {
-					t.Fatalf("literal %s in the SQL is not the compiler's: client text in SQL?\ncriteria %s\nSQL %s", lit, text, where)
-				}
-			}
-			if strings.Count(where, "'")%2 != 0 {
-				t.Fatalf("unbalanced quotes in the SQL:\ncriteria %s\nSQL %s", text, where)
-			}
-			if d != SQLite {
-				continue
-			}
-			got, err := db.ids(where, args)
-			if err != nil {
-				t.Fatalf("the SQL fails: %v\ncriteria %s\nSQL %s\nargs %#v", err, text, where, args)
-			}
-			var want []int64
-			for _, r := range rows {
-				if Eval(n, &r.row, env) {
-					want = append(want, int64(r.row.ID))
-				}
-			}
-			if fmt.Sprint(got) != fmt.Sprint(want) {
-				t.Fatalf("SQL selects %v, Eval %v\ncriteria %s\nSQL %s\nargs %#v", got, want, text, where, args)
+		checkCompiled(t, n, text, allowed[m], db, rows, env)
+	})
+}
+
+// checkCompiled compiles an accepted tree for both dialects and checks the fuzz properties: one
+// placeholder per bound value, no quoted text in the SQL but the compiler's own literals and the field
+// names in allowed (whatever the client wrote is bound), balanced quotes, and on SQLite a predicate that
+// runs and selects exactly the rows Eval accepts.
+func checkCompiled(t *testing.T, n *Node, text string, allowed map[string]bool, db *backend, rows []testRow, env Env) {
+	t.Helper()
+	for _, d := range []Dialect{SQLite, Postgres} {
+		where, args := Compile(n, Target{Dialect: d, Alias: "r"}, env)
+		if q := strings.Count(where, "?"); q != len(args) {
+			t.Fatalf("%d placeholders for %d bound values:\n%s\n%s", q, len(args), text, where)
+		}
+		for _, lit := range literalRe.FindAllString(where, -1) {
+			if !allowed[lit] {
+				t.Fatalf("literal %s in the SQL is not the compiler's: client text in SQL?\ncriteria %s\nSQL %s", lit, text, where)
 			}
 		}
-	})
+		if strings.Count(where, "'")%2 != 0 {
+			t.Fatalf("unbalanced quotes in the SQL:\ncriteria %s\nSQL %s", text, where)
+		}
+		if d != SQLite {
+			continue
+		}
+		got, err := db.ids(where, args)
+		if err != nil {
+			t.Fatalf("the SQL fails: %v\ncriteria %s\nSQL %s\nargs %#v", err, text, where, args)
+		}
+		var want []int64
+		for _, r := range rows {
+			if Eval(n, &r.row, env) {
+				want = append(want, int64(r.row.ID))
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("SQL selects %v, Eval %v\ncriteria %s\nSQL %s\nargs %#v", got, want, text, where, args)
+		}
+	}
 }
 
 // literalRe finds the single-quoted literals of compiled SQL.

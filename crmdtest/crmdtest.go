@@ -146,7 +146,7 @@ func Auth(token string) map[string]string {
 }
 
 // DoJSON sends a request with the headers and decodes the answer, which must be a JSON object with a
-// JSON content type; a 204 must have no body and gives a nil object. An answer of /crmd/v1 must also be
+// JSON content type; a 204 or 304 must have no body and gives a nil object. An answer of /crmd/v1 must also be
 // what the OpenAPI document of /crmd/v1 says (CheckCrmdV1).
 func DoJSON(t testing.TB, method, url, body string, header map[string]string) (int, map[string]any) {
 	t.Helper()
@@ -164,11 +164,11 @@ func DoJSON(t testing.TB, method, url, body string, header map[string]string) (i
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	CheckCrmdV1(t, req, resp, raw)
-	if resp.StatusCode == http.StatusNoContent {
+	if resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified {
 		if len(raw) != 0 {
-			t.Fatalf("%s %s: 204 with a body %q", method, url, raw)
+			t.Fatalf("%s %s: %d with a body %q", method, url, resp.StatusCode, raw)
 		}
-		return http.StatusNoContent, nil
+		return resp.StatusCode, nil
 	}
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Fatalf("%s %s: content type %q, body %q", method, url, ct, raw)

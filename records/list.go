@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/crmd/crmd"
@@ -105,6 +106,8 @@ type ListQuery struct {
 	// subtree).
 	Territory    crmd.ID
 	IncludeChild bool
+	// ModifiedAfter (Unix ms), when not zero, keeps the records modified after it (If-Modified-Since).
+	ModifiedAfter int64
 }
 
 // Page is one page of records, and what the HTTP layer needs to show them.
@@ -172,6 +175,9 @@ func (q *ListQuery) bind(moduleID crmd.ID, sortName string, desc bool) [8]byte {
 			terr += "+children"
 		}
 		parts = append(parts, terr)
+	}
+	if q.ModifiedAfter != 0 {
+		parts = append(parts, "since="+strconv.FormatInt(q.ModifiedAfter, 10))
 	}
 	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
 	var out [8]byte
@@ -246,6 +252,7 @@ func (s *Service) List(ctx context.Context, c *crmd.Caller, m *crmd.Module, q Li
 		}
 		filter.Territory = scope
 	}
+	filter.ModifiedAfter = q.ModifiedAfter
 	bind := q.bind(m.ID, srt.Name, desc)
 	now := s.st.NowMS()
 	var secret []byte // the org's token key, read only when a token is read or minted
@@ -309,18 +316,23 @@ func (s *Service) List(ctx context.Context, c *crmd.Caller, m *crmd.Module, q Li
 		}
 		res.NextToken, res.TokenExpiry = t.encode(secret), t.expiry
 	}
-	if len(recs) == 0 {
-		return res, nil
+	return res, s.describe(ctx, c, res, q.Fields)
+}
+
+// describe adds to a page what showing its records needs: the org's users, and the records'
+// territories when the fields show them.
+func (s *Service) describe(ctx context.Context, c *crmd.Caller, p *Page, fields []string) error {
+	if len(p.Records) == 0 {
+		return nil
 	}
-	if res.Users, err = s.st.UsersByID(ctx, c.Org.ID); err != nil {
-		return nil, err
+	var err error
+	if p.Users, err = s.st.UsersByID(ctx, c.Org.ID); err != nil {
+		return err
 	}
-	if showsTerritories(q.Fields) {
-		if res.Territories, err = s.territoriesOf(ctx, c.Org.ID, recs); err != nil {
-			return nil, err
-		}
+	if showsTerritories(fields) {
+		p.Territories, err = s.territoriesOf(ctx, c.Org.ID, p.Records)
 	}
-	return res, nil
+	return err
 }
 
 // Item is one record and what the HTTP layer needs to show it.
@@ -372,6 +384,8 @@ type DeletedQuery struct {
 	Type string
 	// Page counts from 1 and PerPage is at most 200; zero values mean the first page of MaxPerPage.
 	Page, PerPage int
+	// DeletedAfter (Unix ms), when not zero, keeps the records deleted after it (If-Modified-Since).
+	DeletedAfter int64
 }
 
 // DeletedPage is one page of deleted records, newest deletion first.
@@ -395,7 +409,7 @@ func (s *Service) ListDeleted(ctx context.Context, c *crmd.Caller, m *crmd.Modul
 		q.PerPage = MaxPerPage
 	}
 	recs, err := s.st.ListDeletedRecords(ctx, store.DeletedQuery{OrgID: c.Org.ID, ModuleID: m.ID, Type: q.Type,
-		Offset: (q.Page - 1) * q.PerPage, Limit: q.PerPage + 1})
+		Offset: (q.Page - 1) * q.PerPage, Limit: q.PerPage + 1, DeletedAfter: q.DeletedAfter})
 	if err != nil {
 		return nil, err
 	}

@@ -150,3 +150,48 @@ func TestUpdateDeleteRace(t *testing.T) {
 		}
 	}
 }
+
+// TestUpsertRace: many upserts of one new e-mail at once, on two stores, insert it exactly once; every
+// other upsert updates that record, and none fails.
+func TestUpsertRace(t *testing.T) {
+	e := newRaceEnv(t)
+	const n = 12
+	for round := 0; round < 3; round++ {
+		email := fmt.Sprintf("race%d@zylker.test", round)
+		actions := make(chan string, n)
+		errs := make(chan error, n)
+		start := make(chan struct{})
+		for i := 0; i < n; i++ {
+			go func(i int) {
+				<-start
+				u, err := e.svcs[i%2].Upsert(context.Background(), e.c, e.m,
+					[]Entry{{Values: map[string]any{"Last_Name": fmt.Sprint("Racer ", i), "Email": email}}}, nil)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if !u.Results[0].OK() {
+					errs <- u.Results[0].Err
+					return
+				}
+				actions <- u.Actions[0]
+			}(i)
+		}
+		close(start)
+		inserts := 0
+		for i := 0; i < n; i++ {
+			select {
+			case err := <-errs:
+				t.Fatalf("round %d: %v", round, err)
+			case a := <-actions:
+				if a == ActionInsert {
+					inserts++
+				}
+			}
+		}
+		count, err := e.svcs[0].Count(context.Background(), e.c, e.m, Match{Email: email})
+		if err != nil || count != 1 || inserts != 1 {
+			t.Fatalf("round %d: %d records with the e-mail, %d inserts (%v); want 1 and 1", round, count, inserts, err)
+		}
+	}
+}

@@ -226,6 +226,18 @@ func (s *Service) Insert(ctx context.Context, c *crmd.Caller, m *crmd.Module, en
 		return nil, err
 	}
 	out := make([]crmd.Result[*crmd.Record], len(entries))
+	err = s.st.Tx(ctx, func(tx *store.Tx) error {
+		return s.insertIn(ctx, tx, c, m, entries, users, out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Written{Results: out, Users: users}, nil
+}
+
+// insertIn validates entries and inserts the good ones inside tx, writing each entry's result to out
+// (by position).
+func (s *Service) insertIn(ctx context.Context, tx *store.Tx, c *crmd.Caller, m *crmd.Module, entries []Entry, users map[crmd.ID]*crmd.User, out []crmd.Result[*crmd.Record]) error {
 	drafts := make([]*draft, len(entries))
 	for i, e := range entries {
 		d, perr := parseEntry(m, e.Pos, e.Values, true, users)
@@ -235,97 +247,91 @@ func (s *Service) Insert(ctx context.Context, c *crmd.Caller, m *crmd.Module, en
 		}
 		drafts[i] = d
 	}
-	err = s.st.Tx(ctx, func(tx *store.Tx) error {
-		bad, err := s.resolveLookups(ctx, tx, c.Org.ID, drafts)
+	bad, err := s.resolveLookups(ctx, tx, c.Org.ID, drafts)
+	if err != nil {
+		return err
+	}
+	var ok []int
+	for i, d := range drafts {
+		if d == nil {
+			continue
+		}
+		if e := bad[i]; e != nil {
+			out[i].Err = e
+			continue
+		}
+		ok = append(ok, i)
+	}
+	if len(ok) == 0 {
+		return nil
+	}
+	// Entries with a NewID keep it (the sequence moves past it); the others take the next ids.
+	ids := make([]crmd.ID, len(ok))
+	alloc := 0
+	for n, i := range ok {
+		if id := entries[i].NewID; id != 0 {
+			if err := s.st.ReserveID(ctx, tx, c.Org.ID, id); err != nil {
+				return err
+			}
+			ids[n] = id
+		} else {
+			alloc++
+		}
+	}
+	if alloc > 0 {
+		first, err := s.st.AllocIDs(ctx, tx, c.Org.ID, alloc)
 		if err != nil {
 			return err
 		}
-		var ok []int
-		for i, d := range drafts {
-			if d == nil {
-				continue
-			}
-			if e := bad[i]; e != nil {
-				out[i].Err = e
-				continue
-			}
-			ok = append(ok, i)
-		}
-		if len(ok) == 0 {
-			return nil
-		}
-		// Entries with a NewID keep it (the sequence moves past it); the others take the next ids.
-		ids := make([]crmd.ID, len(ok))
-		alloc := 0
-		for n, i := range ok {
-			if id := entries[i].NewID; id != 0 {
-				if err := s.st.ReserveID(ctx, tx, c.Org.ID, id); err != nil {
-					return err
-				}
-				ids[n] = id
-			} else {
-				alloc++
+		for n := range ids {
+			if ids[n] == 0 {
+				ids[n] = first
+				first++
 			}
 		}
-		if alloc > 0 {
-			first, err := s.st.AllocIDs(ctx, tx, c.Org.ID, alloc)
-			if err != nil {
-				return err
-			}
-			for n := range ids {
-				if ids[n] == 0 {
-					ids[n] = first
-					first++
-				}
-			}
-		}
-		now := s.st.NowMS()
-		autos := AutonumberFields(m)
-		var firstAuto int64
-		if len(autos) > 0 {
-			if firstAuto, err = s.st.NextAutonumbers(ctx, tx, m.ID, len(ok)); err != nil {
-				return err
-			}
-		}
-		recs := make([]crmd.Record, 0, len(ok))
-		for n, i := range ok {
-			d := drafts[i]
-			data := map[string]any{}
-			applyDraft(m, data, d)
-			for _, f := range autos {
-				// Zoho numbers records of a module 1, 2, 3 … and shows the number as text.
-				data[f.APIName] = strconv.FormatInt(firstAuto+int64(n), 10)
-			}
-			b, err := json.Marshal(data)
-			if err != nil {
-				return err
-			}
-			owner := d.owner
-			if owner == 0 {
-				owner = c.User.ID
-			}
-			approval := d.approval
-			if approval == "" {
-				approval = "approved"
-			}
-			recs = append(recs, crmd.Record{
-				ID: ids[n], OrgID: c.Org.ID, ModuleID: m.ID, OwnerID: owner,
-				CreatedBy: c.User.ID, ModifiedBy: c.User.ID, CreatedTime: now, ModifiedTime: now,
-				ApprovalState: approval, DisplayName: displayName(m, data), Data: b,
-			})
-		}
-		if err := s.st.InsertRecords(ctx, tx, recs); err != nil {
+	}
+	now := s.st.NowMS()
+	autos := AutonumberFields(m)
+	var firstAuto int64
+	if len(autos) > 0 {
+		if firstAuto, err = s.st.NextAutonumbers(ctx, tx, m.ID, len(ok)); err != nil {
 			return err
 		}
-		for n, i := range ok {
-			out[i] = crmd.Result[*crmd.Record]{Value: &recs[n]}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	return &Written{Results: out, Users: users}, nil
+	recs := make([]crmd.Record, 0, len(ok))
+	for n, i := range ok {
+		d := drafts[i]
+		data := map[string]any{}
+		applyDraft(m, data, d)
+		for _, f := range autos {
+			// Zoho numbers records of a module 1, 2, 3 … and shows the number as text.
+			data[f.APIName] = strconv.FormatInt(firstAuto+int64(n), 10)
+		}
+		b, err := json.Marshal(data)
+		if err != nil {
+			return err
+		}
+		owner := d.owner
+		if owner == 0 {
+			owner = c.User.ID
+		}
+		approval := d.approval
+		if approval == "" {
+			approval = "approved"
+		}
+		recs = append(recs, crmd.Record{
+			ID: ids[n], OrgID: c.Org.ID, ModuleID: m.ID, OwnerID: owner,
+			CreatedBy: c.User.ID, ModifiedBy: c.User.ID, CreatedTime: now, ModifiedTime: now,
+			ApprovalState: approval, DisplayName: displayName(m, data), Data: b,
+		})
+	}
+	if err := s.st.InsertRecords(ctx, tx, recs); err != nil {
+		return err
+	}
+	for n, i := range ok {
+		out[i] = crmd.Result[*crmd.Record]{Value: &recs[n]}
+	}
+	return nil
 }
 
 // Update changes records (PUT /{module}, PUT /{module}/{id}): each entry names its record in ID. Only
@@ -342,6 +348,18 @@ func (s *Service) Update(ctx context.Context, c *crmd.Caller, m *crmd.Module, en
 		return nil, err
 	}
 	out := make([]crmd.Result[*crmd.Record], len(entries))
+	err = s.st.Tx(ctx, func(tx *store.Tx) error {
+		return s.updateIn(ctx, tx, c, m, entries, users, out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Written{Results: out, Users: users}, nil
+}
+
+// updateIn validates entries and applies the good ones inside tx, writing each entry's result to out
+// (by position).
+func (s *Service) updateIn(ctx context.Context, tx *store.Tx, c *crmd.Caller, m *crmd.Module, entries []Entry, users map[crmd.ID]*crmd.User, out []crmd.Result[*crmd.Record]) error {
 	drafts := make([]*draft, len(entries))
 	var ids []crmd.ID
 	for i, e := range entries {
@@ -357,74 +375,68 @@ func (s *Service) Update(ctx context.Context, c *crmd.Caller, m *crmd.Module, en
 		drafts[i] = d
 		ids = append(ids, e.ID)
 	}
-	err = s.st.Tx(ctx, func(tx *store.Tx) error {
-		// Each entry merges its fields into the document it reads: the rows stay locked until the
-		// merged documents are written, so a racing update or delete (another replica's) waits.
-		if err := s.st.LockRecords(ctx, tx, c.Org.ID, ids); err != nil {
-			return err
-		}
-		recs, err := s.st.RecordsByID(ctx, tx, c.Org.ID, m.ID, ids)
-		if err != nil {
-			return err
-		}
-		bad, err := s.resolveLookups(ctx, tx, c.Org.ID, drafts)
-		if err != nil {
-			return err
-		}
-		now := s.st.NowMS()
-		var changed []*crmd.Record
-		current := map[crmd.ID]*crmd.Record{} // the state after earlier entries of this request
-		for i, d := range drafts {
-			if d == nil {
-				continue
-			}
-			rec := current[d.id]
-			if rec == nil {
-				rec = recs[d.id]
-			}
-			if rec == nil || rec.DeletedTime != 0 {
-				out[i].Err = crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"id": d.id})
-				continue
-			}
-			if !mayTouch(c, rec) {
-				out[i].Err = crmd.E("NO_PERMISSION", crmd.MsgPermissionDenied, crmd.D{"id": d.id})
-				continue
-			}
-			if d.err != nil {
-				out[i].Err = d.err
-				continue
-			}
-			if e := bad[i]; e != nil {
-				out[i].Err = e
-				continue
-			}
-			data, err := rec.Fields()
-			if err != nil {
-				return err
-			}
-			applyDraft(m, data, d)
-			b, err := json.Marshal(data)
-			if err != nil {
-				return err
-			}
-			next := *rec
-			next.Data = b
-			next.DisplayName = displayName(m, data)
-			next.ModifiedBy = c.User.ID
-			next.ModifiedTime = now
-			if d.owner != 0 {
-				next.OwnerID = d.owner
-			}
-			current[d.id] = &next
-			changed = append(changed, &next)
-			out[i] = crmd.Result[*crmd.Record]{Value: &next}
-		}
-		return s.st.UpdateRecords(ctx, tx, changed)
-	})
-	if err != nil {
-		return nil, err
+	// Each entry merges its fields into the document it reads: the rows stay locked until the
+	// merged documents are written, so a racing update or delete (another replica's) waits.
+	if err := s.st.LockRecords(ctx, tx, c.Org.ID, ids); err != nil {
+		return err
 	}
-	return &Written{Results: out, Users: users}, nil
+	recs, err := s.st.RecordsByID(ctx, tx, c.Org.ID, m.ID, ids)
+	if err != nil {
+		return err
+	}
+	bad, err := s.resolveLookups(ctx, tx, c.Org.ID, drafts)
+	if err != nil {
+		return err
+	}
+	now := s.st.NowMS()
+	var changed []*crmd.Record
+	current := map[crmd.ID]*crmd.Record{} // the state after earlier entries of this request
+	for i, d := range drafts {
+		if d == nil {
+			continue
+		}
+		rec := current[d.id]
+		if rec == nil {
+			rec = recs[d.id]
+		}
+		if rec == nil || rec.DeletedTime != 0 {
+			out[i].Err = crmd.E("INVALID_DATA", crmd.MsgInvalidID, crmd.D{"id": d.id})
+			continue
+		}
+		if !mayTouch(c, rec) {
+			out[i].Err = crmd.E("NO_PERMISSION", crmd.MsgPermissionDenied, crmd.D{"id": d.id})
+			continue
+		}
+		if d.err != nil {
+			out[i].Err = d.err
+			continue
+		}
+		if e := bad[i]; e != nil {
+			out[i].Err = e
+			continue
+		}
+		data, err := rec.Fields()
+		if err != nil {
+			return err
+		}
+		applyDraft(m, data, d)
+		b, err := json.Marshal(data)
+		if err != nil {
+			return err
+		}
+		next := *rec
+		next.Data = b
+		next.DisplayName = displayName(m, data)
+		next.ModifiedBy = c.User.ID
+		next.ModifiedTime = now
+		if d.owner != 0 {
+			next.OwnerID = d.owner
+		}
+		current[d.id] = &next
+		changed = append(changed, &next)
+		out[i] = crmd.Result[*crmd.Record]{Value: &next}
+	}
+	return s.st.UpdateRecords(ctx, tx, changed)
 }
 
 // Delete moves the records with the given ids (at most MaxDelete; an id named twice is answered twice,

@@ -19,6 +19,20 @@ type RecordFilter struct {
 	View *ViewFilter
 	// Territory, when set, keeps the records assigned to a territory (or to any of its subtree).
 	Territory *TerritoryScope
+	// Match, when set, keeps the records a criteria tree accepts besides the view: a search's criteria
+	// (GET /{module}/search), which may come with a cvid.
+	Match *CriteriaFilter
+	// ModifiedAfter, when not zero, keeps the records modified after that Unix ms (If-Modified-Since).
+	ModifiedAfter int64
+}
+
+// CriteriaFilter is a criteria tree over a module's fields and the environment that resolves its
+// keywords.
+type CriteriaFilter struct {
+	Criteria *criteria.Node
+	Env      criteria.Env
+	// ModuleID is the criteria's module: on SQLite its complete field_values side indexes serve them.
+	ModuleID crmd.ID
 }
 
 // ViewFilter is what a custom view selects, resolved for one caller at one moment.
@@ -73,29 +87,9 @@ func (s *Store) compileFilter(ctx context.Context, db execer, f RecordFilter, pr
 		if v.Nothing {
 			return []predicate{noRecord}, nil
 		}
-		dialect := criteria.SQLite
-		if s.Dialect == Postgres {
-			dialect = criteria.Postgres
-		}
-		// FieldExpr reads data fields the way the on-demand expression indexes are built, so that they
-		// serve the view.
-		target := criteria.Target{Dialect: dialect, Alias: "records", FieldExpr: s.FieldExpr}
-		if v.Unindexed {
-			target.FieldExpr = nil
-		} else if v.ModuleID != 0 && s.Dialect == SQLite {
-			ready, err := s.readySideIndexes(ctx, db, v.ModuleID)
-			if err != nil {
-				return nil, err
-			}
-			if len(ready) > 0 {
-				target.Side = func(f *crmd.Field) (string, []any, string) {
-					if !ready[f.APIName] || !s.SideIndexed(f) {
-						return "", nil, ""
-					}
-					return `records.id IN (SELECT fv.record_id FROM field_values fv WHERE fv.field = ? AND fv.module_id = ? AND `,
-						[]any{f.APIName, int64(v.ModuleID)}, "fv.value"
-				}
-			}
+		target, err := s.criteriaTarget(ctx, db, v.ModuleID, v.Unindexed)
+		if err != nil {
+			return nil, err
 		}
 		sql, args := criteria.Compile(v.Criteria, target, v.Env)
 		out = append(out, predicate{sql, args})
@@ -103,14 +97,59 @@ func (s *Store) compileFilter(ctx context.Context, db execer, f RecordFilter, pr
 			out = append(out, unreadBy(v.UnreadBy))
 		}
 	}
+	if m := f.Match; m != nil {
+		target, err := s.criteriaTarget(ctx, db, m.ModuleID, false)
+		if err != nil {
+			return nil, err
+		}
+		sql, args := criteria.Compile(m.Criteria, target, m.Env)
+		out = append(out, predicate{sql, args})
+	}
+	if f.ModifiedAfter != 0 {
+		out = append(out, predicate{sql: `records.modified_time > ?`, args: []any{f.ModifiedAfter}})
+	}
 	if t := f.Territory; t != nil {
-		p, err := s.territoryCondition(ctx, db, *t, probe || f.View != nil)
+		p, err := s.territoryCondition(ctx, db, *t, probe || f.View != nil || f.Match != nil)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// criteriaTarget is where criteria compile to for this store: the dialect, the records table and its
+// expression indexes; with a moduleID on SQLite, also the field_values side indexes that are complete
+// for that module. unindexed reads the JSON documents instead (BenchmarkViewSelect's baseline).
+func (s *Store) criteriaTarget(ctx context.Context, db execer, moduleID crmd.ID, unindexed bool) (criteria.Target, error) {
+	dialect := criteria.SQLite
+	if s.Dialect == Postgres {
+		dialect = criteria.Postgres
+	}
+	// FieldExpr reads data fields the way the on-demand expression indexes are built, so that they
+	// serve the criteria.
+	target := criteria.Target{Dialect: dialect, Alias: "records", FieldExpr: s.FieldExpr}
+	if unindexed {
+		target.FieldExpr = nil
+		return target, nil
+	}
+	if moduleID == 0 || s.Dialect != SQLite {
+		return target, nil
+	}
+	ready, err := s.readySideIndexes(ctx, db, moduleID)
+	if err != nil {
+		return criteria.Target{}, err
+	}
+	if len(ready) > 0 {
+		target.Side = func(f *crmd.Field) (string, []any, string) {
+			if !ready[f.APIName] || !s.SideIndexed(f) {
+				return "", nil, ""
+			}
+			return `records.id IN (SELECT fv.record_id FROM field_values fv WHERE fv.field = ? AND fv.module_id = ? AND `,
+				[]any{f.APIName, int64(moduleID)}, "fv.value"
+		}
+	}
+	return target, nil
 }
 
 // territoryCondition is the territory filter in its list form (the territory's records, the subtree

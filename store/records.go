@@ -373,6 +373,56 @@ func (s *Store) RecordIDs(ctx context.Context, q RecordQuery) ([]crmd.ID, error)
 	return scanIDs(rows)
 }
 
+// CountRecords counts the live records q selects (approval, ids and filter; sort and paging are
+// ignored): GET /{module}/actions/count.
+func (s *Store) CountRecords(ctx context.Context, q RecordQuery) (int64, error) {
+	var where strings.Builder
+	args, err := s.recordWhere(ctx, &where, q, false)
+	if err != nil {
+		return 0, fmt.Errorf("count records: %w", err)
+	}
+	var n int64
+	if err := s.R.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM records WHERE `+where.String()), args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count records: %w", err)
+	}
+	return n, nil
+}
+
+// MatchRecordIDs returns, inside tx, the ids of the live records q selects, in id order, at most
+// q.Limit of them (0: all). An upsert looks its duplicates up with it, so that it sees the records its
+// own transaction inserted a moment before.
+func (s *Store) MatchRecordIDs(ctx context.Context, tx *Tx, q RecordQuery) ([]crmd.ID, error) {
+	var where strings.Builder
+	args, err := s.recordWhere(ctx, &where, q, false)
+	if err != nil {
+		return nil, fmt.Errorf("match records: %w", err)
+	}
+	query := `SELECT id FROM records WHERE ` + where.String() + ` ORDER BY id`
+	if q.Limit > 0 {
+		query += ` LIMIT ?`
+		args = append(args, q.Limit)
+	}
+	rows, err := s.recDB(tx).QueryContext(ctx, s.Q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("match records: %w", err)
+	}
+	return scanIDs(rows)
+}
+
+// LockUpserts serialises, until tx ends, the upserts of one module of an org, so that two racing
+// upserts of the same new value do not both insert it. On SQLite a write transaction already runs
+// alone (BEGIN IMMEDIATE); on PostgreSQL a transaction-scoped advisory lock keyed by the module does it
+// (module ids are unique across orgs).
+func (s *Store) LockUpserts(ctx context.Context, tx *Tx, moduleID crmd.ID) error {
+	if s.Dialect != Postgres {
+		return nil
+	}
+	if _, err := tx.q.ExecContext(ctx, s.Q(`SELECT pg_advisory_xact_lock(?)`), int64(moduleID)); err != nil {
+		return fmt.Errorf("lock upserts: %w", err)
+	}
+	return nil
+}
+
 // UpdateRecords writes the mutable columns (owner, modifier, modification time, approval state,
 // display name, data) of recs inside tx, each scoped by its org and module. The statement is
 // prepared once for the batch.
@@ -436,6 +486,8 @@ type DeletedQuery struct {
 	// Type is DeletedAll (also when empty), DeletedRecycle (not purged) or DeletedPermanent (purged).
 	Type          string
 	Offset, Limit int
+	// DeletedAfter, when not zero, keeps the records deleted after that Unix ms (If-Modified-Since).
+	DeletedAfter int64
 }
 
 // ListDeletedRecords returns one page of deleted records, newest deletion first (id breaks ties),
@@ -448,12 +500,17 @@ func (s *Store) ListDeletedRecords(ctx context.Context, q DeletedQuery) ([]*crmd
 	case DeletedPermanent:
 		query += ` AND purged_time IS NOT NULL`
 	}
+	args := []any{int64(q.OrgID), int64(q.ModuleID)}
+	if q.DeletedAfter != 0 {
+		query += ` AND deleted_time > ?`
+		args = append(args, q.DeletedAfter)
+	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 200
 	}
 	query += ` ORDER BY deleted_time DESC, id DESC LIMIT ? OFFSET ?`
-	rows, err := s.R.QueryContext(ctx, s.Q(query), int64(q.OrgID), int64(q.ModuleID), limit, q.Offset)
+	rows, err := s.R.QueryContext(ctx, s.Q(query), append(args, limit, q.Offset)...)
 	if err != nil {
 		return nil, fmt.Errorf("list deleted records: %w", err)
 	}

@@ -83,16 +83,16 @@ func (s *Store) createUser(ctx context.Context, tx *Tx, orgID crmd.ID, n NewUser
 	}
 	return &crmd.User{ID: id, OrgID: orgID, Email: email, FirstName: n.FirstName, LastName: n.LastName,
 		Profile: crmd.Profile{ID: crmd.ID(profileID), Name: n.Profile}, RoleID: crmd.ID(roleID), RoleName: n.Role,
-		Status: "active", ZUID: zuid, CreatedTime: now}, nil
+		Status: "active", ZUID: zuid, CreatedTime: now, ModifiedTime: now}, nil
 }
 
-const userSelect = `SELECT u.id, u.org_id, u.email, u.first_name, u.last_name, p.id, p.name, r.id, r.name, u.status, u.zuid, u.created_time
+const userSelect = `SELECT u.id, u.org_id, u.email, u.first_name, u.last_name, p.id, p.name, r.id, r.name, u.status, u.zuid, u.created_time, u.modified_time
 	FROM users u JOIN profiles p ON p.id = u.profile_id JOIN roles r ON r.id = u.role_id`
 
 func scanUser(row interface{ Scan(...any) error }) (*crmd.User, error) {
 	var u crmd.User
 	var id, org, pid, rid int64
-	if err := row.Scan(&id, &org, &u.Email, &u.FirstName, &u.LastName, &pid, &u.Profile.Name, &rid, &u.RoleName, &u.Status, &u.ZUID, &u.CreatedTime); err != nil {
+	if err := row.Scan(&id, &org, &u.Email, &u.FirstName, &u.LastName, &pid, &u.Profile.Name, &rid, &u.RoleName, &u.Status, &u.ZUID, &u.CreatedTime, &u.ModifiedTime); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}
