@@ -49,7 +49,7 @@ func DefaultFixture() *fixtures.File {
 		Users:   []fixtures.User{{Email: "admin@crmd.local", FirstName: "crmd", LastName: "Admin", Profile: "Administrator"}},
 		Clients: []fixtures.Client{{ClientID: "1000.CRMDTESTCLIENT000000000000000001", ClientSecret: "crmd-test-secret", Name: "test"}},
 		Tokens: []fixtures.Token{{Token: DefaultToken, User: "admin@crmd.local", ClientID: "1000.CRMDTESTCLIENT000000000000000001",
-			Scope: "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.ALL,ZohoCRM.org.ALL,ZohoCRM.mass_delete.ALL,ZohoCRM.bulk.ALL"}},
+			Scope: "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.ALL,ZohoCRM.org.ALL,ZohoCRM.mass_delete.ALL,ZohoCRM.bulk.ALL,ZohoCRM.coql.READ"}},
 	}}}
 }
 

@@ -26,7 +26,7 @@ import (
 )
 
 // bootstrapScope is what the first-start admin token may do: everything crmd serves.
-const bootstrapScope = "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.ALL,ZohoCRM.org.ALL,ZohoCRM.mass_delete.ALL,ZohoCRM.bulk.ALL"
+const bootstrapScope = "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.ALL,ZohoCRM.org.ALL,ZohoCRM.mass_delete.ALL,ZohoCRM.bulk.ALL,ZohoCRM.coql.READ"
 
 // bootstrapTTL is the lifetime of the first-start access token.
 const bootstrapTTL = 24 * time.Hour
