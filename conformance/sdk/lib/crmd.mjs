@@ -2,6 +2,7 @@
 // CLI against a fresh SQLite file, and starts `crmd serve --addr 127.0.0.1:0 --no-bootstrap`, reading
 // its "crmd listening on <url>" line. Everything lives in one temp dir, removed by cleanup().
 import { spawn, execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
@@ -49,15 +50,19 @@ export class Crmd {
     return JSON.parse(lines[0]);
   }
 
-  // Starts `crmd serve` on db with extra flags and resolves to {url, proc, db, stderr()}.
+  // Starts `crmd serve` on db with extra flags and resolves to {url, proc, db, stderr(), control}.
+  // Every server runs with the control API on (docs/control.md) and a journal large enough for the
+  // whole run, so that answeredBadly() can read every answer crmd gave.
   serve(db, ...flags) {
-    const proc = spawn(this.bin, ["serve", "--addr", "127.0.0.1:0", "--db", db, "--no-bootstrap", ...flags], {
+    const control = randomBytes(16).toString("hex");
+    const proc = spawn(this.bin, ["serve", "--addr", "127.0.0.1:0", "--db", db, "--no-bootstrap",
+      "--control-token", control, "--journal-size", "100000", ...flags], {
       env: cleanEnv(),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";
     proc.stderr.on("data", (b) => { stderr += b; if (stderr.length > 1 << 20) stderr = stderr.slice(-65536); });
-    const server = { proc, db, url: null, stderr: () => stderr };
+    const server = { proc, db, url: null, stderr: () => stderr, control };
     this.servers.push(server);
     return new Promise((ok, fail) => {
       let out = "";
@@ -87,6 +92,32 @@ export class Crmd {
   }
 }
 
+// Every request crmd's journal holds (GET /crmd/v1/control/requests, newest first), as
+// {method, path, query, status, code}: the SDK calls and the suite's own plain-HTTP calls alike.
+export async function journal(server) {
+  const resp = await fetch(`${server.url}/crmd/v1/control/requests?limit=100000`, { headers: { Authorization: `Bearer ${server.control}` } });
+  if (resp.status !== 200) throw new Error(`control API: GET /crmd/v1/control/requests answered ${resp.status} ${await resp.text()}`);
+  return (await resp.json()).requests;
+}
+
+// Counts the answers of the servers' journals by "METHOD path → status code" and returns those that
+// are 404, 405 or 5xx (a route crmd lacks, a method it refuses, a crash), or whose code says the same
+// under another status (Zoho answers a method a path lacks with 400 INVALID_REQUEST_METHOD), for a
+// test to assert empty.
+export async function answeredBadly(servers, diagnostic = () => {}) {
+  const seen = new Map();
+  for (const server of servers) {
+    for (const r of await journal(server)) {
+      const k = `${r.method} ${r.path.replace(/\/\d{6,}(?=\/|$)/g, "/{id}")} → ${r.status}${r.code ? " " + r.code : ""}`;
+      seen.set(k, (seen.get(k) ?? 0) + 1);
+    }
+  }
+  const keys = [...seen.keys()].sort();
+  for (const k of keys) diagnostic(`${k} ×${seen.get(k)}`);
+  if (keys.length === 0) throw new Error("the request journal is empty");
+  return keys.filter((k) => / → (404|405|5\d\d)( |$)/.test(k) || / (INVALID_URL_PATTERN|INVALID_REQUEST_METHOD)$/.test(k));
+}
+
 // Sets up an org for the scenarios on a fresh database: an admin, a Standard user, a custom module
 // and the tokens (refresh tokens for the SDKs' refresh flow). Returns everything the tests need.
 export function provision(crmd, db, baseURL) {
@@ -95,7 +126,8 @@ export function provision(crmd, db, baseURL) {
   crmd.cli(db, baseURL, "user", "add", "--org", org, "--email", "standard@conformance.test", "--profile", "Standard");
   const mod = crmd.cli(db, baseURL, "module", "add", "--org", org, "--api-name", "Projects", "--singular", "Project",
     "--plural", "Projects", "--field", "Budget:currency", "--field", "Stage:picklist:Planned|Active|Done");
-  const full = "ZohoCRM.modules.ALL,ZohoCRM.mass_delete.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.READ,ZohoCRM.org.READ";
+  // ZohoCRM.coql.READ: Zoho's scope for POST /crm/{v}/coql.
+  const full = "ZohoCRM.modules.ALL,ZohoCRM.mass_delete.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.READ,ZohoCRM.org.READ,ZohoCRM.coql.READ";
   const token = (email, scope) => crmd.cli(db, baseURL, "token", "--org", org, "--email", email, "--scope", scope);
   return {
     org,
@@ -104,6 +136,7 @@ export function provision(crmd, db, baseURL) {
     adminEmail: "admin@conformance.test",
     standardEmail: "standard@conformance.test",
     module: mod,
+    scope: full,
     admin: token("admin@conformance.test", full),
     // Every scope but mass_delete: mass delete answers OAUTH_SCOPE_MISMATCH.
     modulesOnly: token("admin@conformance.test", "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.READ,ZohoCRM.org.READ"),
