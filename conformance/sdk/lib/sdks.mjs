@@ -166,12 +166,10 @@ function v6Calls(Z, opts = {}) {
   };
 }
 
-// zcrmsdk 1.1.0 (Node, API v2): Initializer.initialize(user, environment, token, store, sdkConfig,
-// resourcePath, logger); OAuthToken(clientID, clientSecret, token, TokenType); no builders.
-function zcrmsdk() {
-  const root = pkgRoot("zcrmsdk");
-  const r = (p) => require(join(root, p));
-  const Z = {
+// v2Classes are the operation classes of the two CommonJS v2 SDKs (zcrmsdk, nodejs-sdk-2.0), which
+// share one package layout: core/com/zoho/crm/api/<dir>/ for the operations, routes/ and utils/ beside.
+function v2Classes(root, r) {
+  return {
     Record: nsOf(root, "record"), Coql: nsOf(root, "query"), Territories: nsOf(root, "territories"),
     CustomViews: nsOf(root, "custom_views"), Users: nsOf(root, "users"), Org: nsOf(root, "org"),
     Fields: nsOf(root, "fields"), Modules: nsOf(root, "modules"),
@@ -179,6 +177,14 @@ function zcrmsdk() {
     Choice: r("utils/util/choice.js").Choice, SDKException: r("core/com/zoho/crm/api/exception/sdk_exception.js").SDKException,
     JSONConverter: r("utils/util/json_converter.js").JSONConverter,
   };
+}
+
+// zcrmsdk 1.1.0 (Node, API v2): Initializer.initialize(user, environment, token, store, sdkConfig,
+// resourcePath, logger); OAuthToken(clientID, clientSecret, token, TokenType); no builders.
+function zcrmsdk() {
+  const root = pkgRoot("zcrmsdk");
+  const r = (p) => require(join(root, p));
+  const Z = v2Classes(root, r);
   const { Initializer } = r("routes/initializer.js");
   const { UserSignature } = r("routes/user_signature.js");
   const { Environment } = r("routes/dc/environment.js");
@@ -225,14 +231,7 @@ function builderInit(K, { userSignature }) {
 function nodejs20() {
   const root = pkgRoot("@zohocrm/nodejs-sdk-2.0");
   const r = (p) => require(join(root, p));
-  const Z = {
-    Record: nsOf(root, "record"), Coql: nsOf(root, "query"), Territories: nsOf(root, "territories"),
-    CustomViews: nsOf(root, "custom_views"), Users: nsOf(root, "users"), Org: nsOf(root, "org"),
-    Fields: nsOf(root, "fields"), Modules: nsOf(root, "modules"),
-    ParameterMap: r("routes/parameter_map.js").ParameterMap, HeaderMap: r("routes/header_map.js").HeaderMap,
-    Choice: r("utils/util/choice.js").Choice, SDKException: r("core/com/zoho/crm/api/exception/sdk_exception.js").SDKException,
-    JSONConverter: r("utils/util/json_converter.js").JSONConverter,
-  };
+  const Z = v2Classes(root, r);
   const K = {
     OAuthBuilder: r("models/authenticator/oauth_builder.js").OAuthBuilder,
     FileStore: r("models/authenticator/store/file_store.js").FileStore,
