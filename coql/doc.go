@@ -10,17 +10,18 @@
 // Keywords are case-insensitive; api names are matched exactly, else ignoring case, and reported as the
 // module spells them.
 //
-//	query   = SELECT column {"," column} FROM module [WHERE cond]
-//	          [ORDER BY name [ASC|DESC] {"," name [ASC|DESC]}]
-//	          [LIMIT n ["," n]] [OFFSET n]
-//	column  = name ["." name]           (in SELECT a name may also be 'quoted')
+//	query   = select column {"," column} from module [where cond]
+//	          [order by name [asc|desc] {"," name [asc|desc]}]
+//	          [limit n ["," n]] [offset n]
+//	column  = name ["." name]           (in the select list a name may also be 'quoted')
 //	name    = identifier | "quoted"     (a reserved word must be quoted)
-//	cond    = term [(AND|OR) term]      (three or more criteria must be bracketed in pairs)
-//	term    = "(" cond ")" | column op value | column [NOT] IN "(" value {"," value} ")"
-//	        | column [NOT] LIKE 'text' | column IS [NOT] NULL | column BETWEEN value AND value
+//	cond    = term [(and|or) term]      (three or more criteria must be bracketed in pairs)
+//	term    = "(" cond ")" | column op value | column [not] in "(" value {"," value} ")"
+//	        | column [not] like 'text' | column is [not] null | column between value and value
 //	op      = "=" | "!=" | "<" | ">" | "<=" | ">="
-//	value   = 'text' (a quote inside written twice) | number | TRUE | FALSE
+//	value   = 'text' (a quote inside written twice) | number | true | false
 //
-// LIMIT a, b is offset a and count b. Operators per data type, values, limits and errors are listed in
+// (COQL text, not SQL: it never reaches the database; package criteria compiles its conditions.)
+// limit a, b is offset a and count b. Operators per data type, values, limits and errors are listed in
 // docs/coql.md; every refusal is a *crmd.Error with Zoho's code and details, never a panic.
 package coql

@@ -245,7 +245,7 @@ func (p *parser) count() (int, error) {
 	return n, nil
 }
 
-// ref reads a column: an api name, bare or in double quotes (in SELECT also in single quotes, as Zoho
+// ref reads a column: an api name, bare or in double quotes (in the select list also in single quotes, as Zoho
 // shows for reserved words), optionally followed by .name.
 func (p *parser) ref(inSelect bool) (Ref, error) {
 	t := p.next()
