@@ -107,12 +107,7 @@ func (s *Server) faultsAnswer(w http.ResponseWriter) {
 	if s.svc.Runner != nil {
 		n = s.svc.Runner.FailingAfter()
 	}
-	list := s.ctl.faults.snapshot()
-	out := make([]*Fault, len(list))
-	for i := range list {
-		out[i] = &list[i]
-	}
-	writeJSON(w, http.StatusOK, faultsBody{Faults: out, Job: &jobFaults{FailAfterRecords: &n}})
+	writeJSON(w, http.StatusOK, faultsBody{Faults: s.ctl.faults.snapshot(), Job: &jobFaults{FailAfterRecords: &n}})
 }
 
 func (s *Server) getFaults(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {

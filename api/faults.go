@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/crmd/crmd"
@@ -38,14 +39,19 @@ type Fault struct {
 type faults struct {
 	mu   sync.Mutex
 	list []*Fault
+	// any tells, without the lock, whether list has a fault: pick runs around every request, and one
+	// with no fault set costs it one atomic load.
+	any atomic.Bool
 }
 
-// matches tells whether a fault's path pattern matches a request path.
-func (f *Fault) matches(method, path string) bool {
+// pathSegs splits a path (a request's or a fault's pattern) into its segments.
+func pathSegs(path string) []string { return strings.Split(strings.Trim(path, "/"), "/") }
+
+// matches tells whether a fault's path pattern matches a request, whose path is split into segs.
+func (f *Fault) matches(method string, segs []string) bool {
 	if f.Method != "" && !strings.EqualFold(f.Method, method) {
 		return false
 	}
-	segs := strings.Split(strings.Trim(path, "/"), "/")
 	for i, p := range f.segs {
 		if p == "*" && i == len(f.segs)-1 {
 			return true
@@ -66,31 +72,37 @@ func (f *Fault) matches(method, path string) bool {
 // set replaces the faults.
 func (fs *faults) set(list []*Fault) {
 	for _, f := range list {
-		f.segs = strings.Split(strings.Trim(f.Path, "/"), "/")
+		f.segs = pathSegs(f.Path)
 		f.Fired = 0
 	}
 	fs.mu.Lock()
 	fs.list = list
+	fs.any.Store(len(list) > 0)
 	fs.mu.Unlock()
 }
 
 // snapshot copies the faults in force.
-func (fs *faults) snapshot() []Fault {
+func (fs *faults) snapshot() []*Fault {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	out := make([]Fault, 0, len(fs.list))
-	for _, f := range fs.list {
-		out = append(out, *f)
+	out := make([]*Fault, len(fs.list))
+	for i, f := range fs.list {
+		c := *f
+		out[i] = &c
 	}
 	return out
 }
 
 // pick finds the first fault that fires for a request and counts it.
 func (fs *faults) pick(method, path string) *Fault {
+	if !fs.any.Load() {
+		return nil
+	}
+	segs := pathSegs(path)
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	for _, f := range fs.list {
-		if !f.matches(method, path) || (f.Times > 0 && f.Fired >= f.Times) {
+		if !f.matches(method, segs) || (f.Times > 0 && f.Fired >= f.Times) {
 			continue
 		}
 		if f.Probability != nil && rand.Float64() >= *f.Probability {

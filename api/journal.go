@@ -160,7 +160,7 @@ func journalBody(b []byte, contentType string, truncated bool) any {
 		}
 	}
 	// Neither JSON nor a form, or cut short: its secrets cannot be found, so it is not kept.
-	return "[" + http.DetectContentType(b) + " body of " + strings.TrimSpace(byteCount(len(b), truncated)) + ", not kept]"
+	return "[" + http.DetectContentType(b) + " body of " + byteCount(len(b), truncated) + ", not kept]"
 }
 
 func byteCount(n int, more bool) string {

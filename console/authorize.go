@@ -31,28 +31,40 @@ func authQuery(a oauth.AuthRequest) url.Values {
 	return q
 }
 
-// checkAuth checks a request; a refusal is written as a page (400) that does not send the browser
-// anywhere, since the app or its address cannot be trusted (false).
-func (h *Handler) checkAuth(w http.ResponseWriter, r *http.Request, v *visit, req oauth.AuthRequest) (*oauth.CheckedAuth, bool) {
+// refused writes the page (400) of a refused authorization request: it does not send the browser
+// anywhere, since the app or its address cannot be trusted.
+func (h *Handler) refused(w http.ResponseWriter, r *http.Request, v *visit, text string) {
+	h.render(w, r, http.StatusBadRequest, "message", v, messagePage{Title: "Authorization refused", TestID: "oauth-refused", Text: text})
+}
+
+// checkAuth checks a request and parses its redirect_uri; a refusal is written as the refused page
+// (false).
+func (h *Handler) checkAuth(w http.ResponseWriter, r *http.Request, v *visit, req oauth.AuthRequest) (*oauth.CheckedAuth, *url.URL, bool) {
 	a, err := h.cfg.Auth.CheckAuthRequest(r.Context(), req)
 	var ref *oauth.AuthRefusal
 	if errors.As(err, &ref) {
-		h.render(w, r, http.StatusBadRequest, "message", v, messagePage{Title: "Authorization refused", TestID: "oauth-refused",
-			Text: ref.Message + " (" + ref.Code + ")."})
-		return nil, false
+		h.refused(w, r, v, ref.Message+" ("+ref.Code+").")
+		return nil, nil, false
 	}
 	if err != nil {
 		h.internal(w, r, err)
-		return nil, false
+		return nil, nil, false
 	}
-	return a, true
+	// oauth checks the address's form without net/url; one it cannot parse (a bad escape) is the
+	// user's to hear about, not an internal error on the consent page.
+	u, err := url.Parse(a.Req.RedirectURI)
+	if err != nil {
+		h.refused(w, r, v, "redirect_uri is not a valid address ("+oauth.ErrCodeInvalidRedirectURI+").")
+		return nil, nil, false
+	}
+	return a, u, true
 }
 
 // authorize serves GET /oauth/v2/auth: a valid request goes on to the consent page, under the
 // console's path where its session cookie is sent.
 func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	req := authRequestOf(r.URL.Query())
-	if _, ok := h.checkAuth(w, r, nil, req); !ok {
+	if _, _, ok := h.checkAuth(w, r, nil, req); !ok {
 		return
 	}
 	http.Redirect(w, r, "/console/oauth/consent?"+authQuery(req).Encode(), http.StatusSeeOther)
@@ -71,25 +83,18 @@ var originRE = regexp.MustCompile(`^https?://[A-Za-z0-9.\-]+(:[0-9]+)?$|^https?:
 
 // consent shows what the app asks for, with Accept and Deny.
 func (h *Handler) consent(w http.ResponseWriter, r *http.Request, v *visit) {
-	a, ok := h.checkAuth(w, r, v, authRequestOf(r.URL.Query()))
+	a, u, ok := h.checkAuth(w, r, v, authRequestOf(r.URL.Query()))
 	if !ok {
 		return
 	}
 	if a.Client.OrgID != v.caller.Org.ID {
-		h.render(w, r, http.StatusBadRequest, "message", v, messagePage{Title: "Authorization refused", TestID: "oauth-refused",
-			Text: "This app belongs to another org (invalid_client)."})
+		h.refused(w, r, v, "This app belongs to another org (invalid_client).")
 		return
 	}
 	// The form's answer redirects the browser to the app: the page's form-action must allow its origin.
-	u, err := url.Parse(a.Req.RedirectURI)
-	if err != nil {
-		h.internal(w, r, err)
-		return
-	}
 	origin := u.Scheme + "://" + u.Host
 	if !originRE.MatchString(origin) {
-		h.render(w, r, http.StatusBadRequest, "message", v, messagePage{Title: "Authorization refused", TestID: "oauth-refused",
-			Text: "redirect_uri has a host crmd cannot send a browser to (invalid_redirect_uri)."})
+		h.refused(w, r, v, "redirect_uri has a host crmd cannot send a browser to (invalid_redirect_uri).")
 		return
 	}
 	w.Header().Set("Content-Security-Policy", cspWithFormAction(origin))
@@ -99,13 +104,8 @@ func (h *Handler) consent(w http.ResponseWriter, r *http.Request, v *visit) {
 
 // consentAnswer grants or denies, and sends the browser back to the app.
 func (h *Handler) consentAnswer(w http.ResponseWriter, r *http.Request, v *visit) {
-	a, ok := h.checkAuth(w, r, v, authRequestOf(r.PostForm))
+	a, back, ok := h.checkAuth(w, r, v, authRequestOf(r.PostForm))
 	if !ok {
-		return
-	}
-	back, err := url.Parse(a.Req.RedirectURI)
-	if err != nil {
-		h.internal(w, r, err)
 		return
 	}
 	q := back.Query()
@@ -116,7 +116,7 @@ func (h *Handler) consentAnswer(w http.ResponseWriter, r *http.Request, v *visit
 		code, err := h.cfg.Auth.Consent(r.Context(), a, v.caller)
 		var ref *oauth.AuthRefusal
 		if errors.As(err, &ref) {
-			h.render(w, r, http.StatusBadRequest, "message", v, messagePage{Title: "Authorization refused", TestID: "oauth-refused", Text: ref.Message + " (" + ref.Code + ")."})
+			h.refused(w, r, v, ref.Message+" ("+ref.Code+").")
 			return
 		}
 		if err != nil {

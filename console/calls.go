@@ -178,9 +178,6 @@ func (j job) Cancellable() bool {
 	return false
 }
 
-// undoable: a finished mass delete, not undone yet.
-func (j job) Undoable() bool { return j.Kind == "mass_delete" && j.Finished() && j.UndoneBy == nil }
-
 // module is a module of GET /settings/modules.
 type module struct {
 	APIName      string `json:"api_name"`

@@ -505,6 +505,7 @@ func TestOAuthAuthorizationCodeFlow(t *testing.T) {
 		"token response":    func(q url.Values) { q.Set("response_type", "token") },
 		"malformed scope":   func(q url.Values) { q.Set("scope", "everything") },
 		"fragment redirect": func(q url.Values) { q.Set("redirect_uri", "http://app.test/#x") },
+		"bad escape":        func(q url.Values) { q.Set("redirect_uri", "http://app.test/%zz") },
 	} {
 		q := with(auth, nil)
 		mod(q)

@@ -29,6 +29,28 @@ func (v *visit) mayChange(j *job) bool {
 	return v.isAdmin() || (j.CreatedBy != nil && j.CreatedBy.ID == v.caller.User.ID.String())
 }
 
+// viewNames maps a module's view ids to their display names (none when the API refuses them).
+func (h *Handler) viewNames(r *http.Request, v *visit, mod string) map[string]string {
+	names := map[string]string{}
+	if vs, err := h.views(r, v, mod); err == nil {
+		for _, vw := range vs {
+			names[vw.ID] = vw.DisplayValue
+		}
+	}
+	return names
+}
+
+// territoryNames maps the org's territory ids to their names (none when the API refuses them).
+func (h *Handler) territoryNames(r *http.Request, v *visit) map[string]string {
+	names := map[string]string{}
+	if ts, err := h.territories(r, v); err == nil {
+		for _, t := range ts {
+			names[t.ID] = t.Name
+		}
+	}
+	return names
+}
+
 // rows turns jobs into rows, naming their views and territories (one read per module and one for the
 // territories, not one per job).
 func (h *Handler) rows(r *http.Request, v *visit, js []job) []jobRow {
@@ -36,20 +58,15 @@ func (h *Handler) rows(r *http.Request, v *visit, js []job) []jobRow {
 	var terrNames map[string]string
 	out := make([]jobRow, 0, len(js))
 	for _, j := range js {
-		row := jobRow{job: j, CanCancel: j.Cancellable() && v.mayChange(&j), CanUndo: j.Undoable() && v.mayChange(&j) && v.canMassDelete()}
-		row.MayUndo = j.Kind == "mass_delete" && j.UndoneBy == nil && v.mayChange(&j) && v.canMassDelete()
+		mayUndo := j.Kind == "mass_delete" && j.UndoneBy == nil && v.mayChange(&j) && v.canMassDelete()
+		row := jobRow{job: j, CanCancel: j.Cancellable() && v.mayChange(&j), MayUndo: mayUndo, CanUndo: mayUndo && j.Finished()}
 		switch j.Kind {
 		case "mass_delete":
 			var parts []string
 			if j.CVID != nil && j.Module != nil {
 				names, ok := viewNames[*j.Module]
 				if !ok {
-					names = map[string]string{}
-					if vs, err := h.views(r, v, *j.Module); err == nil {
-						for _, vw := range vs {
-							names[vw.ID] = vw.DisplayValue
-						}
-					}
+					names = h.viewNames(r, v, *j.Module)
 					viewNames[*j.Module] = names
 				}
 				if n := names[*j.CVID]; n != "" {
@@ -60,12 +77,7 @@ func (h *Handler) rows(r *http.Request, v *visit, js []job) []jobRow {
 			}
 			if j.Territory != nil {
 				if terrNames == nil {
-					terrNames = map[string]string{}
-					if ts, err := h.territories(r, v); err == nil {
-						for _, t := range ts {
-							terrNames[t.ID] = t.Name
-						}
-					}
+					terrNames = h.territoryNames(r, v)
 				}
 				n := terrNames[j.Territory.ID]
 				if n == "" {
@@ -356,22 +368,9 @@ func (h *Handler) runPreview(r *http.Request, v *visit, sel selection) (*preview
 // renderPreview shows a preview, its view and territory by name: the names are read only for a page
 // that shows them, not for a confirmed mass delete that goes on to its job.
 func (h *Handler) renderPreview(w http.ResponseWriter, r *http.Request, v *visit, status int, p *previewPage) {
-	sel := p.Sel
-	if vs, err := h.views(r, v, sel.Module); err == nil {
-		for _, vw := range vs {
-			if vw.ID == sel.CVID {
-				p.ViewName = vw.DisplayValue
-			}
-		}
-	}
-	if sel.Territory != "" {
-		if ts, err := h.territories(r, v); err == nil {
-			for _, t := range ts {
-				if t.ID == sel.Territory {
-					p.TerrName = t.Name
-				}
-			}
-		}
+	p.ViewName = h.viewNames(r, v, p.Sel.Module)[p.Sel.CVID]
+	if p.Sel.Territory != "" {
+		p.TerrName = h.territoryNames(r, v)[p.Sel.Territory]
 	}
 	h.render(w, r, status, "preview", v, *p)
 }
@@ -582,9 +581,8 @@ func binBack(r *http.Request, done string, n int) string {
 	return "/console/bin?" + q.Encode()
 }
 
-// scheduledJob reads the job id of a 202 SCHEDULED bin answer.
-func scheduledJob(b []byte) string {
-	es := entriesOf(b)
+// scheduledJob reads the job id of a 202 SCHEDULED bin answer's entries.
+func scheduledJob(es []entry) string {
 	if len(es) == 1 && es[0].Code == "SCHEDULED" {
 		if id, ok := es[0].Details["job_id"].(string); ok {
 			return id
@@ -593,9 +591,9 @@ func scheduledJob(b []byte) string {
 	return ""
 }
 
-// binResult counts the successes of a bin answer; failures are shown.
-func binResult(b []byte) (ok int, failed []string) {
-	for _, e := range entriesOf(b) {
+// binResult counts the successes of a bin answer's entries; failures are shown.
+func binResult(es []entry) (ok int, failed []string) {
+	for _, e := range es {
 		// CANNOT_DELETE (another user's record) has status success in Zoho's description, but nothing
 		// was deleted.
 		if e.Status == "success" && e.Code != "CANNOT_DELETE" {
@@ -660,11 +658,12 @@ func (h *Handler) binAnswer(w http.ResponseWriter, r *http.Request, v *visit, do
 		}
 		return
 	}
-	if id := scheduledJob(b); id != "" {
+	es := entriesOf(b)
+	if id := scheduledJob(es); id != "" {
 		http.Redirect(w, r, "/console/jobs/"+id, http.StatusSeeOther)
 		return
 	}
-	n, failed := binResult(b)
+	n, failed := binResult(es)
 	if len(failed) > 0 {
 		h.binMessage(w, r, v, http.StatusMultiStatus, fmt.Sprintf("%d done; not done: %s", n, strings.Join(failed, "; ")))
 		return

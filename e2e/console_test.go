@@ -202,8 +202,11 @@ func (b *consoleBrowser) fail(what string, err error) {
 	b.t.Fatalf("browser: %s%s: %v", what, where, err)
 }
 
+// unsafeInName is what a screenshot's file name replaces with "_".
+var unsafeInName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
 func (b *consoleBrowser) shotPath(step string) string {
-	name := regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(b.t.Name()+"-"+step, "_")
+	name := unsafeInName.ReplaceAllString(b.t.Name()+"-"+step, "_")
 	return filepath.Join(b.dir, name+".png")
 }
 

@@ -73,20 +73,7 @@ func (s *Service) Restore(ctx context.Context, name string) (*Snapshot, error) {
 	if own(name) {
 		return nil, errNotFound(name)
 	}
-	return s.restore(ctx, name)
-}
-
-func (s *Service) restore(ctx context.Context, name string) (*Snapshot, error) {
-	snap, err := s.find(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.st.RestoreSnapshot(ctx, name); errors.Is(err, store.ErrNotFound) {
-		return nil, errNotFound(name)
-	} else if err != nil {
-		return nil, err
-	}
-	return snap, nil
+	return s.apply(ctx, name, s.st.RestoreSnapshot)
 }
 
 // Delete drops a snapshot.
@@ -94,11 +81,17 @@ func (s *Service) Delete(ctx context.Context, name string) (*Snapshot, error) {
 	if own(name) {
 		return nil, errNotFound(name)
 	}
+	return s.apply(ctx, name, s.st.DeleteSnapshot)
+}
+
+// apply runs op (the store's restore or delete) on the snapshot named name and returns the snapshot
+// as it was listed before; NOT_FOUND when there is none, or it went in the meantime.
+func (s *Service) apply(ctx context.Context, name string, op func(context.Context, string) error) (*Snapshot, error) {
 	snap, err := s.find(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.st.DeleteSnapshot(ctx, name); errors.Is(err, store.ErrNotFound) {
+	if err := op(ctx, name); errors.Is(err, store.ErrNotFound) {
 		return nil, errNotFound(name)
 	} else if err != nil {
 		return nil, err
@@ -128,7 +121,7 @@ func (s *Service) TakeStart(ctx context.Context, fresh bool) error {
 // org), their tokens working again; every job, record and change since is gone. A job a runner is
 // working on stops at its next batch, whose lease no longer holds.
 func (s *Service) Reset(ctx context.Context) error {
-	_, err := s.restore(ctx, StartName)
+	_, err := s.apply(ctx, StartName, s.st.RestoreSnapshot)
 	if e, ok := crmd.AsError(err); ok && e.Code == "NOT_FOUND" {
 		return crmd.E("NOT_ALLOWED", "this server recorded no start state to reset to", nil)
 	}
