@@ -88,7 +88,22 @@ func (s *Server) coql(w http.ResponseWriter, r *http.Request, rc *reqCtx) error 
 	}
 	data := make([]map[string]any, 0, len(res.Records))
 	sh := recordShaper{m: m, users: res.Users, loc: loc}
+	// Many rows may point to one target record: each is shaped once.
 	targetShapers := map[crmd.ID]*recordShaper{}
+	shapedTargets := map[crmd.ID]map[string]any{}
+	shapeTarget := func(target *crmd.Module, t *crmd.Record) (map[string]any, error) {
+		if out, ok := shapedTargets[t.ID]; ok {
+			return out, nil
+		}
+		tsh := targetShapers[target.ID]
+		if tsh == nil {
+			tsh = &recordShaper{m: target, users: res.Users, loc: loc}
+			targetShapers[target.ID] = tsh
+		}
+		out, err := tsh.record(t)
+		shapedTargets[t.ID] = out
+		return out, err
+	}
 	for _, rec := range res.Records {
 		full, err := sh.record(rec)
 		if err != nil {
@@ -102,7 +117,7 @@ func (s *Server) coql(w http.ResponseWriter, r *http.Request, rc *reqCtx) error 
 		for _, c := range q.Columns {
 			switch {
 			case c.UserAttr != "":
-				obj[c.Key] = userAttr(res.Users, userOf(rec, c.Field), c.UserAttr)
+				obj[c.Key] = userAttr(res.Users, userOf(rec, fields, c.Field), c.UserAttr)
 			case c.Target != nil:
 				obj[c.Key] = nil
 				id, ok := lookupID(fields[c.Field.APIName])
@@ -110,12 +125,7 @@ func (s *Server) coql(w http.ResponseWriter, r *http.Request, rc *reqCtx) error 
 				if !ok || t == nil {
 					continue
 				}
-				tsh := targetShapers[c.Target.ID]
-				if tsh == nil {
-					tsh = &recordShaper{m: c.Target, users: res.Users, loc: loc}
-					targetShapers[c.Target.ID] = tsh
-				}
-				tfull, err := tsh.record(t)
+				tfull, err := shapeTarget(c.Target, t)
 				if err != nil {
 					return err
 				}
@@ -171,8 +181,9 @@ func lookupID(v any) (crmd.ID, bool) {
 	return crmd.ParseID(s)
 }
 
-// userOf is the user an owner or user lookup of rec names: the system columns, else the stored id.
-func userOf(rec *crmd.Record, f *crmd.Field) crmd.ID {
+// userOf is the user an owner or user lookup of rec names: the system columns, else the id stored in
+// fields (rec's decoded data).
+func userOf(rec *crmd.Record, fields map[string]any, f *crmd.Field) crmd.ID {
 	switch f.APIName {
 	case "Owner":
 		return rec.OwnerID
@@ -180,10 +191,6 @@ func userOf(rec *crmd.Record, f *crmd.Field) crmd.ID {
 		return rec.CreatedBy
 	case "Modified_By":
 		return rec.ModifiedBy
-	}
-	fields, err := rec.Fields()
-	if err != nil {
-		return 0
 	}
 	id, _ := lookupID(fields[f.APIName])
 	return id

@@ -65,6 +65,14 @@ func (s *Service) filter(ctx context.Context, c *crmd.Caller, m *crmd.Module, q 
 	if node == nil && (q.Email != "" || q.Phone != "" || q.Word != "") {
 		return f, true, nil // the module has no field of that kind
 	}
+	if node != nil && (q.Criteria != "" || q.Word == "") {
+		// The fields compared get the index a view's would, so that a search does not scan the module.
+		// Not for a word: contains cannot use an index, and indexing every text field would slow every
+		// insert.
+		if err := s.views.IndexCriteria(ctx, c, m, node); err != nil {
+			return f, false, err
+		}
+	}
 	if node != nil {
 		f.Match = &store.CriteriaFilter{Criteria: node, Env: s.views.Env(c), ModuleID: m.ID}
 	}

@@ -100,6 +100,15 @@ func (s *Service) Upsert(ctx context.Context, c *crmd.Caller, m *crmd.Module, en
 	} else if e := CheckDuplicateFields(m, dupFields); e != nil {
 		return nil, e
 	}
+	// Each entry looks its duplicate up by these fields: they get the index a view's criteria would,
+	// so that an upsert does not scan the module once per entry.
+	indexed := make([]*crmd.Field, 0, len(dupFields))
+	for _, name := range dupFields {
+		indexed = append(indexed, m.Field(name))
+	}
+	if err := s.views.IndexFields(ctx, c, m, indexed); err != nil {
+		return nil, err
+	}
 	users, err := s.st.UsersByID(ctx, c.Org.ID)
 	if err != nil {
 		return nil, err
@@ -183,7 +192,7 @@ func (s *Service) findDuplicate(ctx context.Context, tx *store.Tx, c *crmd.Calle
 			return 0, "", nil, err
 		}
 		ids, err := s.st.MatchRecordIDs(ctx, tx, store.RecordQuery{OrgID: c.Org.ID, ModuleID: m.ID, Approval: store.ApprovedBoth,
-			Filter: store.RecordFilter{Match: &store.CriteriaFilter{Criteria: node, Env: env}}, Limit: 1})
+			Filter: store.RecordFilter{Match: &store.CriteriaFilter{Criteria: node, Env: env, ModuleID: m.ID}}, Limit: 1})
 		if err != nil {
 			return 0, "", nil, err
 		}

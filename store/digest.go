@@ -65,6 +65,12 @@ func orgFilter(table string, cols []string) string {
 			return "org_id = ?"
 		}
 	}
+	// Tables of a module's own (field_indexes, field_values) belong to the module's org.
+	for _, c := range cols {
+		if c == "module_id" {
+			return "module_id IN (SELECT id FROM modules WHERE org_id = ?)"
+		}
+	}
 	return ""
 }
 

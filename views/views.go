@@ -89,13 +89,13 @@ func (s *Service) EnsureSystemViews(ctx context.Context, orgID crmd.ID, m *crmd.
 	return err
 }
 
-// indexCriteria makes sure every data field a criteria tree of module m reads has, or is getting, the
+// IndexCriteria makes sure every data field a criteria tree of module m reads has, or is getting, the
 // index that serves it. On SQLite that is the field's side index (store/fieldvalues.go): its triggers
 // are created now, and a job of kind index fills it for the existing records in short batches —
 // no writer waits for it, and until it completes the criteria read the JSON, with the same answers. On
 // PostgreSQL it is an expression index built CONCURRENTLY (store.EnsureFieldIndex), which does not block
 // writers either.
-func (s *Service) indexCriteria(ctx context.Context, c *crmd.Caller, m *crmd.Module, n *criteria.Node) error {
+func (s *Service) IndexCriteria(ctx context.Context, c *crmd.Caller, m *crmd.Module, n *criteria.Node) error {
 	// Each field once, however many leaves read it: a view of 200 leaves on one field asks once.
 	seen := map[string]bool{}
 	var fields []*crmd.Field
@@ -113,6 +113,13 @@ func (s *Service) indexCriteria(ctx context.Context, c *crmd.Caller, m *crmd.Mod
 		}
 	}
 	walk(n)
+	return s.IndexFields(ctx, c, m, fields)
+}
+
+// IndexFields makes sure each of fields of module m has, or is getting, its index (see IndexCriteria):
+// what a search, a count or an upsert compares on is indexed as a view's criteria are, so that their
+// selections do not scan the module.
+func (s *Service) IndexFields(ctx context.Context, c *crmd.Caller, m *crmd.Module, fields []*crmd.Field) error {
 	for _, f := range fields {
 		if err := s.indexField(ctx, c, m, f); err != nil {
 			return err
@@ -121,7 +128,7 @@ func (s *Service) indexCriteria(ctx context.Context, c *crmd.Caller, m *crmd.Mod
 	return nil
 }
 
-// indexField makes sure field f of module m has, or is getting, its index (see indexCriteria).
+// indexField makes sure field f of module m has, or is getting, its index (see IndexCriteria).
 func (s *Service) indexField(ctx context.Context, c *crmd.Caller, m *crmd.Module, f *crmd.Field) error {
 	if !s.st.SideIndexed(f) {
 		return s.st.EnsureFieldIndex(ctx, f)
@@ -315,7 +322,7 @@ func (s *Service) Resolve(ctx context.Context, c *crmd.Caller, m *crmd.Module, c
 	// did when it was saved; a system view such as Junk Leads does here). Indexing every field up front
 	// would slow every insert instead: Lead_Status and Email_Opt_Out alone cut seeding by 40%.
 	if def, err := Define(m, v); err == nil && def.Criteria != nil {
-		if err := s.indexCriteria(ctx, c, m, def.Criteria); err != nil {
+		if err := s.IndexCriteria(ctx, c, m, def.Criteria); err != nil {
 			return nil, err
 		}
 	}

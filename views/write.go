@@ -141,7 +141,7 @@ func (s *Service) Create(ctx context.Context, c *crmd.Caller, m *crmd.Module, in
 			res[i] = crmd.Failed[*crmd.View](item.duplicateName())
 			continue
 		}
-		if err := s.indexCriteria(ctx, c, m, item.Criteria.Value); err != nil {
+		if err := s.IndexCriteria(ctx, c, m, item.Criteria.Value); err != nil {
 			return nil, err
 		}
 		todo = append(todo, v)
@@ -218,7 +218,7 @@ func (s *Service) updateOne(ctx context.Context, c *crmd.Caller, m *crmd.Module,
 	if systemNameTaken(m, next.Name) {
 		return fail(in.duplicateName()), nil
 	}
-	if err := s.indexCriteria(ctx, c, m, in.Criteria.Value); err != nil {
+	if err := s.IndexCriteria(ctx, c, m, in.Criteria.Value); err != nil {
 		return crmd.Result[*crmd.View]{}, err
 	}
 	// next, the item applied to the view as Lookup read it, was for validation and indexing (which may
