@@ -470,6 +470,11 @@ func (s *Store) SoftDeleteRecords(ctx context.Context, tx *Tx, orgID, moduleID c
 	if err := s.writeAudit(ctx, tx, orgID, AuditDeleted, ch, done); err != nil {
 		return 0, err
 	}
+	// The channels watching the module hear of exactly the rows this statement moved, in its
+	// transaction: a mass delete by ids is one notification, each batch of a job one more.
+	if err := s.noticeRows(ctx, tx, orgID, crmd.OpDelete, done, ch.At); err != nil {
+		return 0, err
+	}
 	return int64(len(done)), nil
 }
 

@@ -198,6 +198,11 @@ func (s *Store) restore(ctx context.Context, tx *Tx, orgID crmd.ID, ids []crmd.I
 		if err := s.writeAudit(ctx, tx, orgID, AuditRestored, ch, done); err != nil {
 			return 0, err
 		}
+		// A restored record is live again: its module's channels hear of it as created (crmd's
+		// choice where Zoho is silent, docs/notifications.md), so that a copy kept in sync gets it back.
+		if err := s.noticeRows(ctx, tx, orgID, crmd.OpInsert, done, ch.At); err != nil {
+			return 0, err
+		}
 		n += int64(len(done))
 	}
 	return n, nil

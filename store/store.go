@@ -50,6 +50,9 @@ type Store struct {
 	// BEGIN — where SQLite takes its write lock (_txlock=immediate) — to COMMIT or ROLLBACK: the
 	// figure that says whether anything holds the database hostage. It must be safe for concurrent use.
 	OnWriteTx func(time.Duration)
+	// OnNotice, when set, is called after the commit of every transaction that wrote notifications to
+	// the outbox (EnqueueNotice): it wakes this process's deliverer at once instead of at its next poll.
+	OnNotice func()
 
 	cacheOnce sync.Once
 	mods      *moduleCache
@@ -463,6 +466,9 @@ func (s *Store) Q(query string) string {
 // never leaves the store.
 type Tx struct {
 	q *sql.Tx
+	// noticed is set when the transaction wrote outbox messages (EnqueueNotice): once it commits,
+	// Store.OnNotice wakes this process's deliverer.
+	noticed bool
 }
 
 // Tx runs fn in one write transaction: everything fn writes commits together or not at all.
@@ -488,7 +494,13 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err = fn(tx); err != nil {
 		return err
 	}
-	return sqlTx.Commit()
+	if err = sqlTx.Commit(); err != nil {
+		return err
+	}
+	if tx.noticed && s.OnNotice != nil {
+		s.OnNotice()
+	}
+	return nil
 }
 
 // execer is what both *sql.DB and *Tx offer.

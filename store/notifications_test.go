@@ -1,0 +1,186 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/crmdtest"
+	"github.com/crmd/crmd/store"
+)
+
+// saveChannel subscribes channel id of o's org to events of m (operation per event), expiring at exp.
+func (f *binFixture) saveChannel(t *testing.T, orgID crmd.ID, id int64, exp int64, events ...crmd.ChannelEvent) {
+	t.Helper()
+	ch := &crmd.Channel{OrgID: orgID, ChannelID: id, NotifyURL: "http://example.com/hook", Expiry: exp, APIVersion: 80,
+		CreatedTime: 1, ModifiedTime: 1, Events: events}
+	f.tx(t, func(tx *store.Tx) error { return f.st.SaveChannel(context.Background(), tx, ch, true) })
+}
+
+// TestOutboxWrittenWithTheChange: a delete writes its notification in its own transaction — exactly the
+// records it moved, for the channels of that org watching that module and operation and not expired —
+// and a rolled-back delete writes none.
+func TestOutboxWrittenWithTheChange(t *testing.T) {
+	f := newBinFixture(t)
+	ctx := context.Background()
+	u := f.a.Admin
+	ids := f.add(t, f.a, f.leadsA, u, "Ada", "Bob", "Cy")
+	f.saveChannel(t, f.a.Org.ID, 1, 10_000, crmd.ChannelEvent{ModuleID: f.leadsA.ID, Operation: crmd.EventDelete})
+	f.saveChannel(t, f.a.Org.ID, 2, 10_000, crmd.ChannelEvent{ModuleID: f.leadsA.ID, Operation: crmd.EventCreate})
+	f.saveChannel(t, f.a.Org.ID, 3, 10_000, crmd.ChannelEvent{ModuleID: f.accA.ID, Operation: crmd.EventAll})
+	f.saveChannel(t, f.a.Org.ID, 4, 50, crmd.ChannelEvent{ModuleID: f.leadsA.ID, Operation: crmd.EventAll}) // expired at 100
+	// Beta's channel 1 watches Beta's Leads: Acme's changes are not its business.
+	f.saveChannel(t, f.b.Org.ID, 1, 10_000, crmd.ChannelEvent{ModuleID: f.leadsB.ID, Operation: crmd.EventAll})
+
+	boom := errors.New("boom")
+	if err := f.st.Tx(ctx, func(tx *store.Tx) error {
+		if _, err := f.st.SoftDeleteRecords(ctx, tx, f.a.Org.ID, f.leadsA.ID, ids[:1], store.Change{Actor: u.ID, Via: store.ViaIDs, At: 100}); err != nil {
+			return err
+		}
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	f.del(t, f.a, f.leadsA, u, 100, ids[0], ids[2])
+	f.del(t, f.a, f.leadsA, u, 100) // nothing: no notification
+	msgs, err := f.st.ClaimNotices(ctx, "d1", 1000, 2000, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages, want 1 (channel 1 only): %+v", len(msgs), msgs)
+	}
+	m := msgs[0]
+	want := []string{ids[0].String(), ids[2].String()}
+	slices.Sort(m.IDs)
+	if m.OrgID != f.a.Org.ID || m.ChannelID != 1 || m.Operation != crmd.OpDelete || m.Module != "Leads" || !slices.Equal(m.IDs, want) || m.Attempt != 1 {
+		t.Errorf("message %+v, want Acme's channel 1, delete of %v", m, want)
+	}
+	if m.Channel == nil || m.ChannelGone {
+		t.Errorf("channel %+v gone %v", m.Channel, m.ChannelGone)
+	}
+}
+
+// TestClaimNoticesOrderAndLeases: only a channel's oldest pending message is claimable, a leased one is
+// not claimed again until its lease ends, a retry waits for its time, and a deliverer whose lease was
+// taken over cannot finish the message.
+func TestClaimNoticesOrderAndLeases(t *testing.T) {
+	f := newBinFixture(t)
+	ctx := context.Background()
+	u := f.a.Admin
+	ids := f.add(t, f.a, f.leadsA, u, "Ada", "Bob", "Cy")
+	f.saveChannel(t, f.a.Org.ID, 7, 1<<50, crmd.ChannelEvent{ModuleID: f.leadsA.ID, Operation: crmd.EventDelete})
+	f.saveChannel(t, f.a.Org.ID, 8, 1<<50, crmd.ChannelEvent{ModuleID: f.leadsA.ID, Operation: crmd.EventDelete})
+	for i, id := range ids {
+		f.del(t, f.a, f.leadsA, u, int64(100+i), id)
+	}
+	claim := func(owner string, now int64) []*store.Message {
+		t.Helper()
+		msgs, err := f.st.ClaimNotices(ctx, owner, now, now+1000, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return msgs
+	}
+	first := claim("d1", 1000)
+	if len(first) != 2 || first[0].IDs[0] != ids[0].String() || first[1].IDs[0] != ids[0].String() {
+		t.Fatalf("first claim: %+v, want the first delete for channels 7 and 8", first)
+	}
+	if again := claim("d2", 1500); len(again) != 0 {
+		t.Fatalf("leased heads claimed again: %+v", again)
+	}
+	// Channel 7's head is delivered; channel 8's fails and is retried at 5000.
+	if ok, err := f.st.FinishNotice(ctx, first[0], store.Attempt{Time: 1000, Outcome: "delivered", StatusCode: 200}, store.NoticeDelivered, 0); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if ok, err := f.st.FinishNotice(ctx, first[1], store.Attempt{Time: 1000, Outcome: "retry", StatusCode: 503}, store.NoticePending, 5000); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	next := claim("d2", 1600)
+	if len(next) != 1 || next[0].ChannelID != 7 || next[0].IDs[0] != ids[1].String() {
+		t.Fatalf("after delivery: %+v, want channel 7's second message only (8 waits for its retry)", next)
+	}
+	// d2 dies holding channel 7's message; at 3000 its lease (until 2600) is over and d3 takes it over.
+	over := claim("d3", 3000)
+	if len(over) != 1 || over[0].ID != next[0].ID || over[0].Attempt != 2 {
+		t.Fatalf("take-over: %+v", over)
+	}
+	if ok, err := f.st.FinishNotice(ctx, next[0], store.Attempt{Time: 3100, Outcome: "delivered"}, store.NoticeDelivered, 0); err != nil || ok {
+		t.Fatalf("the dead deliverer finished a message taken over: %v %v", ok, err)
+	}
+	if ok, err := f.st.FinishNotice(ctx, over[0], store.Attempt{Time: 3100, Outcome: "delivered"}, store.NoticeDelivered, 0); err != nil || !ok {
+		t.Fatalf("the new holder could not finish: %v %v", ok, err)
+	}
+	retry := claim("d4", 6000)
+	if len(retry) != 2 || retry[0].ChannelID != 8 || retry[0].IDs[0] != ids[0].String() || retry[0].Attempt != 2 ||
+		retry[1].ChannelID != 7 || retry[1].IDs[0] != ids[2].String() {
+		t.Fatalf("retry due: %+v, want channel 8's first message (attempt 2) and channel 7's third", retry)
+	}
+	atts, err := f.st.Attempts(ctx, store.AttemptQuery{OrgID: f.a.Org.ID, ChannelID: 8})
+	if err != nil || len(atts) != 1 || atts[0].StatusCode != 503 || atts[0].Outcome != "retry" || atts[0].Module != "Leads" || atts[0].Operation != "delete" {
+		t.Fatalf("attempts of channel 8: %+v %v", atts, err)
+	}
+	if other, err := f.st.Attempts(ctx, store.AttemptQuery{OrgID: f.b.Org.ID}); err != nil || len(other) != 0 {
+		t.Fatalf("Beta sees Acme's attempts: %+v %v", other, err)
+	}
+}
+
+// TestDeleteChannelDropsPending: deleting a channel drops its undelivered messages in the same
+// transaction, and a message whose channel expired is claimed only to be dropped.
+func TestDeleteChannelDropsPending(t *testing.T) {
+	f := newBinFixture(t)
+	ctx := context.Background()
+	u := f.a.Admin
+	ids := f.add(t, f.a, f.leadsA, u, "Ada", "Bob")
+	f.saveChannel(t, f.a.Org.ID, 1, 1<<50, crmd.ChannelEvent{ModuleID: f.leadsA.ID, Operation: crmd.EventDelete})
+	f.saveChannel(t, f.a.Org.ID, 2, 500, crmd.ChannelEvent{ModuleID: f.leadsA.ID, Operation: crmd.EventDelete})
+	f.del(t, f.a, f.leadsA, u, 100, ids...)
+	f.tx(t, func(tx *store.Tx) error {
+		gone, err := f.st.DeleteChannels(ctx, tx, f.a.Org.ID, []int64{1, 99}, 200)
+		if err == nil && !slices.Equal(gone, []int64{1}) {
+			t.Errorf("deleted %v, want [1]", gone)
+		}
+		return err
+	})
+	msgs, err := f.st.ClaimNotices(ctx, "d", 1000, 2000, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 || msgs[0].ChannelID != 2 || !msgs[0].ChannelGone {
+		t.Fatalf("claimed %+v, want channel 2's message, its channel expired", msgs)
+	}
+	if n, err := f.st.PendingNotices(ctx); err != nil || n != 1 {
+		t.Fatalf("pending %d %v, want 1 (channel 2's, until the deliverer drops it)", n, err)
+	}
+}
+
+// TestSaveChannelRace: processes saving one new channel at once all succeed (the last one's settings
+// stand) and leave one channel with one set of events — no duplicate key, no lost event rows.
+func TestSaveChannelRace(t *testing.T) {
+	stores, org, admin := raceOrg(t)
+	leads, err := stores[0].Module(context.Background(), org.ID, "Leads")
+	if err != nil || leads == nil {
+		t.Fatal(leads, err)
+	}
+	const n = 8
+	errs := make([]error, n)
+	crmdtest.Race(n, func(i int) {
+		st := stores[i%2]
+		ch := &crmd.Channel{OrgID: org.ID, ChannelID: 42, NotifyURL: fmt.Sprintf("http://example.com/%d", i), Expiry: 1 << 50,
+			APIVersion: 80, CreatedBy: admin.ID, CreatedTime: 1, ModifiedTime: 1,
+			Events: []crmd.ChannelEvent{{ModuleID: leads.ID, Operation: crmd.EventDelete}, {ModuleID: leads.ID, Operation: crmd.EventCreate}}}
+		errs[i] = st.Tx(context.Background(), func(tx *store.Tx) error { return st.SaveChannel(context.Background(), tx, ch, true) })
+	})
+	for i, err := range errs {
+		if err != nil && !store.IsBusy(err) {
+			t.Fatalf("racer %d: %v", i, err)
+		}
+	}
+	chans, err := stores[0].Channels(context.Background(), store.ChannelQuery{OrgID: org.ID})
+	if err != nil || len(chans) != 1 || len(chans[0].Events) != 2 {
+		t.Fatalf("channels %+v %v, want one with 2 events", chans, err)
+	}
+}
