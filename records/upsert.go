@@ -121,6 +121,7 @@ func (s *Service) Upsert(ctx context.Context, c *crmd.Caller, m *crmd.Module, en
 		if err := s.st.LockUpserts(ctx, tx, m.ID); err != nil {
 			return err
 		}
+		var ch changes
 		for i, e := range entries {
 			if e.Values == nil {
 				res.Results[i].Err = crmd.E("INVALID_DATA", crmd.MsgInvalidData,
@@ -142,7 +143,7 @@ func (s *Service) Upsert(ctx context.Context, c *crmd.Caller, m *crmd.Module, en
 					continue
 				}
 				res.Actions[i] = ActionInsert
-				if err := s.insertIn(ctx, tx, c, m, []Entry{e}, users, one); err != nil {
+				if err := s.insertIn(ctx, tx, c, m, []Entry{e}, users, one, &ch); err != nil {
 					return err
 				}
 				continue
@@ -153,11 +154,11 @@ func (s *Service) Upsert(ctx context.Context, c *crmd.Caller, m *crmd.Module, en
 			}
 			res.Actions[i], res.DupFields[i] = ActionUpdate, field
 			e.ID = target
-			if err := s.updateIn(ctx, tx, c, m, []Entry{e}, users, one); err != nil {
+			if err := s.updateIn(ctx, tx, c, m, []Entry{e}, users, one, &ch); err != nil {
 				return err
 			}
 		}
-		return nil
+		return ch.enqueue(ctx, s.st, tx, c.Org.ID, m.ID, s.st.NowMS())
 	})
 	if err != nil {
 		return nil, err

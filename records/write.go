@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strconv"
 
 	"github.com/crmd/crmd"
@@ -227,7 +228,11 @@ func (s *Service) Insert(ctx context.Context, c *crmd.Caller, m *crmd.Module, en
 	}
 	out := make([]crmd.Result[*crmd.Record], len(entries))
 	err = s.st.Tx(ctx, func(tx *store.Tx) error {
-		return s.insertIn(ctx, tx, c, m, entries, users, out)
+		var ch changes
+		if err := s.insertIn(ctx, tx, c, m, entries, users, out, &ch); err != nil {
+			return err
+		}
+		return ch.enqueue(ctx, s.st, tx, c.Org.ID, m.ID, s.st.NowMS())
 	})
 	if err != nil {
 		return nil, err
@@ -236,8 +241,8 @@ func (s *Service) Insert(ctx context.Context, c *crmd.Caller, m *crmd.Module, en
 }
 
 // insertIn validates entries and inserts the good ones inside tx, writing each entry's result to out
-// (by position).
-func (s *Service) insertIn(ctx context.Context, tx *store.Tx, c *crmd.Caller, m *crmd.Module, entries []Entry, users map[crmd.ID]*crmd.User, out []crmd.Result[*crmd.Record]) error {
+// (by position) and the new ids to ch.
+func (s *Service) insertIn(ctx context.Context, tx *store.Tx, c *crmd.Caller, m *crmd.Module, entries []Entry, users map[crmd.ID]*crmd.User, out []crmd.Result[*crmd.Record], ch *changes) error {
 	drafts := make([]*draft, len(entries))
 	for i, e := range entries {
 		d, perr := parseEntry(m, e.Pos, e.Values, true, users)
@@ -331,6 +336,7 @@ func (s *Service) insertIn(ctx context.Context, tx *store.Tx, c *crmd.Caller, m 
 	for n, i := range ok {
 		out[i] = crmd.Result[*crmd.Record]{Value: &recs[n]}
 	}
+	ch.insert(ids...)
 	return nil
 }
 
@@ -349,7 +355,11 @@ func (s *Service) Update(ctx context.Context, c *crmd.Caller, m *crmd.Module, en
 	}
 	out := make([]crmd.Result[*crmd.Record], len(entries))
 	err = s.st.Tx(ctx, func(tx *store.Tx) error {
-		return s.updateIn(ctx, tx, c, m, entries, users, out)
+		var ch changes
+		if err := s.updateIn(ctx, tx, c, m, entries, users, out, &ch); err != nil {
+			return err
+		}
+		return ch.enqueue(ctx, s.st, tx, c.Org.ID, m.ID, s.st.NowMS())
 	})
 	if err != nil {
 		return nil, err
@@ -358,8 +368,8 @@ func (s *Service) Update(ctx context.Context, c *crmd.Caller, m *crmd.Module, en
 }
 
 // updateIn validates entries and applies the good ones inside tx, writing each entry's result to out
-// (by position).
-func (s *Service) updateIn(ctx context.Context, tx *store.Tx, c *crmd.Caller, m *crmd.Module, entries []Entry, users map[crmd.ID]*crmd.User, out []crmd.Result[*crmd.Record]) error {
+// (by position) and what changed to ch.
+func (s *Service) updateIn(ctx context.Context, tx *store.Tx, c *crmd.Caller, m *crmd.Module, entries []Entry, users map[crmd.ID]*crmd.User, out []crmd.Result[*crmd.Record], ch *changes) error {
 	drafts := make([]*draft, len(entries))
 	var ids []crmd.ID
 	for i, e := range entries {
@@ -419,6 +429,7 @@ func (s *Service) updateIn(ctx context.Context, tx *store.Tx, c *crmd.Caller, m 
 		if err != nil {
 			return err
 		}
+		before := maps.Clone(data)
 		applyDraft(m, data, d)
 		b, err := json.Marshal(data)
 		if err != nil {
@@ -434,6 +445,12 @@ func (s *Service) updateIn(ctx context.Context, tx *store.Tx, c *crmd.Caller, m 
 		}
 		current[d.id] = &next
 		changed = append(changed, &next)
+		ch.update(d.id, before, data)
+		if next.OwnerID != rec.OwnerID {
+			// The owner is a column, not a field of the document: its change is told as Zoho's Owner.
+			ch.update(d.id, map[string]any{"Owner": map[string]any{"id": rec.OwnerID.String()}},
+				map[string]any{"Owner": map[string]any{"id": next.OwnerID.String()}})
+		}
 		out[i] = crmd.Result[*crmd.Record]{Value: &next}
 	}
 	return s.st.UpdateRecords(ctx, tx, changed)
