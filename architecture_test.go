@@ -20,7 +20,7 @@ import (
 const module = "github.com/crmd/crmd"
 
 // services are the packages that hold crmd's rules. They speak typed Go values: no HTTP, no URLs.
-var services = []string{"metadata", "oauth", "views", "territories", "recyclebin", "records", "massdelete", "audit", "snapshots"}
+var services = []string{"metadata", "oauth", "views", "territories", "recyclebin", "records", "massdelete", "audit", "snapshots", "notify"}
 
 // mayImport is, per package (relative to the module; "" is the root), the module's packages it may
 // import.
@@ -35,6 +35,8 @@ var mayImport = map[string][]string{
 	"views":             {"", "criteria", "store", "jobs"},
 	"territories":       {"", "store"},
 	"jobs":              {"", "store"},
+	"notify":            {"", "store"},
+	"webhook":           {"", "store"},
 	"recyclebin":        {"", "store", "jobs"},
 	"audit":             {"", "store"},
 	"snapshots":         {"", "store"},
@@ -43,11 +45,11 @@ var mayImport = map[string][]string{
 	"admin":             {"", "catalog", "oauth", "store"},
 	"seed":              {"", "store", "records"},
 	"fixtures":          {"", "admin", "catalog", "criteria", "oauth", "store", "records", "views", "territories"},
-	"api":               append([]string{"", "catalog", "coql", "criteria", "jobs"}, services...),
-	"app":               append([]string{"", "api", "console", "store", "jobs"}, services...),
+	"api":               append([]string{"", "catalog", "coql", "criteria", "jobs", "webhook"}, services...),
+	"app":               append([]string{"", "api", "console", "store", "jobs", "webhook"}, services...),
 	"console":           {"", "api", "oauth"},
 	"bench":             {"", "admin", "seed", "oauth", "store", "internal/progress"},
-	"cmd/crmd":          {"", "admin", "api", "app", "bench", "catalog", "fixtures", "seed", "oauth", "store", "massdelete", "internal/progress"},
+	"cmd/crmd":          {"", "admin", "api", "app", "bench", "catalog", "fixtures", "seed", "oauth", "store", "massdelete", "internal/progress", "webhook"},
 	"client":            {},
 	"internal/progress": {},
 	"internal/testdb":   {},

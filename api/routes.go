@@ -36,6 +36,14 @@ func (s *Server) routes() {
 	// Query API (COQL): "coql" is a literal segment, which the router prefers to {module}.
 	s.rt.handle("POST", "/crm/{version}/coql", s.coql, crm)
 
+	// Notifications API: channels (docs/notifications.md). "actions" is a literal segment, which the
+	// router prefers to {module}.
+	s.rt.handle("POST", "/crm/{version}/actions/watch", s.enableWatch, crm)
+	s.rt.handle("GET", "/crm/{version}/actions/watch", s.getWatch, crm)
+	s.rt.handle("PUT", "/crm/{version}/actions/watch", s.replaceWatch, crm)
+	s.rt.handle("PATCH", "/crm/{version}/actions/watch", s.patchWatch, crm)
+	s.rt.handle("DELETE", "/crm/{version}/actions/watch", s.deleteWatch, crm)
+
 	// Records.
 	s.rt.handle("GET", "/crm/{version}/{module}", s.listRecords, crm)
 	s.rt.handle("POST", "/crm/{version}/{module}", s.insertRecords, crm)
@@ -99,6 +107,7 @@ func (s *Server) routes() {
 	s.rt.handle("POST", "/crmd/v1/jobs/{id}/actions/undo", s.undoJob, own)
 	s.rt.handle("GET", "/crmd/v1/jobs/{id}/events", s.jobEvents, stream)
 	s.rt.handle("GET", "/crmd/v1/audit", s.listAudit, stream)
+	s.rt.handle("GET", "/crmd/v1/notifications/deliveries", s.listDeliveries, own)
 }
 
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {

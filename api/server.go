@@ -22,6 +22,7 @@ import (
 	"github.com/crmd/crmd/jobs"
 	"github.com/crmd/crmd/massdelete"
 	"github.com/crmd/crmd/metadata"
+	"github.com/crmd/crmd/notify"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/records"
 	"github.com/crmd/crmd/recyclebin"
@@ -54,6 +55,9 @@ type Config struct {
 	// Clock is the virtual clock the control API moves (the store's clock); required with a
 	// ControlToken.
 	Clock *crmd.VirtualClock
+	// NotifyAllowPrivate lets notification channels' notify_url name loopback, private and link-local
+	// addresses (serve --notify-allow-private, for local development); see webhook.CheckURL.
+	NotifyAllowPrivate bool
 }
 
 // Services are what the HTTP surface calls, one per resource family; package app builds them. The
@@ -75,6 +79,8 @@ type Services struct {
 	Runner *jobs.Runner
 	// Snapshots takes and restores the control API's database snapshots, and resets.
 	Snapshots *snapshots.Service
+	// Notify keeps the Notifications API's channels.
+	Notify *notify.Service
 }
 
 // Server serves the Zoho API. It implements http.Handler.

@@ -27,7 +27,7 @@ import (
 // malformed tokens. The server's log is captured throughout and must never hold a secret.
 
 // tenScope is every scope the matrix's endpoints need.
-const tenScope = "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.mass_delete.ALL,ZohoCRM.users.ALL,ZohoCRM.org.ALL,ZohoCRM.coql.READ"
+const tenScope = "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.mass_delete.ALL,ZohoCRM.users.ALL,ZohoCRM.org.ALL,ZohoCRM.coql.READ,ZohoCRM.notifications.ALL"
 
 // tenTargets are the ids a matrix case may aim at: one org's, or ghosts that never existed.
 type tenTargets map[string]string
@@ -36,7 +36,7 @@ type tenTargets map[string]string
 type tenOrg struct {
 	fx            *crmdtest.Org
 	tok, stdTok   string
-	ids           tenTargets // lead, binned, view, terr, job, user, profile, field, module, org, refresh, tokhash
+	ids           tenTargets // lead, binned, view, terr, job, user, profile, field, module, org, channel, refresh, tokhash
 	clientID      string
 	secret        string
 	knownIDs      []string // every id of the org's rows, for the leak check
@@ -96,6 +96,7 @@ func newTenEnv(t *testing.T) *tenEnv {
 	for i, k := range []string{"lead", "binned", "view", "terr", "job", "user", "profile", "field", "module", "org"} {
 		e.ghost[k] = fmt.Sprintf("10000000000000000%02d", i+1)
 	}
+	e.ghost["channel"] = "1000000000000000011"
 	e.ghost["refresh"] = "1000.00000000000000000000000000000000.00000000000000000000000000000000"
 	e.ghost["tokhash"] = strings.Repeat("0", len(e.b.ids["tokhash"]))
 	e.ghost["name"] = "Ghost view"
@@ -129,6 +130,9 @@ func (e *tenEnv) addOrg(name, word string) tenOrg {
 	o.ids["field"] = crmdtest.IDs(t, e.must(o, "GET", "/crm/v8/settings/fields?module=Leads", "", 200), "fields")[0]
 	o.ids["module"] = fx.Module(t, "Leads").ID.String()
 	o.ids["org"] = fx.Org.ID.String()
+	// A notification channel; its id is the subscriber's own number, so each org picks a distinct one.
+	o.ids["channel"] = map[string]string{"Acme": "4100000000000000001", "Zebra": "4200000000000000002"}[name]
+	e.must(o, "POST", "/crm/v8/actions/watch", `{"watch":[{"channel_id":"`+o.ids["channel"]+`","events":["Leads.all"],"notify_url":"https://hooks.example.com/`+word+`"}]}`, 201)
 	var err error
 	o.clientID, o.secret, err = oauth.NewClient(ctx, e.st, fx.Org.ID, "matrix")
 	if err != nil {
@@ -183,7 +187,7 @@ func leaks(o tenOrg, body []byte) string {
 }
 
 // tenCase is one call of the matrix. Path and body may name the target's ids as {lead}, {binned},
-// {view}, {terr}, {job}, {user}, {profile}, {field}, {module}, {org}, {refresh}, {tokhash}, {name}, and
+// {view}, {terr}, {job}, {user}, {profile}, {field}, {module}, {org}, {channel}, {refresh}, {tokhash}, {name}, and
 // the caller's own as {own.lead}, {own.terr}, {own.view}; {v} is the API version.
 type tenCase struct {
 	method, path, body string
@@ -369,6 +373,26 @@ func (e *tenEnv) tenCases() map[string][]tenCase {
 			{method: "GET", path: "/crmd/v1/audit?record_id={binned}"},
 			{method: "GET", path: "/crmd/v1/audit?actor={user}"},
 		},
+		// Notification channels are keyed by (org, channel_id): B's channel id names nothing of A's, and
+		// a call that creates one in A creates A's own, the same for B's id and a ghost's.
+		"POST /crm/{version}/actions/watch": {{method: "POST", path: "/crm/{v}/actions/watch",
+			body: `{"watch":[{"channel_id":"{channel}","events":["Leads.create"],"notify_url":"https://hooks.example.com/a"}]}`}},
+		"GET /crm/{version}/actions/watch": {
+			{method: "GET", path: "/crm/{v}/actions/watch", own: true},
+			{method: "GET", path: "/crm/{v}/actions/watch?channel_id={channel}"},
+		},
+		"PUT /crm/{version}/actions/watch": {{method: "PUT", path: "/crm/{v}/actions/watch",
+			body: `{"watch":[{"channel_id":"{channel}","events":["Leads.edit"],"notify_url":"https://hooks.example.com/hijack"}]}`}},
+		"PATCH /crm/{version}/actions/watch": {
+			{method: "PATCH", path: "/crm/{v}/actions/watch", body: `{"watch":[{"channel_id":"{channel}","token":"hijack"}]}`},
+			{method: "PATCH", path: "/crm/{v}/actions/watch", body: `{"watch":[{"channel_id":"{channel}","events":["Leads.all"],"_delete_events":true}]}`},
+		},
+		"DELETE /crm/{version}/actions/watch": {{method: "DELETE", path: "/crm/{v}/actions/watch?channel_ids={channel}"}},
+		// The deliveries of B's channel are not A's (the lead's route; adjust the case as it settles).
+		"GET /crmd/v1/notifications/deliveries": {
+			{method: "GET", path: "/crmd/v1/notifications/deliveries", own: true},
+			{method: "GET", path: "/crmd/v1/notifications/deliveries?channel_id={channel}"},
+		},
 		// Emptying A's bin purges A's record and nothing of B's.
 		"POST /crm/{version}/settings/recycle_bin/actions/empty": {{method: "POST", path: "/crm/{v}/settings/recycle_bin/actions/empty", own: true, last: true,
 			want: `{"code":"SUCCESS","details":{},"message":"recyclebin is cleared","status":"success"}`}},
@@ -552,8 +576,8 @@ func (e *tenEnv) scopesAndProfiles(t *testing.T, keys []string, cases map[string
 	}
 	orgOnly := mint(a.Admin, "ZohoCRM.org.READ")
 	usersOnly := mint(a.Admin, "ZohoCRM.users.READ")
-	readOnly := mint(a.Admin, "ZohoCRM.modules.READ,ZohoCRM.settings.READ,ZohoCRM.mass_delete.READ,ZohoCRM.users.READ,ZohoCRM.org.READ")
-	noMassDelete := mint(a.Admin, "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.ALL,ZohoCRM.org.ALL,ZohoCRM.coql.READ")
+	readOnly := mint(a.Admin, "ZohoCRM.modules.READ,ZohoCRM.settings.READ,ZohoCRM.mass_delete.READ,ZohoCRM.users.READ,ZohoCRM.org.READ,ZohoCRM.notifications.READ")
+	noMassDelete := mint(a.Admin, "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.ALL,ZohoCRM.org.ALL,ZohoCRM.coql.READ,ZohoCRM.notifications.ALL")
 	std := e.a.stdTok
 	mismatch := `{"code":"OAUTH_SCOPE_MISMATCH","details":{},"message":"invalid oauth scope to access this URL","status":"error"}`
 	noPerm := func(perm string) string {

@@ -24,6 +24,7 @@ import (
 	"github.com/crmd/crmd/jobs"
 	"github.com/crmd/crmd/massdelete"
 	"github.com/crmd/crmd/metadata"
+	"github.com/crmd/crmd/notify"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/records"
 	"github.com/crmd/crmd/recyclebin"
@@ -31,6 +32,7 @@ import (
 	"github.com/crmd/crmd/store"
 	"github.com/crmd/crmd/territories"
 	"github.com/crmd/crmd/views"
+	"github.com/crmd/crmd/webhook"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -46,6 +48,8 @@ type Config struct {
 	// QueryTimeout bounds the database work of one request and of one job batch (0 = none); see
 	// api.Config.QueryTimeout.
 	QueryTimeout time.Duration
+	// Notify is how notifications are delivered (webhook.Config): the SSRF guard, timeouts, retries.
+	Notify webhook.Config
 	// RecycleRetention is how long deleted records stay restorable (recyclebin.DefaultRetention when 0).
 	RecycleRetention time.Duration
 	// Logger receives the request log and the workers' lines (slog.Default when nil).
@@ -67,16 +71,18 @@ type App struct {
 	Jobs        *jobs.Service
 	Audit       *audit.Service
 	Snapshots   *snapshots.Service
+	Notify      *notify.Service
 	// Handler serves the Zoho API, the accounts endpoints and the operational endpoints, and the web
 	// console under /console/; API is the API alone, Console the console alone.
 	Handler http.Handler
 	API     *api.Server
 	Console *console.Handler
 
-	runner *jobs.Runner
-	hub    *jobs.Hub
-	purger *recyclebin.Purger
-	log    *slog.Logger
+	runner    *jobs.Runner
+	hub       *jobs.Hub
+	deliverer *webhook.Deliverer
+	purger    *recyclebin.Purger
+	log       *slog.Logger
 }
 
 // New assembles crmd on st.
@@ -99,6 +105,7 @@ func New(st *store.Store, cfg Config) *App {
 	a.Jobs = jobs.NewService(st, hub)
 	a.Audit = audit.New(st)
 	a.Snapshots = snapshots.New(st)
+	a.Notify = notify.New(st)
 	apiCfg := cfg.API
 	if apiCfg.QueryTimeout == 0 {
 		apiCfg.QueryTimeout = cfg.QueryTimeout
@@ -106,6 +113,9 @@ func New(st *store.Store, cfg Config) *App {
 	if cfg.Runner.BatchTimeout == 0 {
 		cfg.Runner.BatchTimeout = cfg.QueryTimeout
 	}
+	// Either setting lets notify_url name private addresses: the API's check and the dialler's agree.
+	cfg.Notify.AllowPrivate = cfg.Notify.AllowPrivate || apiCfg.NotifyAllowPrivate
+	apiCfg.NotifyAllowPrivate = cfg.Notify.AllowPrivate
 	if apiCfg.Now == nil {
 		apiCfg.Now = func() time.Time { return st.Now() }
 	}
@@ -126,7 +136,7 @@ func New(st *store.Store, cfg Config) *App {
 	a.API = api.New(apiCfg, api.Services{
 		Auth: a.Auth, Metadata: a.Metadata, Records: a.Records, Views: a.Views, Territories: a.Territories,
 		RecycleBin: a.RecycleBin, MassDelete: a.MassDelete, Jobs: a.Jobs, Audit: a.Audit, Ping: st.Ping,
-		Runner: a.runner, Snapshots: a.Snapshots,
+		Runner: a.runner, Snapshots: a.Snapshots, Notify: a.Notify,
 	}, log, reg)
 	a.Console = console.New(console.Config{Auth: a.Auth, API: a.API, BaseURL: cfg.BaseURL, Logger: log})
 	a.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -145,6 +155,16 @@ func New(st *store.Store, cfg Config) *App {
 	a.MassDelete.Attach(a.runner)
 	a.RecycleBin.Attach(a.runner)
 	a.Views.Attach(a.runner)
+	// The deliverer POSTs the outbox's notifications; a commit that wrote some wakes it at once.
+	a.deliverer = webhook.New(st, cfg.Notify, api.CallbackEncoder(cfg.BaseURL), log)
+	watchDeliveries(st, a.deliverer, reg)
+	prevNotice := st.OnNotice
+	st.OnNotice = func() {
+		a.deliverer.Kick()
+		if prevNotice != nil {
+			prevNotice()
+		}
+	}
 	a.purger = recyclebin.NewPurger(st, cfg.RecycleRetention, log)
 	a.purger.Attach(a.runner)
 	return a
@@ -153,11 +173,14 @@ func New(st *store.Store, cfg Config) *App {
 // Runner is the app's job runner (tests drive it step by step).
 func (a *App) Runner() *jobs.Runner { return a.runner }
 
+// Deliverer is the app's notification deliverer (tests drive it step by step).
+func (a *App) Deliverer() *webhook.Deliverer { return a.deliverer }
+
 // Purger is the app's recycle bin retention purge.
 func (a *App) Purger() *recyclebin.Purger { return a.purger }
 
-// Run runs the background workers until ctx ends — the job runner, the retention scheduler, SQLite's
-// checkpointer and, on PostgreSQL, the listener that follows other processes' jobs for the events
+// Run runs the background workers until ctx ends — the job runner, the retention scheduler, the
+// notification deliverer, SQLite's checkpointer and, on PostgreSQL, the listener that follows other processes' jobs for the events
 // streams — then returns once each has finished the batch it was in (one transaction each), so that
 // the store may be closed.
 func (a *App) Run(ctx context.Context) {
@@ -166,6 +189,7 @@ func (a *App) Run(ctx context.Context) {
 	wg.Go(func() { a.purger.Run(ctx) })
 	wg.Go(func() { a.checkpoint(ctx) })
 	wg.Go(func() { a.hub.Follow(ctx, a.Store, a.log) })
+	wg.Go(func() { a.deliverer.Run(ctx) })
 	wg.Wait()
 }
 
@@ -246,4 +270,48 @@ func watchWriteTx(st *store.Store, reg *prometheus.Registry, log *slog.Logger) {
 			prev(d)
 		}
 	}
+}
+
+// watchDeliveries publishes the deliverer's work: attempts by outcome
+// (crmd_notification_attempts_total), each attempt's time (crmd_notification_attempt_seconds) and how
+// long after its change each notification was delivered (crmd_notification_lag_seconds), and the
+// outbox's backlog, all processes together (crmd_notification_pending).
+func watchDeliveries(st *store.Store, d *webhook.Deliverer, reg *prometheus.Registry) {
+	attempts := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "crmd_notification_attempts_total",
+		Help: "Notification delivery attempts, by outcome (delivered, retry, failed, dropped).",
+	}, []string{"outcome"})
+	took := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "crmd_notification_attempt_seconds",
+		Help:    "How long each notification POST took, connection to answer.",
+		Buckets: prometheus.DefBuckets,
+	})
+	lag := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "crmd_notification_lag_seconds",
+		Help:    "How long after the change it reports each notification was delivered.",
+		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300},
+	})
+	if err := reg.Register(attempts); err != nil {
+		return // a second App on one registry (tests): the first one's metrics stand
+	}
+	pending := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "crmd_notification_pending",
+		Help: "Notifications waiting in the outbox for delivery or a retry (all orgs, all processes); -1 when the database did not answer.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := st.PendingNotices(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
+	reg.MustRegister(took, lag, pending)
+	d.Observe(func(o webhook.Outcome) {
+		attempts.WithLabelValues(o.Result).Inc()
+		took.Observe(o.Latency.Seconds())
+		if o.Result == "delivered" {
+			lag.Observe(o.Lag.Seconds())
+		}
+	})
 }

@@ -106,6 +106,7 @@ func TestOpenAPIDocumentIsValid31(t *testing.T) {
 		"POST /crmd/v1/jobs/{id}/actions/undo":   {"202"},
 		"GET /crmd/v1/jobs/{id}/events":          {"200"},
 		"GET /crmd/v1/audit":                     {"200", "204"},
+		"GET /crmd/v1/notifications/deliveries":  {"200", "204"},
 		"GET /crmd/v1/openapi.json":              {"200"},
 		// The control API (docs/control.md), listed in docs/crmd-api.md too.
 		"GET /crmd/v1/control/faults":                            {"200"},

@@ -49,7 +49,7 @@ func DefaultFixture() *fixtures.File {
 		Users:   []fixtures.User{{Email: "admin@crmd.local", FirstName: "crmd", LastName: "Admin", Profile: "Administrator"}},
 		Clients: []fixtures.Client{{ClientID: "1000.CRMDTESTCLIENT000000000000000001", ClientSecret: "crmd-test-secret", Name: "test"}},
 		Tokens: []fixtures.Token{{Token: DefaultToken, User: "admin@crmd.local", ClientID: "1000.CRMDTESTCLIENT000000000000000001",
-			Scope: "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.ALL,ZohoCRM.org.ALL,ZohoCRM.mass_delete.ALL,ZohoCRM.bulk.ALL,ZohoCRM.coql.READ"}},
+			Scope: "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.ALL,ZohoCRM.org.ALL,ZohoCRM.mass_delete.ALL,ZohoCRM.bulk.ALL,ZohoCRM.coql.READ,ZohoCRM.notifications.ALL"}},
 	}}}
 }
 
@@ -158,7 +158,8 @@ func (s *Server) start(f *fixtures.File, o *options) error {
 	if logOut == nil {
 		logOut = io.Discard
 	}
-	cfg := app.Config{BaseURL: s.URL, API: api.Config{ControlToken: s.ControlToken}, Logger: slog.New(slog.NewJSONHandler(logOut, nil))}
+	// Notifications may go to 127.0.0.1: the receivers of the tests crmd runs inside.
+	cfg := app.Config{BaseURL: s.URL, API: api.Config{ControlToken: s.ControlToken, NotifyAllowPrivate: true}, Logger: slog.New(slog.NewJSONHandler(logOut, nil))}
 	if o.config != nil {
 		o.config(&cfg)
 		cfg.BaseURL, cfg.API.ControlToken = s.URL, s.ControlToken

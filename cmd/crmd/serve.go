@@ -21,12 +21,13 @@ import (
 	"github.com/crmd/crmd/massdelete"
 	"github.com/crmd/crmd/oauth"
 	"github.com/crmd/crmd/store"
+	"github.com/crmd/crmd/webhook"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // bootstrapScope is what the first-start admin token may do: everything crmd serves.
-const bootstrapScope = "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.ALL,ZohoCRM.org.ALL,ZohoCRM.mass_delete.ALL,ZohoCRM.bulk.ALL,ZohoCRM.coql.READ"
+const bootstrapScope = "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.ALL,ZohoCRM.org.ALL,ZohoCRM.mass_delete.ALL,ZohoCRM.bulk.ALL,ZohoCRM.coql.READ,ZohoCRM.notifications.ALL"
 
 // bootstrapTTL is the lifetime of the first-start access token.
 const bootstrapTTL = 24 * time.Hour
@@ -58,6 +59,10 @@ type ServeConfig struct {
 	ControlToken          string        // turns the control API on (docs/control.md); "" = off
 	JournalSize           int           // requests the control API's journal keeps
 	QueryTimeout          time.Duration // longest database work of one request or job batch
+	NotifyAllowPrivate    bool          // notify_url may name loopback, private and link-local addresses
+	NotifyRetryFor        time.Duration // how long a notification is retried before it ends failed
+	NotifyTimeout         time.Duration // longest notification POST
+	NotifyBackoff         time.Duration // first retry's delay, doubled at every attempt
 
 	// The HTTP server's timeouts, so that a slow or stalled client cannot hold a connection for ever.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
@@ -105,6 +110,15 @@ func (c *ServeConfig) validate() error {
 	}
 	if c.ControlToken != "" && (len(c.ControlToken) < 8 || strings.ContainsAny(c.ControlToken, " \t\r\n")) {
 		return usageErrorf("invalid --control-token: want at least 8 characters and no spaces")
+	}
+	if c.NotifyRetryFor < time.Second {
+		return usageErrorf("invalid --notify-retry-for %s: want at least 1s", c.NotifyRetryFor)
+	}
+	if c.NotifyTimeout < 100*time.Millisecond {
+		return usageErrorf("invalid --notify-timeout %s: want at least 100ms", c.NotifyTimeout)
+	}
+	if c.NotifyBackoff < 10*time.Millisecond {
+		return usageErrorf("invalid --notify-backoff %s: want at least 10ms", c.NotifyBackoff)
 	}
 	if c.JournalSize < 1 || c.JournalSize > 100000 {
 		return usageErrorf("invalid --journal-size %d: want 1 to 100000", c.JournalSize)
@@ -215,6 +229,10 @@ client may take to send a request, to read the answer, and to keep an idle conne
 		fs.StringVar(&c.ControlToken, "control-token", "", "turns on the control API under /crmd/v1/control/ (faults, request journal, clock, run-time settings), called with Authorization: Bearer <token> (docs/control.md); off when empty")
 		fs.IntVar(&c.JournalSize, "journal-size", 200, "control API: how many requests the request journal keeps (1 to 100000)")
 		fs.DurationVar(&c.QueryTimeout, "query-timeout", 30*time.Second, "longest database work of one request or one job batch: longer is cancelled, rolled back and answered 503 QUERY_TIMEOUT (at least 1ms)")
+		fs.BoolVar(&c.NotifyAllowPrivate, "notify-allow-private", false, "notifications: let notify_url name loopback, private and link-local addresses, for local development (off: refused, also after DNS resolution and redirects, against SSRF)")
+		fs.DurationVar(&c.NotifyRetryFor, "notify-retry-for", 24*time.Hour, "notifications: how long after its change a notification is retried, with backoff, before it ends failed (at least 1s)")
+		fs.DurationVar(&c.NotifyTimeout, "notify-timeout", 10*time.Second, "notifications: longest POST to a notify_url, connection to answer (at least 100ms)")
+		fs.DurationVar(&c.NotifyBackoff, "notify-backoff", time.Second, "notifications: delay before the first retry, doubled at every attempt up to 5m (at least 10ms)")
 		fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "HTTP: longest time to read a request's headers (at least 1s)")
 		fs.DurationVar(&c.ReadTimeout, "read-timeout", 60*time.Second, "HTTP: longest time to read a whole request, body included (at least 1s)")
 		fs.DurationVar(&c.WriteTimeout, "write-timeout", 120*time.Second, "HTTP: longest time from the end of a request's headers to the end of its answer (at least 1s)")
@@ -279,9 +297,11 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 		},
 		Runner:           massdelete.RunnerConfig{BatchSize: c.JobBatchSize, BatchDelay: c.JobBatchDelay, Lease: c.jobLease()},
 		RecycleRetention: c.RecycleRetention,
-		QueryTimeout:     c.QueryTimeout,
-		Logger:           logger,
-		Registry:         reg,
+		Notify: webhook.Config{AllowPrivate: c.NotifyAllowPrivate, RetryFor: c.NotifyRetryFor, Timeout: c.NotifyTimeout,
+			Backoff: c.NotifyBackoff},
+		QueryTimeout: c.QueryTimeout,
+		Logger:       logger,
+		Registry:     reg,
 	})
 
 	fresh := false // this process made the database's first state (fixtures or the default org)
@@ -321,7 +341,7 @@ func (m *Main) serve(ctx context.Context, c ServeConfig) error {
 		"mass_delete_id_limit", c.MassDeleteIDLimit, "mass_delete_view_limit", c.MassDeleteViewLimit, "mass_delete_edition_gate", c.MassDeleteEditionGate,
 		"recycle_retention", c.RecycleRetention.String(), "max_concurrent_per_user", c.MaxConcurrentPerUser,
 		"credits_per_day", c.CreditsPerDay, "query_timeout", c.QueryTimeout.String(), "max_body_bytes", c.MaxBodyBytes,
-		"control_api", c.ControlToken != "")
+		"control_api", c.ControlToken != "", "notify_allow_private", c.NotifyAllowPrivate, "notify_retry_for", c.NotifyRetryFor.String())
 	fmt.Fprintf(m.Stdout, "crmd listening on %s\n", baseURL)
 
 	select {

@@ -1,0 +1,300 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/crmd/crmd/store"
+)
+
+// Config is how a Deliverer delivers; zero values take the defaults.
+type Config struct {
+	// AllowPrivate lets callbacks go to loopback, private and link-local addresses (serve
+	// --notify-allow-private, for local development). Off, such addresses are refused after DNS
+	// resolution, on every connection, redirects included.
+	AllowPrivate bool
+	// Timeout bounds one attempt, connection to the end of the response (default 10 s);
+	// ConnectTimeout the TCP connection alone (default 5 s).
+	Timeout, ConnectTimeout time.Duration
+	// RetryFor is how long after its change a message is retried before it ends failed (default 24 h,
+	// serve --notify-retry-for). Backoff is the first retry's delay, doubled at every attempt up to
+	// MaxBackoff (defaults 1 s and 5 min).
+	RetryFor, Backoff, MaxBackoff time.Duration
+	// Workers is how many channels are delivered to at once (default 8); a channel's own messages go
+	// one at a time, in order.
+	Workers int
+	// Poll is how often the outbox is read when nothing woke the deliverer (default 500 ms): another
+	// process's changes, and retries that fall due.
+	Poll time.Duration
+	// Retain is how long finished messages and their attempts are kept (default 7 days).
+	Retain time.Duration
+}
+
+// MaxResponse is how much of a subscriber's answer is read (and thrown away): enough to keep the
+// connection reusable, never a way to make crmd read without end.
+const MaxResponse = 64 << 10
+
+func (c *Config) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.Timeout, 10*time.Second)
+	def(&c.ConnectTimeout, 5*time.Second)
+	def(&c.RetryFor, 24*time.Hour)
+	def(&c.Backoff, time.Second)
+	def(&c.MaxBackoff, 5*time.Minute)
+	def(&c.Poll, 500*time.Millisecond)
+	def(&c.Retain, 7*24*time.Hour)
+	if c.Workers <= 0 {
+		c.Workers = 8
+	}
+}
+
+// Callback is what a callback tells, as the encoder (package api, which owns Zoho's wire shapes)
+// needs it.
+type Callback struct {
+	ServerTime   int64 // Unix ms
+	APIVersion   int   // the version that enabled the channel
+	Module       string
+	Operation    string
+	IDs          []string
+	Changes      []store.Changed // per id, for an update
+	ChannelID    int64
+	Token        string
+	NotifyURL    string
+	ReturnValues bool
+}
+
+// Encoder turns a callback into the JSON body POSTed to its notify_url.
+type Encoder func(*Callback) ([]byte, error)
+
+// Outcome is what an attempt came to, for metrics.
+type Outcome struct {
+	Result  string // delivered | retry | failed | dropped
+	Latency time.Duration
+	// Lag is how long after its change the message was delivered (for delivered ones).
+	Lag time.Duration
+}
+
+// Deliverer POSTs the outbox's messages to their channels. Any number of deliverers — one per
+// process, replicas included — share one outbox: each message is claimed under a lease by one of them
+// at a time.
+type Deliverer struct {
+	st      *store.Store
+	cfg     Config
+	encode  Encoder
+	log     *slog.Logger
+	client  *http.Client
+	owner   string
+	kick    chan struct{}
+	lastGC  time.Time
+	observe func(Outcome)
+}
+
+// New returns a deliverer on st that encodes callbacks with encode.
+func New(st *store.Store, cfg Config, encode Encoder, log *slog.Logger) *Deliverer {
+	cfg.defaults()
+	if log == nil {
+		log = slog.Default()
+	}
+	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		// No proxy from the environment: the guard must see the address the request goes to.
+		Proxy:                 nil,
+		DialContext:           guardedDialer(dialer, cfg.AllowPrivate),
+		TLSHandshakeTimeout:   cfg.ConnectTimeout,
+		ResponseHeaderTimeout: cfg.Timeout,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       90 * time.Second,
+	}
+	client := &http.Client{
+		Transport: tr,
+		Timeout:   cfg.Timeout,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 3 {
+				return errors.New("stopped after 3 redirects")
+			}
+			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+				return fmt.Errorf("redirect to a %s URL refused", req.URL.Scheme)
+			}
+			return nil
+		},
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	return &Deliverer{st: st, cfg: cfg, encode: encode, log: log, client: client,
+		owner: "deliverer-" + hex.EncodeToString(b), kick: make(chan struct{}, 1)}
+}
+
+// Observe sets the function told of every attempt's outcome (metrics).
+func (d *Deliverer) Observe(f func(Outcome)) { d.observe = f }
+
+// Kick wakes the deliverer at once: a transaction of this process committed notifications.
+func (d *Deliverer) Kick() {
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers until ctx ends, then returns once the attempts in flight have been recorded.
+func (d *Deliverer) Run(ctx context.Context) {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		n, err := d.Step(ctx)
+		if err != nil && ctx.Err() == nil {
+			d.log.Warn("notifications: claim", "err", err)
+		}
+		d.prune(ctx)
+		if n > 0 && err == nil {
+			// More may be waiting: each channel's next message becomes claimable only once the one
+			// delivered now is finished, so a backlog (a job's batches, a restart) is not left to one
+			// message per channel per Poll. Nothing claimed means nothing due: wait for a kick or Poll.
+			continue
+		}
+		t.Reset(d.cfg.Poll)
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.kick:
+		case <-t.C:
+		}
+	}
+}
+
+// Step claims up to Workers messages (the oldest due one of as many channels) and delivers them in
+// parallel; it returns how many it claimed. Tests drive the deliverer with it.
+func (d *Deliverer) Step(ctx context.Context) (int, error) {
+	now := d.st.Now()
+	// The lease outlives the longest attempt, so that only a dead deliverer's messages are taken over.
+	lease := now.Add(2*d.cfg.Timeout + 5*time.Second)
+	msgs, err := d.st.ClaimNotices(ctx, d.owner, now.UnixMilli(), lease.UnixMilli(), d.cfg.Workers)
+	if err != nil || len(msgs) == 0 {
+		return 0, err
+	}
+	var wg sync.WaitGroup
+	for _, m := range msgs {
+		wg.Go(func() { d.deliver(context.WithoutCancel(ctx), m) })
+	}
+	wg.Wait()
+	return len(msgs), nil
+}
+
+// deliver makes one attempt at m and records it. It runs to the end even when the deliverer is
+// stopping: an attempt made and not recorded would be made again (at-least-once allows it, but a
+// clean shutdown should not cause it).
+func (d *Deliverer) deliver(ctx context.Context, m *store.Message) {
+	start := d.st.Now()
+	a := store.Attempt{Time: start.UnixMilli()}
+	if m.ChannelGone {
+		a.Outcome, a.Error = store.NoticeDropped, "the channel was deleted or has expired"
+		d.finish(ctx, m, a, store.NoticeDropped, 0)
+		return
+	}
+	ch := m.Channel
+	body, err := d.encode(&Callback{ServerTime: start.UnixMilli(), APIVersion: ch.APIVersion, Module: m.Module,
+		Operation: m.Operation, IDs: m.IDs, Changes: m.Changes, ChannelID: m.ChannelID, Token: ch.Token,
+		NotifyURL: ch.NotifyURL, ReturnValues: ch.ReturnValues})
+	if err != nil {
+		a.Outcome, a.Error = store.NoticeFailed, "encode: "+err.Error()
+		d.finish(ctx, m, a, store.NoticeFailed, 0)
+		return
+	}
+	code, err := d.post(ctx, ch.NotifyURL, body)
+	took := time.Since(start)
+	a.LatencyMS, a.StatusCode = took.Milliseconds(), code
+	if err == nil && code >= 200 && code < 300 {
+		a.Outcome = store.NoticeDelivered
+		d.finish(ctx, m, a, store.NoticeDelivered, 0)
+		if d.observe != nil {
+			d.observe(Outcome{Result: a.Outcome, Latency: took, Lag: d.st.Now().Sub(time.UnixMilli(m.Created))})
+		}
+		return
+	}
+	if err != nil {
+		a.Error = err.Error()
+	} else {
+		a.Error = fmt.Sprintf("the subscriber answered HTTP %d", code)
+	}
+	next := start.Add(d.backoff(m.Attempt))
+	if next.Sub(time.UnixMilli(m.Created)) > d.cfg.RetryFor {
+		a.Outcome = store.NoticeFailed
+		d.finish(ctx, m, a, store.NoticeFailed, 0)
+		d.log.Warn("notification given up", "channel", m.ChannelID, "message", m.ID, "attempts", m.Attempt, "err", a.Error)
+	} else {
+		a.Outcome = "retry"
+		d.finish(ctx, m, a, store.NoticePending, next.UnixMilli())
+	}
+	if d.observe != nil {
+		d.observe(Outcome{Result: a.Outcome, Latency: took})
+	}
+}
+
+// backoff is the delay after the attempt-th failed attempt: Backoff doubled each time, at most
+// MaxBackoff.
+func (d *Deliverer) backoff(attempt int) time.Duration {
+	b := d.cfg.Backoff
+	for i := 1; i < attempt && b < d.cfg.MaxBackoff; i++ {
+		b *= 2
+	}
+	return min(b, d.cfg.MaxBackoff)
+}
+
+// post sends body to rawURL and returns the answer's status. Errors name what failed without the
+// URL: a notify_url may carry credentials in its query (Zoho's own example does), which must not end
+// up in the deliveries API or the log.
+func (d *Deliverer) post(ctx context.Context, rawURL string, body []byte) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
+	if err != nil {
+		return 0, errors.New("the notify_url is not a valid URL")
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "crmd-notifications")
+	resp, err := d.client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return 0, err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, MaxResponse))
+	return resp.StatusCode, nil
+}
+
+// finish records the attempt. A failure to record it leaves the message leased: once the lease runs
+// out it is tried again, which at-least-once delivery allows.
+func (d *Deliverer) finish(ctx context.Context, m *store.Message, a store.Attempt, status string, next int64) {
+	if _, err := d.st.FinishNotice(ctx, m, a, status, next); err != nil {
+		d.log.Warn("notifications: record attempt", "channel", m.ChannelID, "message", m.ID, "err", err)
+	}
+}
+
+// prune removes finished messages and attempts older than Retain, at most once a minute.
+func (d *Deliverer) prune(ctx context.Context) {
+	now := d.st.Now()
+	if now.Sub(d.lastGC) < time.Minute {
+		return
+	}
+	d.lastGC = now
+	if _, err := d.st.PruneNotices(ctx, now.Add(-d.cfg.Retain).UnixMilli()); err != nil && ctx.Err() == nil {
+		d.log.Warn("notifications: prune", "err", err)
+	}
+}
