@@ -52,11 +52,13 @@ export class Crmd {
 
   // Starts `crmd serve` on db with extra flags and resolves to {url, proc, db, stderr(), control}.
   // Every server runs with the control API on (docs/control.md) and a journal large enough for the
-  // whole run, so that answeredBadly() can read every answer crmd gave.
+  // whole run, so that answeredBadly() can read every answer crmd gave, and with
+  // --notify-allow-private, so that notification callbacks reach the suite's receiver on 127.0.0.1
+  // (a local-development server; crmd refuses loopback notify_urls without it).
   serve(db, ...flags) {
     const control = randomBytes(16).toString("hex");
     const proc = spawn(this.bin, ["serve", "--addr", "127.0.0.1:0", "--db", db, "--no-bootstrap",
-      "--control-token", control, "--journal-size", "100000", ...flags], {
+      "--control-token", control, "--journal-size", "100000", "--notify-allow-private", ...flags], {
       env: cleanEnv(),
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -126,8 +128,9 @@ export function provision(crmd, db, baseURL) {
   crmd.cli(db, baseURL, "user", "add", "--org", org, "--email", "standard@conformance.test", "--profile", "Standard");
   const mod = crmd.cli(db, baseURL, "module", "add", "--org", org, "--api-name", "Projects", "--singular", "Project",
     "--plural", "Projects", "--field", "Budget:currency", "--field", "Stage:picklist:Planned|Active|Done");
-  // ZohoCRM.coql.READ: Zoho's scope for POST /crm/{v}/coql.
-  const full = "ZohoCRM.modules.ALL,ZohoCRM.mass_delete.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.READ,ZohoCRM.org.READ,ZohoCRM.coql.READ";
+  // ZohoCRM.coql.READ: Zoho's scope for POST /crm/{v}/coql; ZohoCRM.notifications.ALL: for
+  // /crm/{v}/actions/watch.
+  const full = "ZohoCRM.modules.ALL,ZohoCRM.mass_delete.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.READ,ZohoCRM.org.READ,ZohoCRM.coql.READ,ZohoCRM.notifications.ALL";
   const token = (email, scope) => crmd.cli(db, baseURL, "token", "--org", org, "--email", email, "--scope", scope);
   return {
     org,

@@ -7,6 +7,7 @@
 // SDK runs, so that one operation's failure does not fail the others.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { Crmd, provision, answeredBadly, journal } from "./crmd.mjs";
 import { tokenField } from "./sdks.mjs";
@@ -34,6 +35,43 @@ async function seed(server, token, module, rows) {
     assert.equal(d.code, "SUCCESS", show(d));
     return big(d.details.id);
   });
+}
+
+// A notify_url receiver on 127.0.0.1 (crmd runs with --notify-allow-private): it answers 200 to every
+// POST and keeps {path, query, headers, body} in calls; waitFor(pred, ms) resolves to the first call
+// pred accepts.
+async function receiver() {
+  const calls = [];
+  const waiters = new Set();
+  const server = createServer((req, res) => {
+    let text = "";
+    req.setEncoding("utf8");
+    req.on("data", (c) => { text += c; });
+    req.on("end", () => {
+      const u = new URL(req.url, "http://127.0.0.1");
+      let body;
+      try { body = JSON.parse(text); } catch { body = { unparsed: text }; }
+      const call = { method: req.method, path: u.pathname, query: Object.fromEntries(u.searchParams), headers: req.headers, body };
+      calls.push(call);
+      res.writeHead(200, { "Content-Type": "application/json" }).end("{}");
+      for (const w of waiters) if (w.pred(call)) { waiters.delete(w); w.ok(call); }
+    });
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    calls,
+    waitFor(pred, ms = 10000) {
+      const found = calls.find(pred);
+      if (found) return Promise.resolve(found);
+      return new Promise((ok, fail) => {
+        const w = { pred, ok: (c) => { clearTimeout(t); ok(c); } };
+        const t = setTimeout(() => { waiters.delete(w); fail(new Error(`no such callback within ${ms} ms; got ${show(calls.map((c) => c.body))}`)); }, ms);
+        waiters.add(w);
+      });
+    },
+    close: () => new Promise((ok) => { server.closeAllConnections?.(); server.close(ok); }),
+  };
 }
 
 // The Leads the search, COQL, upsert and count tests read: three with "Searchable" in their company.
@@ -133,7 +171,8 @@ export function defineOperations(sdk) {
       assert.equal(cv.status, 201, show(cv.body));
       rec.searchView = big(cv.body.custom_views[0].details.id);
     });
-    after(async () => { await crmd.cleanup(); });
+    let hooks; // the notify_url receiver, started by the first notifications test
+    after(async () => { await crmd.cleanup(); await hooks?.close(); });
 
     // ---- token flows -------------------------------------------------------------------------------
 
@@ -497,6 +536,198 @@ export function defineOperations(sdk) {
       const [wire] = (await journal(srv)).filter((r) => r.method === "POST" && /\/Leads\/upsert$/.test(r.path));
       assert.deepEqual(wire.response_body.data.map((d) => [d.action, d.duplicate_field]), [["update", "Email"], ["insert", null]], show(wire.response_body));
     });
+
+    // ---- notifications (the watch API) -------------------------------------------------------------
+
+    if (Z.Notifications) {
+      const N = Z.Notifications;
+      // Two channels: c1 watches Leads.all, c2 Leads.create and Leads.delete. The v2 and v2.1 models
+      // declare channel_id a Long (a BigInt, sent as a JSON string all the same), v6+ a String.
+      const c1 = v6plus ? "1000000068001" : 1000000068001n;
+      const c2 = v6plus ? "1000000068002" : 1000000068002n;
+      const expiry = new Date(Math.floor(Date.now() / 1000) * 1000 + 30 * 60 * 1000);
+      const nw = () => sdk.notifications();
+      const channel = (id, f) => {
+        const n = new N.Notification();
+        n.setChannelId(id);
+        if (f.events) n.setEvents(f.events);
+        if (f.url) n.setNotifyUrl(f.url);
+        if (f.token) n.setToken(f.token);
+        if (f.expiry) n.setChannelExpiry(f.expiry);
+        if (f.related !== undefined) n.setNotifyOnRelatedAction(f.related);
+        if (f.values !== undefined && n.setReturnAffectedFieldValues) n.setReturnAffectedFieldValues(f.values);
+        if (f.remove) nw().deleteEvents(n);
+        return n;
+      };
+      const watchBody = (...ns) => { const b = new N.BodyWrapper(); b.setWatch(ns); return b; };
+      // The SuccessResponse entries of an ActionWrapper answer, each with message msg.
+      const acted = (resp, status, msg, what) => {
+        const o = resp.getObject();
+        assert.equal(resp.getStatusCode(), status, `${what}: HTTP ${resp.getStatusCode()} ${o?.constructor?.name} ${show(o)}`);
+        assert.ok(o instanceof N.ActionWrapper, `${what}: want ActionWrapper, got ${o?.constructor?.name} ${show(o)}`);
+        const list = o.getWatch();
+        for (const d of list) {
+          assert.ok(d instanceof N.SuccessResponse, `${what}: ${d?.constructor?.name}: ${show(d)}`);
+          assert.equal(d.getStatus().getValue(), "success");
+          assert.equal(d.getCode().getValue(), "SUCCESS");
+          assert.equal(d.getMessage().getValue(), msg, show(d));
+        }
+        return list;
+      };
+      // details.events of a POST, PUT or PATCH entry: one per module (Event objects from v6,
+      // Notification objects in v2 and v2.1).
+      const events = (d, id, { expires = true } = {}) => {
+        const evs = d.getDetails().get("events");
+        assert.ok(Array.isArray(evs) && evs.length === 1, `details.events: ${show(d.getDetails())}`);
+        const [ev] = evs;
+        assert.equal(String(ev.getChannelId()), String(id));
+        assert.equal(ev.getResourceName(), "Leads");
+        assert.match(String(ev.getResourceId()), /^\d+$/);
+        assert.equal(ev.getResourceUri(), `${srv.url}/crm/${sdk.api}/Leads`);
+        if (expires) assert.equal(ev.getChannelExpiry()?.getTime(), expiry.getTime(), `channel_expiry ${ev.getChannelExpiry()}`);
+        else assert.equal(ev.getChannelExpiry() ?? null, null);
+        return ev;
+      };
+      const details = async (pairs, what) => wrapper(await nw().get(await params(pairs)), 200, N.ResponseWrapper, what).getWatch();
+      const byId = (id) => [[nw().GetParam.CHANNEL_ID, typeof id === "bigint" ? id : big(id)]];
+
+      test("notifications: enable (POST) two channels, then their details (GET) by channel_id and by module", async (t) => {
+        hooks = await receiver();
+        const resp = await nw().enable(watchBody(
+          channel(c1, { events: ["Leads.all"], url: `${hooks.url}/hook/1?key1=val1`, token: "tok-1", expiry, related: false, values: true }),
+          channel(c2, { events: ["Leads.create", "Leads.delete"], url: `${hooks.url}/hook/2`, token: "tok-2", expiry })));
+        const [e1, e2] = acted(resp, 201, "Successfully subscribed for actions-watch of the given module", "enable");
+        events(e1, c1);
+        const lead = events(e2, c2).getResourceId();
+
+        const [d1, ...more] = await details(byId(c1), "details of c1");
+        assert.equal(more.length, 0, show(more));
+        assert.equal(String(d1.getChannelId()), String(c1));
+        assert.deepEqual([...d1.getEvents()].sort(), ["Leads.create", "Leads.delete", "Leads.edit"]);
+        assert.equal(d1.getNotifyUrl(), `${hooks.url}/hook/1?key1=val1`);
+        assert.equal(d1.getToken(), "tok-1");
+        assertDate(d1.getChannelExpiry(), "channel_expiry");
+        assert.equal(d1.getChannelExpiry().getTime(), expiry.getTime());
+        assert.equal(d1.getResourceName(), "Leads");
+        assert.equal(String(d1.getResourceId()), String(lead));
+        assert.equal(d1.getNotifyOnRelatedAction(), false);
+        if (d1.getReturnAffectedFieldValues) assert.equal(d1.getReturnAffectedFieldValues(), true);
+
+        const all = await details([[nw().GetParam.MODULE, "Leads"]], "details of Leads");
+        assert.deepEqual(all.map((n) => String(n.getChannelId())).sort(), [String(c1), String(c2)]);
+        const d2 = all.find((n) => String(n.getChannelId()) === String(c2));
+        assert.deepEqual([...d2.getEvents()].sort(), ["Leads.create", "Leads.delete"]);
+        assert.equal(d2.getToken(), "tok-2");
+        assert.equal(d2.getNotifyOnRelatedAction(), true, "notify_on_related_action defaults to true");
+
+        // On the wire (crmd's journal): what the SDK sent, and crmd's answer before the SDK parsed it.
+        const [post] = (await journal(srv)).filter((r) => r.method === "POST" && /\/actions\/watch$/.test(r.path));
+        const [w1] = post.request_body.watch;
+        t.diagnostic(`the SDK sent ${show(w1)}`);
+        // Every SDK sends channel_id as a JSON string (the v2 and v2.1 ones convert their Long).
+        assert.equal(w1.channel_id, String(c1), `the SDK sent ${show(w1)}`);
+        assert.match(w1.channel_expiry, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d([+-]\d\d:\d\d|Z)$/, show(w1));
+        for (const ev of post.response_body.watch.flatMap((e) => e.details.events)) {
+          assert.equal(typeof ev.channel_id, "string", show(ev));
+          assert.match(ev.resource_id, /^\d+$/, show(ev));
+          assert.match(ev.channel_expiry, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/, show(ev));
+        }
+      });
+
+      test("notifications: replace (PUT), update some keys (PATCH)", async () => {
+        const put = await nw().replace(watchBody(
+          channel(c2, { events: ["Leads.create", "Leads.delete"], url: `${hooks.url}/hook/2b`, token: "tok-2b", expiry })));
+        events(acted(put, 200, "Successfully subscribed for actions-watch of the given module", "replace")[0], c2);
+        let [d2] = await details(byId(c2), "details after PUT");
+        assert.equal(d2.getNotifyUrl(), `${hooks.url}/hook/2b`);
+        assert.equal(d2.getToken(), "tok-2b");
+
+        // PATCH keeps what it is not given: notify_url and channel_expiry stay.
+        const patch = await nw().patch(watchBody(channel(c2, { events: ["Leads.create", "Leads.delete"], token: "tok-2c" })));
+        events(acted(patch, 200, "Successfully updated the subscribe details", "update")[0], c2);
+        [d2] = await details(byId(c2), "details after PATCH");
+        assert.equal(d2.getToken(), "tok-2c");
+        assert.equal(d2.getNotifyUrl(), `${hooks.url}/hook/2b`);
+        assert.equal(d2.getChannelExpiry()?.getTime(), expiry.getTime());
+      });
+
+      test("notifications: callbacks for a Lead created, updated and deleted through the SDK", async () => {
+        const ops = sdk.records("Leads");
+        const [made] = success(await ops.createRecords(body([{ Last_Name: "Hooked-1", Company: "Hooks Inc" }])), 201);
+        const id = String(made.getDetails().get("id"));
+        const on = (ch, op) => (c) => c.body.channel_id === String(ch) && c.body.operation === op && c.body.ids?.includes(id);
+        const ins1 = await hooks.waitFor(on(c1, "insert"));
+        const ins2 = await hooks.waitFor(on(c2, "insert"));
+        for (const [c, ch, token, path] of [[ins1, c1, "tok-1", "/hook/1"], [ins2, c2, "tok-2c", "/hook/2b"]]) {
+          assert.equal(c.method, "POST");
+          assert.equal(c.path, path);
+          const b = c.body;
+          assert.equal(typeof b.channel_id, "string", show(b));
+          assert.equal(b.channel_id, String(ch));
+          assert.equal(b.token, token);
+          assert.equal(b.module, "Leads");
+          assert.deepEqual(b.ids, [id]);
+          assert.ok(Number.isInteger(b.server_time) && Math.abs(b.server_time - Date.now()) < 60000, show(b));
+          assert.equal(b.resource_uri, `${srv.url}/crm/${sdk.api}/Leads`, "the version that enabled the channel");
+          assert.deepEqual(b.affected_fields, []);
+        }
+        assert.deepEqual(ins1.body.query_params, { key1: "val1" });
+        assert.deepEqual(ins2.body.query_params, {});
+
+        success(await ops.updateRecord(big(id), body([{ Company: "Rehooked Inc" }])), 200);
+        const upd = await hooks.waitFor(on(c1, "update"));
+        assert.ok(upd.body.affected_fields.some((a) => a[id]?.includes("Company")), show(upd.body));
+        if (v6plus) {
+          // return_affected_field_values: true on c1.
+          assert.equal(upd.body.affected_values?.find((a) => a.record_id === id)?.values?.Company, "Rehooked Inc", show(upd.body));
+        } else {
+          // The v2 and v2.1 models cannot set it: no affected_values.
+          assert.equal(upd.body.affected_values, undefined, show(upd.body));
+        }
+
+        success(await ops.deleteRecord(big(id), new Z.ParameterMap()), 200);
+        const del = await hooks.waitFor(on(c2, "delete"));
+        assert.equal(del.body.token, "tok-2c");
+        await hooks.waitFor(on(c1, "delete"));
+        assert.deepEqual(hooks.calls.filter(on(c2, "update")), [], "c2 does not watch Leads.edit");
+
+        if (Z.MassDeleteCvid) {
+          // A mass delete by ids notifies as a delete too, with every id it deleted.
+          const two = (await seed(srv, p.admin, "Leads", [{ Last_Name: "Hooked-2" }, { Last_Name: "Hooked-3" }])).map(String);
+          const b = new Z.MassDeleteCvid.RecordIdBodyWrapper();
+          b.setIds(two.map(big));
+          success(await sdk.massDelete("Leads").massDeleteByRecordId(b), 200, Z.MassDeleteCvid);
+          const gotIds = new Set();
+          await hooks.waitFor((c) => {
+            if (c.body.channel_id === String(c2) && c.body.operation === "delete") for (const x of c.body.ids ?? []) gotIds.add(x);
+            return two.every((x) => gotIds.has(x));
+          });
+        }
+      });
+
+      test("notifications: remove events (PATCH _delete_events), disable channels (DELETE channel_ids)", async () => {
+        const rm = await nw().removeEvents(watchBody(channel(c1, { events: ["Leads.edit"], remove: true })));
+        events(acted(rm, 200, "Successfully removed the subscribe details", "remove events")[0], c1, { expires: false });
+        const [d1] = await details(byId(c1), "details after removing Leads.edit");
+        assert.deepEqual([...d1.getEvents()].sort(), ["Leads.create", "Leads.delete"]);
+
+        const pm = await params([[nw().DeleteParam.CHANNEL_IDS, c1], [nw().DeleteParam.CHANNEL_IDS, c2]]);
+        const gone = acted(await nw().disable(pm), 200, "Successfully un-subscribed from actions-watch", "disable");
+        const [del] = (await journal(srv)).filter((r) => r.method === "DELETE" && /\/actions\/watch$/.test(r.path));
+        assert.equal(del.query.channel_ids, `${c1},${c2}`, `the SDK joins repeated channel_ids with commas: ${show(del.query)}`);
+        assert.deepEqual(gone.map((d) => String(d.getDetails().get("channel_id"))).sort(), [String(c1), String(c2)]);
+        for (const d of gone) assert.match(String(d.getDetails().get("resource_id")), /^\d+$/);
+        // No channel left: 204 without a body (Zoho's OpenAPI description), the SDK's object null.
+        const none = await nw().get(await params([[nw().GetParam.MODULE, "Leads"]]));
+        assert.equal(none.getStatusCode(), 204, show(none.getObject()));
+        assert.equal(none.getObject(), null);
+        // Disabling again: the channels are not subscribed any more.
+        const again = await nw().disable(await params([[nw().DeleteParam.CHANNEL_IDS, c1]]));
+        const [e] = again.getObject().getWatch();
+        assert.ok(e instanceof N.APIException, `${e?.constructor?.name} ${show(e)}`);
+        assert.equal(e.getCode().getValue(), "NOT_SUBSCRIBED");
+      });
+    }
 
     test("the SDK's model: every value crmd sent has the JSON kind the model declares for its key", (t) => {
       assertModelKept(model, t);

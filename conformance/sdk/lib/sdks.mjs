@@ -3,11 +3,13 @@
 // scenario is written once for the seven SDKs:
 //
 //   sdk.Z        the SDK's namespaces under common names: Record, Coql, Territories, CustomViews,
-//                MassDeleteCvid, RecycleBin, Users, Org, Fields, Modules (absent when the SDK has no
-//                class for them), and ParameterMap, HeaderMap, Choice, SDKException, JSONConverter
+//                MassDeleteCvid, RecycleBin, Users, Org, Fields, Modules, Notifications (absent when
+//                the SDK has no class for them), and ParameterMap, HeaderMap, Choice, SDKException,
+//                JSONConverter
 //   sdk.init()   initializes the SDK (Initializer) for one user's token against one crmd server
 //   sdk.records(module), sdk.fields(module), sdk.views(module), sdk.coql(query) …: the operation
 //                classes with the module bound, whatever the SDK's calling convention
+//   sdk.notifications()  the watch API under one set of names (notificationCalls below)
 //
 // Two conventions exist. The v2 and v2.1 SDKs (zcrmsdk 1.1.0, @zohocrm/nodejs-sdk-2.0,
 // @zohocrm/typescript-sdk-2.1) pass the module to every RecordOperations method, need a UserSignature
@@ -52,11 +54,11 @@ function apiResponse(resp) {
 }
 
 // Every function of an operations object (and of the objects its functions return, once) made to
-// answer apiResponse(…).
+// answer apiResponse(…); a capitalized key is a class (GetParam …) and is kept as it is.
 function normalized(calls) {
   const out = {};
   for (const [k, f] of Object.entries(calls)) {
-    if (typeof f !== "function") { out[k] = f; continue; }
+    if (typeof f !== "function" || /^[A-Z]/.test(k)) { out[k] = f; continue; }
     out[k] = (...a) => {
       const r = f(...a);
       if (r instanceof Promise) return r.then(apiResponse);
@@ -104,7 +106,44 @@ function v2Calls(Z) {
       const o = new Z.Territories.TerritoriesOperations();
       return { list: () => o.getTerritories(), get: (id) => o.getTerritory(id) };
     },
+    notifications: () => notificationCalls(Z),
   });
+}
+
+// The Notifications API (/crm/{v}/actions/watch) under one set of names. The v2 and v2.1 SDKs call
+// the GET getNotificationDetails and the DELETE disableNotifications (NotificationOperations,
+// GetNotificationDetailsParam, DisableNotificationsParam; channel ids are Longs, _delete_events a
+// Boolean); from v6 they are getNotifications and deleteNotification (NotificationsOperations,
+// GetNotificationsParam, DeleteNotificationParam; channel_id a String, _delete_events a Choice).
+//   enable(body) POST, get(pm) GET, replace(body) PUT, patch(body) PATCH, removeEvents(body) PATCH
+//   with _delete_events, disable(pm) DELETE; GetParam, DeleteParam: the parameter classes;
+//   deleteEvents(notification): sets "_delete_events": true. Its setter and type vary: v2, v2.1
+//   setDeleteevents(Boolean); v6, v7 setDeleteevents(Choice); nodejs-sdk-8.0 setDeleteEvents(Choice);
+//   typescript-sdk-8.0 setDeleteEvents(Boolean) (its json_details.json declares a Boolean, and its
+//   converter refuses a Choice) — opts.deleteEventsBoolean.
+function notificationCalls(Z, opts = {}) {
+  const N = Z.Notifications;
+  const deleteEvents = (n) => {
+    const v = opts.deleteEventsBoolean || N.NotificationOperations ? true : new Z.Choice(true);
+    if (n.setDeleteEvents) n.setDeleteEvents(v);
+    else n.setDeleteevents(v);
+  };
+  if (N.NotificationOperations) {
+    const o = new N.NotificationOperations();
+    return {
+      enable: (b) => o.enableNotifications(b), get: (pm) => o.getNotificationDetails(pm),
+      replace: (b) => o.updateNotifications(b), patch: (b) => o.updateNotification(b),
+      removeEvents: (b) => o.disableNotification(b), disable: (pm) => o.disableNotifications(pm),
+      GetParam: N.GetNotificationDetailsParam, DeleteParam: N.DisableNotificationsParam, deleteEvents,
+    };
+  }
+  const o = new N.NotificationsOperations();
+  return {
+    enable: (b) => o.enableNotifications(b), get: (pm) => o.getNotifications(pm),
+    replace: (b) => o.updateNotifications(b), patch: (b) => o.updateNotification(b),
+    removeEvents: (b) => o.disableNotification(b), disable: (pm) => o.deleteNotification(pm),
+    GetParam: N.GetNotificationsParam, DeleteParam: N.DeleteNotificationParam, deleteEvents,
+  };
 }
 
 // The calls of the v6+ convention (the same classes in @zohocrm/typescript-sdk-6.0,
@@ -163,6 +202,7 @@ function v6Calls(Z, opts = {}) {
     },
     massDelete: (m) => new Z.MassDeleteCvid.MassDeleteCvidOperations(m),
     recycleBin: Z.RecycleBin ? () => new Z.RecycleBin.RecycleBinOperations() : undefined,
+    notifications: () => notificationCalls(Z, opts),
   };
 }
 
@@ -172,7 +212,7 @@ function v2Classes(root, r) {
   return {
     Record: nsOf(root, "record"), Coql: nsOf(root, "query"), Territories: nsOf(root, "territories"),
     CustomViews: nsOf(root, "custom_views"), Users: nsOf(root, "users"), Org: nsOf(root, "org"),
-    Fields: nsOf(root, "fields"), Modules: nsOf(root, "modules"),
+    Fields: nsOf(root, "fields"), Modules: nsOf(root, "modules"), Notifications: nsOf(root, "notification"),
     ParameterMap: r("routes/parameter_map.js").ParameterMap, HeaderMap: r("routes/header_map.js").HeaderMap,
     Choice: r("utils/util/choice.js").Choice, SDKException: r("core/com/zoho/crm/api/exception/sdk_exception.js").SDKException,
     JSONConverter: r("utils/util/json_converter.js").JSONConverter,
@@ -247,7 +287,7 @@ function typescript21() {
   const T = require("@zohocrm/typescript-sdk-2.1");
   const Z = {
     Record: T.Records, Coql: T.Query, Territories: T.Territories, CustomViews: T.CustomViews, Users: T.Users,
-    Org: T.Orgs, Fields: T.Fields, Modules: T.Modules,
+    Org: T.Orgs, Fields: T.Fields, Modules: T.Modules, Notifications: T.Notifications,
     ParameterMap: T.ParameterMap, HeaderMap: T.HeaderMap, Choice: T.Choice, SDKException: T.SDKException,
     JSONConverter: T.JSONConverter,
   };
@@ -258,11 +298,11 @@ function v6Style(T, names, meta) {
   const Z = {
     Record: T.Record, Coql: T.Coql, Territories: T.Territories, CustomViews: T.CustomViews, Users: T.Users,
     Org: T.Org, Fields: T.Fields, Modules: T.Modules, MassDeleteCvid: T[names.massDelete ?? "MassDeleteCvid"],
-    RecycleBin: T.RecycleBin,
+    RecycleBin: T.RecycleBin, Notifications: T.Notifications,
     ParameterMap: T.ParameterMap, HeaderMap: T.HeaderMap, Choice: T.Choice, SDKException: T.SDKException,
     JSONConverter: T.JSONConverter,
   };
-  return { ...meta, userSignature: false, Z, ...v6Calls(Z, { modulesTakeParams: names.modulesTakeParams }), init: builderInit(T, { userSignature: false }) };
+  return { ...meta, userSignature: false, Z, ...v6Calls(Z, { modulesTakeParams: names.modulesTakeParams, deleteEventsBoolean: names.deleteEventsBoolean }), init: builderInit(T, { userSignature: false }) };
 }
 
 // Loads one SDK's adapter by its package name.
@@ -283,7 +323,7 @@ async function adapter(pkg) {
     case "@zohocrm/nodejs-sdk-8.0":
       return v6Style(await import(pkg), { modulesTakeParams: true }, { name: `${pkg} 2.0.0`, pkg, api: "v8" });
     case "@zohocrm/typescript-sdk-8.0":
-      return v6Style(require(pkg), { modulesTakeParams: true }, { name: `${pkg} 3.0.0`, pkg, api: "v8" });
+      return v6Style(require(pkg), { modulesTakeParams: true, deleteEventsBoolean: true }, { name: `${pkg} 3.0.0`, pkg, api: "v8" });
     default: throw new Error(`no adapter for ${pkg}`);
   }
 }
