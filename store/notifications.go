@@ -388,12 +388,21 @@ type Message struct {
 // channel's oldest message keeps each channel's callbacks in order; the lease makes one deliverer
 // try a message at a time, in whichever process, and lets another take it over when its holder died.
 func (s *Store) ClaimNotices(ctx context.Context, owner string, now, leaseUntil int64, limit int) ([]*Message, error) {
-	// The UPDATE checks again the conditions of the row it changes: of two processes claiming at once,
-	// one sees the other's lease (PostgreSQL re-reads a row changed by a concurrent commit) and skips it.
+	// A head is a pending message with no older pending message of its channel. On PostgreSQL the heads
+	// are locked as they are picked, skipping those another deliverer is claiming at this moment (SKIP
+	// LOCKED), so that claimers running at once take different channels instead of colliding on the
+	// first; the UPDATE then checks the lease again on the row it changes. SQLite has one writer: its
+	// claims run one after the other, each seeing the leases of the one before.
+	lock := ""
+	if s.Dialect == Postgres {
+		lock = ` FOR UPDATE SKIP LOCKED`
+	}
 	rows, err := s.W.QueryContext(ctx, s.Q(`UPDATE notify_outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
-		WHERE id IN (SELECT o.id FROM (SELECT MIN(id) AS id FROM notify_outbox WHERE status = 'pending' GROUP BY org_id, channel_id) h
-			JOIN notify_outbox o ON o.id = h.id
-			WHERE o.next_attempt <= ? AND (o.lease_until IS NULL OR o.lease_until < ?) ORDER BY o.id LIMIT ?)
+		WHERE id IN (SELECT o.id FROM notify_outbox o
+			WHERE o.status = 'pending' AND o.next_attempt <= ? AND (o.lease_until IS NULL OR o.lease_until < ?)
+			AND NOT EXISTS (SELECT 1 FROM notify_outbox p WHERE p.org_id = o.org_id AND p.channel_id = o.channel_id
+				AND p.status = 'pending' AND p.id < o.id)
+			ORDER BY o.id LIMIT ?`+lock+`)
 		AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?)
 		RETURNING id, org_id, channel_id, module_id, operation, ids, affected, created_time, attempts`),
 		owner, leaseUntil, now, now, limit, now)

@@ -100,7 +100,6 @@ type Deliverer struct {
 	client  *http.Client
 	owner   string
 	kick    chan struct{}
-	lastGC  time.Time
 	observe func(Outcome)
 }
 
@@ -136,40 +135,63 @@ func New(st *store.Store, cfg Config, encode Encoder, log *slog.Logger) *Deliver
 	b := make([]byte, 6)
 	rand.Read(b)
 	return &Deliverer{st: st, cfg: cfg, encode: encode, log: log, client: client,
-		owner: "deliverer-" + hex.EncodeToString(b), kick: make(chan struct{}, 1)}
+		owner: "deliverer-" + hex.EncodeToString(b), kick: make(chan struct{}, cfg.Workers)}
 }
 
 // Observe sets the function told of every attempt's outcome (metrics).
 func (d *Deliverer) Observe(f func(Outcome)) { d.observe = f }
 
-// Kick wakes the deliverer at once: a transaction of this process committed notifications.
+// Kick wakes the deliverer's sleeping workers at once: a transaction of this process committed
+// notifications (up to one per worker: the messages of one commit may be for several channels).
 func (d *Deliverer) Kick() {
-	select {
-	case d.kick <- struct{}{}:
-	default:
+	for range d.cfg.Workers {
+		select {
+		case d.kick <- struct{}{}:
+		default:
+			return
+		}
 	}
 }
 
-// Run delivers until ctx ends, then returns once the attempts in flight have been recorded.
+// Run delivers until ctx ends, then returns once the attempts in flight have been recorded. Workers
+// work independently, each claiming one message at a time: a slow subscriber holds one worker, never
+// the others' channels.
 func (d *Deliverer) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for range d.cfg.Workers {
+		wg.Go(func() { d.work(ctx) })
+	}
+	wg.Go(func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			d.prune(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	})
+	wg.Wait()
+}
+
+// work is one worker of Run: it delivers one message after another while some are due, then sleeps
+// until a commit of this process kicks it or the poll interval has passed.
+func (d *Deliverer) work(ctx context.Context) {
 	t := time.NewTimer(0)
 	defer t.Stop()
-	for {
-		n, err := d.Step(ctx)
+	for ctx.Err() == nil {
+		n, err := d.claim(ctx, 1)
 		if err != nil && ctx.Err() == nil {
 			d.log.Warn("notifications: claim", "err", err)
 		}
-		d.prune(ctx)
-		if n > 0 && err == nil {
-			// More may be waiting: each channel's next message becomes claimable only once the one
-			// delivered now is finished, so a backlog (a job's batches, a restart) is not left to one
-			// message per channel per Poll. Nothing claimed means nothing due: wait for a kick or Poll.
-			continue
+		if n == 1 {
+			continue // more may be due
 		}
 		t.Reset(d.cfg.Poll)
 		select {
 		case <-ctx.Done():
-			return
 		case <-d.kick:
 		case <-t.C:
 		}
@@ -178,11 +200,14 @@ func (d *Deliverer) Run(ctx context.Context) {
 
 // Step claims up to Workers messages (the oldest due one of as many channels) and delivers them in
 // parallel; it returns how many it claimed. Tests drive the deliverer with it.
-func (d *Deliverer) Step(ctx context.Context) (int, error) {
+func (d *Deliverer) Step(ctx context.Context) (int, error) { return d.claim(ctx, d.cfg.Workers) }
+
+// claim claims up to limit messages and delivers them in parallel.
+func (d *Deliverer) claim(ctx context.Context, limit int) (int, error) {
 	now := d.st.Now()
 	// The lease outlives the longest attempt, so that only a dead deliverer's messages are taken over.
 	lease := now.Add(2*d.cfg.Timeout + 5*time.Second)
-	msgs, err := d.st.ClaimNotices(ctx, d.owner, now.UnixMilli(), lease.UnixMilli(), d.cfg.Workers)
+	msgs, err := d.st.ClaimNotices(ctx, d.owner, now.UnixMilli(), lease.UnixMilli(), limit)
 	if err != nil || len(msgs) == 0 {
 		return 0, err
 	}
@@ -214,8 +239,10 @@ func (d *Deliverer) deliver(ctx context.Context, m *store.Message) {
 		d.finish(ctx, m, a, store.NoticeFailed, 0)
 		return
 	}
+	// The latency is measured on the wall clock: the store's clock may be a test's virtual one.
+	began := time.Now()
 	code, err := d.post(ctx, ch.NotifyURL, body)
-	took := time.Since(start)
+	took := time.Since(began)
 	a.LatencyMS, a.StatusCode = took.Milliseconds(), code
 	if err == nil && code >= 200 && code < 300 {
 		a.Outcome = store.NoticeDelivered
@@ -231,7 +258,9 @@ func (d *Deliverer) deliver(ctx context.Context, m *store.Message) {
 		a.Error = fmt.Sprintf("the subscriber answered HTTP %d", code)
 	}
 	next := start.Add(d.backoff(m.Attempt))
-	if next.Sub(time.UnixMilli(m.Created)) > d.cfg.RetryFor {
+	// An address the guard refuses will be refused again: the message fails at once instead of
+	// being retried for a day (the channel's later messages are tried, and refused, each in turn).
+	if errors.Is(err, errBlocked) || next.Sub(time.UnixMilli(m.Created)) > d.cfg.RetryFor {
 		a.Outcome = store.NoticeFailed
 		d.finish(ctx, m, a, store.NoticeFailed, 0)
 		d.log.Warn("notification given up", "channel", m.ChannelID, "message", m.ID, "attempts", m.Attempt, "err", a.Error)
@@ -287,13 +316,9 @@ func (d *Deliverer) finish(ctx context.Context, m *store.Message, a store.Attemp
 	}
 }
 
-// prune removes finished messages and attempts older than Retain, at most once a minute.
+// prune removes finished messages and attempts older than Retain (Run calls it once a minute).
 func (d *Deliverer) prune(ctx context.Context) {
 	now := d.st.Now()
-	if now.Sub(d.lastGC) < time.Minute {
-		return
-	}
-	d.lastGC = now
 	if _, err := d.st.PruneNotices(ctx, now.Add(-d.cfg.Retain).UnixMilli()); err != nil && ctx.Err() == nil {
 		d.log.Warn("notifications: prune", "err", err)
 	}
