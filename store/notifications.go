@@ -388,6 +388,27 @@ type Message struct {
 // channel's oldest message keeps each channel's callbacks in order; the lease makes one deliverer
 // try a message at a time, in whichever process, and lets another take it over when its holder died.
 func (s *Store) ClaimNotices(ctx context.Context, owner string, now, leaseUntil int64, limit int) ([]*Message, error) {
+	// Whether anything is due is read first, on a reader: idle deliverers polling the outbox then
+	// never take the write lock (SQLite's one writer) for nothing.
+	var due int
+	err := s.R.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM (SELECT 1 FROM notify_outbox WHERE status = 'pending'
+		AND next_attempt <= ? AND (lease_until IS NULL OR lease_until < ?) LIMIT 1) d`), now, now).Scan(&due)
+	if err != nil {
+		return nil, fmt.Errorf("claim notices: %w", err)
+	}
+	if due == 0 {
+		return nil, nil
+	}
+	msgs, err := s.claim(ctx, s.W, s.R, owner, now, leaseUntil, limit, nil)
+	if err != nil {
+		return nil, fmt.Errorf("claim notices: %w", err)
+	}
+	return msgs, nil
+}
+
+// claim leases up to limit heads (of every channel, or of only the channel of of when set) through
+// q and reads what their callbacks need through r.
+func (s *Store) claim(ctx context.Context, q, r execer, owner string, now, leaseUntil int64, limit int, of *Message) ([]*Message, error) {
 	// A head is a pending message with no older pending message of its channel. On PostgreSQL the heads
 	// are locked as they are picked, skipping those another deliverer is claiming at this moment (SKIP
 	// LOCKED), so that claimers running at once take different channels instead of colliding on the
@@ -397,17 +418,25 @@ func (s *Store) ClaimNotices(ctx context.Context, owner string, now, leaseUntil 
 	if s.Dialect == Postgres {
 		lock = ` FOR UPDATE SKIP LOCKED`
 	}
-	rows, err := s.W.QueryContext(ctx, s.Q(`UPDATE notify_outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
-		WHERE id IN (SELECT o.id FROM notify_outbox o
-			WHERE o.status = 'pending' AND o.next_attempt <= ? AND (o.lease_until IS NULL OR o.lease_until < ?)
+	only, args := "", []any{now, now}
+	if of != nil {
+		only = ` AND o.org_id = ? AND o.channel_id = ?`
+		args = append(args, int64(of.OrgID), of.ChannelID)
+	}
+	args = append(args, limit, owner, leaseUntil, now)
+	// The heads are picked once, in a materialised CTE: as a subquery of the UPDATE, PostgreSQL may
+	// run the pick again for each row it visits, and with SKIP LOCKED each run finds other rows, so
+	// that a LIMIT 1 claim leased two.
+	rows, err := q.QueryContext(ctx, s.Q(`WITH heads AS MATERIALIZED (SELECT o.id FROM notify_outbox o
+			WHERE o.status = 'pending' AND o.next_attempt <= ? AND (o.lease_until IS NULL OR o.lease_until < ?)`+only+`
 			AND NOT EXISTS (SELECT 1 FROM notify_outbox p WHERE p.org_id = o.org_id AND p.channel_id = o.channel_id
 				AND p.status = 'pending' AND p.id < o.id)
 			ORDER BY o.id LIMIT ?`+lock+`)
-		AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?)
-		RETURNING id, org_id, channel_id, module_id, operation, ids, affected, created_time, attempts`),
-		owner, leaseUntil, now, now, limit, now)
+		UPDATE notify_outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM heads) AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?)
+		RETURNING id, org_id, channel_id, module_id, operation, ids, affected, created_time, attempts`), args...)
 	if err != nil {
-		return nil, fmt.Errorf("claim notices: %w", err)
+		return nil, err
 	}
 	type claimed struct {
 		m      *Message
@@ -421,18 +450,18 @@ func (s *Store) ClaimNotices(ctx context.Context, owner string, now, leaseUntil 
 		var affected sql.NullString
 		if err := rows.Scan(&m.ID, &org, &m.ChannelID, &mod, &m.Operation, &ids, &affected, &m.Created, &m.Attempt); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("claim notices: %w", err)
+			return nil, err
 		}
 		m.OrgID = crmd.ID(org)
 		if err := json.Unmarshal([]byte(ids), &m.IDs); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("claim notices: message %d: %w", m.ID, err)
+			return nil, fmt.Errorf("message %d: %w", m.ID, err)
 		}
 		if affected.Valid {
 			var sc []storedChange
 			if err := json.Unmarshal([]byte(affected.String), &sc); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("claim notices: message %d: %w", m.ID, err)
+				return nil, fmt.Errorf("message %d: %w", m.ID, err)
 			}
 			for _, c := range sc {
 				m.Changes = append(m.Changes, Changed{Fields: c.Fields, Values: c.Values})
@@ -441,27 +470,27 @@ func (s *Store) ClaimNotices(ctx context.Context, owner string, now, leaseUntil 
 		got = append(got, claimed{m, mod})
 	}
 	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("claim notices: %w", err)
+		return nil, err
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("claim notices: %w", err)
+		return nil, err
 	}
 	out := make([]*Message, 0, len(got))
 	for _, c := range got {
 		m := c.m
-		ch, err := scanChannel(s.R.QueryRowContext(ctx, s.Q(`SELECT `+channelCols+` FROM notify_channels WHERE org_id = ? AND channel_id = ?`),
+		ch, err := scanChannel(r.QueryRowContext(ctx, s.Q(`SELECT `+channelCols+` FROM notify_channels WHERE org_id = ? AND channel_id = ?`),
 			int64(m.OrgID), m.ChannelID))
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			m.ChannelGone = true
 		case err != nil:
-			return nil, fmt.Errorf("claim notices: %w", err)
+			return nil, err
 		default:
 			m.Channel, m.ChannelGone = ch, ch.Expiry <= now
 		}
-		if err := s.R.QueryRowContext(ctx, s.Q(`SELECT api_name FROM modules WHERE id = ? AND org_id = ?`), c.module, int64(m.OrgID)).Scan(&m.Module); err != nil {
+		if err := r.QueryRowContext(ctx, s.Q(`SELECT api_name FROM modules WHERE id = ? AND org_id = ?`), c.module, int64(m.OrgID)).Scan(&m.Module); err != nil {
 			if !errors.Is(err, sql.ErrNoRows) {
-				return nil, fmt.Errorf("claim notices: %w", err)
+				return nil, err
 			}
 			m.ChannelGone = true
 		}
@@ -493,8 +522,28 @@ type Attempt struct {
 // at next. It reports false when owner's lease was lost meanwhile (another deliverer took the message
 // over): the attempt is recorded, the message left to its new holder.
 func (s *Store) FinishNotice(ctx context.Context, m *Message, a Attempt, status string, next int64) (bool, error) {
+	kept, _, err := s.finish(ctx, m, a, status, next, nil)
+	return kept, err
+}
+
+// Chain is when FinishAndClaim claims the channel's next message (now) and until when it leases it.
+type Chain struct {
+	Now, LeaseUntil int64
+}
+
+// FinishAndClaim is FinishNotice that, in the same transaction, also leases the next message of m's
+// channel to m's owner when one is due and m's lease was kept: a channel with a backlog is worked
+// through with one write transaction per message instead of two (the single writer of SQLite is
+// shared with the changes that make the backlog). It returns that message, or nil.
+func (s *Store) FinishAndClaim(ctx context.Context, m *Message, a Attempt, status string, next int64, c Chain) (bool, *Message, error) {
+	return s.finish(ctx, m, a, status, next, &c)
+}
+
+func (s *Store) finish(ctx context.Context, m *Message, a Attempt, status string, next int64, chain *Chain) (bool, *Message, error) {
 	var kept bool
+	var following *Message
 	err := s.Tx(ctx, func(tx *Tx) error {
+		following = nil
 		var finished any
 		if status != NoticePending {
 			finished = a.Time + a.LatencyMS
@@ -514,15 +563,27 @@ func (s *Store) FinishNotice(ctx context.Context, m *Message, a Attempt, status 
 		if a.Error != "" {
 			errText = a.Error
 		}
-		_, err = tx.q.ExecContext(ctx, s.Q(`INSERT INTO notify_attempts (org_id, channel_id, message_id, attempt, time,
+		if _, err = tx.q.ExecContext(ctx, s.Q(`INSERT INTO notify_attempts (org_id, channel_id, message_id, attempt, time,
 			status_code, latency_ms, outcome, error, ids_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			int64(m.OrgID), m.ChannelID, m.ID, m.Attempt, a.Time, code, a.LatencyMS, a.Outcome, errText, len(m.IDs))
-		return err
+			int64(m.OrgID), m.ChannelID, m.ID, m.Attempt, a.Time, code, a.LatencyMS, a.Outcome, errText, len(m.IDs)); err != nil {
+			return err
+		}
+		if chain == nil || !kept || status == NoticePending {
+			return nil
+		}
+		msgs, err := s.claim(ctx, tx.q, tx.q, m.LeaseOwner, chain.Now, chain.LeaseUntil, 1, m)
+		if err != nil {
+			return err
+		}
+		if len(msgs) == 1 {
+			following = msgs[0]
+		}
+		return nil
 	})
 	if err != nil {
-		return false, fmt.Errorf("finish notice %d: %w", m.ID, err)
+		return false, nil, fmt.Errorf("finish notice %d: %w", m.ID, err)
 	}
-	return kept, nil
+	return kept, following, nil
 }
 
 // AttemptQuery selects a page of an org's delivery attempts, newest first.

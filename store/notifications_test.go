@@ -184,3 +184,44 @@ func TestSaveChannelRace(t *testing.T) {
 		t.Fatalf("channels %+v %v, want one with 2 events", chans, err)
 	}
 }
+
+// TestFinishAndClaim: recording a delivery leases the channel's next due message in the same
+// transaction — never another channel's, never after a retry (the channel waits behind it), never when
+// the lease was lost.
+func TestFinishAndClaim(t *testing.T) {
+	f := newBinFixture(t)
+	ctx := context.Background()
+	u := f.a.Admin
+	ids := f.add(t, f.a, f.leadsA, u, "Ada", "Bob", "Cy")
+	f.saveChannel(t, f.a.Org.ID, 1, 1<<50, crmd.ChannelEvent{ModuleID: f.leadsA.ID, Operation: crmd.EventDelete})
+	f.saveChannel(t, f.a.Org.ID, 2, 1<<50, crmd.ChannelEvent{ModuleID: f.accA.ID, Operation: crmd.EventDelete})
+	acc := f.add(t, f.a, f.accA, u, "Acme Inc")
+	for i, id := range ids {
+		f.del(t, f.a, f.leadsA, u, int64(100+i), id)
+	}
+	f.del(t, f.a, f.accA, u, 200, acc[0])
+	msgs, err := f.st.ClaimNotices(ctx, "d1", 1000, 2000, 1)
+	if err != nil || len(msgs) != 1 || msgs[0].ChannelID != 1 {
+		t.Fatalf("claim: %+v %v", msgs, err)
+	}
+	chain := store.Chain{Now: 1000, LeaseUntil: 2000}
+	kept, next, err := f.st.FinishAndClaim(ctx, msgs[0], store.Attempt{Time: 1000, Outcome: "delivered"}, store.NoticeDelivered, 0, chain)
+	if err != nil || !kept || next == nil || next.ChannelID != 1 || next.IDs[0] != ids[1].String() || next.LeaseOwner != "d1" {
+		t.Fatalf("after a delivery: kept %v next %+v %v, want channel 1's second message", kept, next, err)
+	}
+	// A retry of the second claims nothing: the third waits behind it.
+	kept, after, err := f.st.FinishAndClaim(ctx, next, store.Attempt{Time: 1000, Outcome: "retry"}, store.NoticePending, 1500, chain)
+	if err != nil || !kept || after != nil {
+		t.Fatalf("after a retry: kept %v next %+v %v, want nothing", kept, after, err)
+	}
+	// Another deliverer holds the second message now (claimed at 1600); d1's stale copy finishes
+	// nothing and claims nothing.
+	again, err := f.st.ClaimNotices(ctx, "d2", 1600, 2600, 10)
+	if err != nil || len(again) != 2 {
+		t.Fatalf("claim at 1600: %+v %v", again, err)
+	}
+	kept, stale, err := f.st.FinishAndClaim(ctx, next, store.Attempt{Time: 1700, Outcome: "delivered"}, store.NoticeDelivered, 0, store.Chain{Now: 1700, LeaseUntil: 2700})
+	if err != nil || kept || stale != nil {
+		t.Fatalf("lost lease: kept %v next %+v %v", kept, stale, err)
+	}
+}

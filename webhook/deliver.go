@@ -176,17 +176,22 @@ func (d *Deliverer) Run(ctx context.Context) {
 	wg.Wait()
 }
 
-// work is one worker of Run: it delivers one message after another while some are due, then sleeps
-// until a commit of this process kicks it or the poll interval has passed.
+// work is one worker of Run: it delivers one message after another while some are due — a channel's
+// backlog in a row, each finished together with the claim of the next (store.FinishAndClaim) — then
+// sleeps until a commit of this process kicks it or the poll interval has passed.
 func (d *Deliverer) work(ctx context.Context) {
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for ctx.Err() == nil {
-		n, err := d.claim(ctx, 1)
+		now := d.st.Now()
+		msgs, err := d.st.ClaimNotices(ctx, d.owner, now.UnixMilli(), d.leaseFrom(now), 1)
 		if err != nil && ctx.Err() == nil {
 			d.log.Warn("notifications: claim", "err", err)
 		}
-		if n == 1 {
+		if len(msgs) == 1 {
+			for m := msgs[0]; m != nil; {
+				m = d.deliver(context.WithoutCancel(ctx), m, ctx.Err() == nil)
+			}
 			continue // more may be due
 		}
 		t.Reset(d.cfg.Poll)
@@ -198,37 +203,38 @@ func (d *Deliverer) work(ctx context.Context) {
 	}
 }
 
-// Step claims up to Workers messages (the oldest due one of as many channels) and delivers them in
-// parallel; it returns how many it claimed. Tests drive the deliverer with it.
-func (d *Deliverer) Step(ctx context.Context) (int, error) { return d.claim(ctx, d.cfg.Workers) }
+// leaseFrom is the end of a lease taken at now: it outlives the longest attempt, so that only a dead
+// deliverer's messages are taken over.
+func (d *Deliverer) leaseFrom(now time.Time) int64 {
+	return now.Add(2*d.cfg.Timeout + 5*time.Second).UnixMilli()
+}
 
-// claim claims up to limit messages and delivers them in parallel.
-func (d *Deliverer) claim(ctx context.Context, limit int) (int, error) {
+// Step claims up to Workers messages (the oldest due one of as many channels) and delivers them in
+// parallel, one attempt each; it returns how many it claimed. Tests drive the deliverer with it.
+func (d *Deliverer) Step(ctx context.Context) (int, error) {
 	now := d.st.Now()
-	// The lease outlives the longest attempt, so that only a dead deliverer's messages are taken over.
-	lease := now.Add(2*d.cfg.Timeout + 5*time.Second)
-	msgs, err := d.st.ClaimNotices(ctx, d.owner, now.UnixMilli(), lease.UnixMilli(), limit)
+	msgs, err := d.st.ClaimNotices(ctx, d.owner, now.UnixMilli(), d.leaseFrom(now), d.cfg.Workers)
 	if err != nil || len(msgs) == 0 {
 		return 0, err
 	}
 	var wg sync.WaitGroup
 	for _, m := range msgs {
-		wg.Go(func() { d.deliver(context.WithoutCancel(ctx), m) })
+		wg.Go(func() { d.deliver(context.WithoutCancel(ctx), m, false) })
 	}
 	wg.Wait()
 	return len(msgs), nil
 }
 
-// deliver makes one attempt at m and records it. It runs to the end even when the deliverer is
-// stopping: an attempt made and not recorded would be made again (at-least-once allows it, but a
-// clean shutdown should not cause it).
-func (d *Deliverer) deliver(ctx context.Context, m *store.Message) {
+// deliver makes one attempt at m and records it; with chain, the record also claims the channel's next
+// message when it is due, which deliver returns (nil otherwise). It runs to the end even when the
+// deliverer is stopping: an attempt made and not recorded would be made again (at-least-once allows
+// it, but a clean shutdown should not cause it).
+func (d *Deliverer) deliver(ctx context.Context, m *store.Message, chain bool) *store.Message {
 	start := d.st.Now()
 	a := store.Attempt{Time: start.UnixMilli()}
 	if m.ChannelGone {
 		a.Outcome, a.Error = store.NoticeDropped, "the channel was deleted or has expired"
-		d.finish(ctx, m, a, store.NoticeDropped, 0)
-		return
+		return d.finish(ctx, m, a, store.NoticeDropped, 0, chain)
 	}
 	ch := m.Channel
 	body, err := d.encode(&Callback{ServerTime: start.UnixMilli(), APIVersion: ch.APIVersion, Module: m.Module,
@@ -236,8 +242,7 @@ func (d *Deliverer) deliver(ctx context.Context, m *store.Message) {
 		NotifyURL: ch.NotifyURL, ReturnValues: ch.ReturnValues})
 	if err != nil {
 		a.Outcome, a.Error = store.NoticeFailed, "encode: "+err.Error()
-		d.finish(ctx, m, a, store.NoticeFailed, 0)
-		return
+		return d.finish(ctx, m, a, store.NoticeFailed, 0, chain)
 	}
 	// The latency is measured on the wall clock: the store's clock may be a test's virtual one.
 	began := time.Now()
@@ -246,31 +251,32 @@ func (d *Deliverer) deliver(ctx context.Context, m *store.Message) {
 	a.LatencyMS, a.StatusCode = took.Milliseconds(), code
 	if err == nil && code >= 200 && code < 300 {
 		a.Outcome = store.NoticeDelivered
-		d.finish(ctx, m, a, store.NoticeDelivered, 0)
+		following := d.finish(ctx, m, a, store.NoticeDelivered, 0, chain)
 		if d.observe != nil {
 			d.observe(Outcome{Result: a.Outcome, Latency: took, Lag: d.st.Now().Sub(time.UnixMilli(m.Created))})
 		}
-		return
+		return following
 	}
 	if err != nil {
 		a.Error = err.Error()
 	} else {
 		a.Error = fmt.Sprintf("the subscriber answered HTTP %d", code)
 	}
+	if d.observe != nil {
+		defer func() { d.observe(Outcome{Result: a.Outcome, Latency: took}) }() // the outcome set below
+	}
 	next := start.Add(d.backoff(m.Attempt))
 	// An address the guard refuses will be refused again: the message fails at once instead of
 	// being retried for a day (the channel's later messages are tried, and refused, each in turn).
 	if errors.Is(err, errBlocked) || next.Sub(time.UnixMilli(m.Created)) > d.cfg.RetryFor {
 		a.Outcome = store.NoticeFailed
-		d.finish(ctx, m, a, store.NoticeFailed, 0)
 		d.log.Warn("notification given up", "channel", m.ChannelID, "message", m.ID, "attempts", m.Attempt, "err", a.Error)
-	} else {
-		a.Outcome = "retry"
-		d.finish(ctx, m, a, store.NoticePending, next.UnixMilli())
+		return d.finish(ctx, m, a, store.NoticeFailed, 0, chain)
 	}
-	if d.observe != nil {
-		d.observe(Outcome{Result: a.Outcome, Latency: took})
-	}
+	// A retry leaves the channel waiting behind this message: nothing follows it now.
+	a.Outcome = "retry"
+	d.finish(ctx, m, a, store.NoticePending, next.UnixMilli(), false)
+	return nil
 }
 
 // backoff is the delay after the attempt-th failed attempt: Backoff doubled each time, at most
@@ -308,12 +314,22 @@ func (d *Deliverer) post(ctx context.Context, rawURL string, body []byte) (int, 
 	return resp.StatusCode, nil
 }
 
-// finish records the attempt. A failure to record it leaves the message leased: once the lease runs
-// out it is tried again, which at-least-once delivery allows.
-func (d *Deliverer) finish(ctx context.Context, m *store.Message, a store.Attempt, status string, next int64) {
-	if _, err := d.st.FinishNotice(ctx, m, a, status, next); err != nil {
+// finish records the attempt and, with chain, claims the channel's next due message (returned). A
+// failure to record it leaves the message leased: once the lease runs out it is tried again, which
+// at-least-once delivery allows.
+func (d *Deliverer) finish(ctx context.Context, m *store.Message, a store.Attempt, status string, next int64, chain bool) *store.Message {
+	var following *store.Message
+	var err error
+	if chain {
+		now := d.st.Now()
+		_, following, err = d.st.FinishAndClaim(ctx, m, a, status, next, store.Chain{Now: now.UnixMilli(), LeaseUntil: d.leaseFrom(now)})
+	} else {
+		_, err = d.st.FinishNotice(ctx, m, a, status, next)
+	}
+	if err != nil {
 		d.log.Warn("notifications: record attempt", "channel", m.ChannelID, "message", m.ID, "err", err)
 	}
+	return following
 }
 
 // prune removes finished messages and attempts older than Retain (Run calls it once a minute).
