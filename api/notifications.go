@@ -202,19 +202,9 @@ func parseLong(v any) (int64, bool) {
 	default:
 		return 0, false
 	}
-	if s == "" || len(s) > 19 {
-		return 0, false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, false
-	}
-	return n, true
+	// A channel id has the form of a record id: 1 to 19 digits, positive, within an int64.
+	id, ok := crmd.ParseID(s)
+	return int64(id), ok
 }
 
 // present returns a key's value; a JSON null counts as absent.

@@ -147,12 +147,9 @@ func (s *Service) Enable(ctx context.Context, c *crmd.Caller, specs []Spec, o Op
 // back to their defaults. A channel the org does not have is NOT_SUBSCRIBED.
 func (s *Service) Replace(ctx context.Context, c *crmd.Caller, specs []Spec, o Options) ([]crmd.Result[*Subscribed], error) {
 	return s.write(ctx, c, specs, o, func(ctx context.Context, tx *store.Tx, sp *Spec, now int64) (*Subscribed, *crmd.Error, error) {
-		if sp.ChannelID == 0 {
-			return nil, mandatory("channel_id", sp.path("channel_id")), nil
-		}
-		old, err := s.channel(ctx, tx, c.Org.ID, sp.ChannelID)
-		if err != nil || old == nil {
-			return nil, notSubscribedIf(old == nil, sp.ChannelID), err
+		old, cerr, err := s.existing(ctx, tx, c, sp)
+		if cerr != nil || err != nil {
+			return nil, cerr, err
 		}
 		return s.save(ctx, tx, c, sp, o, now, old)
 	})
@@ -163,12 +160,9 @@ func (s *Service) Replace(ctx context.Context, c *crmd.Caller, specs []Spec, o O
 // the events named, and deletes a channel left with none.
 func (s *Service) Patch(ctx context.Context, c *crmd.Caller, specs []Spec, o Options) ([]crmd.Result[*Subscribed], error) {
 	return s.write(ctx, c, specs, o, func(ctx context.Context, tx *store.Tx, sp *Spec, now int64) (*Subscribed, *crmd.Error, error) {
-		if sp.ChannelID == 0 {
-			return nil, mandatory("channel_id", sp.path("channel_id")), nil
-		}
-		old, err := s.channel(ctx, tx, c.Org.ID, sp.ChannelID)
-		if err != nil || old == nil {
-			return nil, notSubscribedIf(old == nil, sp.ChannelID), err
+		old, cerr, err := s.existing(ctx, tx, c, sp)
+		if cerr != nil || err != nil {
+			return nil, cerr, err
 		}
 		if sp.DeleteEvents {
 			return s.unsubscribe(ctx, tx, c, sp, o, now, old)
@@ -177,11 +171,20 @@ func (s *Service) Patch(ctx context.Context, c *crmd.Caller, specs []Spec, o Opt
 	})
 }
 
-func notSubscribedIf(yes bool, id int64) *crmd.Error {
-	if yes {
-		return ErrNotSubscribed(id)
+// existing reads, locked until tx ends, the org's channel a PUT or PATCH spec names: MANDATORY_NOT_FOUND
+// without a channel_id, NOT_SUBSCRIBED when the org has no such channel.
+func (s *Service) existing(ctx context.Context, tx *store.Tx, c *crmd.Caller, sp *Spec) (*crmd.Channel, *crmd.Error, error) {
+	if sp.ChannelID == 0 {
+		return nil, mandatory("channel_id", sp.path("channel_id")), nil
 	}
-	return nil
+	old, err := s.channel(ctx, tx, c.Org.ID, sp.ChannelID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if old == nil {
+		return nil, ErrNotSubscribed(sp.ChannelID), nil
+	}
+	return old, nil, nil
 }
 
 type itemFn func(ctx context.Context, tx *store.Tx, sp *Spec, now int64) (*Subscribed, *crmd.Error, error)

@@ -636,7 +636,7 @@ func (s *Store) PendingNotices(ctx context.Context) (int64, error) {
 }
 
 // PruneNotices removes the finished messages and the attempts older than before (Unix ms), so that
-// the outbox does not grow without end; a pending message is never removed.
+// the outbox does not grow without end; a pending message and its attempts are never removed.
 func (s *Store) PruneNotices(ctx context.Context, before int64) (int64, error) {
 	var n int64
 	err := s.Tx(ctx, func(tx *Tx) error {
@@ -645,7 +645,9 @@ func (s *Store) PruneNotices(ctx context.Context, before int64) (int64, error) {
 			return err
 		}
 		n, _ = res.RowsAffected()
-		_, err = tx.q.ExecContext(ctx, s.Q(`DELETE FROM notify_attempts WHERE time < ?`), before)
+		// A pending message keeps its attempts: they say why it has not arrived yet.
+		_, err = tx.q.ExecContext(ctx, s.Q(`DELETE FROM notify_attempts WHERE time < ? AND NOT EXISTS
+			(SELECT 1 FROM notify_outbox o WHERE o.id = notify_attempts.message_id AND o.status = 'pending')`), before)
 		return err
 	})
 	return n, err

@@ -225,3 +225,35 @@ func TestFinishAndClaim(t *testing.T) {
 		t.Fatalf("lost lease: kept %v next %+v %v", kept, stale, err)
 	}
 }
+
+// TestPruneNotices: finished messages and their attempts older than the cut-off go; a pending message
+// and its attempts stay however old they are (it has yet to be delivered, and they say why not).
+func TestPruneNotices(t *testing.T) {
+	f := newBinFixture(t)
+	ctx := context.Background()
+	u := f.a.Admin
+	ids := f.add(t, f.a, f.leadsA, u, "Ada", "Bob")
+	f.saveChannel(t, f.a.Org.ID, 1, 1<<50, crmd.ChannelEvent{ModuleID: f.leadsA.ID, Operation: crmd.EventDelete})
+	f.saveChannel(t, f.a.Org.ID, 2, 1<<50, crmd.ChannelEvent{ModuleID: f.leadsA.ID, Operation: crmd.EventDelete})
+	f.del(t, f.a, f.leadsA, u, 100, ids[0])
+	msgs, err := f.st.ClaimNotices(ctx, "d", 1000, 2000, 10)
+	if err != nil || len(msgs) != 2 {
+		t.Fatal(msgs, err)
+	}
+	if _, err := f.st.FinishNotice(ctx, msgs[0], store.Attempt{Time: 1000, Outcome: "delivered"}, store.NoticeDelivered, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.FinishNotice(ctx, msgs[1], store.Attempt{Time: 1000, Outcome: "retry"}, store.NoticePending, 1<<50); err != nil {
+		t.Fatal(err)
+	}
+	n, err := f.st.PruneNotices(ctx, 5000)
+	if err != nil || n != 1 {
+		t.Fatalf("pruned %d %v, want the delivered message", n, err)
+	}
+	if p, err := f.st.PendingNotices(ctx); err != nil || p != 1 {
+		t.Fatalf("pending %d %v, want the retried one kept", p, err)
+	}
+	if atts, err := f.st.Attempts(ctx, store.AttemptQuery{OrgID: f.a.Org.ID}); err != nil || len(atts) != 1 || atts[0].ChannelID != 2 {
+		t.Fatalf("attempts %+v %v, want only the pending message's", atts, err)
+	}
+}

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/crmd/crmd"
-	"github.com/crmd/crmd/api"
 	"github.com/crmd/crmd/app"
 	"github.com/crmd/crmd/crmdtest"
 	"github.com/crmd/crmd/jobs"
@@ -117,20 +116,6 @@ func newEnvOn(t *testing.T, st *store.Store, cfg webhook.Config, log *slog.Logge
 	return &env{t: t, st: st, app: a, ts: ts, org: o, tok: o.Token(t, o.Admin, scope)}
 }
 
-// watch subscribes channel id to events through the store (the channels API has its own tests).
-func (e *env) watch(id int64, url string, expiry time.Time, events ...string) {
-	e.t.Helper()
-	ch := &crmd.Channel{OrgID: e.org.Org.ID, ChannelID: id, NotifyURL: url, Token: "tok-" + url[len(url)-4:], Expiry: expiry.UnixMilli(),
-		APIVersion: 80, CreatedBy: e.org.Admin.ID, CreatedTime: e.st.NowMS(), ModifiedTime: e.st.NowMS()}
-	for _, ev := range events {
-		mod, op, _ := strings.Cut(ev, ".")
-		ch.Events = append(ch.Events, crmd.ChannelEvent{ModuleID: e.org.Module(e.t, mod).ID, Operation: op})
-	}
-	if err := e.st.Tx(context.Background(), func(tx *store.Tx) error { return e.st.SaveChannel(context.Background(), tx, ch, true) }); err != nil {
-		e.t.Fatal(err)
-	}
-}
-
 func (e *env) do(method, path, body string) (int, map[string]any) {
 	e.t.Helper()
 	return crmdtest.DoJSON(e.t, method, e.ts.URL+path, body, crmdtest.Auth(e.tok))
@@ -167,7 +152,7 @@ func (e *env) drain() {
 func TestMassDeleteByIDsOneCallback(t *testing.T) {
 	e := newEnv(t, webhook.Config{AllowPrivate: true})
 	rcv := newReceiver(t)
-	e.watch(1001, rcv.srv.URL+"/hook?key1=val1", e.st.Now().Add(time.Hour), "Leads.delete")
+	e.save(crmd.Channel{ChannelID: 1001, NotifyURL: rcv.srv.URL + "/hook?key1=val1", Token: "tok-val1"}, "Leads.delete")
 	ids := e.insertLeads(30)
 	e.drain()
 	if n := len(rcv.callbacks()); n != 0 {
@@ -200,7 +185,6 @@ func TestMassDeleteByIDsOneCallback(t *testing.T) {
 	if qp, _ := cb["query_params"].(map[string]any); qp["key1"] != "val1" {
 		t.Errorf("query_params %v", cb["query_params"])
 	}
-	_ = api.CallbackEncoder
 }
 
 // save writes ch (an org's channel) through the store, filling in the org, creator and times; events
@@ -947,5 +931,34 @@ func TestRunDrainsBacklog(t *testing.T) {
 	<-done
 	if got := len(rcv.callbacks()); got != len(ids) {
 		t.Fatalf("Run delivered %d of %d queued messages in 5 s", got, len(ids))
+	}
+}
+
+// TestMetrics: the deliverer's work shows at /metrics — attempts by outcome, and the outbox's
+// backlog while a message waits for its retry.
+func TestMetrics(t *testing.T) {
+	e := newEnv(t, webhook.Config{AllowPrivate: true, Backoff: time.Hour})
+	rcv := newReceiver(t)
+	e.save(crmd.Channel{ChannelID: 5, NotifyURL: rcv.srv.URL + "/ok"}, "Leads.create")
+	down := newReceiver(t)
+	down.srv.Close()
+	e.save(crmd.Channel{ChannelID: 6, NotifyURL: down.srv.URL + "/gone"}, "Leads.create")
+	e.insertLeads(2)
+	e.drain()
+	resp, err := http.Get(e.ts.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`crmd_notification_attempts_total{outcome="delivered"} 1`,
+		`crmd_notification_attempts_total{outcome="retry"} 1`,
+		"crmd_notification_pending 1",
+		"crmd_notification_lag_seconds_count 1",
+	} {
+		if !strings.Contains(string(body), want+"\n") {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 }
