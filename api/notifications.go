@@ -153,8 +153,22 @@ func (s *Server) subscribedEntry(rc *reqCtx, method string, v *notify.Subscribed
 			"resource_name": m.APIName,
 			"channel_id":    strconv.FormatInt(v.Channel.ChannelID, 10),
 		}
-		if !v.Removed {
+		switch {
+		case !v.Removed:
 			ev["channel_expiry"] = crmd.FormatTime(v.Channel.Expiry, loc)
+		case rc.version >= 80:
+			ev["channel_expiry"] = nil
+		}
+		// v8's OpenAPI description requires notification_condition in every event entry (null when
+		// the module has none); the v6 and v7 pages' samples have no such key.
+		if rc.version >= 80 {
+			var cond *crmd.FieldSelection
+			for _, e := range v.Channel.Events {
+				if e.ModuleID == m.ID && e.Condition != nil && !v.Removed {
+					cond = e.Condition
+				}
+			}
+			ev["notification_condition"] = conditionJSON(m, cond)
 		}
 		events = append(events, ev)
 	}
@@ -552,17 +566,21 @@ func (s *Server) watchItem(rc *reqCtx, e notify.Entry) map[string]any {
 		"fields":                       nil,
 	}
 	if rc.version >= 60 {
-		var nc any
-		if cond != nil {
-			nc = []any{map[string]any{
-				"type":            "field_selection",
-				"module":          map[string]any{"api_name": m.APIName, "id": m.ID.String()},
-				"field_selection": selectionJSON(m, cond),
-			}}
-		}
-		item["notification_condition"] = nc
+		item["notification_condition"] = conditionJSON(m, cond)
 	}
 	return item
+}
+
+// conditionJSON is a module's notification_condition as Zoho lists it: null for none.
+func conditionJSON(m *crmd.Module, cond *crmd.FieldSelection) any {
+	if cond == nil {
+		return nil
+	}
+	return []any{map[string]any{
+		"type":            "field_selection",
+		"module":          map[string]any{"api_name": m.APIName, "id": m.ID.String()},
+		"field_selection": selectionJSON(m, cond),
+	}}
 }
 
 // selectionJSON renders a stored field selection as GET shows it: leaves with null group keys.

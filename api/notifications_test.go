@@ -72,10 +72,10 @@ func TestWatchEnableAndGet(t *testing.T) {
 		"channel_expiry":"2024-05-14T08:00:00+05:30"}]}`
 	e.want(t, "POST", "/crm/v8/actions/watch", e.tok, body, 201, fmt.Sprintf(`{"watch":[
 		{"code":"SUCCESS","status":"success","message":"Successfully subscribed for actions-watch of the given module","details":{"events":[
-			{"channel_expiry":"2024-05-13T14:32:33+05:30","resource_uri":"http://crmd.test/crm/v8/Leads","resource_id":%q,"resource_name":"Leads","channel_id":"1000000068001"},
-			{"channel_expiry":"2024-05-13T14:32:33+05:30","resource_uri":"http://crmd.test/crm/v8/Contacts","resource_id":%q,"resource_name":"Contacts","channel_id":"1000000068001"}]}},
+			{"notification_condition":null,"channel_expiry":"2024-05-13T14:32:33+05:30","resource_uri":"http://crmd.test/crm/v8/Leads","resource_id":%q,"resource_name":"Leads","channel_id":"1000000068001"},
+			{"notification_condition":null,"channel_expiry":"2024-05-13T14:32:33+05:30","resource_uri":"http://crmd.test/crm/v8/Contacts","resource_id":%q,"resource_name":"Contacts","channel_id":"1000000068001"}]}},
 		{"code":"SUCCESS","status":"success","message":"Successfully subscribed for actions-watch of the given module","details":{"events":[
-			{"channel_expiry":"2024-05-14T08:00:00+05:30","resource_uri":"http://crmd.test/crm/v8/Deals","resource_id":%q,"resource_name":"Deals","channel_id":"10000"}]}}]}`,
+			{"notification_condition":null,"channel_expiry":"2024-05-14T08:00:00+05:30","resource_uri":"http://crmd.test/crm/v8/Deals","resource_id":%q,"resource_name":"Deals","channel_id":"10000"}]}}]}`,
 		e.leads, e.contacts, e.deals))
 
 	// GET: one entry per channel and module, by channel id then module; "all" expanded.
@@ -183,14 +183,14 @@ func TestWatchPutPatchDelete(t *testing.T) {
 	// PATCH with _delete_events removes one event of Leads.all: the other two stay.
 	e.want(t, "PATCH", "/crm/v8/actions/watch", e.tok, `{"watch":[{"channel_id":"5","events":["Leads.create"],"_delete_events":true}]}`, 200, fmt.Sprintf(`{"watch":[
 		{"code":"SUCCESS","status":"success","message":"Successfully removed the subscribe details","details":{"events":[
-			{"resource_uri":"http://crmd.test/crm/v8/Leads","resource_id":%q,"resource_name":"Leads","channel_id":"5"}]}}]}`, e.leads))
+			{"channel_expiry":null,"notification_condition":null,"resource_uri":"http://crmd.test/crm/v8/Leads","resource_id":%q,"resource_name":"Leads","channel_id":"5"}]}}]}`, e.leads))
 	got = e.want(t, "GET", "/crm/v8/actions/watch?channel_id=5&module=Leads", e.tok, "", 200, "")
 	crmdtest.JSONEq(t, "Leads events", crmdtest.Items(t, got, "watch")[0]["events"], `["Leads.delete","Leads.edit"]`)
 
 	// PUT replaces: the token and the Contacts event are gone.
 	e.want(t, "PUT", "/crm/v8/actions/watch", e.tok, `{"watch":[{"channel_id":"5","events":["Deals.all"],"notify_url":"`+hook+`"}]}`, 200, fmt.Sprintf(`{"watch":[
 		{"code":"SUCCESS","status":"success","message":"Successfully subscribed for actions-watch of the given module","details":{"events":[
-			{"channel_expiry":"2024-05-13T14:32:33+05:30","resource_uri":"http://crmd.test/crm/v8/Deals","resource_id":%q,"resource_name":"Deals","channel_id":"5"}]}}]}`, e.deals))
+			{"notification_condition":null,"channel_expiry":"2024-05-13T14:32:33+05:30","resource_uri":"http://crmd.test/crm/v8/Deals","resource_id":%q,"resource_name":"Deals","channel_id":"5"}]}}]}`, e.deals))
 	items = crmdtest.Items(t, e.want(t, "GET", "/crm/v8/actions/watch", e.tok, "", 200, ""), "watch")
 	if len(items) != 1 || items[0]["token"] != nil || items[0]["return_affected_field_values"] != false {
 		t.Errorf("after put: %v", items)
