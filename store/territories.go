@@ -431,15 +431,25 @@ func (s *Store) RemoveTerritories(ctx context.Context, tx *Tx, orgID, recordID c
 }
 
 // TouchRecords stamps live records of a module of the org as modified by by at at, inside tx: what a
-// change of their territories does to them.
+// change of their territories does to them. The channels watching the module's edits hear of exactly
+// the records stamped, with Territories as the field that changed.
 func (s *Store) TouchRecords(ctx context.Context, tx *Tx, orgID, moduleID crmd.ID, ids []crmd.ID, by crmd.ID, at int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	args := append([]any{int64(by), at, int64(orgID), int64(moduleID)}, recIDArgs(ids)...)
-	if _, err := tx.q.ExecContext(ctx, s.Q(`UPDATE records SET modified_by = ?, modified_time = ?
-		WHERE org_id = ? AND module_id = ? AND deleted_time IS NULL AND id IN (`+recPlaceholders(len(ids))+`)`), args...); err != nil {
+	rows, err := tx.q.QueryContext(ctx, s.Q(`UPDATE records SET modified_by = ?, modified_time = ?
+		WHERE org_id = ? AND module_id = ? AND deleted_time IS NULL AND id IN (`+recPlaceholders(len(ids))+`) RETURNING id`), args...)
+	if err != nil {
 		return fmt.Errorf("touch records: %w", err)
 	}
-	return nil
+	touched, err := scanIDs(rows)
+	if err != nil {
+		return fmt.Errorf("touch records: %w", err)
+	}
+	n := Notice{OrgID: orgID, ModuleID: moduleID, Operation: crmd.OpUpdate, IDs: touched, At: at}
+	for range touched {
+		n.Changed = append(n.Changed, Changed{Fields: []string{"Territories"}})
+	}
+	return s.EnqueueNotice(ctx, tx, n)
 }

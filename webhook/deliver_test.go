@@ -345,6 +345,20 @@ func TestCallbackPerOperation(t *testing.T) {
 		return af
 	})
 
+	// Assigning a territory edits the record (its modified time moves): an update of Territories.
+	clock.Advance(time.Second)
+	root := crmdtest.Items(t, e.must(200, "GET", "/crm/v8/settings/territories", ""), "territories")[0]["id"].(string)
+	west := crmdtest.DetailIDs(t, e.must(201, "POST", "/crm/v8/settings/territories",
+		`{"territories":[{"name":"West","permission_type":"read_only","reporting_to":{"id":"`+root+`"}}]}`), "territories")[0]
+	e.must(200, "POST", "/crm/v8/Leads/actions/assign_territories", `{"data":[{"id":"`+ids[1]+`","Territories":[{"id":"`+west+`"}]}]}`)
+	check("assign territories", "update", ids[1:2], func(ch int64) string {
+		af := `[{"` + ids[1] + `":["Territories"]}]`
+		if ch == 21001 {
+			return af + `|[{"record_id":"` + ids[1] + `","values":{}}]`
+		}
+		return af
+	})
+
 	// An upsert of one existing record (matched by Email) and one new one: one insert callback and one
 	// update callback, inserts first. The update names Full_Name too: it follows Last_Name.
 	clock.Advance(time.Second)
