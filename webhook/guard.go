@@ -16,6 +16,9 @@ import (
 	"syscall"
 )
 
+// MaxURLLength is the longest notify_url CheckURL accepts.
+const MaxURLLength = 2048
+
 // ErrURL is the family of CheckURL's refusals.
 var ErrURL = errors.New("webhook: notify_url refused")
 
@@ -25,6 +28,11 @@ var ErrURL = errors.New("webhook: notify_url refused")
 // name is not resolved here (it may resolve differently later): the dialler checks every address it
 // connects to.
 func CheckURL(raw string, allowPrivate bool) error {
+	// Browsers and proxies handle URLs up to about 2,000 characters; a longer one is no webhook and
+	// would be stored and sent with every callback.
+	if len(raw) > MaxURLLength {
+		return fmt.Errorf("%w: the URL is longer than %d characters", ErrURL, MaxURLLength)
+	}
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrURL, err)

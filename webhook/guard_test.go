@@ -3,6 +3,7 @@ package webhook_test
 import (
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/crmd/crmd/webhook"
@@ -68,6 +69,8 @@ func TestCheckURL(t *testing.T) {
 		{"hooks.example.com/path", false, false},
 		{"/relative/path", false, false},
 		{"http://", false, false},
+		{"https://hooks.example.com/" + strings.Repeat("a", webhook.MaxURLLength-26), true, true}, // exactly the limit
+		{"https://hooks.example.com/" + strings.Repeat("a", webhook.MaxURLLength-25), false, false},
 		{"http:///path", false, false},
 		{"https://user:pass@hooks.example.com/", false, false},
 		{"https://user@hooks.example.com/", false, false},
