@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/crmd/crmd"
@@ -381,6 +383,7 @@ type Message struct {
 	Channel     *crmd.Channel
 	ChannelGone bool // deleted, or expired: the message is to be dropped
 	LeaseOwner  string
+	LeaseUntil  int64 // Unix ms: the attempt must have been recorded by then
 }
 
 // ClaimNotices gives owner, until leaseUntil, up to limit messages to deliver: the oldest pending
@@ -438,13 +441,19 @@ func (s *Store) claim(ctx context.Context, q, r execer, owner string, now, lease
 	if err != nil {
 		return nil, err
 	}
+	return s.readClaimed(ctx, rows, r, owner, now, leaseUntil)
+}
+
+// readClaimed reads the messages an UPDATE … RETURNING leased to owner until leaseUntil, in id order,
+// with their channels and module names read through r.
+func (s *Store) readClaimed(ctx context.Context, rows *sql.Rows, r execer, owner string, now, leaseUntil int64) ([]*Message, error) {
 	type claimed struct {
 		m      *Message
 		module int64
 	}
 	var got []claimed
 	for rows.Next() {
-		m := &Message{LeaseOwner: owner}
+		m := &Message{LeaseOwner: owner, LeaseUntil: leaseUntil}
 		var org, mod int64
 		var ids string
 		var affected sql.NullString
@@ -475,6 +484,8 @@ func (s *Store) claim(ctx context.Context, q, r execer, owner string, now, lease
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	// RETURNING gives no order: a run of one channel's messages must go out in the order they were made.
+	slices.SortFunc(got, func(a, b claimed) int { return cmp.Compare(a.m.ID, b.m.ID) })
 	out := make([]*Message, 0, len(got))
 	for _, c := range got {
 		m := c.m
@@ -522,66 +533,125 @@ type Attempt struct {
 // at next. It reports false when owner's lease was lost meanwhile (another deliverer took the message
 // over): the attempt is recorded, the message left to its new holder.
 func (s *Store) FinishNotice(ctx context.Context, m *Message, a Attempt, status string, next int64) (bool, error) {
-	kept, _, err := s.finish(ctx, m, a, status, next, nil)
-	return kept, err
+	kept, _, err := s.FinishRun(ctx, []Done{{M: m, A: a, Status: status, Next: next}}, nil, nil)
+	if err != nil {
+		return false, err
+	}
+	return kept[0], nil
 }
 
-// Chain is when FinishAndClaim claims the channel's next message (now) and until when it leases it.
+// Chain is when FinishRun claims the channel's next messages (Now), until when it leases them
+// (LeaseUntil), and how many at most (N, at least 1).
 type Chain struct {
 	Now, LeaseUntil int64
+	N               int
 }
 
-// FinishAndClaim is FinishNotice that, in the same transaction, also leases the next message of m's
-// channel to m's owner when one is due and m's lease was kept: a channel with a backlog is worked
-// through with one write transaction per message instead of two (the single writer of SQLite is
-// shared with the changes that make the backlog). It returns that message, or nil.
+// FinishAndClaim is FinishNotice that, in the same transaction, also leases the channel's next due
+// message (c.N is taken as 1) when m's lease was kept and m is not to be retried. It returns that
+// message, or nil.
 func (s *Store) FinishAndClaim(ctx context.Context, m *Message, a Attempt, status string, next int64, c Chain) (bool, *Message, error) {
-	return s.finish(ctx, m, a, status, next, &c)
+	c.N = 1
+	kept, following, err := s.FinishRun(ctx, []Done{{M: m, A: a, Status: status, Next: next}}, nil, &c)
+	if err != nil {
+		return false, nil, err
+	}
+	if len(following) == 0 {
+		return kept[0], nil, nil
+	}
+	return kept[0], following[0], nil
 }
 
-func (s *Store) finish(ctx context.Context, m *Message, a Attempt, status string, next int64, chain *Chain) (bool, *Message, error) {
-	var kept bool
-	var following *Message
+// Done is one attempted message of a run and what becomes of it: its attempt, its new status, and
+// for a retry (NoticePending) the time of its next attempt.
+type Done struct {
+	M      *Message
+	A      Attempt
+	Status string
+	Next   int64
+}
+
+// FinishRun records, in one transaction, the attempts of done — messages of one channel attempted in
+// order by one deliverer — and moves each on (as FinishNotice does, fenced by its lease); gives back
+// the leases of release, messages of the run a retry left unattempted (their claim is not counted as
+// an attempt); and, with chain, when every lease of done was kept and none is to be retried, leases
+// the channel's next chain.N due messages: its head and those that follow it, in order. One write
+// transaction for a whole run keeps a channel's backlog from queueing once per callback behind the
+// other writers of SQLite's single write lock. It returns, per done, whether its lease was kept, and
+// the messages claimed.
+func (s *Store) FinishRun(ctx context.Context, done []Done, release []*Message, chain *Chain) ([]bool, []*Message, error) {
+	kept := make([]bool, len(done))
+	var following []*Message
 	err := s.Tx(ctx, func(tx *Tx) error {
 		following = nil
-		var finished any
-		if status != NoticePending {
-			finished = a.Time + a.LatencyMS
+		all := true
+		for i, d := range done {
+			m, a := d.M, d.A
+			var finished any
+			if d.Status != NoticePending {
+				finished = a.Time + a.LatencyMS
+			}
+			res, err := tx.q.ExecContext(ctx, s.Q(`UPDATE notify_outbox SET status = ?, next_attempt = ?, finished_time = ?,
+				lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ? AND status = 'pending'`),
+				d.Status, d.Next, finished, m.ID, m.LeaseOwner)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			kept[i] = n == 1
+			all = all && kept[i] && d.Status != NoticePending
+			var code, errText any
+			if a.StatusCode != 0 {
+				code = a.StatusCode
+			}
+			if a.Error != "" {
+				errText = a.Error
+			}
+			if _, err = tx.q.ExecContext(ctx, s.Q(`INSERT INTO notify_attempts (org_id, channel_id, message_id, attempt, time,
+				status_code, latency_ms, outcome, error, ids_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+				int64(m.OrgID), m.ChannelID, m.ID, m.Attempt, a.Time, code, a.LatencyMS, a.Outcome, errText, len(m.IDs)); err != nil {
+				return err
+			}
 		}
-		res, err := tx.q.ExecContext(ctx, s.Q(`UPDATE notify_outbox SET status = ?, next_attempt = ?, finished_time = ?,
-			lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ? AND status = 'pending'`),
-			status, next, finished, m.ID, m.LeaseOwner)
-		if err != nil {
-			return err
+		for _, m := range release {
+			if _, err := tx.q.ExecContext(ctx, s.Q(`UPDATE notify_outbox SET lease_owner = NULL, lease_until = NULL,
+				attempts = attempts - 1 WHERE id = ? AND lease_owner = ? AND status = 'pending'`), m.ID, m.LeaseOwner); err != nil {
+				return err
+			}
 		}
-		n, _ := res.RowsAffected()
-		kept = n == 1
-		var code, errText any
-		if a.StatusCode != 0 {
-			code = a.StatusCode
-		}
-		if a.Error != "" {
-			errText = a.Error
-		}
-		if _, err = tx.q.ExecContext(ctx, s.Q(`INSERT INTO notify_attempts (org_id, channel_id, message_id, attempt, time,
-			status_code, latency_ms, outcome, error, ids_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			int64(m.OrgID), m.ChannelID, m.ID, m.Attempt, a.Time, code, a.LatencyMS, a.Outcome, errText, len(m.IDs)); err != nil {
-			return err
-		}
-		if chain == nil || !kept || status == NoticePending {
+		if chain == nil || !all || len(done) == 0 {
 			return nil
 		}
-		msgs, err := s.claim(ctx, tx.q, tx.q, m.LeaseOwner, chain.Now, chain.LeaseUntil, 1, m)
+		last := done[len(done)-1].M
+		heads, err := s.claim(ctx, tx.q, tx.q, last.LeaseOwner, chain.Now, chain.LeaseUntil, 1, last)
+		if err != nil || len(heads) == 0 {
+			return err
+		}
+		following = heads
+		if chain.N <= 1 {
+			return nil
+		}
+		// The head is this deliverer's now: the messages after it cannot be any other's head, so
+		// leasing them keeps the channel's order.
+		rows, err := tx.q.QueryContext(ctx, s.Q(`WITH f AS MATERIALIZED (SELECT id FROM notify_outbox
+				WHERE org_id = ? AND channel_id = ? AND status = 'pending' AND id > ? AND next_attempt <= ?
+				AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT ?)
+			UPDATE notify_outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
+			WHERE id IN (SELECT id FROM f) AND status = 'pending'
+			RETURNING id, org_id, channel_id, module_id, operation, ids, affected, created_time, attempts`),
+			int64(last.OrgID), last.ChannelID, heads[0].ID, chain.Now, chain.Now, chain.N-1, last.LeaseOwner, chain.LeaseUntil)
 		if err != nil {
 			return err
 		}
-		if len(msgs) == 1 {
-			following = msgs[0]
+		more, err := s.readClaimed(ctx, rows, tx.q, last.LeaseOwner, chain.Now, chain.LeaseUntil)
+		if err != nil {
+			return err
 		}
+		following = append(following, more...)
 		return nil
 	})
 	if err != nil {
-		return false, nil, fmt.Errorf("finish notice %d: %w", m.ID, err)
+		return nil, nil, fmt.Errorf("finish notices: %w", err)
 	}
 	return kept, following, nil
 }

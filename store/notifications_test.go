@@ -257,3 +257,52 @@ func TestPruneNotices(t *testing.T) {
 		t.Fatalf("attempts %+v %v, want only the pending message's", atts, err)
 	}
 }
+
+// TestFinishRun: a run of one channel's messages is recorded in one transaction; the messages a retry
+// left unattempted get their leases back without counting an attempt; and a clean run leases the
+// channel's next messages — its head and those after it, in order, N at most.
+func TestFinishRun(t *testing.T) {
+	f := newBinFixture(t)
+	ctx := context.Background()
+	u := f.a.Admin
+	ids := f.add(t, f.a, f.leadsA, u, "A", "B", "C", "D", "E", "F")
+	f.saveChannel(t, f.a.Org.ID, 1, 1<<50, crmd.ChannelEvent{ModuleID: f.leadsA.ID, Operation: crmd.EventDelete})
+	for i, id := range ids {
+		f.del(t, f.a, f.leadsA, u, int64(100+i), id)
+	}
+	head, err := f.st.ClaimNotices(ctx, "d", 1000, 9000, 1)
+	if err != nil || len(head) != 1 {
+		t.Fatal(head, err)
+	}
+	ok := func(m *store.Message) store.Done {
+		return store.Done{M: m, A: store.Attempt{Time: 1000, Outcome: "delivered"}, Status: store.NoticeDelivered}
+	}
+	kept, run, err := f.st.FinishRun(ctx, []store.Done{ok(head[0])}, nil, &store.Chain{Now: 1000, LeaseUntil: 9000, N: 3})
+	if err != nil || !kept[0] || len(run) != 3 {
+		t.Fatalf("kept %v run %d %v, want the next 3", kept, len(run), err)
+	}
+	for i, m := range run {
+		if m.IDs[0] != ids[1+i].String() || m.Attempt != 1 || m.LeaseOwner != "d" {
+			t.Fatalf("run[%d] %+v, want the message of %s", i, m, ids[1+i])
+		}
+	}
+	// run[0] delivered, run[1] to be retried, run[2] left: it is given back, its claim not counted.
+	retry := store.Done{M: run[1], A: store.Attempt{Time: 1000, Outcome: "retry", StatusCode: 503}, Status: store.NoticePending, Next: 5000}
+	kept, more, err := f.st.FinishRun(ctx, []store.Done{ok(run[0]), retry}, run[2:], &store.Chain{Now: 1000, LeaseUntil: 9000, N: 3})
+	if err != nil || !kept[0] || !kept[1] || len(more) != 0 {
+		t.Fatalf("kept %v more %+v %v, want nothing claimed behind a retry", kept, more, err)
+	}
+	if again, err := f.st.ClaimNotices(ctx, "e", 2000, 9000, 10); err != nil || len(again) != 0 {
+		t.Fatalf("claimed %+v %v while the channel's head waits for its retry", again, err)
+	}
+	// At 6000 the retry is due: it is the head again, its attempt number 2; the one given back follows
+	// it, its first attempt.
+	due, err := f.st.ClaimNotices(ctx, "e", 6000, 9000, 10)
+	if err != nil || len(due) != 1 || due[0].ID != run[1].ID || due[0].Attempt != 2 {
+		t.Fatalf("at 6000: %+v %v", due, err)
+	}
+	_, next, err := f.st.FinishRun(ctx, []store.Done{ok(due[0])}, nil, &store.Chain{Now: 6000, LeaseUntil: 9000, N: 10})
+	if err != nil || len(next) != 3 || next[0].ID != run[2].ID || next[0].Attempt != 1 {
+		t.Fatalf("after the retry: %+v %v, want the given-back message first, attempt 1, and the 2 after it", next, err)
+	}
+}

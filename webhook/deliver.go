@@ -176,12 +176,18 @@ func (d *Deliverer) Run(ctx context.Context) {
 	wg.Wait()
 }
 
+// runSize is the most messages of one channel a worker takes at once: a channel's backlog is worked
+// through in runs, each recorded (and the next run claimed) in one write transaction.
+const runSize = 16
+
 // work is one worker of Run: it delivers one message after another while some are due — a channel's
-// backlog in a row, each finished together with the claim of the next (store.FinishAndClaim) — then
-// sleeps until a commit of this process kicks it or the poll interval has passed.
+// backlog in runs of its messages, each run recorded together with the claim of the next
+// (store.FinishRun) — then sleeps until a commit of this process kicks it or the poll interval has
+// passed.
 func (d *Deliverer) work(ctx context.Context) {
 	t := time.NewTimer(0)
 	defer t.Stop()
+	var retryAt int64 // the earliest retry this worker scheduled and has not seen come due; 0 = none
 	for ctx.Err() == nil {
 		now := d.st.Now()
 		msgs, err := d.st.ClaimNotices(ctx, d.owner, now.UnixMilli(), d.leaseFrom(now), 1)
@@ -189,12 +195,27 @@ func (d *Deliverer) work(ctx context.Context) {
 			d.log.Warn("notifications: claim", "err", err)
 		}
 		if len(msgs) == 1 {
-			for m := msgs[0]; m != nil; {
-				m = d.deliver(context.WithoutCancel(ctx), m, ctx.Err() == nil)
+			for run := msgs; len(run) > 0; {
+				var at int64
+				run, at = d.deliverRun(context.WithoutCancel(ctx), run, ctx.Err() == nil)
+				if at != 0 && (retryAt == 0 || at < retryAt) {
+					retryAt = at
+				}
 			}
 			continue // more may be due
 		}
-		t.Reset(d.cfg.Poll)
+		// Asleep until a kick, the poll, or the retry this worker scheduled, whichever comes first:
+		// a retry sooner than the poll is not made to wait for it.
+		wait := d.cfg.Poll
+		if retryAt != 0 {
+			if until := time.Duration(retryAt-now.UnixMilli()) * time.Millisecond; until < wait {
+				wait = max(until, time.Millisecond)
+			}
+			if retryAt <= now.UnixMilli() {
+				retryAt = 0
+			}
+		}
+		t.Reset(wait)
 		select {
 		case <-ctx.Done():
 		case <-d.kick:
@@ -219,64 +240,107 @@ func (d *Deliverer) Step(ctx context.Context) (int, error) {
 	}
 	var wg sync.WaitGroup
 	for _, m := range msgs {
-		wg.Go(func() { d.deliver(context.WithoutCancel(ctx), m, false) })
+		wg.Go(func() { d.deliverRun(context.WithoutCancel(ctx), []*store.Message{m}, false) })
 	}
 	wg.Wait()
 	return len(msgs), nil
 }
 
-// deliver makes one attempt at m and records it; with chain, the record also claims the channel's next
-// message when it is due, which deliver returns (nil otherwise). It runs to the end even when the
-// deliverer is stopping: an attempt made and not recorded would be made again (at-least-once allows
-// it, but a clean shutdown should not cause it).
-func (d *Deliverer) deliver(ctx context.Context, m *store.Message, chain bool) *store.Message {
+// deliverRun attempts the messages of run (one channel's, in order) one after the other, stopping at
+// the first to be retried — the channel waits behind it — or when the run's lease could not outlast
+// one more attempt; records them all in one transaction, giving back the leases of those left; and,
+// with chain, claims the channel's next run there, which it returns (nil otherwise), with the time of
+// the retry it scheduled (0 for none). It runs to the end even when the deliverer is stopping: an
+// attempt made and not recorded would be made again (at-least-once allows it, but a clean shutdown
+// should not cause it).
+func (d *Deliverer) deliverRun(ctx context.Context, run []*store.Message, chain bool) ([]*store.Message, int64) {
+	var done []store.Done
+	var release []*store.Message
+	var took []time.Duration
+	for i, m := range run {
+		if i > 0 && d.st.Now().Add(d.cfg.Timeout+5*time.Second).UnixMilli() > m.LeaseUntil {
+			release = run[i:]
+			break
+		}
+		dn, latency := d.attempt(ctx, m)
+		done, took = append(done, dn), append(took, latency)
+		if dn.Status == store.NoticePending {
+			release = run[i+1:]
+			break
+		}
+	}
+	var c *store.Chain
+	if chain {
+		now := d.st.Now()
+		// One attempt's lease for the whole run: a run of quick answers fits in it many times over, and a
+		// slow subscriber's run stops early (above) instead of making a crashed process's messages wait
+		// for a long lease.
+		c = &store.Chain{Now: now.UnixMilli(), LeaseUntil: d.leaseFrom(now), N: runSize}
+	}
+	_, next, err := d.st.FinishRun(ctx, done, release, c)
+	if err != nil {
+		// The leases stay: once they run out the messages are tried again, which at-least-once
+		// delivery allows.
+		d.log.Warn("notifications: record attempts", "channel", run[0].ChannelID, "message", run[0].ID, "err", err)
+		return nil, 0
+	}
+	var retryAt int64
+	if last := done[len(done)-1]; last.Status == store.NoticePending {
+		retryAt = last.Next
+	}
+	if d.observe != nil {
+		for i, dn := range done {
+			o := Outcome{Result: dn.A.Outcome, Latency: took[i]}
+			if dn.Status == store.NoticeDelivered {
+				o.Lag = d.st.Now().Sub(time.UnixMilli(dn.M.Created))
+			}
+			d.observe(o)
+		}
+	}
+	return next, retryAt
+}
+
+// attempt makes one attempt at m and says what becomes of it, and how long the POST took.
+func (d *Deliverer) attempt(ctx context.Context, m *store.Message) (store.Done, time.Duration) {
 	start := d.st.Now()
-	a := store.Attempt{Time: start.UnixMilli()}
+	dn := store.Done{M: m, A: store.Attempt{Time: start.UnixMilli()}}
 	if m.ChannelGone {
-		a.Outcome, a.Error = store.NoticeDropped, "the channel was deleted or has expired"
-		return d.finish(ctx, m, a, store.NoticeDropped, 0, chain)
+		dn.A.Outcome, dn.A.Error, dn.Status = store.NoticeDropped, "the channel was deleted or has expired", store.NoticeDropped
+		return dn, 0
 	}
 	ch := m.Channel
 	body, err := d.encode(&Callback{ServerTime: start.UnixMilli(), APIVersion: ch.APIVersion, Module: m.Module,
 		Operation: m.Operation, IDs: m.IDs, Changes: m.Changes, ChannelID: m.ChannelID, Token: ch.Token,
 		NotifyURL: ch.NotifyURL, ReturnValues: ch.ReturnValues})
 	if err != nil {
-		a.Outcome, a.Error = store.NoticeFailed, "encode: "+err.Error()
-		return d.finish(ctx, m, a, store.NoticeFailed, 0, chain)
+		dn.A.Outcome, dn.A.Error, dn.Status = store.NoticeFailed, "encode: "+err.Error(), store.NoticeFailed
+		return dn, 0
 	}
 	// The latency is measured on the wall clock: the store's clock may be a test's virtual one.
 	began := time.Now()
 	code, err := d.post(ctx, ch.NotifyURL, body)
 	took := time.Since(began)
-	a.LatencyMS, a.StatusCode = took.Milliseconds(), code
+	dn.A.LatencyMS, dn.A.StatusCode = took.Milliseconds(), code
 	if err == nil && code >= 200 && code < 300 {
-		a.Outcome = store.NoticeDelivered
-		following := d.finish(ctx, m, a, store.NoticeDelivered, 0, chain)
-		if d.observe != nil {
-			d.observe(Outcome{Result: a.Outcome, Latency: took, Lag: d.st.Now().Sub(time.UnixMilli(m.Created))})
-		}
-		return following
+		dn.A.Outcome, dn.Status = store.NoticeDelivered, store.NoticeDelivered
+		return dn, took
 	}
 	if err != nil {
-		a.Error = err.Error()
+		dn.A.Error = err.Error()
 	} else {
-		a.Error = fmt.Sprintf("the subscriber answered HTTP %d", code)
-	}
-	if d.observe != nil {
-		defer func() { d.observe(Outcome{Result: a.Outcome, Latency: took}) }() // the outcome set below
+		dn.A.Error = fmt.Sprintf("the subscriber answered HTTP %d", code)
 	}
 	next := start.Add(d.backoff(m.Attempt))
 	// An address the guard refuses will be refused again: the message fails at once instead of
 	// being retried for a day (the channel's later messages are tried, and refused, each in turn).
 	if errors.Is(err, errBlocked) || next.Sub(time.UnixMilli(m.Created)) > d.cfg.RetryFor {
-		a.Outcome = store.NoticeFailed
-		d.log.Warn("notification given up", "channel", m.ChannelID, "message", m.ID, "attempts", m.Attempt, "err", a.Error)
-		return d.finish(ctx, m, a, store.NoticeFailed, 0, chain)
+		dn.A.Outcome, dn.Status = store.NoticeFailed, store.NoticeFailed
+		d.log.Warn("notification given up", "channel", m.ChannelID, "message", m.ID, "attempts", m.Attempt, "err", dn.A.Error)
+		return dn, took
 	}
-	// A retry leaves the channel waiting behind this message: nothing follows it now.
-	a.Outcome = "retry"
-	d.finish(ctx, m, a, store.NoticePending, next.UnixMilli(), false)
-	return nil
+	// A retry leaves the channel waiting behind this message.
+	dn.A.Outcome, dn.Status, dn.Next = "retry", store.NoticePending, next.UnixMilli()
+	return dn, took
 }
 
 // backoff is the delay after the attempt-th failed attempt: Backoff doubled each time, at most
@@ -312,24 +376,6 @@ func (d *Deliverer) post(ctx context.Context, rawURL string, body []byte) (int, 
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, MaxResponse))
 	return resp.StatusCode, nil
-}
-
-// finish records the attempt and, with chain, claims the channel's next due message (returned). A
-// failure to record it leaves the message leased: once the lease runs out it is tried again, which
-// at-least-once delivery allows.
-func (d *Deliverer) finish(ctx context.Context, m *store.Message, a store.Attempt, status string, next int64, chain bool) *store.Message {
-	var following *store.Message
-	var err error
-	if chain {
-		now := d.st.Now()
-		_, following, err = d.st.FinishAndClaim(ctx, m, a, status, next, store.Chain{Now: now.UnixMilli(), LeaseUntil: d.leaseFrom(now)})
-	} else {
-		_, err = d.st.FinishNotice(ctx, m, a, status, next)
-	}
-	if err != nil {
-		d.log.Warn("notifications: record attempt", "channel", m.ChannelID, "message", m.ID, "err", err)
-	}
-	return following
 }
 
 // prune removes finished messages and attempts older than Retain (Run calls it once a minute).

@@ -927,24 +927,56 @@ func TestTwoDeliverersExactlyOnce(t *testing.T) {
 // job's batches, messages left by a crashed process) drains at the receiver's pace — not one message
 // per channel per Poll. Poll is an hour here: only Run's own loop can deliver the backlog in time.
 func TestRunDrainsBacklog(t *testing.T) {
-	e := newEnv(t, webhook.Config{AllowPrivate: true, Poll: time.Hour})
+	e := newEnv(t, webhook.Config{AllowPrivate: true, Poll: time.Hour, Backoff: 20 * time.Millisecond})
 	rcv := newReceiver(t)
+	// The 7th request fails once: Run's run of the channel's messages stops there, gives back the
+	// leases of the rest, and the retry goes out before them.
+	rcv.fail = func(n int, w http.ResponseWriter, _ *http.Request) bool {
+		if n == 7 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return true
+		}
+		return false
+	}
 	e.save(crmd.Channel{ChannelID: 3, NotifyURL: rcv.srv.URL + "/h"}, "Leads.delete")
-	ids := e.insertLeads(20)
+	ids := e.insertLeads(40) // more than two runs
 	for _, id := range ids {
 		e.must(200, "DELETE", "/crm/v8/Leads/"+id, "")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); e.app.Deliverer().Run(ctx) }()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for len(rcv.callbacks()) < len(ids) && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	cancel()
 	<-done
-	if got := len(rcv.callbacks()); got != len(ids) {
-		t.Fatalf("Run delivered %d of %d queued messages in 5 s", got, len(ids))
+	got := rcv.callbacks()
+	if len(got) != len(ids) {
+		t.Fatalf("Run delivered %d of %d queued messages in 10 s", len(got), len(ids))
+	}
+	// In the order of the deletes, each once, the failed one included.
+	var order []string
+	for i, cb := range got {
+		one := strs(cb["ids"])
+		if len(one) != 1 {
+			t.Fatalf("callback %d: %v", i, cb)
+		}
+		order = append(order, one[0])
+	}
+	if !slices.Equal(order, ids) {
+		t.Errorf("callbacks in the order %v, want the deletes' %v", order, ids)
+	}
+	ds, _ := e.deliveries(3, "&per_page=200")
+	retries := 0
+	for _, d := range ds {
+		if d["outcome"] == "retry" {
+			retries++
+		}
+	}
+	if len(ds) != len(ids)+1 || retries != 1 {
+		t.Errorf("%d attempts with %d retries, want %d with 1", len(ds), retries, len(ids)+1)
 	}
 }
 
