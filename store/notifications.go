@@ -547,21 +547,6 @@ type Chain struct {
 	N               int
 }
 
-// FinishAndClaim is FinishNotice that, in the same transaction, also leases the channel's next due
-// message (c.N is taken as 1) when m's lease was kept and m is not to be retried. It returns that
-// message, or nil.
-func (s *Store) FinishAndClaim(ctx context.Context, m *Message, a Attempt, status string, next int64, c Chain) (bool, *Message, error) {
-	c.N = 1
-	kept, following, err := s.FinishRun(ctx, []Done{{M: m, A: a, Status: status, Next: next}}, nil, &c)
-	if err != nil {
-		return false, nil, err
-	}
-	if len(following) == 0 {
-		return kept[0], nil, nil
-	}
-	return kept[0], following[0], nil
-}
-
 // Done is one attempted message of a run and what becomes of it: its attempt, its new status, and
 // for a retry (NoticePending) the time of its next attempt.
 type Done struct {

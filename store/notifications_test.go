@@ -185,7 +185,7 @@ func TestSaveChannelRace(t *testing.T) {
 	}
 }
 
-// TestFinishAndClaim: recording a delivery leases the channel's next due message in the same
+// TestFinishAndClaim: recording a delivery (a run of one) leases the channel's next due message in the same
 // transaction — never another channel's, never after a retry (the channel waits behind it), never when
 // the lease was lost.
 func TestFinishAndClaim(t *testing.T) {
@@ -204,13 +204,21 @@ func TestFinishAndClaim(t *testing.T) {
 	if err != nil || len(msgs) != 1 || msgs[0].ChannelID != 1 {
 		t.Fatalf("claim: %+v %v", msgs, err)
 	}
-	chain := store.Chain{Now: 1000, LeaseUntil: 2000}
-	kept, next, err := f.st.FinishAndClaim(ctx, msgs[0], store.Attempt{Time: 1000, Outcome: "delivered"}, store.NoticeDelivered, 0, chain)
+	chain := &store.Chain{Now: 1000, LeaseUntil: 2000, N: 1}
+	// finish records one attempt as a run of one and returns what the run's record claimed.
+	finish := func(m *store.Message, a store.Attempt, status string, next int64, c *store.Chain) (bool, *store.Message, error) {
+		kept, claimed, err := f.st.FinishRun(ctx, []store.Done{{M: m, A: a, Status: status, Next: next}}, nil, c)
+		if err != nil || len(claimed) == 0 {
+			return err == nil && kept[0], nil, err
+		}
+		return kept[0], claimed[0], nil
+	}
+	kept, next, err := finish(msgs[0], store.Attempt{Time: 1000, Outcome: "delivered"}, store.NoticeDelivered, 0, chain)
 	if err != nil || !kept || next == nil || next.ChannelID != 1 || next.IDs[0] != ids[1].String() || next.LeaseOwner != "d1" {
 		t.Fatalf("after a delivery: kept %v next %+v %v, want channel 1's second message", kept, next, err)
 	}
 	// A retry of the second claims nothing: the third waits behind it.
-	kept, after, err := f.st.FinishAndClaim(ctx, next, store.Attempt{Time: 1000, Outcome: "retry"}, store.NoticePending, 1500, chain)
+	kept, after, err := finish(next, store.Attempt{Time: 1000, Outcome: "retry"}, store.NoticePending, 1500, chain)
 	if err != nil || !kept || after != nil {
 		t.Fatalf("after a retry: kept %v next %+v %v, want nothing", kept, after, err)
 	}
@@ -220,7 +228,7 @@ func TestFinishAndClaim(t *testing.T) {
 	if err != nil || len(again) != 2 {
 		t.Fatalf("claim at 1600: %+v %v", again, err)
 	}
-	kept, stale, err := f.st.FinishAndClaim(ctx, next, store.Attempt{Time: 1700, Outcome: "delivered"}, store.NoticeDelivered, 0, store.Chain{Now: 1700, LeaseUntil: 2700})
+	kept, stale, err := finish(next, store.Attempt{Time: 1700, Outcome: "delivered"}, store.NoticeDelivered, 0, &store.Chain{Now: 1700, LeaseUntil: 2700, N: 1})
 	if err != nil || kept || stale != nil {
 		t.Fatalf("lost lease: kept %v next %+v %v", kept, stale, err)
 	}
