@@ -109,6 +109,11 @@ func TestConsoleOAuthConsent(t *testing.T) {
 	var mu sync.Mutex
 	var got []url.Values
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Only the redirect counts: Chromium may also ask the app's origin for /favicon.ico.
+		if r.URL.Path != "/callback" {
+			http.NotFound(w, r)
+			return
+		}
 		mu.Lock()
 		got = append(got, r.URL.Query())
 		mu.Unlock()
