@@ -270,7 +270,7 @@ func (s *Service) save(ctx context.Context, tx *store.Tx, c *crmd.Caller, sp *Sp
 
 // saveAnswer saves ch (new or not) and answers with its modules.
 func (s *Service) saveAnswer(ctx context.Context, tx *store.Tx, ch *crmd.Channel, mods []*crmd.Module) (*Subscribed, *crmd.Error, error) {
-	if err := s.st.SaveChannel(ctx, tx, ch, true); err != nil {
+	if err := s.st.SaveChannel(ctx, tx, ch); err != nil {
 		return nil, nil, err
 	}
 	return &Subscribed{Channel: ch, Modules: mods}, nil, nil
@@ -379,7 +379,7 @@ func (s *Service) unsubscribe(ctx context.Context, tx *store.Tx, c *crmd.Caller,
 		res.Deleted = true
 		return res, nil, nil
 	}
-	if err := s.st.SaveChannel(ctx, tx, &ch, true); err != nil {
+	if err := s.st.SaveChannel(ctx, tx, &ch); err != nil {
 		return nil, nil, err
 	}
 	return res, nil, nil

@@ -26,6 +26,10 @@ const (
 	NoticeDropped   = "dropped" // its channel expired or was deleted before it was delivered
 )
 
+// AttemptRetry is the outcome of an attempt that failed and is to be made again; the other outcomes
+// are the status the message ends in (NoticeDelivered, NoticeFailed, NoticeDropped).
+const AttemptRetry = "retry"
+
 // NoticeMaxIDs is the most record ids one callback names (Zoho documents no limit): a mass delete by
 // ids (at most 500) and a default batch of a mass delete job are one callback each; a change of more
 // records is told in several callbacks, in order.
@@ -183,35 +187,25 @@ func decodeCondition(cond sql.NullString) (*crmd.FieldSelection, error) {
 	return &sel, nil
 }
 
-// ErrChannelExists is InsertChannel's answer when the org already has a channel with that id.
-var ErrChannelExists = errors.New("store: the channel exists")
-
-// SaveChannel writes ch inside tx — a new channel, or new settings and events for an existing one
-// (replace = true) — and, for an existing channel, drops its pending messages of events it no longer
-// watches. With replace false an existing channel is ErrChannelExists. One INSERT … ON CONFLICT, so
-// that two requests saving the same new channel at once both succeed (the second replaces the first)
-// instead of one failing on the key; an existing channel keeps its creator and creation time.
-func (s *Store) SaveChannel(ctx context.Context, tx *Tx, ch *crmd.Channel, replace bool) error {
+// SaveChannel writes ch inside tx — a new channel, or new settings and events for an existing one —
+// and, for an existing channel, drops its pending messages of events it no longer watches. One
+// INSERT … ON CONFLICT, so that two requests saving the same new channel at once both succeed (the
+// second replaces the first) instead of one failing on the key; an existing channel keeps its creator
+// and creation time.
+func (s *Store) SaveChannel(ctx context.Context, tx *Tx, ch *crmd.Channel) error {
 	token := any(nil)
 	if ch.Token != "" {
 		token = ch.Token
 	}
-	onConflict := `DO NOTHING`
-	if replace {
-		onConflict = `DO UPDATE SET notify_url = excluded.notify_url, token = excluded.token, expiry = excluded.expiry,
-			related_action = excluded.related_action, return_values = excluded.return_values,
-			api_version = excluded.api_version, modified_time = excluded.modified_time`
-	}
-	res, err := tx.q.ExecContext(ctx, s.Q(`INSERT INTO notify_channels (org_id, channel_id, notify_url, token,
+	if _, err := tx.q.ExecContext(ctx, s.Q(`INSERT INTO notify_channels (org_id, channel_id, notify_url, token,
 		expiry, related_action, return_values, api_version, created_by, created_time, modified_time)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, channel_id) `+onConflict), int64(ch.OrgID), ch.ChannelID,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, channel_id) DO UPDATE SET
+		notify_url = excluded.notify_url, token = excluded.token, expiry = excluded.expiry,
+		related_action = excluded.related_action, return_values = excluded.return_values,
+		api_version = excluded.api_version, modified_time = excluded.modified_time`), int64(ch.OrgID), ch.ChannelID,
 		ch.NotifyURL, token, ch.Expiry, b2i(ch.RelatedAction), b2i(ch.ReturnValues), ch.APIVersion, int64(ch.CreatedBy),
-		ch.CreatedTime, ch.ModifiedTime)
-	if err != nil {
+		ch.CreatedTime, ch.ModifiedTime); err != nil {
 		return fmt.Errorf("save channel: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrChannelExists
 	}
 	if _, err := tx.q.ExecContext(ctx, s.Q(`DELETE FROM notify_events WHERE org_id = ? AND channel_id = ?`), int64(ch.OrgID), ch.ChannelID); err != nil {
 		return fmt.Errorf("save channel: %w", err)
@@ -231,7 +225,7 @@ func (s *Store) SaveChannel(ctx context.Context, tx *Tx, ch *crmd.Channel, repla
 		}
 	}
 	// Pending messages of a module the channel no longer watches at all are not sent.
-	_, err = tx.q.ExecContext(ctx, s.Q(`UPDATE notify_outbox SET status = 'dropped', finished_time = ?, lease_owner = NULL, lease_until = NULL
+	_, err := tx.q.ExecContext(ctx, s.Q(`UPDATE notify_outbox SET status = 'dropped', finished_time = ?, lease_owner = NULL, lease_until = NULL
 		WHERE org_id = ? AND channel_id = ? AND status = 'pending' AND NOT EXISTS (SELECT 1 FROM notify_events e
 		WHERE e.org_id = notify_outbox.org_id AND e.channel_id = notify_outbox.channel_id AND e.module_id = notify_outbox.module_id)`),
 		ch.ModifiedTime, int64(ch.OrgID), ch.ChannelID)
@@ -310,9 +304,15 @@ func (s *Store) Channels(ctx context.Context, q ChannelQuery) ([]*crmd.Channel, 
 	for _, c := range chans {
 		byID[c.ChannelID] = c
 	}
+	// The events of the channel asked for, or of the org's channels (a page of them: the events of
+	// the others are skipped below).
+	evWhere, evArgs := `e.org_id = ?`, []any{int64(q.OrgID)}
+	if q.ChannelID != 0 {
+		evWhere, evArgs = evWhere+` AND e.channel_id = ?`, append(evArgs, q.ChannelID)
+	}
 	erows, err := db.QueryContext(ctx, s.Q(`SELECT e.channel_id, e.module_id, m.api_name, e.operation, e.cond
 		FROM notify_events e JOIN modules m ON m.id = e.module_id AND m.org_id = e.org_id
-		WHERE e.org_id = ? ORDER BY e.channel_id, m.api_name, e.operation`), int64(q.OrgID))
+		WHERE `+evWhere+` ORDER BY e.channel_id, m.api_name, e.operation`), evArgs...)
 	if err != nil {
 		return nil, fmt.Errorf("channel events: %w", err)
 	}
@@ -335,13 +335,6 @@ func (s *Store) Channels(ctx context.Context, q ChannelQuery) ([]*crmd.Channel, 
 		c.Events = append(c.Events, e)
 	}
 	return chans, erows.Err()
-}
-
-// CountChannels returns how many channels the org has.
-func (s *Store) CountChannels(ctx context.Context, tx *Tx, orgID crmd.ID) (int, error) {
-	var n int
-	err := tx.q.QueryRowContext(ctx, s.Q(`SELECT COUNT(*) FROM notify_channels WHERE org_id = ?`), int64(orgID)).Scan(&n)
-	return n, err
 }
 
 // DeleteChannels removes the org's channels among ids inside tx, with their events; their undelivered
@@ -486,25 +479,42 @@ func (s *Store) readClaimed(ctx context.Context, rows *sql.Rows, r execer, owner
 	}
 	// RETURNING gives no order: a run of one channel's messages must go out in the order they were made.
 	slices.SortFunc(got, func(a, b claimed) int { return cmp.Compare(a.m.ID, b.m.ID) })
+	// A claim holds one message per channel, a run many messages of one channel: each channel and module
+	// is read once, not once per message (inside FinishRun's write transaction, a read per message would
+	// hold SQLite's write lock for nothing).
+	type chanKey struct {
+		org crmd.ID
+		id  int64
+	}
+	chans := map[chanKey]*crmd.Channel{}
+	modules := map[int64]string{} // module id → API name; "" = gone
 	out := make([]*Message, 0, len(got))
 	for _, c := range got {
 		m := c.m
-		ch, err := scanChannel(r.QueryRowContext(ctx, s.Q(`SELECT `+channelCols+` FROM notify_channels WHERE org_id = ? AND channel_id = ?`),
-			int64(m.OrgID), m.ChannelID))
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			m.ChannelGone = true
-		case err != nil:
-			return nil, err
-		default:
-			m.Channel, m.ChannelGone = ch, ch.Expiry <= now
-		}
-		if err := r.QueryRowContext(ctx, s.Q(`SELECT api_name FROM modules WHERE id = ? AND org_id = ?`), c.module, int64(m.OrgID)).Scan(&m.Module); err != nil {
-			if !errors.Is(err, sql.ErrNoRows) {
+		k := chanKey{m.OrgID, m.ChannelID}
+		ch, seen := chans[k]
+		if !seen {
+			var err error
+			ch, err = scanChannel(r.QueryRowContext(ctx, s.Q(`SELECT `+channelCols+` FROM notify_channels WHERE org_id = ? AND channel_id = ?`),
+				int64(m.OrgID), m.ChannelID))
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				ch = nil
+			case err != nil:
 				return nil, err
 			}
-			m.ChannelGone = true
+			chans[k] = ch
 		}
+		name, seen := modules[c.module]
+		if !seen {
+			err := r.QueryRowContext(ctx, s.Q(`SELECT api_name FROM modules WHERE id = ? AND org_id = ?`), c.module, int64(m.OrgID)).Scan(&name)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return nil, err
+			}
+			modules[c.module] = name
+		}
+		m.Channel, m.Module = ch, name
+		m.ChannelGone = ch == nil || ch.Expiry <= now || name == ""
 		out = append(out, m)
 	}
 	return out, nil

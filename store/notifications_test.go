@@ -17,7 +17,7 @@ func (f *binFixture) saveChannel(t *testing.T, orgID crmd.ID, id int64, exp int6
 	t.Helper()
 	ch := &crmd.Channel{OrgID: orgID, ChannelID: id, NotifyURL: "http://example.com/hook", Expiry: exp, APIVersion: 80,
 		CreatedTime: 1, ModifiedTime: 1, Events: events}
-	f.tx(t, func(tx *store.Tx) error { return f.st.SaveChannel(context.Background(), tx, ch, true) })
+	f.tx(t, func(tx *store.Tx) error { return f.st.SaveChannel(context.Background(), tx, ch) })
 }
 
 // TestOutboxWrittenWithTheChange: a delete writes its notification in its own transaction — exactly the
@@ -172,7 +172,7 @@ func TestSaveChannelRace(t *testing.T) {
 		ch := &crmd.Channel{OrgID: org.ID, ChannelID: 42, NotifyURL: fmt.Sprintf("http://example.com/%d", i), Expiry: 1 << 50,
 			APIVersion: 80, CreatedBy: admin.ID, CreatedTime: 1, ModifiedTime: 1,
 			Events: []crmd.ChannelEvent{{ModuleID: leads.ID, Operation: crmd.EventDelete}, {ModuleID: leads.ID, Operation: crmd.EventCreate}}}
-		errs[i] = st.Tx(context.Background(), func(tx *store.Tx) error { return st.SaveChannel(context.Background(), tx, ch, true) })
+		errs[i] = st.Tx(context.Background(), func(tx *store.Tx) error { return st.SaveChannel(context.Background(), tx, ch) })
 	})
 	for i, err := range errs {
 		if err != nil && !store.IsBusy(err) {

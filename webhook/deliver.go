@@ -339,7 +339,7 @@ func (d *Deliverer) attempt(ctx context.Context, m *store.Message) (store.Done, 
 		return dn, took
 	}
 	// A retry leaves the channel waiting behind this message.
-	dn.A.Outcome, dn.Status, dn.Next = "retry", store.NoticePending, next.UnixMilli()
+	dn.A.Outcome, dn.Status, dn.Next = store.AttemptRetry, store.NoticePending, next.UnixMilli()
 	return dn, took
 }
 

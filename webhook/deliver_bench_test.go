@@ -170,7 +170,7 @@ func BenchmarkDeliveryDuringJob50k(b *testing.B) {
 			Expiry: s.st.Now().Add(time.Hour).UnixMilli(), APIVersion: 80, CreatedBy: s.org.Admin.ID,
 			CreatedTime: s.st.NowMS(), ModifiedTime: s.st.NowMS(),
 			Events: []crmd.ChannelEvent{{ModuleID: s.leads.ID, Operation: crmd.EventDelete}}}
-		if err := s.st.Tx(context.Background(), func(tx *store.Tx) error { return s.st.SaveChannel(context.Background(), tx, ch, true) }); err != nil {
+		if err := s.st.Tx(context.Background(), func(tx *store.Tx) error { return s.st.SaveChannel(context.Background(), tx, ch) }); err != nil {
 			b.Fatal(err)
 		}
 		ctx, cancel := context.WithCancel(context.Background())

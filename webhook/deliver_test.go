@@ -202,7 +202,7 @@ func (e *env) save(ch crmd.Channel, events ...string) {
 		mod, op, _ := strings.Cut(ev, ".")
 		ch.Events = append(ch.Events, crmd.ChannelEvent{ModuleID: e.org.Module(e.t, mod).ID, Operation: op})
 	}
-	if err := e.st.Tx(context.Background(), func(tx *store.Tx) error { return e.st.SaveChannel(context.Background(), tx, &ch, true) }); err != nil {
+	if err := e.st.Tx(context.Background(), func(tx *store.Tx) error { return e.st.SaveChannel(context.Background(), tx, &ch) }); err != nil {
 		e.t.Fatal(err)
 	}
 }
