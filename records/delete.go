@@ -3,6 +3,7 @@ package records
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/store"
@@ -49,32 +50,79 @@ const (
 )
 
 // SoftDelete moves the records of d that pass its checks to the recycle bin, inside tx, and returns one
-// verdict per id, in the order of d.IDs. The rows are locked first, so what is read below (the record
-// live, approved, owned, in the territory) stays true until the delete: of racing deletes of a record
-// one wins and the others find it in the bin, and an assign or remove_territories of the record waits,
-// so that the territory guard sees it before or after.
+// verdict per id, in the order of d.IDs.
+//
+// The checks (live, approved, owned) are the soft delete's own WHERE clause (store.SoftDeleteChecked),
+// so the UPDATE itself locks exactly the rows it moves and no record is read before it: of racing
+// deletes of a record one wins and the others find it in the bin. Only the ids it did not move are read
+// afterwards, to say why. A separate locking read of every row first cost PostgreSQL more than the
+// delete (each row lock dirties its page and writes WAL). With a territory guard the rows are still
+// locked first (PostgreSQL), so that an assign or remove_territories of a record waits and the guard
+// sees it before or after.
 func SoftDelete(ctx context.Context, st *store.Store, tx *store.Tx, d Deletion) ([]Verdict, error) {
-	if err := st.LockRecords(ctx, tx, d.OrgID, d.IDs); err != nil {
-		return nil, err
+	cand := distinct(d.IDs)
+	var inTerritory map[crmd.ID]bool
+	if d.Territory != nil {
+		if err := st.LockRecords(ctx, tx, d.OrgID, cand); err != nil {
+			return nil, err
+		}
+		var err error
+		if inTerritory, err = st.InTerritory(ctx, tx, cand, *d.Territory); err != nil {
+			return nil, err
+		}
+		cand = slices.DeleteFunc(cand, func(id crmd.ID) bool { return !inTerritory[id] })
 	}
-	recs, err := st.RecordsByID(ctx, tx, d.OrgID, d.ModuleID, d.IDs)
+	moved, err := st.SoftDeleteChecked(ctx, tx, d.OrgID, d.ModuleID, cand, d.OwnedBy,
+		store.Change{Actor: d.By, Via: d.Via, JobID: d.JobID, At: d.At})
 	if err != nil {
 		return nil, err
 	}
-	out, del, err := judge(ctx, st, tx, d, recs)
+	done := make(map[crmd.ID]bool, len(moved))
+	for _, id := range moved {
+		done[id] = true
+	}
+	var rest []crmd.ID
+	for _, id := range distinct(d.IDs) {
+		if !done[id] {
+			rest = append(rest, id)
+		}
+	}
+	// Why the others were not moved: the checks read only the columns they judge (RecordStates).
+	states, err := st.RecordStates(ctx, tx, d.OrgID, d.ModuleID, rest)
 	if err != nil {
 		return nil, err
 	}
-	n, err := st.SoftDeleteRecords(ctx, tx, d.OrgID, d.ModuleID, del, store.Change{Actor: d.By, Via: d.Via, JobID: d.JobID, At: d.At})
-	if err != nil {
-		return nil, err
+	for id, s := range states {
+		if s.Approved && !s.Deleted && (d.OwnedBy == 0 || s.OwnerID == d.OwnedBy) {
+			// Deletable now, yet the UPDATE passed it by: a concurrent request changed it in between
+			// (PostgreSQL). It was not live for this delete.
+			s.Deleted = true
+			states[id] = s
+		}
 	}
-	if n != int64(len(del)) {
-		// The rows were locked and checked live: anything else is a bug, and the transaction must not
-		// commit half of it.
-		return nil, fmt.Errorf("soft delete: %d of %d rows changed", n, len(del))
+	for _, id := range moved {
+		states[id] = store.RecordState{OwnerID: d.OwnedBy, Approved: true}
+	}
+	out, del := judge(d, states, inTerritory)
+	if len(del) != len(moved) {
+		// Every id judged Deleted is one the UPDATE moved: anything else is a bug, and the transaction
+		// must not commit half of it.
+		return nil, fmt.Errorf("soft delete: %d rows changed, %d judged deleted", len(moved), len(del))
 	}
 	return out, nil
+}
+
+// distinct returns ids without repeats, in the order of their first mention.
+func distinct(ids []crmd.ID) []crmd.ID {
+	seen := make(map[crmd.ID]bool, len(ids))
+	out := make([]crmd.ID, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // Judge returns the verdicts SoftDelete would give d's ids now, and the records it read (by id; absent
@@ -85,20 +133,23 @@ func Judge(ctx context.Context, st *store.Store, d Deletion) ([]Verdict, map[crm
 	if err != nil {
 		return nil, nil, err
 	}
-	out, _, err := judge(ctx, st, nil, d, recs)
-	return out, recs, err
-}
-
-// judge returns one verdict per id of d, and the ids to delete, from d's records recs (read inside tx
-// when given).
-func judge(ctx context.Context, st *store.Store, tx *store.Tx, d Deletion, recs map[crmd.ID]*crmd.Record) ([]Verdict, []crmd.ID, error) {
-	var err error
+	states := make(map[crmd.ID]store.RecordState, len(recs))
+	for id, r := range recs {
+		states[id] = store.RecordState{Deleted: r.DeletedTime != 0, OwnerID: r.OwnerID, Approved: r.Approved()}
+	}
 	var inTerritory map[crmd.ID]bool
 	if d.Territory != nil {
-		if inTerritory, err = st.InTerritory(ctx, tx, d.IDs, *d.Territory); err != nil {
+		if inTerritory, err = st.InTerritory(ctx, nil, d.IDs, *d.Territory); err != nil {
 			return nil, nil, err
 		}
 	}
+	out, _ := judge(d, states, inTerritory)
+	return out, recs, nil
+}
+
+// judge returns one verdict per id of d, and the ids to delete, from the states of d's records and,
+// with a territory guard, which of them lie in the territory.
+func judge(d Deletion, states map[crmd.ID]store.RecordState, inTerritory map[crmd.ID]bool) ([]Verdict, []crmd.ID) {
 	out := make([]Verdict, len(d.IDs))
 	var del []crmd.ID
 	first := make(map[crmd.ID]Verdict, len(d.IDs))
@@ -113,13 +164,13 @@ func judge(ctx context.Context, st *store.Store, tx *store.Tx, d Deletion, recs 
 			out[i] = v
 			continue
 		}
-		rec := recs[id]
+		rec, found := states[id]
 		switch {
-		case rec == nil || rec.DeletedTime != 0 || (d.Territory != nil && !inTerritory[id]):
+		case !found || rec.Deleted || (d.Territory != nil && !inTerritory[id]):
 			out[i] = NotLive
 		case d.OwnedBy != 0 && rec.OwnerID != d.OwnedBy:
 			out[i] = NotOwned
-		case !rec.Approved():
+		case !rec.Approved:
 			out[i] = NotApproved
 		default:
 			out[i] = Deleted
@@ -127,5 +178,5 @@ func judge(ctx context.Context, st *store.Store, tx *store.Tx, d Deletion, recs 
 		}
 		first[id] = out[i]
 	}
-	return out, del, nil
+	return out, del
 }

@@ -247,8 +247,8 @@ func TestRecordsListUsesLiveIndexes(t *testing.T) {
 		index string
 	}{
 		{`SELECT id FROM records WHERE org_id = 1 AND module_id = 2 AND deleted_time IS NULL AND approval_state = 'approved' ORDER BY id DESC LIMIT 201 OFFSET 0`, "records_live"},
-		{`SELECT id FROM records WHERE org_id = 1 AND module_id = 2 AND deleted_time IS NULL AND (created_time, id) < (5, 6) ORDER BY created_time DESC, id DESC LIMIT 201`, "records_live_created"},
-		{`SELECT id FROM records WHERE org_id = 1 AND module_id = 2 AND deleted_time IS NULL AND (modified_time, id) > (5, 6) ORDER BY modified_time ASC, id ASC LIMIT 201`, "records_live_modified"},
+		{`SELECT id FROM records WHERE org_id = 1 AND module_id = 2 AND deleted_time IS NULL AND (created_time, id) < (5, 6) ORDER BY created_time DESC, id DESC LIMIT 201`, "records_created"},
+		{`SELECT id FROM records WHERE org_id = 1 AND module_id = 2 AND deleted_time IS NULL AND (modified_time, id) > (5, 6) ORDER BY modified_time ASC, id ASC LIMIT 201`, "records_modified"},
 		{`SELECT id FROM records WHERE org_id = 1 AND module_id = 2 AND deleted_time IS NOT NULL ORDER BY deleted_time DESC, id DESC LIMIT 201`, "records_deleted"},
 	} {
 		rows, err := f.st.R.Query(`EXPLAIN QUERY PLAN ` + c.query)

@@ -296,10 +296,13 @@ func (s *Store) purgeIDsBefore(ctx context.Context, tx *Tx, orgID crmd.ID, ids [
 }
 
 // DueBinOrgs returns the orgs whose recycle bin holds records deleted before before (Unix ms): those
-// the retention purge has work for. One read through the read pool.
+// the retention purge has work for. One read through the read pool: for each org, one seek into
+// records_bin (org_id, deleted_time, id) for its oldest bin record, so no index of its own is kept for
+// it (migration 13).
 func (s *Store) DueBinOrgs(ctx context.Context, before int64) ([]crmd.ID, error) {
-	rows, err := s.R.QueryContext(ctx, s.Q(`SELECT DISTINCT org_id FROM records
-		WHERE deleted_time IS NOT NULL AND purged_time IS NULL AND deleted_time < ? ORDER BY org_id`), before)
+	rows, err := s.R.QueryContext(ctx, s.Q(`SELECT o.id FROM orgs o WHERE EXISTS (SELECT 1 FROM records r
+		WHERE r.org_id = o.id AND r.deleted_time IS NOT NULL AND r.purged_time IS NULL AND r.deleted_time < ?)
+		ORDER BY o.id`), before)
 	if err != nil {
 		return nil, fmt.Errorf("due orgs: %w", err)
 	}

@@ -321,8 +321,22 @@ func (s *Store) MarkRecordRead(ctx context.Context, userID, recordID crmd.ID) er
 	if n > 0 {
 		return nil
 	}
-	_, err = s.W.ExecContext(ctx, s.Q(`INSERT INTO record_reads (user_id, record_id, read_time) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`),
-		int64(userID), int64(recordID), s.NowMS())
+	insert := s.Q(`INSERT INTO record_reads (user_id, record_id, read_time) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`)
+	if s.Dialect != Postgres {
+		_, err = s.W.ExecContext(ctx, insert, int64(userID), int64(recordID), s.NowMS())
+	} else {
+		// A GET of a record must not wait for a WAL flush: on PostgreSQL the marker commits without
+		// waiting for its WAL to reach the disk (synchronous_commit off, for this transaction only). A
+		// crash may lose the last few markers — the record shows unread again, nothing else — while
+		// under a job's WAL traffic the flush wait was most of a read's p99.
+		err = s.Tx(ctx, func(tx *Tx) error {
+			if _, err := tx.q.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+				return err
+			}
+			_, err := tx.q.ExecContext(ctx, insert, int64(userID), int64(recordID), s.NowMS())
+			return err
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("record read: %w", err)
 	}
