@@ -180,7 +180,8 @@ func (a *App) Deliverer() *webhook.Deliverer { return a.deliverer }
 func (a *App) Purger() *recyclebin.Purger { return a.purger }
 
 // Run runs the background workers until ctx ends — the job runner, the retention scheduler, the
-// notification deliverer, SQLite's checkpointer and, on PostgreSQL, the listener that follows other processes' jobs for the events
+// notification deliverer, SQLite's checkpointer, the hourly refresh of the planner's statistics and, on
+// PostgreSQL, the listener that follows other processes' jobs for the events
 // streams — then returns once each has finished the batch it was in (one transaction each), so that
 // the store may be closed.
 func (a *App) Run(ctx context.Context) {
@@ -188,6 +189,7 @@ func (a *App) Run(ctx context.Context) {
 	wg.Go(func() { a.runner.Run(ctx) })
 	wg.Go(func() { a.purger.Run(ctx) })
 	wg.Go(func() { a.checkpoint(ctx) })
+	wg.Go(func() { a.optimize(ctx) })
 	wg.Go(func() { a.hub.Follow(ctx, a.Store, a.log) })
 	wg.Go(func() { a.deliverer.Run(ctx) })
 	wg.Wait()
@@ -206,6 +208,30 @@ func (a *App) checkpoint(ctx context.Context) {
 		case <-t.C:
 			if _, err := a.Store.Checkpoint(ctx); err != nil && ctx.Err() == nil {
 				a.log.Warn("WAL checkpoint", "err", err)
+			}
+		}
+	}
+}
+
+// OptimizeEvery is how often Run refreshes the planner's statistics (store.Optimize; crmd serve also
+// does once at start). A refresh touches only the tables that changed a lot since the last one, so an
+// idle database costs one catalog query.
+const OptimizeEvery = time.Hour
+
+// optimize runs store.Optimize every OptimizeEvery: mass deletes, restores and bulk loads change how
+// many live rows each index selects, and the planner must see it. Nothing else may be relied on for
+// it: SQLite has no background analysis, and PostgreSQL's autovacuum may be off or late.
+func (a *App) optimize(ctx context.Context) {
+	t := time.NewTicker(OptimizeEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			// A busy SQLite write lock only postpones the refresh to the next tick.
+			if err := a.Store.Optimize(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("refreshing the planner's statistics", "err", store.ExplainBusy(err))
 			}
 		}
 	}

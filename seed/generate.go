@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +37,18 @@ type generator struct {
 	lastDT                     time.Time
 	display                    string
 	seq, count                 int64 // the run's progress, for creation times
+
+	// emit is the plan's indexes in the order their keys are written: PostgreSQL's jsonb order
+	// (shorter keys first, then bytewise). Values are still drawn in plan order (emission order must not
+	// change the random stream, and some values depend on the ones before them), into scratch, whose
+	// pieces spans marks; record then copies them out in emit order. jsonb sorts every object's keys
+	// when it parses it, and its sort returns after one pass over keys that are already in order: on
+	// PostgreSQL the sort of the ~25 keys of a Lead was a sixth of a bulk load's server time. The order
+	// is invisible to clients (the API answers with the fields in its own order) and SQLite does not
+	// care.
+	emit    []int
+	scratch []byte
+	spans   [][2]int // scratch[spans[i][0]:spans[i][1]] is plan[i]'s `"key":value`; [0,0] when absent
 }
 
 // fieldPlan is how one field gets its value.
@@ -81,6 +94,18 @@ func newGenerator(ctx context.Context, st *store.Store, org *crmd.Org, mod *crmd
 		}
 		g.plan = append(g.plan, p)
 	}
+	g.emit = make([]int, len(g.plan))
+	for i := range g.emit {
+		g.emit[i] = i
+	}
+	sort.SliceStable(g.emit, func(a, b int) bool {
+		ka, kb := g.plan[g.emit[a]].f.APIName, g.plan[g.emit[b]].f.APIName
+		if len(ka) != len(kb) {
+			return len(ka) < len(kb)
+		}
+		return ka < kb
+	})
+	g.spans = make([][2]int, len(g.plan))
 	return g, nil
 }
 
@@ -199,19 +224,31 @@ func (g *generator) record(b []byte) ([]byte, string) {
 	g.pl = places[g.r.IntN(len(places))]
 	g.lastDT = time.Time{}
 	g.display = ""
-	b = append(b, '{')
-	n := 0
+	sc := g.scratch[:0]
 	for i := range g.plan {
 		p := &g.plan[i]
 		if p.fill < 1 && g.r.Float64() >= p.fill {
+			g.spans[i] = [2]int{}
+			continue
+		}
+		start := len(sc)
+		sc = append(sc, p.key...)
+		sc = p.gen(g, p, sc)
+		g.spans[i] = [2]int{start, len(sc)}
+	}
+	g.scratch = sc
+	b = append(b, '{')
+	n := 0
+	for _, i := range g.emit {
+		sp := g.spans[i]
+		if sp[1] == 0 {
 			continue
 		}
 		if n > 0 {
 			b = append(b, ',')
 		}
 		n++
-		b = append(b, p.key...)
-		b = p.gen(g, p, b)
+		b = append(b, sc[sp[0]:sp[1]]...)
 	}
 	return append(b, '}'), g.display
 }

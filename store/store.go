@@ -285,16 +285,67 @@ func openSQLite(path string) (*Store, error) {
 	return &Store{W: w, R: r, Dialect: SQLite, Now: time.Now, dsn: path}, nil
 }
 
-// Optimize refreshes the planner's statistics where SQLite judges them stale or missing (sampled,
-// so it stays quick on large tables). Without statistics the planner may drive a view selection from a
-// territory subquery or the owner index instead of the selective field index; SQLite advises running
-// this after bulk changes and periodically. A no-op on other databases.
+// Optimize refreshes the planner's statistics where they are stale or missing (sampled, so it stays
+// quick on large tables): crmd serve runs it at start and then hourly. Without statistics the planner
+// may drive a view selection from a territory subquery or the owner index instead of the selective
+// field index, or a job's batch from a sequential scan.
+//
+// On SQLite it is PRAGMA optimize, which SQLite advises running after bulk changes and periodically.
+// On PostgreSQL it ANALYZEs each table of crmd's schema that was never analyzed or whose rows changed
+// by more than a tenth since (autovacuum's own rule), and leaves the others alone. Autovacuum would do
+// the same, but it may be turned off, and even when on it looks at a database only once a minute
+// (autovacuum_naptime) and not at all while its workers vacuum other tables: a table filled by a bulk
+// load or emptied by mass deletes is then planned on figures that are hours old, or on none.
 func (s *Store) Optimize(ctx context.Context) error {
-	if s.Dialect != SQLite {
-		return nil
+	if s.Dialect == Postgres {
+		return s.analyzeChanged(ctx)
 	}
 	_, err := s.W.ExecContext(ctx, `PRAGMA optimize=0x10002`)
 	return sqliteAccess(s.dsn, err)
+}
+
+// analyzeThreshold and analyzeScale are autovacuum's defaults (autovacuum_analyze_threshold,
+// autovacuum_analyze_scale_factor): a table is analyzed once more than threshold + scale × its rows
+// changed since its last ANALYZE.
+const (
+	analyzeThreshold = 50
+	analyzeScale     = 0.1
+)
+
+// analyzeChanged ANALYZEs the tables of the current schema (the first of search_path, where the
+// migrations created crmd's tables) that have rows and no statistics, or whose changes since their last
+// ANALYZE (n_mod_since_analyze: inserted, updated and deleted rows) pass autovacuum's threshold. A
+// table's counters reach pg_stat_user_tables up to a second after the commit that changed it, which is
+// soon enough for an hourly refresh.
+func (s *Store) analyzeChanged(ctx context.Context) error {
+	rows, err := s.W.QueryContext(ctx, `
+SELECT relname FROM pg_stat_user_tables
+WHERE schemaname = current_schema()
+  AND (n_mod_since_analyze > $1::float8 + $2::float8 * GREATEST(n_live_tup, 0)
+       OR (COALESCE(last_analyze, last_autoanalyze) IS NULL AND n_live_tup + n_mod_since_analyze > 0))
+ORDER BY relname`, analyzeThreshold, analyzeScale)
+	if err != nil {
+		return fmt.Errorf("optimize: %w", err)
+	}
+	tables, err := scanStringSet(rows)
+	if err != nil {
+		return fmt.Errorf("optimize: %w", err)
+	}
+	names := make([]string, 0, len(tables))
+	for t := range tables {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	for _, t := range names {
+		// A table name cannot be a bind parameter: it is quoted as an identifier. It comes from the
+		// catalog, not from a client. SKIP_LOCKED: a table another replica is analyzing, or on which an
+		// index is being built (CREATE INDEX CONCURRENTLY holds the same lock for minutes), is left to
+		// the next refresh rather than waited for — crmd serve runs this before it listens.
+		if _, err := s.W.ExecContext(ctx, `ANALYZE (SKIP_LOCKED) `+quoteIdent(t)); err != nil {
+			return fmt.Errorf("optimize: analyze %s: %w", t, err)
+		}
+	}
+	return nil
 }
 
 // Checkpoint copies what the SQLite WAL holds into the database file as far as no reader still needs

@@ -25,7 +25,8 @@ Records are owned and created by the org's first Administrator, are approved, an
 spread over --created-span before now (0: all now). The data is drawn from a pseudo-random generator
 seeded with --seed, so the same seed gives the same records; 0 picks a seed and prints it on stderr.
 Each transaction inserts --batch-size records, so a running 'crmd serve' keeps answering meanwhile.
-On PostgreSQL the rows stream through COPY, --writers transactions at once on connections of their own.`,
+On PostgreSQL the rows stream through COPY, --writers transactions at once on connections of their own,
+and the load ends with ANALYZE of the records table, so that the planner has statistics at once.`,
 	define: func(fs *flag.FlagSet, m *Main) func(context.Context) error {
 		db := fs.String("db", defaultDB, dbUsage)
 		orgFlag := fs.String("org", "", orgUsage)
