@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,7 +48,22 @@ type Config struct {
 	Hostage bool
 	// HostageRestore is the size of the recycle bin the restore_all_records scenario restores.
 	HostageRestore int
+	// JSON prints one JSON object of the figures instead of the markdown tables.
+	JSON bool
+	// Throughput is how long the throughput clients run (0: skipped).
+	Throughput time.Duration
+	// Replicas is how many `crmd serve` processes share the database during the throughput run
+	// (PostgreSQL only).
+	Replicas int
 }
+
+// throughputClients is how many clients send mass deletes by ids during the throughput run.
+const throughputClients = 8
+
+// throughputMinCalls is how many calls each throughput client must be able to make from the ids set
+// aside for it: Validate plans that many Leads; a client whose ids run out stops early (and the run
+// says so).
+const throughputMinCalls = 4
 
 // Validate checks the settings and fills JobSizes from JobSizesFlag.
 func (c *Config) Validate() error {
@@ -72,16 +86,34 @@ func (c *Config) Validate() error {
 	if c.LeadsSmall < 0 {
 		return fmt.Errorf("invalid --leads-small %d: want 0 (skip) or more", c.LeadsSmall)
 	}
+	if c.Throughput < 0 {
+		return fmt.Errorf("invalid --throughput %s: want 0 (skip) or a positive duration", c.Throughput)
+	}
+	if c.Replicas < 1 {
+		return fmt.Errorf("invalid --replicas %d: want at least 1", c.Replicas)
+	}
+	if c.Replicas > 1 && !store.IsPostgresDSN(c.DB) {
+		return fmt.Errorf("--replicas %d needs a postgres:// --db: replicas share one database, which SQLite serves to one process", c.Replicas)
+	}
 	big := c.JobSizes[len(c.JobSizes)-1]
-	need := c.Repeat*sum(c.JobSizes) + big + c.IDCalls*c.IDBatch + 1000
+	// What the plan deletes: the contiguous jobs (every size, --repeat times), the scattered jobs (the
+	// largest size, --repeat times and once more under load) and their floors (2 × --repeat sets of the
+	// same size: with and without the WAL checkpoint), the id calls (contiguous, random, and the random
+	// ids of their two floors), and the throughput clients' ids; 1000 must stay for the readers.
+	need := c.Repeat*sum(c.JobSizes) + (c.Repeat+1)*big + 2*c.Repeat*big + 4*c.IDCalls*c.IDBatch + 1000
+	if c.Throughput > 0 {
+		need += throughputClients * throughputMinCalls * c.IDBatch
+	}
 	if c.Hostage {
 		if c.HostageRestore < 1 {
 			return fmt.Errorf("invalid --hostage-restore %d: want at least 1", c.HostageRestore)
 		}
-		need += c.HostageRestore // the range the restore_all_records scenario deletes and restores
 	}
 	if c.Leads < need {
-		return fmt.Errorf("--leads %d is too few: the jobs and id calls delete %d, and 1000 must stay for the readers", c.Leads, need-1000)
+		return fmt.Errorf("--leads %d is too few: the jobs, their floors, the id calls and the throughput clients delete %d, and 1000 must stay for the readers", c.Leads, need-1000)
+	}
+	if c.Hostage && c.Leads < c.HostageRestore+1000 {
+		return fmt.Errorf("--leads %d is too few for --hostage-restore %d", c.Leads, c.HostageRestore)
 	}
 	if c.LeadsSmall > 0 && c.LeadsSmall < big+1000 {
 		return fmt.Errorf("--leads-small %d is too few for a job of %d", c.LeadsSmall, big)
@@ -97,43 +129,55 @@ func sum(xs []int) int {
 	return t
 }
 
-// benchLead is one seeded Lead.
-type benchLead struct {
-	id      crmd.ID
-	created int64 // Unix ms
-}
-
-// benchJob is one planned cvid job: a Created_Time range [from, to) that holds exactly count Leads.
+// benchJob is one planned cvid job: the Leads of a Created_Time range [from, to) — with values, only
+// those whose Lead_Source is one of them — which holds exactly count live Leads when the job runs.
 type benchJob struct {
-	size     int  // the size asked for
-	load     bool // the other clients run during this job
-	reserved bool // not a job of the series: the range the hostage scenarios delete and restore
-	count    int  // the Leads the range holds
-	from, to time.Time
+	size      int  // the size asked for
+	load      bool // the other clients run during this job
+	reserved  bool // not a job of the series: the range the hostage scenarios delete and restore
+	scattered bool // a view of Lead_Source values over most of the table, not a range of consecutive Leads
+	values    []string
+	count     int // the Leads it selects
+	from, to  time.Time
+	ids       []crmd.ID // scattered: the Leads it selects, in id order
+	cvid      string    // its view, once created
+	next      int       // contiguous: the index of the Lead the next range starts at
 }
 
-// benchOrg is a seeded org on its own database file, with the plan of what to delete.
+// benchOrg is a seeded org on its own database, with the plan of what to delete.
 type benchOrg struct {
 	db       string
 	engine   string // "SQLite" or "PostgreSQL"
 	leads    int
 	seedRate float64 // Leads per second of `crmd seed`'s code path, org creation excluded
 	token    string
+	org      *crmd.Org
 	orgID    crmd.ID
+	module   *crmd.Module
+	adminID  crmd.ID
 	seed     uint64
 	// otherToken is an admin token of a second org of the same database, whose inserts the hostage
 	// scenarios measure; reserved is the range they delete and restore.
 	otherToken string
 	reserved   benchJob
-	jobs       []benchJob
-	idSets     [][]string // the id calls' ids
-	spare      []string   // live Leads no job or id call touches: the readers' and updaters' targets
+	records    []store.BenchRecord // every seeded Lead, oldest first, with its Lead_Source
+	jobs       []benchJob          // the contiguous jobs, in the order they run
+	scattered  []benchJob          // the scattered jobs: one per --repeat, then the one under load
+	idSets     [][]string          // the contiguous id calls' ids (the newest Leads)
+	randomSets [][]string          // the random id calls' ids
+	floorSets  [][]crmd.ID         // the ids of the floor of the random id calls
+	floorJobs  [][]crmd.ID         // the floor of each scattered job: as many random ids, in id order
+	// floorSetsTx and floorJobsTx are the same for the floor without the WAL checkpoint.
+	floorSetsTx [][]crmd.ID
+	floorJobsTx [][]crmd.ID
+	spare       []string // live Leads no job or id call touches: the readers' and updaters' targets
 }
 
 // jobResult is one job's measurement.
 type jobResult struct {
 	size, total int
 	load        bool // the other clients ran during this job
+	scattered   bool
 	accept      time.Duration
 	duration    time.Duration
 }
@@ -146,17 +190,30 @@ type loadResult struct {
 
 // orgResult is everything measured on one org.
 type orgResult struct {
-	leads    int
-	engine   string // "SQLite" or "PostgreSQL"
-	seedRate float64
-	ids      []time.Duration
-	jobs     []jobResult
-	idle     loadResult // the other clients with no job running
-	load     loadResult // the other clients during the largest jobs
-	rssKiB   int64
+	leads     int
+	engine    string // "SQLite" or "PostgreSQL"
+	seedRate  float64
+	ids       []time.Duration // the contiguous id calls
+	idsRandom []time.Duration // the random id calls
+	idsFloor  []time.Duration // their floor, the WAL checkpoint included (floorDelete)
+	// idsFloorTx is their floor without the checkpoint.
+	idsFloorTx []time.Duration
+	jobs       []jobResult
+	floorJobs  []time.Duration // the floor of the scattered jobs, the WAL checkpoints included
+	// floorJobsTx is the floor of the scattered jobs without the checkpoints.
+	floorJobsTx []time.Duration
+	floorSize   []int
+	idle        loadResult    // the other clients with no job running
+	load        loadResult    // the other clients during the scattered job under load
+	rssKiB      int64         // the highest VmHWM of the org's servers
+	txMax       time.Duration // the longest write transaction of the run's servers
+	// txMaxBench is txMax without the hostage scenarios' servers.
+	txMaxBench time.Duration
+	terr       *territoryResult
 }
 
-// Run runs the bench (see crmd bench's help), printing progress to log and the result table to out.
+// Run runs the bench (see crmd bench's help), printing progress to log and the result (a markdown
+// table, or one JSON object with c.JSON) to out.
 func Run(ctx context.Context, c *Config, out, log io.Writer) error {
 	r := &runner{out: out, log: log}
 	return r.bench(ctx, c)
@@ -205,50 +262,57 @@ func (m *runner) bench(ctx context.Context, c *Config) error {
 	}
 	loadBefore := loadAvg()
 	var problems []string
-	big := c.JobSizes[len(c.JobSizes)-1]
 
-	// The main org: id calls, every job size, and the load during the largest jobs.
-	// Every size --repeat times with no other clients (the series), then one more job of the largest
-	// size while the other clients run.
-	var plan []benchJob
-	for r := 0; r < c.Repeat; r++ {
-		for _, size := range c.JobSizes {
-			plan = append(plan, benchJob{size: size})
-		}
-	}
-	plan = append(plan, benchJob{size: big, load: true})
-	if c.Hostage {
-		plan = append(plan, benchJob{size: c.HostageRestore, reserved: true})
-	}
-	org, err := m.benchSetup(ctx, db, c.Leads, c.Seed, plan, c.IDCalls, c.IDBatch)
+	org, err := m.benchSetup(ctx, db, c.Leads, c.Seed)
 	if err != nil {
 		return err
 	}
+	if err := planMain(org, c); err != nil {
+		return err
+	}
 	// The hostage scenarios run first, while the recycle bin is empty: restore_all_records then restores
-	// exactly the range they delete.
+	// exactly the range they delete, and the table is whole again for the plan.
 	var hostage *hostageResult
 	if c.Hostage {
 		if hostage, err = m.hostageRun(ctx, bin, org); err != nil {
 			return err
 		}
 	}
-	mres, err := m.benchRun(ctx, bin, org, true, &problems)
+	mres, err := m.mainRun(ctx, bin, org, c, &problems)
 	if err != nil {
 		return err
 	}
+	var tput *throughputResult
+	if c.Throughput > 0 {
+		if tput, err = m.throughputRun(ctx, bin, org, c, &problems); err != nil {
+			return err
+		}
+		mres.txMax = max(mres.txMax, tput.txMax)
+		mres.rssKiB = max(mres.rssKiB, tput.rssKiB)
+	}
+	// The hostage scenarios provoke long work on purpose: the run's longest write transaction counts
+	// them, and the bench's own measurements' longest is kept apart.
+	mres.txMaxBench = mres.txMax
+	if hostage != nil {
+		mres.txMax = max(mres.txMax, hostage.longest)
+	}
 	var small *orgResult
 	if c.LeadsSmall > 0 {
+		big := c.JobSizes[len(c.JobSizes)-1]
+		sorg, err := m.benchSetup(ctx, smallDB, c.LeadsSmall, c.Seed+1)
+		if err != nil {
+			return err
+		}
 		// As many runs of the largest job as leave the org at least half its size.
 		runs := max(1, min(c.Repeat, c.LeadsSmall/(2*big)))
 		splan := make([]benchJob, runs)
 		for i := range splan {
 			splan[i] = benchJob{size: big}
 		}
-		sorg, err := m.benchSetup(ctx, smallDB, c.LeadsSmall, c.Seed+1, splan, 0, 0)
-		if err != nil {
+		if err := planSmall(sorg, splan); err != nil {
 			return err
 		}
-		small, err = m.benchRun(ctx, bin, sorg, false, &problems)
+		small, err = m.smallRun(ctx, bin, sorg, &problems)
 		if err != nil {
 			return err
 		}
@@ -256,15 +320,25 @@ func (m *runner) bench(ctx context.Context, c *Config) error {
 			os.Remove(smallDB)
 		}
 	}
-	printBenchTable(m.out, c, mres, small, loadBefore, loadAvg())
-	if hostage != nil {
-		printHostage(m.out, hostage)
+	loadAfter := loadAvg()
+	if c.JSON {
+		if err := printJSON(m.out, c, mres, small, tput, hostage, loadBefore, loadAfter, problems); err != nil {
+			return err
+		}
+	} else {
+		printBenchTable(m.out, c, mres, small, tput, loadBefore, loadAfter)
+		if hostage != nil {
+			printHostage(m.out, hostage)
+		}
 	}
 	if len(problems) > 0 {
 		for _, p := range problems {
-			fmt.Fprintln(m.out, "PROBLEM:", p)
+			fmt.Fprintln(m.log, "PROBLEM:", p)
+			if !c.JSON {
+				fmt.Fprintln(m.out, "PROBLEM:", p)
+			}
 		}
-		return fmt.Errorf("bench: %d problem(s), listed after the table", len(problems))
+		return fmt.Errorf("bench: %d problem(s)", len(problems))
 	}
 	return nil
 }
@@ -287,10 +361,9 @@ func checkNoOrg(ctx context.Context, db string) error {
 	return nil
 }
 
-// benchSetup creates the org in a fresh database, seeds its Leads, mints the token and plans the jobs
-// (consecutive Created_Time ranges from the oldest Lead), the id calls (the newest Leads) and the
-// spare Leads in between.
-func (m *runner) benchSetup(ctx context.Context, db string, leads int, seedValue uint64, plan []benchJob, idCalls, idBatch int) (*benchOrg, error) {
+// benchSetup creates the org in a fresh database, seeds its Leads, mints the tokens and reads every
+// Lead back (id, Created_Time, Lead_Source) for the plan.
+func (m *runner) benchSetup(ctx context.Context, db string, leads int, seedValue uint64) (*benchOrg, error) {
 	st, err := store.Open(ctx, db)
 	if err != nil {
 		return nil, err
@@ -318,16 +391,12 @@ func (m *runner) benchSetup(ctx context.Context, db string, leads int, seedValue
 	if err != nil {
 		return nil, fmt.Errorf("bench: token: %w", err)
 	}
-	times, err := st.LiveRecordTimes(ctx, n.Org.ID, sd.Module.ID)
+	recs, err := st.BenchRecordValues(ctx, n.Org.ID, sd.Module.ID, "Lead_Source")
 	if err != nil {
 		return nil, err
 	}
-	all := make([]benchLead, len(times))
-	for i, r := range times {
-		all[i] = benchLead{id: r.ID, created: r.CreatedTime}
-	}
 	o := &benchOrg{db: db, engine: st.Engine(), leads: leads, seedRate: float64(leads) / seedTime.Seconds(), token: tr.AccessToken,
-		orgID: n.Org.ID, seed: seedValue}
+		org: n.Org, orgID: n.Org.ID, module: sd.Module, adminID: n.Admin.ID, seed: seedValue, records: recs}
 	// A second org of the same database: its clients' inserts are what the hostage scenarios measure.
 	other, err := admin.CreateOrg(ctx, st, "bench other "+strconv.FormatUint(seedValue, 10), "admin@other.bench.local", false)
 	if err != nil {
@@ -338,45 +407,5 @@ func (m *runner) benchSetup(ctx context.Context, db string, leads int, seedValue
 		return nil, fmt.Errorf("bench: token: %w", err)
 	}
 	o.otherToken = otr.AccessToken
-	// A range [from, to) of whole seconds holds every Lead from index i up to (not including) the first
-	// one in the second of Lead i+size: at most size Leads, and the next range starts there.
-	sec := func(ms int64) int64 { return int64(math.Floor(float64(ms) / 1000)) }
-	i := 0
-	tail := len(all) - idCalls*idBatch
-	for _, job := range plan {
-		size := job.size
-		if i+size >= tail {
-			return nil, fmt.Errorf("bench: %d Leads are too few for the jobs planned", leads)
-		}
-		from := sec(all[i].created)
-		to := sec(all[i+size].created)
-		j := i + size
-		for j > i && sec(all[j-1].created) >= to {
-			j--
-		}
-		if j == i {
-			return nil, fmt.Errorf("bench: more than %d Leads share one second of Created_Time", size)
-		}
-		job.count, job.from, job.to = j-i, time.Unix(from, 0).UTC(), time.Unix(to, 0).UTC()
-		if job.reserved {
-			o.reserved = job
-		} else {
-			o.jobs = append(o.jobs, job)
-		}
-		i = j
-	}
-	for k := 0; k < idCalls; k++ {
-		var ids []string
-		for _, l := range all[tail+k*idBatch : tail+(k+1)*idBatch] {
-			ids = append(ids, l.id.String())
-		}
-		o.idSets = append(o.idSets, ids)
-	}
-	for _, l := range all[i:tail] {
-		o.spare = append(o.spare, l.id.String())
-	}
-	if len(o.spare) == 0 {
-		return nil, fmt.Errorf("bench: no Lead is left for the readers")
-	}
 	return o, nil
 }

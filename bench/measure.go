@@ -1,6 +1,6 @@
 package bench
 
-// What the bench measures on one org: the deletes by ids, the jobs, the other clients.
+// What the bench measures on one org: the deletes by ids, the jobs, the other clients, the floors.
 
 import (
 	"context"
@@ -9,37 +9,40 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/crmd/crmd"
+	"github.com/crmd/crmd/store"
 )
 
-// benchRun starts the server on the org's database and runs the plan: the id calls, then the jobs in
-// order, with the other clients' load during the jobs marked so; with baseline, the other clients first
-// run alone.
-func (m *runner) benchRun(ctx context.Context, bin string, o *benchOrg, baseline bool, problems *[]string) (*orgResult, error) {
+// session is one run of the server on an org's database, and the client that talks to it.
+type session struct {
+	srv *benchServer
+	c   *benchClient
+}
+
+func (m *runner) startSession(ctx context.Context, bin string, o *benchOrg) (*session, error) {
 	srv, err := startBenchServer(ctx, bin, o.db)
 	if err != nil {
 		return nil, err
 	}
-	stopped := false
-	defer func() {
-		if !stopped {
-			srv.stop()
-		}
-	}()
 	c := &benchClient{base: srv.baseURL, token: o.token, http: &http.Client{Timeout: 2 * time.Minute,
 		Transport: &http.Transport{MaxIdleConnsPerHost: 16, DisableCompression: true}}}
-	res := &orgResult{leads: o.leads, engine: o.engine, seedRate: o.seedRate}
-	if baseline {
-		// The same clients with no job running: the baseline their figures during a job compare with.
-		load := startBenchLoad(ctx, c, o.spare)
-		time.Sleep(benchIdleLoad)
-		load.stop(&res.idle)
-	}
-	problem := func(format string, args ...any) {
-		*problems = append(*problems, fmt.Sprintf("%d-Lead org: ", o.leads)+fmt.Sprintf(format, args...))
-	}
+	return &session{srv: srv, c: c}, nil
+}
 
-	// (1) Mass delete by ids.
-	for k, ids := range o.idSets {
+// stop reads the server's longest write transaction and peak RSS into res, then stops it.
+func (s *session) stop(ctx context.Context, res *orgResult) error {
+	if _, d, err := txMetrics(ctx, s.srv.baseURL); err == nil {
+		res.txMax = max(res.txMax, d)
+	}
+	res.rssKiB = max(res.rssKiB, peakRSS(s.srv.cmd.Process.Pid))
+	return s.srv.stop()
+}
+
+// idCalls sends one mass delete by ids per set and returns each call's latency.
+func idCalls(ctx context.Context, c *benchClient, sets [][]string, what string, problem func(string, ...any)) ([]time.Duration, error) {
+	var out []time.Duration
+	for k, ids := range sets {
 		start := time.Now()
 		status, body, err := c.do(ctx, "POST", "/crm/v8/Leads/actions/mass_delete", map[string]any{"ids": ids})
 		d := time.Since(start)
@@ -47,65 +50,276 @@ func (m *runner) benchRun(ctx context.Context, bin string, o *benchOrg, baseline
 			return nil, err
 		}
 		if status != http.StatusOK {
-			problem("id call %d: HTTP %d %v", k+1, status, body)
-		} else if data, _ := body["data"].([]any); len(data) != len(ids) {
-			problem("id call %d: %d results for %d ids", k+1, len(data), len(ids))
+			problem("%s id call %d: HTTP %d %v", what, k+1, status, body)
+		} else if n := successes(body); n != len(ids) {
+			problem("%s id call %d: %d of %d ids deleted", what, k+1, n, len(ids))
 		}
-		res.ids = append(res.ids, d)
+		out = append(out, d)
 	}
-	if len(o.idSets) > 0 {
-		fmt.Fprintf(m.log, "crmd bench: %d mass deletes of %d ids: p50 %s\n", len(o.idSets), len(o.idSets[0]), fmtMS(percentile(res.ids, 0.5)))
-	}
+	return out, nil
+}
 
-	// (2) The jobs, one after another.
-	for k, job := range o.jobs {
-		name := fmt.Sprintf("bench %d #%d", job.size, k+1)
-		cvid, err := createView(ctx, c, name, rangeCriteria(job))
-		if err != nil {
-			return nil, err
+// successes counts the SUCCESS entries of a per-item answer.
+func successes(body map[string]any) int {
+	n := 0
+	data, _ := body["data"].([]any)
+	for _, e := range data {
+		if m, _ := e.(map[string]any); m != nil && m["code"] == "SUCCESS" {
+			n++
 		}
-		var load *benchLoad
-		if job.load {
-			load = startBenchLoad(ctx, c, o.spare)
-		}
-		start := time.Now()
-		status, body, err := c.do(ctx, "POST", "/crm/v8/Leads/actions/mass_delete", map[string]any{"cvid": cvid})
-		accepted := time.Now()
-		if err != nil {
-			load.stop(&res.load)
-			return nil, err
-		}
-		jobID := jobIDOf(body)
-		if status != http.StatusOK || jobID == "" {
-			load.stop(&res.load)
-			return nil, fmt.Errorf("bench: scheduling the job of view %q: HTTP %d %v", name, status, body)
-		}
-		js, err := waitJob(ctx, c, jobID)
-		if err != nil {
-			load.stop(&res.load)
-			return nil, err
-		}
-		done := time.Now()
+	}
+	return n
+}
+
+// runJob schedules the mass delete of a planned job's view, waits for it to end and checks its counts
+// against the plan's.
+func (m *runner) runJob(ctx context.Context, c *benchClient, o *benchOrg, job benchJob, load *benchLoad, res *orgResult, problem func(string, ...any)) error {
+	start := time.Now()
+	status, body, err := c.do(ctx, "POST", "/crm/v8/Leads/actions/mass_delete", map[string]any{"cvid": job.cvid})
+	accepted := time.Now()
+	if err != nil {
 		load.stop(&res.load)
-		total := jsonInt(js["Total_Count"])
-		if js["Status"] != "COMPLETED" || total != job.count || jsonInt(js["Deleted_Count"]) != job.count {
-			problem("job of view %q (%d Leads): %v", name, job.count, js)
-		}
-		res.jobs = append(res.jobs, jobResult{size: job.size, load: job.load, total: total, accept: accepted.Sub(start), duration: done.Sub(accepted)})
-		under := ""
-		if job.load {
-			under = " (under load)"
-		}
-		fmt.Fprintf(m.log, "crmd bench: %d-Lead org: job of %d%s: accepted in %s, completed in %s\n",
-			o.leads, total, under, fmtMS(accepted.Sub(start)), fmtMS(done.Sub(accepted)))
+		return err
 	}
+	jobID := jobIDOf(body)
+	if status != http.StatusOK || jobID == "" {
+		load.stop(&res.load)
+		return fmt.Errorf("bench: scheduling the job of view %s: HTTP %d %v", job.cvid, status, body)
+	}
+	js, err := waitJob(ctx, c, jobID)
+	if err != nil {
+		load.stop(&res.load)
+		return err
+	}
+	done := time.Now()
+	load.stop(&res.load)
+	total := jsonInt(js["Total_Count"])
+	if js["Status"] != "COMPLETED" || total != job.count || jsonInt(js["Deleted_Count"]) != job.count {
+		problem("job of view %s (%d Leads planned): %v", job.cvid, job.count, js)
+	}
+	res.jobs = append(res.jobs, jobResult{size: job.size, load: job.load, scattered: job.scattered, total: total,
+		accept: accepted.Sub(start), duration: done.Sub(accepted)})
+	kind := "contiguous"
+	if job.scattered {
+		kind = "scattered"
+	}
+	under := ""
+	if job.load {
+		under = " (under load)"
+	}
+	fmt.Fprintf(m.log, "crmd bench: %d-Lead org: %s job of %d%s: accepted in %s, completed in %s\n",
+		o.leads, kind, total, under, fmtMS(accepted.Sub(start)), fmtMS(done.Sub(accepted)))
+	return nil
+}
 
-	res.rssKiB = peakRSS(srv.cmd.Process.Pid)
-	stopped = true
-	if err := srv.stop(); err != nil {
+// mainRun measures the main org, alternating crmd's measurements with their floors (see plan.go for
+// the order): a server session for the crmd side, the server stopped for the floor side, so that both
+// see the table in nearly the same state and nothing else writes while the floor runs.
+func (m *runner) mainRun(ctx context.Context, bin string, o *benchOrg, c *Config, problems *[]string) (*orgResult, error) {
+	res := &orgResult{leads: o.leads, engine: o.engine, seedRate: o.seedRate}
+	problem := func(format string, args ...any) {
+		*problems = append(*problems, fmt.Sprintf("%d-Lead org: ", o.leads)+fmt.Sprintf(format, args...))
+	}
+	// st runs the floor as a program on the driver's defaults does, SQLite's automatic WAL checkpoint
+	// running inside the commit that fills the WAL; bare runs it without (the checkpoint after each
+	// transaction, untimed), as crmd serve does, which checkpoints in the background.
+	st, err := store.Open(ctx, o.db)
+	if err != nil {
 		return nil, err
 	}
-	return res, nil
+	defer st.Close()
+	bare, err := store.OpenWith(ctx, o.db, store.Options{BackgroundCheckpoint: true})
+	if err != nil {
+		return nil, err
+	}
+	defer bare.Close()
+	root, err := st.EnsureRootTerritory(ctx, o.orgID)
+	if err != nil {
+		return nil, err
+	}
+
+	// Session 0: the territories, through the API, and every view the jobs use, whose fields' indexes
+	// are built before anything is measured.
+	s, err := m.startSession(ctx, bin, o)
+	if err != nil {
+		return nil, err
+	}
+	terr, err := createTerritories(ctx, s.c, root.ID)
+	if err != nil {
+		s.srv.stop()
+		return nil, err
+	}
+	for k := range o.scattered {
+		if o.scattered[k].cvid, err = createView(ctx, s.c, fmt.Sprintf("bench scattered #%d", k+1), scatteredCriteria(o.scattered[k])); err != nil {
+			s.srv.stop()
+			return nil, err
+		}
+	}
+	for k := range o.jobs {
+		if o.jobs[k].cvid, err = createView(ctx, s.c, fmt.Sprintf("bench contiguous %d #%d", o.jobs[k].size, k+1), rangeCriteria(o.jobs[k])); err != nil {
+			s.srv.stop()
+			return nil, err
+		}
+	}
+	if err := waitUntil(ctx, 15*time.Minute, 100*time.Millisecond, func() (bool, error) {
+		n, err := st.CountUnfinishedJobs(ctx, o.orgID, crmd.JobIndexBuild)
+		return n == 0, err
+	}); err != nil {
+		s.srv.stop()
+		return nil, err
+	}
+	if err := s.stop(ctx, res); err != nil {
+		return nil, err
+	}
+
+	// The territories' selections, in process, the server stopped.
+	if res.terr, err = m.territoryRun(ctx, st, o, terr); err != nil {
+		return nil, err
+	}
+	if t := res.terr; t.count != t.want || t.viewCount != t.viewWnt {
+		problem("territory West and its children selected %d Leads (want %d), ∩ the scattered view %d (want %d)", t.count, t.want, t.viewCount, t.viewWnt)
+	}
+
+	// The scattered jobs and the random id calls, each block followed by its floor.
+	for r := 0; r < c.Repeat; r++ {
+		lo, hi := r*c.IDCalls/c.Repeat, (r+1)*c.IDCalls/c.Repeat
+		s, err := m.startSession(ctx, bin, o)
+		if err != nil {
+			return nil, err
+		}
+		ds, err := idCalls(ctx, s.c, o.randomSets[lo:hi], "random", problem)
+		if err != nil {
+			s.srv.stop()
+			return nil, err
+		}
+		res.idsRandom = append(res.idsRandom, ds...)
+		if err := m.runJob(ctx, s.c, o, o.scattered[r], nil, res, problem); err != nil {
+			s.srv.stop()
+			return nil, err
+		}
+		if err := s.stop(ctx, res); err != nil {
+			return nil, err
+		}
+		// What the server left in the WAL is not the floor's to copy.
+		if _, err := st.Checkpoint(ctx); err != nil {
+			return nil, err
+		}
+		floorIDs := func(sets [][]crmd.ID, st *store.Store, checkpoint bool, into *[]time.Duration) error {
+			for _, ids := range sets {
+				d, err := floorDelete(ctx, st, o, ids, 0, checkpoint)
+				if err != nil {
+					return err
+				}
+				*into = append(*into, d)
+			}
+			return nil
+		}
+		floorJob := func(job []crmd.ID, st *store.Store, checkpoint bool) (time.Duration, error) {
+			var all time.Duration
+			for i := 0; i < len(job); i += floorBatch {
+				d, err := floorDelete(ctx, st, o, job[i:min(i+floorBatch, len(job))], 1, checkpoint)
+				if err != nil {
+					return 0, err
+				}
+				all += d
+			}
+			return all, nil
+		}
+		if err := floorIDs(o.floorSets[lo:hi], st, false, &res.idsFloor); err != nil {
+			return nil, err
+		}
+		if err := floorIDs(o.floorSetsTx[lo:hi], bare, true, &res.idsFloorTx); err != nil {
+			return nil, err
+		}
+		all, err := floorJob(o.floorJobs[r], st, false)
+		if err != nil {
+			return nil, err
+		}
+		tx, err := floorJob(o.floorJobsTx[r], bare, true)
+		if err != nil {
+			return nil, err
+		}
+		job := o.floorJobs[r]
+		res.floorJobs = append(res.floorJobs, all)
+		res.floorJobsTx = append(res.floorJobsTx, tx)
+		res.floorSize = append(res.floorSize, len(job))
+		fmt.Fprintf(m.log, "crmd bench: floor: %d random ids p50 %s (%s without the checkpoint); job of %d random ids in batches of %d: %s (%s)\n",
+			c.IDBatch, fmtMS(percentile(res.idsFloor, 0.5)), fmtMS(percentile(res.idsFloorTx, 0.5)), len(job), floorBatch, fmtMS(all), fmtMS(tx))
+	}
+
+	// The last session: the other clients alone (their baseline), then during the scattered job under
+	// load; the contiguous id calls; the contiguous jobs.
+	s, err = m.startSession(ctx, bin, o)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if s != nil {
+			s.srv.stop()
+		}
+	}()
+	load := startBenchLoad(ctx, s.c, o.spare)
+	time.Sleep(benchIdleLoad)
+	load.stop(&res.idle)
+	if err := m.runJob(ctx, s.c, o, o.scattered[len(o.scattered)-1], startBenchLoad(ctx, s.c, o.spare), res, problem); err != nil {
+		return nil, err
+	}
+	if res.ids, err = idCalls(ctx, s.c, o.idSets, "contiguous", problem); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(m.log, "crmd bench: mass deletes of %d ids: random p50 %s (floor %s), contiguous p50 %s\n", c.IDBatch,
+		fmtMS(percentile(res.idsRandom, 0.5)), fmtMS(percentile(res.idsFloor, 0.5)), fmtMS(percentile(res.ids, 0.5)))
+	for _, job := range o.jobs {
+		if err := m.runJob(ctx, s.c, o, job, nil, res, problem); err != nil {
+			return nil, err
+		}
+	}
+	err = s.stop(ctx, res)
+	s = nil
+	return res, err
+}
+
+// floorBatch is the size of a job's batch: the floor of a job deletes its ids in batches of this many,
+// one transaction each, as the job runner does.
+const floorBatch = 500
+
+// floorDelete times one floor transaction of ids; with checkpoint, a WAL checkpoint runs after it,
+// untimed (SQLite; nothing on PostgreSQL).
+func floorDelete(ctx context.Context, st *store.Store, o *benchOrg, ids []crmd.ID, jobID crmd.ID, checkpoint bool) (time.Duration, error) {
+	start := time.Now()
+	if err := st.FloorSoftDelete(ctx, o.orgID, o.module.ID, ids, st.NowMS(), o.adminID, jobID); err != nil {
+		return 0, err
+	}
+	d := time.Since(start)
+	if checkpoint {
+		if _, err := st.Checkpoint(ctx); err != nil {
+			return 0, err
+		}
+	}
+	return d, nil
+}
+
+// smallRun measures the small org's contiguous jobs.
+func (m *runner) smallRun(ctx context.Context, bin string, o *benchOrg, problems *[]string) (*orgResult, error) {
+	res := &orgResult{leads: o.leads, engine: o.engine, seedRate: o.seedRate}
+	problem := func(format string, args ...any) {
+		*problems = append(*problems, fmt.Sprintf("%d-Lead org: ", o.leads)+fmt.Sprintf(format, args...))
+	}
+	s, err := m.startSession(ctx, bin, o)
+	if err != nil {
+		return nil, err
+	}
+	for k := range o.jobs {
+		if o.jobs[k].cvid, err = createView(ctx, s.c, fmt.Sprintf("bench %d #%d", o.jobs[k].size, k+1), rangeCriteria(o.jobs[k])); err != nil {
+			s.srv.stop()
+			return nil, err
+		}
+		if err := m.runJob(ctx, s.c, o, o.jobs[k], nil, res, problem); err != nil {
+			s.srv.stop()
+			return nil, err
+		}
+	}
+	return res, s.stop(ctx, res)
 }
 
 func jsonInt(v any) int {
