@@ -180,3 +180,47 @@ func TestRunnerDeleteIDsRace(t *testing.T) {
 		t.Fatalf("job %+v; %d deleted by the job's mark, %d by requests", j, f.deletedBy(job), byRequests)
 	}
 }
+
+// TestDeleteIDsOverlapNoDeadlock: mass deletes of overlapping id sets of very different sizes — one
+// id, a few, all of them — race each other round after round, with a restore in between that moves
+// the rows to new places in the table (PostgreSQL writes a restored row's new version elsewhere, so
+// the table's order stops being the ids' order). Each soft delete locks the rows it moves as its
+// UPDATE visits them; were that order the table's for some plans and the ids' for others, two of them
+// could each wait for the other until PostgreSQL aborted one as a deadlock. No call may fail.
+func TestDeleteIDsOverlapNoDeadlock(t *testing.T) {
+	f, other := newRaceFixture(t, 120)
+	svcs := []*massdelete.Service{app.New(f.st, app.Config{MassDelete: massdelete.Settings{}}).MassDelete, app.New(other, app.Config{MassDelete: massdelete.Settings{}}).MassDelete}
+	ctx := context.Background()
+	for round := range 12 {
+		const n = 6
+		errs := make([]error, n)
+		crmdtest.Race(n, func(i int) {
+			var ids []crmd.ID
+			switch i % 3 {
+			case 0:
+				ids = f.ids[(round*7+i)%len(f.ids) : (round*7+i)%len(f.ids)+1]
+			case 1:
+				for k := i; k < len(f.ids); k += 9 {
+					ids = append(ids, f.ids[k])
+				}
+			default:
+				ids = slices.Clone(f.ids)
+				if i%2 == 1 {
+					slices.Reverse(ids)
+				}
+			}
+			_, errs[i] = svcs[i%2].DeleteIDs(ctx, f.c, f.leads, ids, nil)
+		})
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, call %d: %v", round, i, err)
+			}
+		}
+		if _, err := recyclebin.New(f.st).Restore(ctx, f.c, f.ids[:100]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := recyclebin.New(f.st).Restore(ctx, f.c, f.ids[100:]); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -542,6 +542,18 @@ func (s *Store) SoftDeleteChecked(ctx context.Context, tx *Tx, orgID, moduleID c
 	if ownedBy != 0 {
 		args = append(args, int64(ownedBy))
 	}
+	var bitmap, seq string
+	if s.Dialect == Postgres {
+		// The UPDATE locks the rows it moves in the order its plan visits them. Two soft deletes of
+		// overlapping ids must lock in one order, or each may wait for the other until PostgreSQL
+		// aborts one as a deadlock: with bitmap and sequential scans off (for this statement; the
+		// settings in force are put back after it) the plan is an index scan, whose keys PostgreSQL
+		// visits sorted, so every soft delete locks in id order, as LockRecords does.
+		if err := tx.q.QueryRowContext(ctx, `SELECT current_setting('enable_bitmapscan'), current_setting('enable_seqscan'),
+			set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true)`).Scan(&bitmap, &seq, new(string), new(string)); err != nil {
+			return nil, fmt.Errorf("soft delete records: %w", err)
+		}
+	}
 	rows, err := tx.q.QueryContext(ctx, s.softDeleteStmt(len(ids), ownedBy != 0), append(args, recIDArgs(ids)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("soft delete records: %w", err)
@@ -549,6 +561,11 @@ func (s *Store) SoftDeleteChecked(ctx context.Context, tx *Tx, orgID, moduleID c
 	done, err := scanAuditRows(rows)
 	if err != nil {
 		return nil, fmt.Errorf("soft delete records: %w", err)
+	}
+	if s.Dialect == Postgres {
+		if _, err := tx.q.ExecContext(ctx, `SELECT set_config('enable_bitmapscan', $1, true), set_config('enable_seqscan', $2, true)`, bitmap, seq); err != nil {
+			return nil, fmt.Errorf("soft delete records: %w", err)
+		}
 	}
 	if err := s.writeAuditLive(ctx, tx, orgID, AuditDeleted, ch, done); err != nil {
 		return nil, err
