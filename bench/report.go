@@ -161,6 +161,7 @@ func figures(c *Config, r, small *orgResult, tput *throughputResult, hostage *ho
 	if t := r.terr; t != nil {
 		f["territory_select_ms"], f["territory_select_count"], f["territory_select_expected"] = ms(t.selectMS), t.count, t.want
 		f["territory_view_select_ms"], f["territory_view_select_count"], f["territory_view_select_expected"] = ms(t.viewMS), t.viewCount, t.viewWnt
+		f["territory_job_select_ms"], f["territory_job_select_count"] = ms(t.jobMS), t.jobCount
 	}
 	if tput != nil {
 		f["throughput_records_per_s"] = math.Round(tput.perSecond())
@@ -257,6 +258,7 @@ func printBenchTable(w io.Writer, c *Config, r, small *orgResult, tput *throughp
 	if t := r.terr; t != nil {
 		msRow(fmt.Sprintf("select territory West and its children (%d ids), median of %d", t.count, territorySelectRuns), t.selectMS, 0)
 		msRow(fmt.Sprintf("select West and its children ∩ the scattered view (%d ids)", t.viewCount), t.viewMS, 0)
+		msRow(fmt.Sprintf("a cvid job's read of West and its children (%d ids: the view limit + 1)", t.jobCount), t.jobMS, 0)
 	}
 	if tput != nil {
 		row(fmt.Sprintf("throughput: %d clients of %d-id mass deletes over %d server(s), records/s", tput.clients, idn, tput.replicas),

@@ -99,7 +99,7 @@ func TestBenchEndToEnd(t *testing.T) {
 	// Every duration was measured: none is zero.
 	for _, k := range []string{"ids500_random_p50_ms", "ids500_random_floor_p50_ms", "ids500_contiguous_p50_ms",
 		"job50k_scattered_ms", "job50k_scattered_floor_ms", "job50k_contiguous_ms", "job50k_scattered_under_load_ms",
-		"territory_select_ms", "territory_view_select_ms", "reads_p99_during_job_ms", "writes_p99_during_job_ms",
+		"territory_select_ms", "territory_view_select_ms", "territory_job_select_ms", "reads_p99_during_job_ms", "writes_p99_during_job_ms",
 		"max_write_lock_hold_ms", "rss_peak_mib", "seed_rows_per_s", "throughput_records_per_s",
 		"throughput_call_p50_ms", "throughput_call_p99_ms", "ids500_random_vs_floor", "job50k_scattered_vs_floor",
 		"ids500_random_floor_tx_p50_ms", "job50k_scattered_floor_tx_ms", "ids500_random_vs_floor_tx", "job50k_scattered_vs_floor_tx",
