@@ -21,22 +21,20 @@ import (
 )
 
 // The index sets of the records table on SQLite before and after migration 13. Before, the list's
-// sort indexes and the owner's were partial on "deleted_time IS NULL", so a soft delete changed an entry
-// in each; after, they cover the whole table and a soft delete leaves them alone.
+// sort indexes were partial on "deleted_time IS NULL", so a soft delete changed an entry in each; after,
+// they cover the whole table and a soft delete leaves them alone; records_bin_due is gone.
 var (
 	indexesBefore = []string{
-		`DROP INDEX IF EXISTS records_created`, `DROP INDEX IF EXISTS records_modified`, `DROP INDEX IF EXISTS records_owner`,
+		`DROP INDEX IF EXISTS records_created`, `DROP INDEX IF EXISTS records_modified`,
 		`CREATE INDEX records_live_created ON records (module_id, created_time, id) WHERE deleted_time IS NULL`,
 		`CREATE INDEX records_live_modified ON records (module_id, modified_time, id) WHERE deleted_time IS NULL`,
-		`CREATE INDEX records_live_owner ON records (module_id, owner_id, id) WHERE deleted_time IS NULL`,
 		`CREATE INDEX records_bin_due ON records (deleted_time) WHERE deleted_time IS NOT NULL AND purged_time IS NULL`,
 	}
 	indexesAfter = []string{
 		`DROP INDEX IF EXISTS records_live_created`, `DROP INDEX IF EXISTS records_live_modified`,
-		`DROP INDEX IF EXISTS records_live_owner`, `DROP INDEX IF EXISTS records_bin_due`,
+		`DROP INDEX IF EXISTS records_bin_due`,
 		`CREATE INDEX records_created ON records (module_id, created_time, id)`,
 		`CREATE INDEX records_modified ON records (module_id, modified_time, id)`,
-		`CREATE INDEX records_owner ON records (module_id, owner_id, id)`,
 	}
 )
 
