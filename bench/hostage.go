@@ -381,9 +381,14 @@ func (m *runner) hostageRun(ctx context.Context, bin string, o *benchOrg) (*host
 		}
 		listed := time.Since(start)
 		start = time.Now()
+		// SQLite builds the index as a job; PostgreSQL in the background of the server (CONCURRENTLY).
+		source := o.module.Field("Lead_Source")
 		if err := waitUntil(ctx, 15*time.Minute, 200*time.Millisecond, func() (bool, error) {
 			n, err := st.CountUnfinishedJobs(ctx, o.orgID, crmd.JobIndexBuild)
-			return n == 0, err
+			if err != nil || n > 0 || source == nil {
+				return n == 0, err
+			}
+			return st.FieldIndexReady(ctx, source)
 		}); err != nil {
 			return "", err
 		}

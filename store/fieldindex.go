@@ -141,6 +141,23 @@ func (s *Store) EnsureFieldIndex(ctx context.Context, f *crmd.Field) error {
 	return s.ensurePostgresIndex(ctx, name, ddl)
 }
 
+// FieldIndexReady reports whether criteria on field f are served by their index now: on PostgreSQL,
+// whether f's expression index exists and is valid (a view's index is built in the background, so it
+// may still be building, see views.Service); true for a field no expression index serves, and always on
+// SQLite, whose side indexes are tracked as jobs (FieldIndexStatus).
+func (s *Store) FieldIndexReady(ctx context.Context, f *crmd.Field) (bool, error) {
+	name, _ := fieldIndex(s.Dialect, f)
+	if name == "" || s.Dialect != Postgres {
+		return true, nil
+	}
+	var valid bool
+	err := s.R.QueryRowContext(ctx, pgIndexValid, name).Scan(&valid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return valid, err
+}
+
 // pgIndexValid reads whether the index named $1 of the current schema is valid (no row: no such index).
 const pgIndexValid = `SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
 	WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace`
@@ -174,6 +191,14 @@ func (s *Store) ensurePostgresIndex(ctx context.Context, name, ddl string) error
 		return nil
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext(current_schema() || $1))`, key)
+	// The build reads the whole table twice and may take minutes: the statement_timeout the store sets
+	// on its connections as a backstop of the query timeout (Options.QueryTimeout) would cut it short at
+	// any size, so it is lifted on this connection for the build and reset before the connection goes
+	// back to the pool. The caller's ctx still bounds it.
+	if _, err := conn.ExecContext(ctx, `SET statement_timeout = 0`); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `RESET statement_timeout`)
 	err = conn.QueryRowContext(ctx, pgIndexValid, name).Scan(&valid)
 	switch {
 	case err == nil && valid:

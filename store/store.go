@@ -57,6 +57,12 @@ type Store struct {
 	cacheOnce sync.Once
 	mods      *moduleCache
 
+	// bg is the work started with Go: Close cancels it and waits for it.
+	bgMu     sync.Mutex
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
+	bgWG     sync.WaitGroup
+
 	dsn string // the SQLite path, for errors that must name the file; "" on PostgreSQL
 }
 
@@ -377,10 +383,33 @@ func scanAll[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (
 
 // Close closes both pools (once, when they are one).
 func (s *Store) Close() error {
+	s.bgMu.Lock()
+	if s.bgCancel != nil {
+		s.bgCancel()
+	}
+	s.bgMu.Unlock()
+	s.bgWG.Wait()
 	if s.W == s.R {
 		return s.W.Close()
 	}
 	return errors.Join(s.W.Close(), s.R.Close())
+}
+
+// Go runs fn in a goroutine of the store's own: work no request waits for (a PostgreSQL index built
+// CONCURRENTLY), which must not end with the request that started it but must end before the store
+// closes. Close cancels fn's ctx and waits for fn to return.
+func (s *Store) Go(fn func(ctx context.Context)) {
+	s.bgMu.Lock()
+	if s.bgCtx == nil {
+		s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
+	}
+	ctx := s.bgCtx
+	s.bgWG.Add(1)
+	s.bgMu.Unlock()
+	go func() {
+		defer s.bgWG.Done()
+		fn(ctx)
+	}()
 }
 
 // Ping reports whether the database answers.

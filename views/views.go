@@ -26,6 +26,7 @@ package views
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/crmd/crmd"
@@ -39,6 +40,9 @@ import (
 type Service struct {
 	st   *store.Store
 	kick func() // wakes the job runner; a no-op until Attach
+	// building holds the fields whose PostgreSQL expression index this process is building in the
+	// background (buildIndex), so that requests arriving meanwhile start no second build.
+	building sync.Map
 }
 
 // New returns a views service on st.
@@ -128,10 +132,34 @@ func (s *Service) IndexFields(ctx context.Context, c *crmd.Caller, m *crmd.Modul
 	return nil
 }
 
+// buildIndex builds field f's expression index (store.EnsureFieldIndex; PostgreSQL only, a no-op on
+// SQLite) in the background, outside the request that needs it: CREATE INDEX CONCURRENTLY reads the
+// whole table twice, which took longer than the query timeout at 10,000,000 records, so the request
+// creating a view ended with 503 QUERY_TIMEOUT and no view. Until the index is valid the criteria read
+// the JSON — the same answers, slower — as SQLite's do until their index job completes. One build per
+// field per process; across replicas EnsureFieldIndex's advisory lock lets one build. A build cut short
+// (the process stops) leaves an invalid index, which the next EnsureFieldIndex drops and builds again.
+func (s *Service) buildIndex(f *crmd.Field) {
+	if s.st.Dialect != store.Postgres {
+		return
+	}
+	key := f.APIName + "\x00" + f.DataType
+	if _, busy := s.building.LoadOrStore(key, true); busy {
+		return
+	}
+	// Nothing waits for it, and a failure (the store closing cancels it) is found and mended by the next
+	// request that needs the index; the build must not end with the request that started it.
+	s.st.Go(func(bg context.Context) {
+		defer s.building.Delete(key)
+		_ = s.st.EnsureFieldIndex(bg, f)
+	})
+}
+
 // indexField makes sure field f of module m has, or is getting, its index (see IndexCriteria).
 func (s *Service) indexField(ctx context.Context, c *crmd.Caller, m *crmd.Module, f *crmd.Field) error {
 	if !s.st.SideIndexed(f) {
-		return s.st.EnsureFieldIndex(ctx, f)
+		s.buildIndex(f)
+		return nil
 	}
 	status, err := s.st.FieldIndexStatus(ctx, m.ID, f)
 	if err != nil || status != "" {
