@@ -17,6 +17,19 @@ func (id ID) String() string { return strconv.FormatInt(int64(id), 10) }
 // number above 2^53 would be corrupted.
 func (id ID) MarshalJSON() ([]byte, error) { return []byte(`"` + id.String() + `"`), nil }
 
+// DistinctIDs returns ids without repeats, in the order of their first mention.
+func DistinctIDs(ids []ID) []ID {
+	seen := make(map[ID]bool, len(ids))
+	out := make([]ID, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // ParseID accepts only a string of 1–19 ASCII digits that fits in an int64 and is positive.
 func ParseID(s string) (ID, bool) {
 	if s == "" || len(s) > 19 {

@@ -199,16 +199,23 @@ func (a *App) Run(ctx context.Context) {
 // store.Options.BackgroundCheckpoint), so that no request's commit pays for it.
 // On PostgreSQL Checkpoint does nothing.
 func (a *App) checkpoint(ctx context.Context) {
-	t := time.NewTicker(time.Second)
+	every(ctx, time.Second, func() {
+		if _, err := a.Store.Checkpoint(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("WAL checkpoint", "err", err)
+		}
+	})
+}
+
+// every runs fn every d until ctx ends.
+func every(ctx context.Context, d time.Duration, fn func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := a.Store.Checkpoint(ctx); err != nil && ctx.Err() == nil {
-				a.log.Warn("WAL checkpoint", "err", err)
-			}
+			fn()
 		}
 	}
 }
@@ -222,19 +229,12 @@ const OptimizeEvery = time.Hour
 // many live rows each index selects, and the planner must see it. Nothing else may be relied on for
 // it: SQLite has no background analysis, and PostgreSQL's autovacuum may be off or late.
 func (a *App) optimize(ctx context.Context) {
-	t := time.NewTicker(OptimizeEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			// A busy SQLite write lock only postpones the refresh to the next tick.
-			if err := a.Store.Optimize(ctx); err != nil && ctx.Err() == nil {
-				a.log.Warn("refreshing the planner's statistics", "err", store.ExplainBusy(err))
-			}
+	every(ctx, OptimizeEvery, func() {
+		// A busy SQLite write lock only postpones the refresh to the next tick.
+		if err := a.Store.Optimize(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("refreshing the planner's statistics", "err", store.ExplainBusy(err))
 		}
-	}
+	})
 }
 
 // slowWriteTx is how long a write transaction may hold the database before it is logged.

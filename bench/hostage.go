@@ -20,7 +20,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/store"
 )
 
@@ -381,15 +380,7 @@ func (m *runner) hostageRun(ctx context.Context, bin string, o *benchOrg) (*host
 		}
 		listed := time.Since(start)
 		start = time.Now()
-		// SQLite builds the index as a job; PostgreSQL in the background of the server (CONCURRENTLY).
-		source := o.module.Field("Lead_Source")
-		if err := waitUntil(ctx, 15*time.Minute, 200*time.Millisecond, func() (bool, error) {
-			n, err := st.CountUnfinishedJobs(ctx, o.orgID, crmd.JobIndexBuild)
-			if err != nil || n > 0 || source == nil {
-				return n == 0, err
-			}
-			return st.FieldIndexReady(ctx, source)
-		}); err != nil {
+		if err := waitIndexes(ctx, st, o, 15*time.Minute, 200*time.Millisecond); err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("create %s, first list %s (%s), index ready %s later", fmtMS(created), fmtMS(listed), answerOf(status, body), fmtMS(time.Since(start))), nil

@@ -163,14 +163,7 @@ func (m *runner) mainRun(ctx context.Context, bin string, o *benchOrg, c *Config
 	}
 	// SQLite's side indexes are jobs; PostgreSQL's expression index (Lead_Source) is built in the
 	// background by the server: the jobs measured below must not scan the JSON meanwhile.
-	source := o.module.Field("Lead_Source")
-	if err := waitUntil(ctx, 60*time.Minute, 100*time.Millisecond, func() (bool, error) {
-		n, err := st.CountUnfinishedJobs(ctx, o.orgID, crmd.JobIndexBuild)
-		if err != nil || n > 0 || source == nil {
-			return n == 0, err
-		}
-		return st.FieldIndexReady(ctx, source)
-	}); err != nil {
+	if err := waitIndexes(ctx, st, o, 60*time.Minute, 100*time.Millisecond); err != nil {
 		s.srv.stop()
 		return nil, err
 	}
@@ -403,4 +396,18 @@ func (l *benchLoad) stop(into *loadResult) {
 	into.reads = append(into.reads, l.res.reads...)
 	into.writes = append(into.writes, l.res.writes...)
 	into.errors += l.res.errors
+}
+
+// waitIndexes waits until the index of the views' Lead_Source is ready: SQLite builds it as a job (of
+// kind index), PostgreSQL in the background of the server (CONCURRENTLY). What is measured after it
+// must not scan the JSON meanwhile.
+func waitIndexes(ctx context.Context, st *store.Store, o *benchOrg, timeout, poll time.Duration) error {
+	source := o.module.Field("Lead_Source")
+	return waitUntil(ctx, timeout, poll, func() (bool, error) {
+		n, err := st.CountUnfinishedJobs(ctx, o.orgID, crmd.JobIndexBuild)
+		if err != nil || n > 0 || source == nil {
+			return n == 0, err
+		}
+		return st.FieldIndexReady(ctx, source)
+	})
 }

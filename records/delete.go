@@ -60,7 +60,7 @@ const (
 // locked first (PostgreSQL), so that an assign or remove_territories of a record waits and the guard
 // sees it before or after.
 func SoftDelete(ctx context.Context, st *store.Store, tx *store.Tx, d Deletion) ([]Verdict, error) {
-	cand := distinct(d.IDs)
+	cand := crmd.DistinctIDs(d.IDs)
 	var inTerritory map[crmd.ID]bool
 	if d.Territory != nil {
 		if err := st.LockRecords(ctx, tx, d.OrgID, cand); err != nil {
@@ -82,7 +82,7 @@ func SoftDelete(ctx context.Context, st *store.Store, tx *store.Tx, d Deletion) 
 		done[id] = true
 	}
 	var rest []crmd.ID
-	for _, id := range distinct(d.IDs) {
+	for _, id := range crmd.DistinctIDs(d.IDs) {
 		if !done[id] {
 			rest = append(rest, id)
 		}
@@ -110,19 +110,6 @@ func SoftDelete(ctx context.Context, st *store.Store, tx *store.Tx, d Deletion) 
 		return nil, fmt.Errorf("soft delete: %d rows changed, %d judged deleted", len(moved), len(del))
 	}
 	return out, nil
-}
-
-// distinct returns ids without repeats, in the order of their first mention.
-func distinct(ids []crmd.ID) []crmd.ID {
-	seen := make(map[crmd.ID]bool, len(ids))
-	out := make([]crmd.ID, 0, len(ids))
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // Judge returns the verdicts SoftDelete would give d's ids now, and the records it read (by id; absent

@@ -241,7 +241,7 @@ func (s *Service) Delete(ctx context.Context, c *crmd.Caller, ids []crmd.ID) ([]
 // tooMany refuses more than limit distinct ids with Zoho's LIMIT_EXCEEDED. The HTTP layer refuses them first,
 // naming where in the request they were; this keeps the bound for any other caller.
 func tooMany(ids []crmd.ID, limit int) error {
-	if len(ids) > limit && len(distinct(ids)) > limit {
+	if len(ids) > limit && len(crmd.DistinctIDs(ids)) > limit {
 		return crmd.E("LIMIT_EXCEEDED", "limit exceeded", crmd.D{"limit": limit, "api_name": "ids"})
 	}
 	return nil
@@ -279,23 +279,10 @@ func (s *Service) Empty(ctx context.Context, c *crmd.Caller) (*Scheduled, error)
 	return &sch, nil
 }
 
-// distinct returns ids without repeats, in first-seen order.
-func distinct(ids []crmd.ID) []crmd.ID {
-	seen := make(map[crmd.ID]bool, len(ids))
-	out := make([]crmd.ID, 0, len(ids))
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 // perID applies change to those of ids the caller may change, in one transaction, and answers per
 // distinct id in first-seen order.
 func (s *Service) perID(ctx context.Context, c *crmd.Caller, ids []crmd.ID, change func(tx *store.Tx, ok []crmd.ID) (int64, error)) ([]crmd.Result[crmd.ID], error) {
-	ids = distinct(ids)
+	ids = crmd.DistinctIDs(ids)
 	out := make([]crmd.Result[crmd.ID], len(ids))
 	err := s.st.Tx(ctx, func(tx *store.Tx) error {
 		// Locked, a record found in the bin stays there until change takes it out: of a racing restore

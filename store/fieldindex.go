@@ -141,6 +141,10 @@ func (s *Store) EnsureFieldIndex(ctx context.Context, f *crmd.Field) error {
 	return s.ensurePostgresIndex(ctx, name, ddl)
 }
 
+// BuildsFieldIndexes reports whether EnsureFieldIndex builds anything on this store: PostgreSQL's
+// expression indexes; SQLite's fields are indexed through field_values jobs instead.
+func (s *Store) BuildsFieldIndexes() bool { return s.Dialect == Postgres }
+
 // FieldIndexReady reports whether criteria on field f are served by their index now: on PostgreSQL,
 // whether f's expression index exists and is valid (a view's index is built in the background, so it
 // may still be building, see views.Service); true for a field no expression index serves, and always on

@@ -140,7 +140,7 @@ func (s *Service) IndexFields(ctx context.Context, c *crmd.Caller, m *crmd.Modul
 // field per process; across replicas EnsureFieldIndex's advisory lock lets one build. A build cut short
 // (the process stops) leaves an invalid index, which the next EnsureFieldIndex drops and builds again.
 func (s *Service) buildIndex(f *crmd.Field) {
-	if s.st.Dialect != store.Postgres {
+	if !s.st.BuildsFieldIndexes() {
 		return
 	}
 	key := f.APIName + "\x00" + f.DataType
