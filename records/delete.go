@@ -60,17 +60,18 @@ const (
 // locked first (PostgreSQL), so that an assign or remove_territories of a record waits and the guard
 // sees it before or after.
 func SoftDelete(ctx context.Context, st *store.Store, tx *store.Tx, d Deletion) ([]Verdict, error) {
-	cand := crmd.DistinctIDs(d.IDs)
+	all := crmd.DistinctIDs(d.IDs)
+	cand := all
 	var inTerritory map[crmd.ID]bool
 	if d.Territory != nil {
-		if err := st.LockRecords(ctx, tx, d.OrgID, cand); err != nil {
+		if err := st.LockRecords(ctx, tx, d.OrgID, all); err != nil {
 			return nil, err
 		}
 		var err error
-		if inTerritory, err = st.InTerritory(ctx, tx, cand, *d.Territory); err != nil {
+		if inTerritory, err = st.InTerritory(ctx, tx, all, *d.Territory); err != nil {
 			return nil, err
 		}
-		cand = slices.DeleteFunc(cand, func(id crmd.ID) bool { return !inTerritory[id] })
+		cand = slices.DeleteFunc(slices.Clone(all), func(id crmd.ID) bool { return !inTerritory[id] })
 	}
 	moved, err := st.SoftDeleteChecked(ctx, tx, d.OrgID, d.ModuleID, cand, d.OwnedBy,
 		store.Change{Actor: d.By, Via: d.Via, JobID: d.JobID, At: d.At})
@@ -81,12 +82,7 @@ func SoftDelete(ctx context.Context, st *store.Store, tx *store.Tx, d Deletion) 
 	for _, id := range moved {
 		done[id] = true
 	}
-	var rest []crmd.ID
-	for _, id := range crmd.DistinctIDs(d.IDs) {
-		if !done[id] {
-			rest = append(rest, id)
-		}
-	}
+	rest := slices.DeleteFunc(slices.Clone(all), func(id crmd.ID) bool { return done[id] })
 	// Why the others were not moved: the checks read only the columns they judge (RecordStates).
 	states, err := st.RecordStates(ctx, tx, d.OrgID, d.ModuleID, rest)
 	if err != nil {
