@@ -48,7 +48,7 @@ var mayImport = map[string][]string{
 	"api":               append([]string{"", "catalog", "coql", "criteria", "jobs", "webhook"}, services...),
 	"app":               append([]string{"", "api", "console", "store", "jobs", "webhook"}, services...),
 	"console":           {"", "api", "oauth"},
-	"bench":             {"", "admin", "seed", "oauth", "store", "internal/progress"},
+	"bench":             {"", "admin", "seed", "oauth", "store", "views", "internal/progress"},
 	"cmd/crmd":          {"", "admin", "api", "app", "bench", "catalog", "fixtures", "seed", "oauth", "store", "massdelete", "internal/progress", "webhook"},
 	"client":            {},
 	"internal/progress": {},

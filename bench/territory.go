@@ -13,6 +13,7 @@ import (
 
 	"github.com/crmd/crmd"
 	"github.com/crmd/crmd/store"
+	"github.com/crmd/crmd/views"
 )
 
 // territorySelectRuns is how many times each selection runs (the median is reported).
@@ -121,8 +122,12 @@ func (m *runner) territoryRun(ctx context.Context, st *store.Store, o *benchOrg,
 		return nil, err
 	}
 	scope := &store.TerritoryScope{OrgID: o.orgID, ID: t.west, IncludeChild: true}
-	viewID, _ := crmd.ParseID(o.scattered[0].cvid)
-	view, err := st.BenchViewFilter(ctx, o.org, o.module, viewID, o.adminID)
+	// The view as the server resolves it for the admin who made it (views.Service.Resolve).
+	admin, err := st.User(ctx, o.orgID, o.adminID)
+	if err != nil {
+		return nil, err
+	}
+	view, err := views.New(st).Resolve(ctx, &crmd.Caller{Org: o.org, User: admin}, o.module, o.scattered[0].cvid)
 	if err != nil {
 		return nil, err
 	}

@@ -6,12 +6,9 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/crmd/crmd"
-	"github.com/crmd/crmd/criteria"
 )
 
 // FloorSoftDelete runs, in one write transaction of its own, exactly the UPDATE every soft delete runs
@@ -103,29 +100,4 @@ func (s *Store) BenchAssignTerritory(ctx context.Context, orgID, moduleID, terri
 		return err
 	})
 	return n, err
-}
-
-// BenchViewFilter is what the user view viewID of module m selects for userID, built as the views
-// service builds it for a user view (views.Filter: the stored criteria parsed against the module, the
-// store's clock, the org's time zone): crmd bench times the selection of a cvid job in process, and the
-// layering keeps the views service out of its reach. A system view or one without criteria is refused.
-func (s *Store) BenchViewFilter(ctx context.Context, org *crmd.Org, m *crmd.Module, viewID, userID crmd.ID) (*ViewFilter, error) {
-	v, err := s.View(ctx, org.ID, m.ID, viewID)
-	if err != nil {
-		return nil, err
-	}
-	if v.IsSystem() || len(v.Criteria) == 0 {
-		return nil, fmt.Errorf("bench view filter: view %d is not a user view with criteria", viewID)
-	}
-	d := json.NewDecoder(strings.NewReader(string(v.Criteria)))
-	d.UseNumber()
-	var raw any
-	if err := d.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("bench view filter: %w", err)
-	}
-	n, err := criteria.Parse(raw, m)
-	if err != nil {
-		return nil, fmt.Errorf("bench view filter: %w", err)
-	}
-	return &ViewFilter{Criteria: n, Env: criteria.Env{Now: s.Now(), Loc: org.Location(), UserID: userID}, ModuleID: m.ID}, nil
 }

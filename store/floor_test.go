@@ -103,17 +103,4 @@ func TestBenchStoreHelpers(t *testing.T) {
 		t.Errorf("the territory selects %v (%v), want %d records", got, err, want)
 	}
 
-	// A user view on Last_Name: its filter selects what the criteria say, ∩ the territory too.
-	v := &crmd.View{OrgID: f.a.Org.ID, ModuleID: f.leadsA.ID, Name: "bench", AccessType: "public", CreatedBy: f.a.Admin.ID, ModifiedBy: f.a.Admin.ID,
-		Criteria: []byte(`{"field":{"api_name":"Last_Name"},"comparator":"equal","value":"` + "c" + `"}`)}
-	if ok, err := f.st.CreateViews(ctx, f.a.Org.ID, []*crmd.View{v}); err != nil || !ok[0] {
-		t.Fatalf("create view: %v %v", ok, err)
-	}
-	vf, err := f.st.BenchViewFilter(ctx, f.a.Org, f.leadsA, v.ID, f.a.Admin.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, err := f.st.RecordIDs(ctx, store.RecordQuery{OrgID: f.a.Org.ID, ModuleID: f.leadsA.ID, Filter: store.RecordFilter{View: vf}}); err != nil || len(got) != 1 || got[0] != ids[2] {
-		t.Errorf("the view selects %v (%v), want [%d]", got, err, ids[2])
-	}
 }
